@@ -1,0 +1,1 @@
+"""Street Level shared mechanisms (never business rules)."""

@@ -1,0 +1,1 @@
+"""Event bus adapters: Kafka (distributed mode) and in-process (embedded mode)."""

@@ -1,0 +1,251 @@
+"""Transport-independent event processing: batches, retries, pauses, parking, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import asyncpg
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from streetlevel.common import context
+from streetlevel.common.clock import Clock, SystemClock
+from streetlevel.common.db import begin_write
+from streetlevel.common.events import Envelope
+from streetlevel.common.inbox import Applied, Handler, Inbox, InboxTables, Kind, SequenceGap
+from streetlevel.common.metrics import DLQ_EVENTS, EVENTS_APPLIED, PARKED_KEYS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One message as a transport delivered it."""
+
+    topic: str
+    key: str
+    value: bytes
+    partition: int = 0
+    offset: int = -1
+
+
+class DeadLetterSink(Protocol):
+    """Where a deterministically failing event goes (a Kafka DLQ topic, or a local table)."""
+
+    async def send(self, delivery: Delivery, error: str) -> None: ...
+
+
+class InfrastructureDown(Exception):
+    """Raised instead of pausing when the caller (the in-process bus) retries itself."""
+
+
+def is_infrastructure_error(exc: BaseException) -> bool:
+    """True for failures of the surroundings (database, network), never of the event."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    infra = (
+        OSError,
+        TimeoutError,
+        ConnectionError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.CannotConnectNowError,
+        InfrastructureDown,
+    )
+    if isinstance(exc, infra):
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return cause is not None and cause is not exc and is_infrastructure_error(cause)
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class EventProcessor:
+    """Applies deliveries for one consumer group through its inbox.
+
+    A batch is tried in one transaction for throughput; if it fails, events are retried
+    one by one so that one bad event cannot hold back the others. Infrastructure errors
+    pause (retry with backoff, forever); deterministic errors are retried a bounded number
+    of times, then dead-lettered (snapshot) or parked with their key (ledger).
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: InboxTables,
+        handler: Handler,
+        kind: Kind = "snapshot",
+        dead_letters: DeadLetterSink | None = None,
+        clock: Clock | None = None,
+        max_retries: int = 3,
+        pause_on_infra: bool = True,
+        sleep: Sleep = asyncio.sleep,
+        max_backoff_s: float = 5.0,
+    ) -> None:
+        self.name = name
+        self.sessions = sessions
+        self.handler = handler
+        self.kind: Kind = kind
+        self.inbox = Inbox(tables, consumer=name, kind=kind, clock=clock or SystemClock())
+        self.dead_letters = dead_letters
+        self.max_retries = max_retries
+        self.pause_on_infra = pause_on_infra
+        self.sleep = sleep
+        self.max_backoff_s = max_backoff_s
+        self.paused_attempts = 0
+
+    async def process(self, deliveries: Sequence[Delivery]) -> None:
+        """Apply a batch; returns once every delivery is applied, parked or dead-lettered."""
+        if not deliveries:
+            return
+        if len(deliveries) > 1:
+            try:
+                await self._with_pause(lambda: self._apply_batch(deliveries))
+                return
+            except _Deterministic:
+                pass
+        for delivery in deliveries:
+            await self._process_one(delivery)
+
+    async def _apply_batch(self, deliveries: Sequence[Delivery]) -> None:
+        async with self.sessions() as session:
+            await begin_write(session)
+            outcomes = []
+            for delivery in deliveries:
+                outcomes.append(await self._apply(session, delivery))
+            await session.commit()
+        for outcome in outcomes:
+            EVENTS_APPLIED.labels(self.name, outcome).inc()
+
+    async def _apply(self, session: AsyncSession, delivery: Delivery) -> str:
+        try:
+            event = Envelope.from_json(delivery.value)
+        except (ValueError, ValidationError) as exc:
+            raise _Deterministic(exc) from exc
+        if self.kind == "ledger" and await self.inbox.is_parked(session, delivery.key):
+            await self.inbox.park(
+                session,
+                key=delivery.key,
+                topic=delivery.topic,
+                raw=delivery.value,
+                error="waiting behind a parked event",
+            )
+            return "parked"
+        token_c = context.causation_id.set(event.id)
+        previous_request = context.current_request_id()
+        context.set_request_id(event.correlationid)
+        try:
+            result = await self.inbox.apply(session, event, self.handler)
+        except Exception as exc:
+            if is_infrastructure_error(exc):
+                raise
+            raise _Deterministic(exc) from exc
+        finally:
+            context.causation_id.reset(token_c)
+            context.set_request_id(previous_request)
+        return result.value if isinstance(result, Applied) else str(result)
+
+    async def _process_one(self, delivery: Delivery) -> None:
+        last_error: BaseException | None = None
+        for _attempt in range(self.max_retries):
+            try:
+                await self._with_pause(lambda: self._apply_batch([delivery]))
+                return
+            except _Deterministic as exc:
+                last_error = exc.__cause__ or exc
+                if isinstance(last_error, SequenceGap | ValueError | ValidationError):
+                    break  # retrying cannot change the outcome
+        assert last_error is not None
+        await self._with_pause(lambda: self._give_up(delivery, last_error))
+
+    async def _give_up(self, delivery: Delivery, error: BaseException) -> None:
+        message = f"{type(error).__name__}: {error}"
+        if self.kind == "ledger":
+            log.error("consumer %s: parking key %s: %s", self.name, delivery.key, message)
+            async with self.sessions() as session:
+                await begin_write(session)
+                await self.inbox.park(
+                    session,
+                    key=delivery.key,
+                    topic=delivery.topic,
+                    raw=delivery.value,
+                    error=message,
+                )
+                await session.commit()
+            PARKED_KEYS.labels(self.name).inc()
+            return
+        log.error(
+            "consumer %s: dead-lettering an event from %s: %s", self.name, delivery.topic, message
+        )
+        if self.dead_letters is not None:
+            await self.dead_letters.send(delivery, message)
+        else:
+            async with self.sessions() as session:
+                await begin_write(session)
+                await self.inbox.dead_letter(
+                    session,
+                    key=delivery.key,
+                    topic=delivery.topic,
+                    raw=delivery.value,
+                    error=message,
+                )
+                await session.commit()
+        DLQ_EVENTS.labels(self.name).inc()
+
+    async def _with_pause(self, action: Callable[[], Awaitable[None]]) -> None:
+        backoff = 0.05
+        while True:
+            try:
+                await action()
+                self.paused_attempts = 0
+                return
+            except _Deterministic:
+                raise
+            except Exception as exc:
+                if not is_infrastructure_error(exc):
+                    raise _Deterministic(exc) from exc
+                if not self.pause_on_infra:
+                    raise InfrastructureDown(str(exc)) from exc
+                self.paused_attempts += 1
+                log.warning("consumer %s paused: %s: %s", self.name, type(exc).__name__, exc)
+                await self.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+
+    async def replay_parked(self, key: str | None = None) -> int:
+        """Re-apply parked events in order (after a fix); stops a key at its first failure."""
+        async with self.sessions() as session:
+            parked = await self.inbox.open_parked(session, key)
+        applied = 0
+        blocked: set[str] = set()
+        for parked_id, parked_key, _topic, raw in parked:
+            if parked_key in blocked:
+                continue
+            try:
+                async with self.sessions() as session:
+                    await begin_write(session)
+                    event = Envelope.from_json(raw)
+                    await self.inbox.apply(session, event, self.handler)
+                    await self.inbox.resolve_parked(session, parked_id)
+                    await session.commit()
+                applied += 1
+            except Exception as exc:
+                log.error("replay of parked event %s failed: %s", parked_id, exc)
+                blocked.add(parked_key)
+                if is_infrastructure_error(exc):
+                    raise
+        return applied
+
+
+class _Deterministic(Exception):
+    """Internal marker: the failure belongs to the event, not the surroundings."""

@@ -1,0 +1,123 @@
+"""Async engines and sessions for PostgreSQL (asyncpg) and SQLite (aiosqlite), exact money."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Dialect, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Execution option that makes a SQLite transaction start with ``BEGIN IMMEDIATE``.
+WRITE = {"streetlevel_write": True}
+
+_PENCE = Decimal("0.01")
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    """An engine for ``url``: SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE writes."""
+    if is_sqlite(url):
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            poolclass=NullPool if ":memory:" not in url else None,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take over transaction control so that writes can start with BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # One writer per database: a write takes the lock up front instead of failing
+        # with SQLITE_BUSY on upgrade; reads stay deferred and never block writers (WAL).
+        if conn.get_execution_options().get("streetlevel_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Start the session's transaction as a write (``BEGIN IMMEDIATE`` on SQLite)."""
+    await session.connection(execution_options=WRITE)
+
+
+def to_pence(amount: Decimal | str | int) -> int:
+    """Exact conversion of a money amount to integer pence; rejects fractions of a penny."""
+    value = Decimal(amount)
+    if value != value.quantize(_PENCE):
+        raise ValueError("money amounts have at most two decimal places")
+    return int(value * 100)
+
+
+def from_pence(pence: int) -> Decimal:
+    return (Decimal(pence) / 100).quantize(_PENCE, rounding=ROUND_HALF_UP)
+
+
+class Pence(TypeDecorator[Decimal]):
+    """A money amount stored exactly as integer pence on every database."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        return None if value is None else to_pence(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else from_pence(value)
+
+
+_PG_DB = re.compile(r"^(?P<base>postgresql\+asyncpg://[^/]+)/(?P<db>[^?]+)(?P<query>\?.*)?$")
+
+
+def with_database(url: str, database: str) -> str:
+    """The same PostgreSQL URL pointing at another database."""
+    match = _PG_DB.match(url)
+    if not match:
+        raise ValueError("not a postgresql+asyncpg URL with a database")
+    return f"{match['base']}/{database}{match['query'] or ''}"
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A SQLAlchemy ``postgresql+asyncpg://`` URL as a plain libpq DSN for asyncpg."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)

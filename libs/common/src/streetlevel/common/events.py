@@ -1,0 +1,154 @@
+"""Domain events and their CloudEvents 1.0 envelope (EVENTS.md).
+
+Domain packages import only ``DomainEvent`` and ``Aggregate`` from here: both are plain
+pydantic/dataclass code with no I/O, so a pure domain can record events.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from streetlevel.common.ids import new_id
+
+SCHEMA_BASE = "https://schemas.streetlevel.org/events/"
+TYPE_PREFIX = "org.streetlevel."
+
+
+class DomainEvent(BaseModel):
+    """A fact in the past tense; subclasses set ``event_type`` and ``topic``.
+
+    ``event_type`` is the type after ``org.streetlevel.`` (e.g.
+    ``registry.enterprise.registered.v1``); ``topic`` the Kafka topic that carries it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    topic: ClassVar[str]
+
+    @classmethod
+    def full_type(cls) -> str:
+        return TYPE_PREFIX + cls.event_type
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema of this event's ``data``, as checked in under tests/contract."""
+        schema = cls.model_json_schema(mode="serialization")
+        schema["$id"] = SCHEMA_BASE + cls.event_type + ".json"
+        schema["title"] = cls.full_type()
+        return schema
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event recorded by an aggregate, waiting for its unit of work to commit."""
+
+    payload: DomainEvent
+    subject: str
+    key: str
+    sequence: int
+
+
+@dataclass(eq=False)
+class Aggregate:
+    """Base for aggregates that record events; ``version`` is the per-aggregate sequence."""
+
+    version: int = 0
+    pending_events: list[PendingEvent] = field(default_factory=list, repr=False)
+
+    def record(self, payload: DomainEvent, *, subject: str, key: str | None = None) -> None:
+        """Record ``payload`` as the next version of this aggregate."""
+        self.version += 1
+        self.pending_events.append(
+            PendingEvent(
+                payload=payload,
+                subject=subject,
+                key=key or subject.split("/")[-1],
+                sequence=self.version,
+            )
+        )
+
+    def take_events(self) -> list[PendingEvent]:
+        events, self.pending_events = self.pending_events, []
+        return events
+
+
+class Envelope(BaseModel):
+    """A CloudEvents 1.0 structured-mode envelope, exactly as published."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    specversion: str = "1.0"
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: datetime
+    datacontenttype: str = "application/json"
+    dataschema: str | None = None
+    sequence: str
+    correlationid: str | None = None
+    causationid: str | None = None
+    traceparent: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("sequence")
+    @classmethod
+    def _sequence_is_integer(cls, value: str) -> str:
+        if not value.isdigit():
+            raise ValueError("sequence must be a non-negative integer string")
+        return value
+
+    @property
+    def seq(self) -> int:
+        """The per-aggregate sequence, compared as an integer (never as a string)."""
+        return int(self.sequence)
+
+    @property
+    def short_type(self) -> str:
+        """The type without the ``org.streetlevel.`` prefix."""
+        return self.type.removeprefix(TYPE_PREFIX)
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.subject.rsplit("/", 1)[-1]
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json", exclude_none=True))
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> Envelope:
+        return cls.model_validate(orjson.loads(raw))
+
+
+def envelope_for(
+    pending: PendingEvent,
+    *,
+    source: str,
+    time: datetime | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+    traceparent: str | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Envelope:
+    """Wrap a recorded event in its envelope."""
+    payload = pending.payload
+    return Envelope(
+        id=str(event_id or new_id()),
+        source=source,
+        type=payload.full_type(),
+        subject=pending.subject,
+        time=(time or datetime.now(UTC)).astimezone(UTC),
+        dataschema=SCHEMA_BASE + payload.event_type + ".json",
+        sequence=str(pending.sequence),
+        correlationid=correlation_id,
+        causationid=causation_id,
+        traceparent=traceparent,
+        data=payload.model_dump(mode="json"),
+    )

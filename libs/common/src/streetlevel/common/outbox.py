@@ -1,0 +1,273 @@
+"""Transactional outbox: events written with the state change, published by one relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from streetlevel.common.clock import Clock, SystemClock
+from streetlevel.common.events import Envelope
+from streetlevel.common.lease import Lease
+from streetlevel.common.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+
+log = logging.getLogger(__name__)
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The outbox table, added to a service's own metadata and migrations."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("event_type", String(200), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Index(
+            "ix_outbox_unpublished",
+            "id",
+            postgresql_where="published_at IS NULL",
+            sqlite_where="published_at IS NULL",
+        ),
+        Index("ix_outbox_published_at", "published_at"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One row ready to publish: the Kafka key, the envelope bytes, routing headers."""
+
+    id: int
+    topic: str
+    key: str
+    event_id: str
+    event_type: str
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = field(default=())
+
+    @classmethod
+    def of(cls, row: Any) -> OutboxMessage:
+        return cls(
+            id=row.id,
+            topic=row.topic,
+            key=row.key,
+            event_id=row.event_id,
+            event_type=row.event_type,
+            value=bytes(row.payload),
+            headers=(("ce_type", row.event_type.encode()), ("ce_id", row.event_id.encode())),
+        )
+
+
+class Publisher(Protocol):
+    """A transport that returns only once every message is acknowledged (or raises)."""
+
+    async def publish(self, messages: Sequence[OutboxMessage]) -> None: ...
+
+
+async def write_outbox(
+    session: AsyncSession, table: Table, items: Sequence[tuple[str, str, Envelope]], clock: Clock
+) -> None:
+    """Insert ``(topic, key, envelope)`` rows in the caller's transaction."""
+    if not items:
+        return
+    now = clock.now()
+    await session.execute(
+        insert(table),
+        [
+            {
+                "event_id": env.id,
+                "topic": topic,
+                "key": key,
+                "event_type": env.type,
+                "payload": env.to_json(),
+                "created_at": now,
+            }
+            for topic, key, env in items
+        ],
+    )
+
+
+class OutboxRelay:
+    """Publishes unpublished rows in commit (id) order while it holds the service's lease.
+
+    Rows are marked published only after the transport acknowledged them; a failure leaves
+    them in place and the relay retries with backoff, so nothing is lost while the broker is
+    down. Only one relay per service holds the lease, which keeps per-aggregate order.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        table: Table,
+        publisher: Publisher,
+        lease: Lease,
+        service: str,
+        clock: Clock | None = None,
+        batch_size: int = 500,
+        poll_interval_s: float = 1.0,
+        retention: timedelta = timedelta(hours=72),
+        max_backoff_s: float = 5.0,
+    ) -> None:
+        self.engine = engine
+        self.table = table
+        self.publisher = publisher
+        self.lease = lease
+        self.service = service
+        self.clock = clock or SystemClock()
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.retention = retention
+        self.max_backoff_s = max_backoff_s
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.published = 0
+        self.last_error: str | None = None
+
+    def wake(self) -> None:
+        """Called after a local commit (or on NOTIFY) so publishing does not wait for a poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        self.lease.on_notify(self.wake)
+        self._task = asyncio.create_task(self.run(), name=f"outbox-relay-{self.service}")
+
+    async def stop(self) -> None:
+        """Finish the batch in flight, then release the lease."""
+        self._stopping.set()
+        self._wake.set()
+        if self._task:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.lease.release()
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.lease.is_held)
+
+    async def run(self) -> None:
+        backoff = 0.1
+        while not self._stopping.is_set():
+            try:
+                if not await self.lease.acquire():
+                    await self._sleep(self.poll_interval_s)
+                    continue
+                published = await self.publish_once()
+                backoff = 0.1
+                if published == 0:
+                    await self._maybe_prune()
+                    await self._sleep(self.poll_interval_s)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # any failure: keep rows, back off, try again
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning(
+                    "outbox relay %s: publish failed (%s); retrying in %.1fs",
+                    self.service,
+                    self.last_error,
+                    backoff,
+                )
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+
+    async def publish_once(self) -> int:
+        """Publish one batch of the oldest unpublished rows; returns how many."""
+        if not await self.lease.check():
+            return 0
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(
+                        self.table.c.id,
+                        self.table.c.event_id,
+                        self.table.c.topic,
+                        self.table.c.key,
+                        self.table.c.event_type,
+                        self.table.c.payload,
+                    )
+                    .where(self.table.c.published_at.is_(None))
+                    .order_by(self.table.c.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+        if not rows:
+            OUTBOX_BACKLOG.labels(self.service).set(0)
+            return 0
+        messages = [OutboxMessage.of(row) for row in rows]
+        await self.publisher.publish(messages)
+        await self.mark_published([m.id for m in messages])
+        self.published += len(messages)
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(messages))
+        self.last_error = None
+        return len(messages)
+
+    async def mark_published(self, ids: list[int]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(self.table)
+                .where(self.table.c.id.in_(ids))
+                .values(published_at=self.clock.now())
+            )
+
+    async def backlog(self) -> int:
+        async with self.engine.connect() as conn:
+            count = (
+                await conn.execute(
+                    select(func.count())
+                    .select_from(self.table)
+                    .where(self.table.c.published_at.is_(None))
+                )
+            ).scalar_one()
+        OUTBOX_BACKLOG.labels(self.service).set(count)
+        return int(count)
+
+    async def _maybe_prune(self) -> None:
+        cutoff = self.clock.now() - self.retention
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(self.table)
+                .where(self.table.c.published_at.is_not(None))
+                .where(self.table.c.published_at < cutoff)
+            )
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        self._wake.clear()
+
+
+def notify_channel(service: str) -> str:
+    """The LISTEN/NOTIFY channel a service's commits signal its relay on."""
+    return f"outbox_{service}".replace("-", "_")
+
+
+CommitHook = Callable[[], None]

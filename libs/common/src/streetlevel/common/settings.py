@@ -1,0 +1,77 @@
+"""Settings that fail fast: pydantic-settings with an env prefix per service, secrets from files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+S = TypeVar("S", bound="CommonSettings")
+
+
+class CommonSettings(BaseSettings):
+    """What every service needs; a service subclasses it with its own ``env_prefix``."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = "service"
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./.streetlevel/service.db",
+        description="sqlite+aiosqlite:///path or postgresql+asyncpg://user:pass@host/db",
+    )
+    database_direct_url: str | None = Field(
+        default=None,
+        description="direct (not pooled) connection for the relay lease and LISTEN; "
+        "defaults to database_url",
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    bus: Literal["memory", "kafka"] = "memory"
+    kafka_bootstrap_servers: str = ""
+    kafka_create_topics: bool = True
+    kafka_topic_partitions: int = Field(default=3, ge=1, le=1000)
+    kafka_topic_replication: int = Field(default=1, ge=1, le=7)
+    kafka_topic_prefix: str = ""
+    kafka_client_id: str | None = None
+    consumer_max_retries: int = Field(default=3, ge=1, le=100)
+    outbox_poll_interval_s: float = Field(default=1.0, gt=0, le=60)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_retention_hours: float = Field(default=72, gt=0)
+    jwt_issuer: str = "https://streetlevel.local"
+    jwt_audience: str = "streetlevel"
+    jwks_url: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> CommonSettings:
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("database_url must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        if self.bus == "kafka" and not self.kafka_bootstrap_servers:
+            raise ValueError("bus=kafka needs kafka_bootstrap_servers")
+        if self.bus == "kafka" and self.is_sqlite:
+            raise ValueError("bus=kafka needs PostgreSQL (the relay lease is an advisory lock)")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def direct_url(self) -> str:
+        return self.database_direct_url or self.database_url
+
+
+def load_settings(cls: type[S], **overrides: Any) -> S:
+    """Build settings from env and files; secrets may live in ``$STREETLEVEL_SECRETS_DIR``.
+
+    A misconfiguration raises here, at start-up, never on the first request.
+    """
+    secrets_dir = os.environ.get("STREETLEVEL_SECRETS_DIR")
+    if secrets_dir and Path(secrets_dir).is_dir():
+        return cls(_secrets_dir=secrets_dir, **overrides)
+    return cls(**overrides)

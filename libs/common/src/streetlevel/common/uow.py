@@ -1,0 +1,128 @@
+"""The unit of work: one commit per use case, state rows and outbox rows together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from streetlevel.common import context
+from streetlevel.common.clock import Clock
+from streetlevel.common.db import begin_write
+from streetlevel.common.events import Aggregate, PendingEvent, envelope_for
+from streetlevel.common.outbox import notify_channel, write_outbox
+
+
+class EventWriter:
+    """Turns recorded events into outbox rows in the current transaction."""
+
+    def __init__(
+        self, *, outbox: Table, source: str, service: str, clock: Clock, is_postgres: bool
+    ) -> None:
+        self.outbox = outbox
+        self.source = source
+        self.service = service
+        self.clock = clock
+        self.is_postgres = is_postgres
+
+    async def write(self, session: AsyncSession, events: Iterable[PendingEvent]) -> int:
+        """Write ``events`` with the request's correlation, causation and trace context."""
+        now = self.clock.now()
+        items = [
+            (
+                pending.payload.topic,
+                pending.key,
+                envelope_for(
+                    pending,
+                    source=self.source,
+                    time=now,
+                    correlation_id=context.current_request_id(),
+                    causation_id=context.causation_id.get(),
+                    traceparent=context.traceparent.get(),
+                ),
+            )
+            for pending in events
+        ]
+        await write_outbox(session, self.outbox, items, self.clock)
+        if items and self.is_postgres:
+            # Delivered to the relay's LISTEN only when this transaction commits.
+            await session.execute(
+                text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(self.service)}
+            )
+        return len(items)
+
+
+class UnitOfWork:
+    """``async with uow:`` opens a write transaction; ``commit()`` writes events and commits."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writer: EventWriter,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.writer = writer
+        self.on_commit = on_commit
+        self._session: AsyncSession | None = None
+        self._seen: list[Aggregate] = []
+        self._extra: list[PendingEvent] = []
+        self.committed = False
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._session
+
+    @property
+    def clock(self) -> Clock:
+        return self.writer.clock
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self._seen = []
+        self._extra = []
+        self.committed = False
+        await begin_write(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if not self.committed:
+                await session.rollback()
+        finally:
+            await session.close()
+
+    def track(self, *aggregates: Aggregate) -> None:
+        """Collect the events these aggregates record when the unit of work commits."""
+        for aggregate in aggregates:
+            if all(aggregate is not seen for seen in self._seen):
+                self._seen.append(aggregate)
+
+    def emit(self, *events: PendingEvent) -> None:
+        self._extra.extend(events)
+
+    async def commit(self) -> None:
+        events: list[PendingEvent] = []
+        for aggregate in self._seen:
+            events.extend(aggregate.take_events())
+        events.extend(self._extra)
+        self._extra = []
+        await self.session.flush()
+        await self.writer.write(self.session, events)
+        await self.session.commit()
+        self.committed = True
+        if events and self.on_commit is not None:
+            self.on_commit()

@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -54,8 +55,8 @@ def outbox_table(metadata: MetaData) -> Table:
         Index(
             "ix_outbox_unpublished",
             "id",
-            postgresql_where="published_at IS NULL",
-            sqlite_where="published_at IS NULL",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
         ),
         Index("ix_outbox_published_at", "published_at"),
     )

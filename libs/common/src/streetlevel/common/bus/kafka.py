@@ -88,6 +88,10 @@ class KafkaPublisher:
             await self._producer.stop()
             self._started = False
 
+    async def ping(self) -> None:
+        """A metadata round trip: proves the broker answers (readiness)."""
+        await self._producer.client.fetch_all_metadata()
+
     async def publish(self, messages: Sequence[OutboxMessage]) -> None:
         futures = [
             await self._producer.send(

@@ -77,6 +77,19 @@ def signal_group(pid: int, sig: int) -> None:
             os.kill(pid, sig)
 
 
+def children_of(pid: int) -> list[int]:
+    """Pids whose parent is pid (Linux /proc scan)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 1 and fields[1] == str(pid):
+            kids.append(int(stat.parent.name))
+    return kids
+
+
 def terminate(pid: int | None, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
     """Signal a server's process group, wait for it to exit and SIGKILL it if it lingers."""
     if not pid_alive(pid):

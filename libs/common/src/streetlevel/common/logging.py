@@ -1,0 +1,60 @@
+"""Structured JSON logs (structlog) with the request id and trace id on every line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+from streetlevel.common import context
+
+
+def _add_context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    request_id = context.current_request_id()
+    if request_id:
+        event.setdefault("request_id", request_id)
+    trace = context.traceparent.get()
+    if trace:
+        event.setdefault("trace_id", trace.split("-")[1] if trace.count("-") >= 3 else trace)
+    return event
+
+
+def configure_logging(*, level: str = "INFO", json: bool = True, service: str = "") -> None:
+    """Route stdlib and structlog logs through one JSON renderer; replace uvicorn's access log."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_context,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    if service:
+        structlog.contextvars.bind_contextvars(service=service)
+    # Our access-log middleware writes one structured line per request instead.
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("uvicorn.error").handlers = []
+    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+
+
+def get_logger(name: str) -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,216 @@
+"""What a service holds for its lifetime: engine, unit of work, relay, bus and consumers.
+
+The same runtime serves both run modes; only the adapters differ, chosen by settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from streetlevel.common.auth import KeySource, TokenVerifier, http_key_source
+from streetlevel.common.bus.kafka import (
+    KafkaConsumerRunner,
+    KafkaDeadLetterSink,
+    KafkaPublisher,
+    dlq_topic,
+    ensure_topics,
+)
+from streetlevel.common.bus.memory import MemoryBus
+from streetlevel.common.clock import Clock, SystemClock
+from streetlevel.common.consumer import EventProcessor
+from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
+from streetlevel.common.inbox import Handler, InboxTables, Kind
+from streetlevel.common.lease import Lease, LocalLease, PostgresLease
+from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
+from streetlevel.common.settings import CommonSettings
+from streetlevel.common.uow import EventWriter, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    name: str
+    topics: tuple[str, ...]
+    handler: Handler
+    kind: Kind
+
+
+class Runtime:
+    """Wires a service's adapters from its settings; ``start``/``stop`` run in the lifespan."""
+
+    def __init__(
+        self,
+        settings: CommonSettings,
+        *,
+        outbox: Table,
+        inbox: InboxTables | None = None,
+        publishes: Sequence[str] = (),
+        clock: Clock | None = None,
+        memory_bus: MemoryBus | None = None,
+        key_source: KeySource | None = None,
+    ) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self.outbox = outbox
+        self.inbox = inbox
+        self.publishes = tuple(publishes)
+        self.clock: Clock = clock or SystemClock()
+        self.memory_bus = memory_bus
+        self.consumer_specs: list[ConsumerSpec] = []
+        self.processors: dict[str, EventProcessor] = {}
+        self.runners: list[KafkaConsumerRunner] = []
+        self.publisher: Publisher | None = None
+        self._kafka_publisher: KafkaPublisher | None = None
+        self.relay: OutboxRelay | None = None
+        self.engine: AsyncEngine = create_engine(
+            settings.database_url, pool_size=settings.database_pool_size
+        )
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.writer = EventWriter(
+            outbox=outbox,
+            source=f"/streetlevel/{self.service}",
+            service=self.service,
+            clock=self.clock,
+            is_postgres=not settings.is_sqlite,
+        )
+        source = key_source or (http_key_source(settings.jwks_url) if settings.jwks_url else None)
+        self.verifier: TokenVerifier | None = (
+            TokenVerifier(source, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+            if source
+            else None
+        )
+        self.started = False
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.writer, on_commit=self._wake_relay)
+
+    def _wake_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.wake()
+
+    def topic(self, name: str) -> str:
+        return f"{self.settings.kafka_topic_prefix}{name}"
+
+    def consume(
+        self, name: str, topics: Sequence[str], handler: Handler, kind: Kind = "snapshot"
+    ) -> None:
+        """Register a consumer (group ``name``) before ``start``."""
+        if self.inbox is None:
+            raise RuntimeError("a consuming service needs inbox tables")
+        self.consumer_specs.append(ConsumerSpec(name, tuple(topics), handler, kind))
+
+    async def start(self) -> None:
+        s = self.settings
+        if s.bus == "kafka":
+            await self._start_kafka()
+        else:
+            if self.memory_bus is None:
+                self.memory_bus = MemoryBus()
+            self.publisher = self.memory_bus
+            for spec in self.consumer_specs:
+                processor = self._processor(spec, dead_letters=None)
+                self.memory_bus.subscribe(spec.topics, processor)
+        lease: Lease = (
+            LocalLease()
+            if s.is_sqlite
+            else PostgresLease(
+                asyncpg_dsn(s.direct_url),
+                name=f"relay:{self.service}",
+                channel=notify_channel(self.service),
+            )
+        )
+        assert self.publisher is not None
+        self.relay = OutboxRelay(
+            engine=self.engine,
+            table=self.outbox,
+            publisher=self.publisher,
+            lease=lease,
+            service=self.service,
+            clock=self.clock,
+            batch_size=s.outbox_batch_size,
+            poll_interval_s=s.outbox_poll_interval_s,
+            retention=timedelta(hours=s.outbox_retention_hours),
+        )
+        await self.relay.start()
+        self.started = True
+
+    async def _start_kafka(self) -> None:
+        s = self.settings
+        client_id = s.kafka_client_id or self.service
+        if s.kafka_create_topics:
+            wanted = [self.topic(t) for t in self.publishes]
+            for spec in self.consumer_specs:
+                wanted += [self.topic(t) for t in spec.topics]
+                wanted += [dlq_topic(self.topic(t), spec.name) for t in spec.topics]
+            await ensure_topics(
+                s.kafka_bootstrap_servers,
+                wanted,
+                partitions=s.kafka_topic_partitions,
+                replication=s.kafka_topic_replication,
+            )
+        self._kafka_publisher = KafkaPublisher(
+            s.kafka_bootstrap_servers, client_id=client_id, topic_prefix=s.kafka_topic_prefix
+        )
+        await self._kafka_publisher.start()
+        self.publisher = self._kafka_publisher
+        for spec in self.consumer_specs:
+            sink = KafkaDeadLetterSink(self._kafka_publisher, spec.name)
+            processor = self._processor(spec, dead_letters=sink)
+            runner = KafkaConsumerRunner(
+                bootstrap=s.kafka_bootstrap_servers,
+                group=spec.name,
+                topics=[self.topic(t) for t in spec.topics],
+                processor=processor,
+                client_id=client_id,
+            )
+            await runner.start()
+            self.runners.append(runner)
+
+    def _processor(
+        self, spec: ConsumerSpec, dead_letters: KafkaDeadLetterSink | None
+    ) -> EventProcessor:
+        assert self.inbox is not None
+        processor = EventProcessor(
+            name=spec.name,
+            sessions=self.sessions,
+            tables=self.inbox,
+            handler=spec.handler,
+            kind=spec.kind,
+            dead_letters=dead_letters,
+            clock=self.clock,
+            max_retries=self.settings.consumer_max_retries,
+        )
+        self.processors[spec.name] = processor
+        return processor
+
+    async def stop(self) -> None:
+        """Drain consumers (commit, leave group), finish the outbox batch, close everything."""
+        for runner in self.runners:
+            await runner.stop()
+        self.runners = []
+        if self.relay is not None:
+            await self.relay.stop()
+        if self._kafka_publisher is not None:
+            await self._kafka_publisher.stop()
+        await self.engine.dispose()
+        self.started = False
+
+    async def check_database(self) -> None:
+        async with self.engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+
+    async def check_bus(self) -> None:
+        if self._kafka_publisher is not None:
+            await asyncio.wait_for(self._kafka_publisher.ping(), timeout=2)
+
+    def readiness_checks(self) -> dict[str, Callable[[], Awaitable[Any]]]:
+        return {"database": self.check_database, "bus": self.check_bus}

@@ -1,0 +1,1 @@
+"""Test infrastructure: throwaway PostgreSQL and Kafka servers and the pytest plugin."""

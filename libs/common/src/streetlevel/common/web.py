@@ -1,0 +1,222 @@
+"""Edge middleware shared by every service: request ids, access log, metrics, headers, limits."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from streetlevel.common import context
+from streetlevel.common.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+access_log = logging.getLogger("streetlevel.access")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
+    (b"cross-origin-resource-policy", b"cross-origin"),
+]
+PUBLIC_CACHE = b"public, max-age=60"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _problem_body(status: int, slug: str, title: str, detail: str, rid: str) -> bytes:
+    return orjson.dumps(
+        {
+            "type": f"https://streetlevel.org/problems/{slug}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "request_id": rid,
+        }
+    )
+
+
+class EdgeMiddleware:
+    """One pure-ASGI layer (cheap on the hot path) for what every response needs.
+
+    - ``X-Request-ID`` accepted when well-formed, otherwise generated; echoed on the response
+      and bound to logs and events; ``traceparent`` captured the same way.
+    - Request bodies above ``max_body_bytes`` are refused with 413 (declared or streamed).
+    - ``Vary: Authorization`` everywhere; anonymous GETs are public and CORS-open, while
+      authenticated responses are ``Cache-Control: private``.
+    - One structured access-log line and RED metrics per request.
+    """
+
+    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int = 1_048_576) -> None:
+        self.app = app
+        self.service = service
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        incoming = _header(scope, b"x-request-id")
+        rid = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        trace = _header(scope, b"traceparent")
+        context.set_request_id(rid)
+        context.traceparent.set(trace if trace and _TRACEPARENT.match(trace) else None)
+        method = scope["method"]
+        anonymous = _header(scope, b"authorization") is None
+        status_holder = [500]
+
+        if method == "OPTIONS" and _header(scope, b"access-control-request-method"):
+            await self._preflight(send, rid)
+            return
+
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._reject(
+                send,
+                rid,
+                413,
+                "payload-too-large",
+                "Payload too large",
+                f"The request body exceeds {self.max_body_bytes} bytes.",
+            )
+            self._observe(scope, 413, start)
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder[0] = message["status"]
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k not in (b"x-request-id",)
+                ]
+                names = {k for k, _ in headers}
+                headers.append((b"x-request-id", rid.encode()))
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
+                headers.append((b"vary", b"Authorization"))
+                if anonymous:
+                    if method in ("GET", "HEAD"):
+                        headers.append((b"access-control-allow-origin", b"*"))
+                        headers.append(
+                            (
+                                b"access-control-expose-headers",
+                                b"Link, ETag, X-Request-ID, RateLimit-Limit, "
+                                b"RateLimit-Remaining, RateLimit-Reset, Retry-After",
+                            )
+                        )
+                        if b"cache-control" not in names and message["status"] < 400:
+                            headers.append((b"cache-control", PUBLIC_CACHE))
+                else:
+                    headers = [(k, v) for k, v in headers if k != b"cache-control"]
+                    headers.append((b"cache-control", b"private, no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except _BodyTooLarge:
+            status_holder[0] = 413
+            await self._reject(
+                send,
+                rid,
+                413,
+                "payload-too-large",
+                "Payload too large",
+                f"The request body exceeds {self.max_body_bytes} bytes.",
+            )
+        finally:
+            self._observe(scope, status_holder[0], start)
+
+    def _observe(self, scope: Scope, status: int, start: float) -> None:
+        elapsed = time.perf_counter() - start
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        HTTP_REQUESTS.labels(self.service, scope["method"], template, str(status)).inc()
+        HTTP_LATENCY.labels(self.service, template).observe(elapsed)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "request",
+                extra={
+                    "http": {
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    }
+                },
+            )
+
+    async def _reject(
+        self, send: Send, rid: str, status: int, slug: str, title: str, detail: str
+    ) -> None:
+        body = _problem_body(status, slug, title, detail, rid)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", rid.encode()),
+                    (b"vary", b"Authorization"),
+                    (b"connection", b"close"),
+                    *SECURITY_HEADERS,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def _preflight(self, send: Send, rid: str) -> None:
+        # Cross-origin access is for anonymous open-data reads only: no credentials.
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 204,
+                "headers": [
+                    (b"access-control-allow-origin", b"*"),
+                    (b"access-control-allow-methods", b"GET, HEAD"),
+                    (
+                        b"access-control-allow-headers",
+                        b"Accept, X-Request-ID, If-None-Match, Last-Event-ID",
+                    ),
+                    (b"access-control-max-age", b"600"),
+                    (b"x-request-id", rid.encode()),
+                    (b"vary", b"Authorization"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def etag_for(payload: Any) -> str:
+    """A strong ETag for a resource version or representation."""
+    import hashlib
+
+    raw = payload if isinstance(payload, bytes) else orjson.dumps(payload)
+    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'

@@ -1,0 +1,1 @@
+"""Street Level outcomes service."""

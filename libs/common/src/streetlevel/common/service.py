@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from sqlalchemy import Table
 from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
 from streetlevel.common.errors import Unauthorized
+from streetlevel.common.idempotency import IdempotencyMiddleware
 from streetlevel.common.metrics import render
 from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.runtime import Runtime
@@ -63,6 +65,7 @@ def build_service_app(
     routers: Sequence[APIRouter],
     on_start: Sequence[Hook] = (),
     version: str = "1.0.0",
+    idempotency: Table | None = None,
 ) -> FastAPI:
     """A service's ASGI app; its lifespan starts and stops the runtime."""
 
@@ -89,6 +92,8 @@ def build_service_app(
     for router in routers:
         app.include_router(router)
     app.include_router(health_router(runtime.readiness_checks))
+    if idempotency is not None:
+        app.add_middleware(IdempotencyMiddleware, runtime=runtime, table=idempotency)
     app.add_middleware(
         EdgeMiddleware, service=runtime.service, max_body_bytes=runtime.settings.max_body_bytes
     )

@@ -113,7 +113,7 @@ class IdempotencyMiddleware:
             principal: Principal = await verifier.verify(token)
         except DomainError:
             return None
-        return principal.client_id
+        return str(principal.client_id)
 
     async def _claim(self, ident: dict[str, str], digest: str) -> dict[str, Any] | None:
         t = self.table

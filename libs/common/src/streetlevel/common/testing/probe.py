@@ -1,0 +1,92 @@
+"""A tiny probe service for backbone tests: one aggregate type, one effect table, counters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from streetlevel.common.events import Aggregate, DomainEvent, Envelope
+from streetlevel.common.inbox import InboxTables, inbox_tables
+from streetlevel.common.outbox import outbox_table
+
+TOPIC = "probe.thing.v1"
+
+
+class ThingChanged(DomainEvent):
+    """The probe's only event; ``poison`` makes every handler fail on it deterministically."""
+
+    event_type = "probe.thing.changed.v1"
+    topic = TOPIC
+    thing_id: str
+    n: int
+    poison: bool = False
+
+
+@dataclass(eq=False)
+class Thing(Aggregate):
+    id: str = ""
+    n: int = 0
+
+    def change(self, *, poison: bool = False) -> None:
+        self.n += 1
+        self.record(
+            ThingChanged(thing_id=self.id, n=self.n, poison=poison), subject=f"thing/{self.id}"
+        )
+
+
+class Poisoned(ValueError):
+    """A deterministic handler failure."""
+
+
+@dataclass
+class Probe:
+    """The probe's schema and an effect handler that counts applications per event."""
+
+    metadata: MetaData = field(default_factory=MetaData)
+
+    def __post_init__(self) -> None:
+        self.outbox: Table = outbox_table(self.metadata)
+        self.inbox: InboxTables = inbox_tables(self.metadata)
+        self.effects = Table(
+            "probe_effects",
+            self.metadata,
+            Column("event_id", String(36), primary_key=True),
+            Column("subject", String(200), nullable=False),
+            Column("sequence", Integer, nullable=False),
+            Column("applied", Integer, nullable=False),
+        )
+
+    async def create_all(self, engine: AsyncEngine) -> None:
+        async with engine.begin() as conn:
+            await conn.run_sync(self.metadata.create_all)
+
+    async def handle(self, session: AsyncSession, event: Envelope) -> None:
+        """Record one application of ``event``: a second one shows as ``applied == 2``."""
+        if event.data.get("poison"):
+            raise Poisoned(f"event {event.id} is poison")
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert_(self.effects).values(
+            event_id=event.id, subject=event.subject, sequence=event.seq, applied=1
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["event_id"], set_={"applied": self.effects.c.applied + 1}
+        )
+        await session.execute(stmt)
+
+    async def applied(self, engine: AsyncEngine) -> Counter[str]:
+        """How many times each event id was applied."""
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(select(self.effects.c.event_id, self.effects.c.applied))
+            ).all()
+        return Counter({row.event_id: row.applied for row in rows})
+
+    async def reset(self, engine: AsyncEngine) -> None:
+        async with engine.begin() as conn:
+            await conn.execute(update(self.effects).values(applied=0))

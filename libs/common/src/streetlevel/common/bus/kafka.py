@@ -65,6 +65,7 @@ class KafkaPublisher:
         topic_prefix: str = "",
         linger_ms: int = 5,
         compression: str | None = None,
+        request_timeout_ms: int = 15_000,
     ) -> None:
         self.topic_prefix = topic_prefix
         self._producer = AIOKafkaProducer(
@@ -75,7 +76,7 @@ class KafkaPublisher:
             linger_ms=linger_ms,
             compression_type=compression,
             max_batch_size=262_144,
-            request_timeout_ms=15_000,
+            request_timeout_ms=request_timeout_ms,
         )
         self._started = False
 
@@ -174,8 +175,12 @@ class KafkaConsumerRunner:
         """Finish the batch in hand, commit it, then leave the group."""
         self._stopping.set()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self._task
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # the loop already died; stopping must still leave the group
+                log.exception("consumer %s: loop had failed", self.group)
         await self._consumer.stop()
 
     @property

@@ -1,0 +1,1 @@
+"""Tables, repositories, queries and reference-data loaders of the registry."""

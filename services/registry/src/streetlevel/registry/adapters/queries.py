@@ -1,0 +1,196 @@
+"""Hot reads with Core: the register search (keyset pages), one record, its history."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from streetlevel.common.errors import ValidationProblem
+from streetlevel.common.pagination import decode_cursor, encode_cursor
+from streetlevel.registry.adapters.orm import (
+    enterprise_accreditations,
+    enterprise_areas,
+    enterprise_themes,
+    enterprises,
+    revisions,
+)
+
+Sort = Literal["name", "-updated_at", "relevance"]
+RELEVANCE_CAP = 1000
+_WORD = re.compile(r"\w+", re.UNICODE)
+e = enterprises.c
+
+
+@dataclass(frozen=True)
+class Search:
+    """A register query, already authorised: ``statuses`` are those the caller may see."""
+
+    statuses: Collection[str]
+    q: str | None = None
+    legal_form: str | None = None
+    status: str | None = None
+    area_codes: Collection[str] | None = None
+    theme: str | None = None
+    size: str | None = None
+    accreditation: str | None = None
+    updated_since: datetime | None = None
+    sort: Sort = "name"
+
+
+def _bad_cursor() -> ValidationProblem:
+    return ValidationProblem(
+        "The cursor is not valid for this query.",
+        [{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "value_error"}],
+    )
+
+
+def _fts_query(q: str) -> str | None:
+    words = _WORD.findall(q)
+    return " ".join(f'"{w}"*' for w in words[:16]) or None
+
+
+def _filters(s: Search, dialect: str) -> tuple[list[ColumnElement[bool]], ColumnElement[Any]]:
+    """WHERE clauses and the relevance expression (higher is better)."""
+    where: list[ColumnElement[bool]] = []
+    rank: ColumnElement[Any] = literal(0.0, Float)
+    statuses = set(s.statuses)
+    if s.status is not None:
+        statuses &= {s.status}
+    where.append(e.status.in_(sorted(statuses)) if statuses else literal(False))
+    if s.legal_form:
+        where.append(e.legal_form == s.legal_form)
+    if s.size:
+        where.append(e.size == s.size)
+    if s.updated_since is not None:
+        where.append(e.updated_at >= s.updated_since)
+    if s.area_codes is not None:
+        ea = enterprise_areas.c
+        where.append(
+            exists().where(ea.enterprise_id == e.id, ea.area_code.in_(sorted(s.area_codes)))
+        )
+    if s.theme:
+        et = enterprise_themes.c
+        where.append(exists().where(et.enterprise_id == e.id, et.theme == s.theme))
+    if s.accreditation:
+        ac = enterprise_accreditations.c
+        where.append(exists().where(ac.enterprise_id == e.id, ac.accreditation == s.accreditation))
+    if s.q and s.q.strip():
+        q = s.q.strip()
+        if dialect == "postgresql":
+            vector: ColumnElement[Any] = literal_column("enterprises.search_vector")
+            tsq = func.websearch_to_tsquery(literal_column("'english'"), q)
+            where.append(or_(vector.bool_op("@@")(tsq), e.name.bool_op("%")(q)))
+            rank = func.ts_rank(vector, tsq) + func.similarity(e.name, q)
+        else:
+            match = _fts_query(q)
+            if match is None:
+                where.append(literal(False))
+            else:
+                hits = text(
+                    "SELECT rowid AS rid, bm25(enterprises_fts) AS score FROM enterprises_fts "
+                    "WHERE enterprises_fts MATCH :match"
+                ).bindparams(match=match)
+                sub = hits.columns(
+                    literal_column("rid").label("rid"), literal_column("score").label("score")
+                ).subquery("fts")
+                where.append(literal_column("enterprises.rowid").in_(select(sub.c.rid)))
+                # bm25 is lower for better matches.
+                rank = -(
+                    select(sub.c.score)
+                    .where(sub.c.rid == literal_column("enterprises.rowid"))
+                    .scalar_subquery()
+                )
+    return where, rank
+
+
+async def search(
+    conn: AsyncConnection, s: Search, *, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """One page of the register and the cursor of the next (None at the end)."""
+    dialect = conn.dialect.name
+    where, rank = _filters(s, dialect)
+    position = decode_cursor(cursor)
+    query: Select[Any] = select(enterprises).where(and_(*where))
+    if s.sort == "relevance":
+        offset = int(position.get("o", 0)) if position else 0
+        if offset < 0 or offset >= RELEVANCE_CAP:
+            raise _bad_cursor()
+        limit = min(limit, RELEVANCE_CAP - offset)
+        query = query.order_by(rank.desc(), e.id).offset(offset).limit(limit + 1)
+        rows = list((await conn.execute(query)).all())
+        more = len(rows) > limit and offset + limit < RELEVANCE_CAP
+        nxt = encode_cursor({"s": "relevance", "o": offset + limit}) if more else None
+        return rows[:limit], nxt
+    try:
+        if s.sort == "name":
+            query = query.order_by(e.name, e.id)
+            if position:
+                after = tuple_(
+                    literal(str(position["n"]), e.name.type),
+                    literal(uuid.UUID(position["i"]), e.id.type),
+                )
+                query = query.where(tuple_(e.name, e.id) > after)
+        else:
+            query = query.order_by(e.updated_at.desc(), e.id.desc())
+            if position:
+                before = tuple_(
+                    literal(datetime.fromisoformat(position["u"]), e.updated_at.type),
+                    literal(uuid.UUID(position["i"]), e.id.type),
+                )
+                query = query.where(tuple_(e.updated_at, e.id) < before)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise _bad_cursor() from exc
+    if position and position.get("s") != s.sort:
+        raise _bad_cursor()
+    rows = list((await conn.execute(query.limit(limit + 1))).all())
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    key: dict[str, Any] = {"s": s.sort, "i": str(last.id)}
+    if s.sort == "name":
+        key["n"] = last.name
+    else:
+        key["u"] = last.updated_at.isoformat()
+    return rows[:limit], encode_cursor(key)
+
+
+async def get_row(conn: AsyncConnection, enterprise_id: uuid.UUID) -> Any | None:
+    return (await conn.execute(select(enterprises).where(e.id == enterprise_id))).first()
+
+
+async def history(
+    conn: AsyncConnection, enterprise_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """Revisions oldest first, keyset on the revision id."""
+    r = revisions.c
+    query = select(revisions).where(r.enterprise_id == enterprise_id).order_by(r.id)
+    position = decode_cursor(cursor)
+    if position:
+        try:
+            query = query.where(r.id > int(position["r"]))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise _bad_cursor() from exc
+    rows = list((await conn.execute(query.limit(limit + 1))).all())
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], encode_cursor({"r": rows[limit - 1].id})

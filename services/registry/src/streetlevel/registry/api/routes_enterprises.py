@@ -1,0 +1,281 @@
+"""``/v1/enterprises``: register, read, search, update, lifecycle, history, check."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request
+from starlette.responses import JSONResponse, Response
+
+from streetlevel.common.auth import Principal
+from streetlevel.common.errors import Forbidden, ValidationProblem
+from streetlevel.common.pagination import check_limit, link_header
+from streetlevel.common.service import CurrentPrincipal
+from streetlevel.registry.adapters import queries
+from streetlevel.registry.adapters.repository import details_from_row
+from streetlevel.registry.adapters.views import full_view, public_view, timestamp
+from streetlevel.registry.api.deps import AreaCacheDep, RuntimeDep, ownership_of
+from streetlevel.registry.api.schemas import (
+    CheckRead,
+    EnterpriseCreate,
+    EnterprisePage,
+    EnterpriseRead,
+    ReasonCreate,
+    RevisionPage,
+    VerificationCreate,
+)
+from streetlevel.registry.domain.check import check
+from streetlevel.registry.domain.errors import EnterpriseNotFound
+from streetlevel.registry.domain.model import (
+    PRIVATE_FIELDS,
+    PUBLIC_STATUSES,
+    LegalForm,
+    Size,
+    Status,
+)
+from streetlevel.registry.service import handlers
+from streetlevel.registry.service.access import View, is_registrar, view_of
+
+router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
+Limit = Annotated[int | None, Query(description="page size, 1–200 (default 50)")]
+Cursor = Annotated[str | None, Query(description="opaque cursor from next_cursor")]
+
+
+def _render(row: Any, view: View) -> dict[str, Any]:
+    return full_view(row) if view is View.FULL else public_view(row)
+
+
+async def _visible_row(
+    runtime: RuntimeDep, enterprise_id: uuid.UUID, principal: Principal
+) -> tuple[Any, View]:
+    async with runtime.engine.connect() as conn:
+        row = await queries.get_row(conn, enterprise_id)
+    if row is None:
+        raise EnterpriseNotFound(f"No enterprise {enterprise_id}.")
+    view = view_of(principal, ownership_of(row))
+    if view is View.NONE:
+        raise EnterpriseNotFound(f"No enterprise {enterprise_id}.")
+    return row, view
+
+
+def _resource(row: Any, view: View, *, status_code: int = 200, **headers: str) -> JSONResponse:
+    return JSONResponse(
+        _render(row, view),
+        status_code=status_code,
+        headers={"ETag": handlers.etag(row.version), **headers},
+    )
+
+
+async def _respond(
+    runtime: RuntimeDep, enterprise_id: uuid.UUID, principal: Principal, **kw: Any
+) -> JSONResponse:
+    row, view = await _visible_row(runtime, enterprise_id, principal)
+    return _resource(row, view, **kw)
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={201: {"model": EnterpriseRead}},
+    summary="Register an enterprise (status pending)",
+)
+async def register(
+    body: EnterpriseCreate, request: Request, runtime: RuntimeDep, principal: CurrentPrincipal
+) -> Response:
+    ent = await handlers.register_enterprise(uow=runtime.uow(), details=body, principal=principal)
+    location = str(request.url_for("get_enterprise", enterprise_id=str(ent.id)))
+    return await _respond(runtime, ent.id, principal, status_code=201, Location=location)
+
+
+@router.get("", response_model=EnterprisePage, summary="Search the public register")
+async def list_enterprises(
+    request: Request,
+    runtime: RuntimeDep,
+    areas: AreaCacheDep,
+    principal: CurrentPrincipal,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    legal_form: LegalForm | None = None,
+    status: Status | None = None,
+    area: Annotated[str | None, Query(max_length=9)] = None,
+    theme: Annotated[str | None, Query(max_length=60)] = None,
+    size: Size | None = None,
+    accreditation: Annotated[str | None, Query(max_length=200)] = None,
+    updated_since: datetime | None = None,
+    sort: queries.Sort | None = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Response:
+    page_size = check_limit(limit)
+    if sort == "relevance" and not (q and q.strip()):
+        raise ValidationProblem(
+            "sort=relevance needs q.",
+            [{"loc": ["query", "sort"], "msg": "relevance needs q", "type": "value_error"}],
+        )
+    statuses = {s.value for s in Status} if is_registrar(principal) else set(PUBLIC_STATUSES)
+    async with runtime.engine.connect() as conn:
+        codes = None
+        if area:
+            index = await areas.get(conn)
+            codes = index.related(area)
+        search = queries.Search(
+            statuses=statuses,
+            q=q,
+            legal_form=legal_form.value if legal_form else None,
+            status=status.value if status else None,
+            area_codes=codes,
+            theme=theme,
+            size=size,
+            accreditation=accreditation,
+            updated_since=updated_since,
+            sort=sort or ("relevance" if q and q.strip() else "name"),
+        )
+        rows, next_cursor = await queries.search(conn, search, limit=page_size, cursor=cursor)
+    view = View.FULL if is_registrar(principal) else View.PUBLIC
+    return JSONResponse(
+        {"items": [_render(r, view) for r in rows], "next_cursor": next_cursor},
+        headers=link_header(str(request.url), next_cursor),
+    )
+
+
+@router.get(
+    "/{enterprise_id}",
+    name="get_enterprise",
+    responses={200: {"model": EnterpriseRead}, 304: {"description": "Not modified"}},
+)
+async def get_enterprise(
+    enterprise_id: uuid.UUID,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    row, view = await _visible_row(runtime, enterprise_id, principal)
+    tag = handlers.etag(row.version)
+    if if_none_match is not None and handlers.matches(if_none_match, row.version):
+        return Response(status_code=304, headers={"ETag": tag})
+    return _resource(row, view)
+
+
+@router.patch(
+    "/{enterprise_id}",
+    responses={200: {"model": EnterpriseRead}},
+    summary="Update with a JSON merge patch (RFC 7396); honours If-Match",
+)
+async def update(
+    enterprise_id: uuid.UUID,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    await handlers.update_enterprise(
+        uow=runtime.uow(),
+        enterprise_id=enterprise_id,
+        patch=patch,
+        if_match=if_match,
+        principal=principal,
+    )
+    return await _respond(runtime, enterprise_id, principal)
+
+
+async def _change(
+    runtime: RuntimeDep,
+    principal: Principal,
+    enterprise_id: uuid.UUID,
+    action: handlers.Action,
+    text: str | None,
+) -> Response:
+    await handlers.change_status(
+        uow=runtime.uow(),
+        enterprise_id=enterprise_id,
+        action=action,
+        text=text,
+        principal=principal,
+    )
+    return await _respond(runtime, enterprise_id, principal)
+
+
+@router.post("/{enterprise_id}/verification", responses={200: {"model": EnterpriseRead}})
+async def verification(
+    enterprise_id: uuid.UUID,
+    body: VerificationCreate,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+) -> Response:
+    return await _change(runtime, principal, enterprise_id, body.decision, body.note)
+
+
+@router.post("/{enterprise_id}/suspension", responses={200: {"model": EnterpriseRead}})
+async def suspension(
+    enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
+) -> Response:
+    return await _change(runtime, principal, enterprise_id, "suspended", body.reason)
+
+
+@router.post("/{enterprise_id}/reinstatement", responses={200: {"model": EnterpriseRead}})
+async def reinstatement(
+    enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
+) -> Response:
+    return await _change(runtime, principal, enterprise_id, "reinstated", body.reason)
+
+
+@router.post("/{enterprise_id}/dissolution", responses={200: {"model": EnterpriseRead}})
+async def dissolution(
+    enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
+) -> Response:
+    return await _change(runtime, principal, enterprise_id, "dissolved", body.reason)
+
+
+def _public_op(op: dict[str, Any]) -> bool:
+    head = op["path"].split("/")[1] if op["path"].count("/") else ""
+    return head not in PRIVATE_FIELDS
+
+
+@router.get("/{enterprise_id}/history", response_model=RevisionPage)
+async def history(
+    enterprise_id: uuid.UUID,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> Response:
+    page_size = check_limit(limit)
+    if principal.is_anonymous:
+        principal.require("registry:write")
+    row, _ = await _visible_row(runtime, enterprise_id, principal)
+    target = ownership_of(row)
+    view = view_of(principal, target)
+    council = principal.org is not None and principal.org == target.registered_by_org
+    if view is not View.FULL and not council:
+        raise Forbidden("History is for the enterprise itself, its council and the registrar.")
+    async with runtime.engine.connect() as conn:
+        rows, next_cursor = await queries.history(
+            conn, enterprise_id, limit=page_size, cursor=cursor
+        )
+    items = [
+        {
+            "version": r.version,
+            "action": r.action,
+            "actor": r.actor,
+            "client_id": r.client_id,
+            "at": timestamp(r.at),
+            "patch": r.patch if view is View.FULL else [op for op in r.patch if _public_op(op)],
+            "request_id": r.request_id,
+        }
+        for r in rows
+    ]
+    return JSONResponse(
+        {"items": items, "next_cursor": next_cursor},
+        headers=link_header(str(request.url), next_cursor),
+    )
+
+
+@router.get("/{enterprise_id}/social-enterprise-check", response_model=CheckRead)
+async def social_enterprise_check(
+    enterprise_id: uuid.UUID, runtime: RuntimeDep, principal: CurrentPrincipal
+) -> Response:
+    row, _ = await _visible_row(runtime, enterprise_id, principal)
+    result = check(details_from_row(row))
+    return JSONResponse({"enterprise_id": str(row.id), **result.model_dump(mode="json")})

@@ -1,0 +1,1 @@
+"""The register's domain: enterprises, their rules and events (pure Python)."""

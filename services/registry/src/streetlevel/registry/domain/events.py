@@ -1,0 +1,119 @@
+"""Events of the registry, on the public topic ``registry.enterprise.v1``: public data only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from streetlevel.common.events import DomainEvent
+from streetlevel.registry.domain.identifiers import Identifier
+
+TOPIC = "registry.enterprise.v1"
+
+
+class PublicService(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    description: str | None = None
+    themes: list[str] = []
+    areas: list[str] = []
+
+
+class PublicAddress(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lines: list[str]
+    town: str
+    postcode: str
+
+
+class EnterprisePublic(BaseModel):
+    """The public enterprise record: what anyone may read, and what events carry."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: uuid.UUID
+    identifier: Identifier | None
+    name: str
+    legal_form: str
+    status: str
+    mission: str | None
+    themes: list[str]
+    areas_served: list[str]
+    website: str | None
+    employees: int | None
+    size: str | None
+    trading_income_pct: float | None
+    profit_reinvested_pct: float | None
+    asset_lock: bool | None
+    independent: bool | None
+    publishes_social_report: bool | None
+    accreditations: list[str]
+    services: list[PublicService]
+    founded_on: date | None
+    #: Only for incorporated bodies; a sole trader's, partnership's or group's is private.
+    address: PublicAddress | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class EnterpriseEvent(DomainEvent):
+    topic: ClassVar[str] = TOPIC
+
+    enterprise: EnterprisePublic
+
+
+class EnterpriseRegistered(EnterpriseEvent):
+    event_type: ClassVar[str] = "registry.enterprise.registered.v1"
+
+
+class EnterpriseUpdated(EnterpriseEvent):
+    event_type: ClassVar[str] = "registry.enterprise.updated.v1"
+
+    changed_fields: list[str]
+
+
+class EnterpriseVerified(EnterpriseEvent):
+    event_type: ClassVar[str] = "registry.enterprise.verified.v1"
+
+    note: str | None = None
+
+
+class EnterpriseRejected(EnterpriseEvent):
+    event_type: ClassVar[str] = "registry.enterprise.rejected.v1"
+
+    note: str | None = None
+
+
+class EnterpriseSuspended(EnterpriseEvent):
+    event_type: ClassVar[str] = "registry.enterprise.suspended.v1"
+
+    reason: str
+
+
+class EnterpriseReinstated(EnterpriseEvent):
+    event_type: ClassVar[str] = "registry.enterprise.reinstated.v1"
+
+    reason: str
+
+
+class EnterpriseDissolved(EnterpriseEvent):
+    event_type: ClassVar[str] = "registry.enterprise.dissolved.v1"
+
+    reason: str
+
+
+ALL_EVENTS: tuple[type[EnterpriseEvent], ...] = (
+    EnterpriseRegistered,
+    EnterpriseUpdated,
+    EnterpriseVerified,
+    EnterpriseRejected,
+    EnterpriseSuspended,
+    EnterpriseReinstated,
+    EnterpriseDissolved,
+)

@@ -1,0 +1,96 @@
+"""Events of the outcomes service: indicators and plans public, observations internal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from streetlevel.common.events import DomainEvent
+from streetlevel.outcomes.domain.values import IndicatorData, Period, Target
+
+INDICATOR_TOPIC = "outcomes.indicator.v1"
+PLAN_TOPIC = "outcomes.plan.v1"
+OBSERVATION_TOPIC = "outcomes.observation.v1"
+
+
+class IndicatorCreated(DomainEvent):
+    event_type = "outcomes.indicator.created.v1"
+    topic = INDICATOR_TOPIC
+    indicator: IndicatorData
+    owner: str
+
+
+class IndicatorUpdated(DomainEvent):
+    event_type = "outcomes.indicator.updated.v1"
+    topic = INDICATOR_TOPIC
+    indicator: IndicatorData
+    owner: str
+
+
+class PlanIndicatorTargets(BaseModel):
+    """An indicator of a plan and its targets: public (no baselines, no observations)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str
+    targets: list[Target]
+
+
+class PlanCreated(DomainEvent):
+    event_type = "outcomes.plan.created.v1"
+    topic = PLAN_TOPIC
+    plan_id: str
+    contract_id: str
+    indicators: list[PlanIndicatorTargets]
+
+
+class PlanUpdated(DomainEvent):
+    event_type = "outcomes.plan.updated.v1"
+    topic = PLAN_TOPIC
+    plan_id: str
+    contract_id: str
+    indicators: list[PlanIndicatorTargets]
+
+
+class _ObservationEvent(DomainEvent):
+    """Exact figures between services: internal topic only, keyed by contract."""
+
+    topic = OBSERVATION_TOPIC
+    observation_id: str
+    plan_id: str
+    contract_id: str
+    indicator_code: str
+    period: Period
+    area: str
+    value: Decimal
+    status: str
+
+
+class ObservationReported(_ObservationEvent):
+    event_type = "outcomes.observation.reported.v1"
+    supersedes: str | None = None
+
+
+class ObservationSuperseded(_ObservationEvent):
+    event_type = "outcomes.observation.superseded.v1"
+    superseded_by: str
+    was_verified: bool
+
+
+class ObservationVerified(_ObservationEvent):
+    event_type = "outcomes.observation.verified.v1"
+    decision: Literal["verified"] = "verified"
+    note: str | None = None
+
+
+class ObservationRejected(_ObservationEvent):
+    event_type = "outcomes.observation.rejected.v1"
+    decision: Literal["rejected"] = "rejected"
+    note: str | None = None
+
+
+class ObservationVerificationWithdrawn(_ObservationEvent):
+    event_type = "outcomes.observation.verification_withdrawn.v1"
+    decision: Literal["withdrawn"] = "withdrawn"
+    reason: str

@@ -387,3 +387,36 @@ async def test_two_relays_publish_through_one_lease_and_the_standby_takes_over(
     events = await backbone.read_topic(expect=200)
     assert len({e.id for e in events}) == 200
     assert_per_aggregate_order(events, 50)
+
+
+async def test_the_replay_command_puts_a_fixed_dead_letter_back_exactly_once(
+    backbone: Backbone,
+) -> None:
+    from streetlevel.common.replay import replay_dead_letters
+
+    thing = Thing(id="fixme")  # the newest state is the poison, so replaying it matters
+    await backbone.change([thing])
+    await backbone.change([thing], poison=True)
+    await backbone.relay()
+    await backbone.consumer()
+    await eventually(lambda: _applied_count(backbone, 1), what="the healthy event")
+    await backbone.read_topic(dlq_topic(backbone.topic, GROUP), expect=1)
+
+    original = backbone.probe.handle
+
+    async def fixed(session, event):  # type: ignore[no-untyped-def]
+        await original(session, event.model_copy(update={"data": {**event.data, "poison": False}}))
+
+    for runner in backbone.runners:
+        runner.processor.handler = fixed
+    result = await replay_dead_letters(
+        bootstrap=backbone.bootstrap, topic=backbone.topic, group=GROUP
+    )
+    assert result.replayed == 1
+    again = await replay_dead_letters(
+        bootstrap=backbone.bootstrap, topic=backbone.topic, group=GROUP
+    )
+    assert again.replayed == 0
+    await eventually(lambda: _applied_count(backbone, 2), what="the replayed event")
+    applied = await backbone.probe.applied(backbone.engine)
+    assert set(applied.values()) == {1}

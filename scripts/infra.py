@@ -7,7 +7,7 @@ from pathlib import Path
 # Import straight from the source tree so this runs with a bare python3, before any venv exists.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "libs" / "common" / "src"))
 
-from streetlevel.common.testing.infra import main  # noqa: E402
+from streetlevel.common.testing.infra import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -49,8 +49,12 @@ async def test_postgres_reachable_with_pg_trgm(pg_server: PostgresServer, pg_dat
         version = await conn.fetchval("SELECT version()")
         await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         score = await conn.fetchval("SELECT similarity('community kitchen', 'comunity kitchen')")
-        settings = dict(await conn.fetch("SELECT name, setting FROM pg_settings WHERE name = ANY($1)",
-                                         ["fsync", "max_connections", "synchronous_commit"]))
+        settings = dict(
+            await conn.fetch(
+                "SELECT name, setting FROM pg_settings WHERE name = ANY($1)",
+                ["fsync", "max_connections", "synchronous_commit"],
+            )
+        )
     finally:
         await conn.close()
     print(f"\nPostgreSQL: {version}\nsettings: {settings}")
@@ -129,13 +133,14 @@ async def _consume(bootstrap: str, topic: str, count: int, group: str | None) ->
                     break
         if group:
             await consumer.commit()
-        print(f"\naiokafka consumer negotiated: {negotiated_api_versions(consumer._client)}")
         return got
     finally:
         await consumer.stop()
 
 
-async def test_kafka_produce_consume(kafka_broker: KafkaBroker, topic_factory: TopicFactory) -> None:
+async def test_kafka_produce_consume(
+    kafka_broker: KafkaBroker, topic_factory: TopicFactory
+) -> None:
     topic = await topic_factory("smoke", partitions=3)
     producer = AIOKafkaProducer(
         bootstrap_servers=kafka_broker.bootstrap, enable_idempotence=True, acks="all"
@@ -145,6 +150,7 @@ async def test_kafka_produce_consume(kafka_broker: KafkaBroker, topic_factory: T
         for i in range(5):
             await producer.send_and_wait(topic, f"event-{i}".encode(), key=b"enterprise-1")
         print(f"\nKafka broker version: {kafka_broker.version} at {kafka_broker.bootstrap}")
+        print("API versions aiokafka negotiated with it:")
         for name, version in negotiated_api_versions(producer.client).items():
             print(f"  {name:>28}: {version}")
     finally:

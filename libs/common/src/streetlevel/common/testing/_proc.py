@@ -50,9 +50,15 @@ def pid_alive(pid: int | None) -> bool:
             return False
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state not in ("Z", "X"):
+            return True
+        # Our init may be slow to reap orphans, so a zombie counts as dead, but only once every
+        # thread has exited: a killed JVM's leader turns Z while its other threads still unwind.
+        return len(list(Path(f"/proc/{pid}/task").iterdir())) > 1
+    except FileNotFoundError:
+        return False
     except (OSError, IndexError):
         return True
-    return state not in ("Z", "X")
 
 
 def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:

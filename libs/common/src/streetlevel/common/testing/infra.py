@@ -11,7 +11,14 @@ import time
 from pathlib import Path
 
 from ._proc import InfraError, port_open
-from .kafka import DEFAULT_KAFKA_VERSION, KafkaBroker, broker_ready, ensure_libs, kafka_version
+from .kafka import (
+    DEFAULT_KAFKA_VERSION,
+    KafkaBroker,
+    broker_java_check,
+    broker_ready,
+    ensure_libs,
+    kafka_version,
+)
 from .postgres import PostgresServer, find_bindir
 
 __all__ = [
@@ -143,6 +150,10 @@ def _up(state_dir: Path) -> int:
         print(f"infra: stopping leftovers described by {state_dir / ENV_FILE}")
         _down(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
+    # Fail on a missing java/mvn or PostgreSQL before starting anything.
+    broker_java_check()
+    ensure_libs()
+    find_bindir()
     t0 = time.monotonic()
     pg = start_postgres()
     t_pg = time.monotonic() - t0

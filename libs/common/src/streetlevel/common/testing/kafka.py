@@ -1,4 +1,4 @@
-"""A throwaway single-node Apache Kafka 4.x broker (KRaft) on loopback, fetched from Maven Central."""
+"""A throwaway single-node Kafka 4.x broker (KRaft) on loopback, jars fetched from Maven Central."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def ensure_libs(version: str | None = None) -> Path:
     if marker.exists() and (libs / f"kafka_2.13-{version}.jar").exists():
         return libs
     mvn = require_tool("mvn", "Maven fetches the Kafka broker jars (apt-get install maven)")
-    require_tool("java", "the Kafka broker needs Java 17+ (apt-get install openjdk-17-jre)")
+    broker_java_check()
     root.mkdir(parents=True, exist_ok=True)
     with (root / ".lock").open("w") as lock:
         # Another session may be fetching the same version right now; wait for it.
@@ -108,6 +108,20 @@ def ensure_libs(version: str | None = None) -> Path:
         partial.rename(libs)
         marker.write_text(version + "\n")
     return libs
+
+
+def broker_java_check() -> str:
+    """Path of java, or a clear error (the broker needs Java 17+)."""
+    return require_tool("java", "the Kafka broker needs Java 17+ (apt-get install openjdk-17-jre)")
+
+
+def new_cluster_id() -> str:
+    """Random Kafka cluster id: 16 bytes, unpadded url-safe base64, never starting with '-'."""
+    while True:
+        # A leading '-' would be parsed as an option by kafka-storage (Kafka's Uuid avoids it too).
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cid.startswith("-"):
+            return cid
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
@@ -183,17 +197,16 @@ class KafkaBroker:
         """Fetch jars if needed, write configs and format storage in a new temp dir."""
         version = version or kafka_version()
         libs = ensure_libs(version)
+        java = broker_java_check()
         base = Path(base_dir or tempfile.mkdtemp(prefix="streetlevel-kafka-"))
         (base / "logs").mkdir(parents=True, exist_ok=True)
         broker = cls(base, free_port(), free_port(), version, libs)
         broker._write_configs()
-        # Kafka cluster ids are 16 random bytes in unpadded url-safe base64.
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-        cmd = [*broker._java(), "kafka.tools.StorageTool", "format", "-t", cluster_id]
-        res = subprocess.run(
-            [*cmd, "-c", str(broker.config_file)], capture_output=True, text=True, check=False
-        )
+        cmd = [*broker._java(java), "kafka.tools.StorageTool", "format"]
+        cmd += ["-t", new_cluster_id(), "-c", str(broker.config_file)]
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode != 0:
+            shutil.rmtree(base, ignore_errors=True)
             raise InfraError(f"kafka storage format failed:\n{res.stdout}\n{res.stderr}")
         return broker
 
@@ -227,6 +240,9 @@ class KafkaBroker:
             "share.coordinator.state.topic.replication.factor": "1",
             "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
+            # A killed broker re-registers only after its old session expires (default 9 s).
+            "broker.session.timeout.ms": "2000",
+            "broker.heartbeat.interval.ms": "500",
             "auto.create.topics.enable": "false",  # the platform creates its topics
             "delete.topic.enable": "true",
             "num.network.threads": "2",
@@ -237,10 +253,8 @@ class KafkaBroker:
         self.config_file.write_text(text)
         (self.base_dir / "log4j2.properties").write_text(LOG4J2.format(log=self.log_file))
 
-    def _java(self) -> list[str]:
-        java = require_tool(
-            "java", "the Kafka broker needs Java 17+ (apt-get install openjdk-17-jre)"
-        )
+    def _java(self, java: str | None = None) -> list[str]:
+        java = java or broker_java_check()
         libs = self.libs_dir or ensure_libs(self.version)
         self.libs_dir = libs
         log4j = f"-Dlog4j2.configurationFile={self.base_dir / 'log4j2.properties'}"
@@ -268,11 +282,13 @@ class KafkaBroker:
         ok = wait_until(
             lambda: proc.poll() is not None or broker_ready(self.host, self.port), timeout, 0.2
         )
-        if not ok or proc.poll() is not None:
+        code = proc.poll()
+        if not ok or code is not None:
             self.kill()
+            why = f"exited with code {code}" if code is not None else f"not ready in {timeout:.0f}s"
             raise InfraError(
-                f"Kafka {self.version} broker not ready on {self.bootstrap} within {timeout:.0f}s"
-                f" (exit code {proc.returncode}).\n--- {self.log_file} (tail) ---\n"
+                f"Kafka {self.version} broker on {self.bootstrap} {why}.\n"
+                f"--- {self.log_file} (tail) ---\n"
                 f"{tail(self.log_file)}\n--- {self.out_file} (tail) ---\n{tail(self.out_file)}"
             )
 
@@ -281,6 +297,7 @@ class KafkaBroker:
         self._require_managed()
         terminate(self._any_pid(), signal.SIGTERM, timeout)
         self._reap()
+        self._wait_ports_free()
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Crash the broker (default SIGKILL): no flush, no controlled shutdown."""
@@ -292,6 +309,11 @@ class KafkaBroker:
                 wait_until(lambda: not pid_alive(pid), 30.0)
         if sig == signal.SIGKILL:
             self._reap()
+            self._wait_ports_free()
+
+    def _wait_ports_free(self) -> None:
+        ports = (self.port, self.controller_port)
+        wait_until(lambda: not any(port_open(p, self.host) for p in ports), 10.0)
 
     def restart(self, hard: bool = False, timeout: float = 30.0) -> None:
         """Stop (or kill when hard) and start again on the same ports and data."""

@@ -6,6 +6,7 @@ import asyncio
 import atexit
 import contextlib
 import inspect
+import itertools
 import os
 import re
 import uuid
@@ -57,7 +58,9 @@ def pg_server() -> Iterator[PostgresServer]:
     dsn = os.environ.get(PG_DSN_ENV)
     if dsn:
         env = _infra_env()
-        server = attach_postgres(env) if env.get(PG_DSN_ENV) == dsn else PostgresServer.external(dsn)
+        server = (
+            attach_postgres(env) if env.get(PG_DSN_ENV) == dsn else PostgresServer.external(dsn)
+        )
         if not wait_until(lambda: port_open(server.port, server.host), 10.0):
             pytest.fail(f"{PG_DSN_ENV}={dsn} is not reachable", pytrace=False)
         yield server
@@ -167,8 +170,9 @@ class PgTemplates:
             conn = await _admin(self.server)
             try:
                 for dbname in self._names.values():
-                    await conn.execute(f'ALTER DATABASE "{dbname}" WITH IS_TEMPLATE false')
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+                    with contextlib.suppress(Exception):
+                        await conn.execute(f'ALTER DATABASE "{dbname}" WITH IS_TEMPLATE false')
+                        await conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
             finally:
                 await conn.close()
         self._names.clear()
@@ -283,9 +287,12 @@ class TopicFactory:
                 if err["error_code"] not in (0, 36):  # 36: TOPIC_ALREADY_EXISTS
                     raise InfraError(f"create topic {name}: {err}")
             self.created.append(name)
-            async with asyncio.timeout(15):
-                while not await self._has_leaders(admin, name, partitions):
-                    await asyncio.sleep(0.05)
+            for _ in range(300):
+                if await self._has_leaders(admin, name, partitions):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise InfraError(f"topic {name} has no leaders after 15 s")
         finally:
             await admin.close()
         return name
@@ -313,7 +320,9 @@ class TopicFactory:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def topic_factory(kafka_broker: KafkaBroker, topic_prefix: str) -> AsyncIterator[TopicFactory]:
+async def topic_factory(
+    kafka_broker: KafkaBroker, topic_prefix: str
+) -> AsyncIterator[TopicFactory]:
     """`await topic_factory(name=None, partitions=3, replication_factor=1, configs=None)` → name."""
     factory = TopicFactory(kafka_broker, topic_prefix)
     yield factory
@@ -330,5 +339,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test under a tests/integration directory as `integration`."""
     for item in items:
         parts = Path(str(item.path)).parts
-        if any(a == "tests" and b == "integration" for a, b in zip(parts, parts[1:], strict=False)):
+        if any(a == "tests" and b == "integration" for a, b in itertools.pairwise(parts)):
             item.add_marker(pytest.mark.integration)

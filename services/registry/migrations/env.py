@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from streetlevel.registry.adapters.orm import DIALECT_ONLY_OBJECTS, metadata
+from streetlevel.registry.adapters.orm import include_in_migrations, metadata
 
 config = context.config
 
@@ -28,18 +27,11 @@ def database_url() -> str:
     return str(url)
 
 
-def include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    # Search columns, indexes and FTS tables are dialect-specific DDL in the migration.
-    return name not in DIALECT_ONLY_OBJECTS
-
-
 def do_run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        include_object=include_object,
+        include_object=include_in_migrations,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
@@ -61,7 +53,7 @@ def run_migrations_offline() -> None:
     context.configure(
         url=database_url(),
         target_metadata=metadata,
-        include_object=include_object,
+        include_object=include_in_migrations,
         literal_binds=True,
     )
     with context.begin_transaction():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import httpx2
 import pytest
 import pytest_asyncio
 from asgi_lifespan import LifespanManager
+from jsonschema import Draft202012Validator
 
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import FrozenClock
@@ -103,6 +105,13 @@ def enterprise_body(**overrides: Any) -> dict[str, Any]:
 def body() -> Callable[..., dict[str, Any]]:
     """``body(**overrides)``: a valid enterprise registration."""
     return enterprise_body
+
+
+@pytest.fixture(scope="session")
+def hsds_validator() -> Any:
+    """A strict (formats checked) validator for HSDS 3.0 organisations."""
+    schema = json.loads(HSDS_ORGANIZATION.read_text())
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @pytest.fixture(scope="session")

@@ -262,6 +262,21 @@ def upgrade() -> None:
             "ix_enterprise_themes_theme_enterprise_id", ["theme", "enterprise_id"], unique=False
         )
 
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("client", sa.String(length=200), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("path", sa.String(length=500), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("body_hash", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=True),
+        sa.Column("headers", sa.LargeBinary(), nullable=True),
+        sa.Column("body", sa.LargeBinary(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "client", "method", "path", "key", name=op.f("pk_idempotency_keys")
+        ),
+    )
     _create_search()
 
 
@@ -308,6 +323,7 @@ def _drop_search() -> None:
 
 def downgrade() -> None:
     _drop_search()
+    op.drop_table("idempotency_keys")
     with op.batch_alter_table("enterprise_themes", schema=None) as batch_op:
         batch_op.drop_index("ix_enterprise_themes_theme_enterprise_id")
 

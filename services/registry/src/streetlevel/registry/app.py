@@ -13,7 +13,7 @@ from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
 from streetlevel.registry.adapters.areas import AreaCache, area_count, read_reference, store_areas
-from streetlevel.registry.adapters.orm import inbox, outbox
+from streetlevel.registry.adapters.orm import idempotency, inbox, outbox
 from streetlevel.registry.api import routes_areas, routes_enterprises, routes_export
 from streetlevel.registry.domain.events import TOPIC
 from streetlevel.registry.migrate import upgrade_async
@@ -67,6 +67,7 @@ def create_app(
         "Open data under the Open Government Licence v3.0.",
         routers=[routes_export.router, routes_enterprises.router, routes_areas.router],
         on_start=[prepare_database],
+        idempotency=idempotency,
     )
     app.state.area_cache = AreaCache()
     return app

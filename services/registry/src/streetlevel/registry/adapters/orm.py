@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -22,6 +24,7 @@ from sqlalchemy import (
 )
 
 from streetlevel.common.db import Pence
+from streetlevel.common.idempotency import idempotency_table
 from streetlevel.common.inbox import inbox_tables
 from streetlevel.common.outbox import outbox_table
 
@@ -167,6 +170,7 @@ area_loads = Table(
 )
 
 outbox = outbox_table(metadata)
+idempotency = idempotency_table(metadata)
 inbox = inbox_tables(metadata)
 
 #: Search objects created by the migration per dialect; the models do not describe them.
@@ -183,3 +187,10 @@ DIALECT_ONLY_OBJECTS = frozenset(
         "enterprises_fts_config",
     }
 )
+
+
+def include_in_migrations(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic ``include_object``: leave the dialect-specific search objects to the migration."""
+    return name not in DIALECT_ONLY_OBJECTS

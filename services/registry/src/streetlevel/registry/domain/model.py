@@ -308,7 +308,7 @@ class Enterprise(Aggregate):
         if self.status not in allowed_from:
             raise IllegalTransition(
                 f"Cannot {action} an enterprise that is {self.status.value}.",
-                status=self.status.value,
+                current_status=self.status.value,
                 allowed_from=sorted(s.value for s in allowed_from),
             )
         self.status = to

@@ -45,8 +45,45 @@ class InfrastructureDown(Exception):
     """Raised instead of pausing when the caller (the in-process bus) retries itself."""
 
 
+#: SQLSTATE classes that blame the surroundings: connection, resources, operator, system.
+_INFRA_SQLSTATE_CLASSES = ("08", "53", "57", "58", "XX")
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The PostgreSQL SQLSTATE behind a (wrapped) database error, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        code = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(code, str) and code:
+            return code
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
+
+
+def is_input_error(exc: BaseException) -> bool:
+    """True when the database refused a value itself (data exception, or a bad parameter)."""
+    state = sqlstate(exc)
+    if state is not None:
+        return state.startswith("22")
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, asyncpg.DataError | OverflowError):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
+
+
 def is_infrastructure_error(exc: BaseException) -> bool:
     """True for failures of the surroundings (database, network), never of the event."""
+    if is_input_error(exc):
+        return False
+    state = sqlstate(exc)
+    if state is not None:
+        return state.startswith(_INFRA_SQLSTATE_CLASSES)
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):

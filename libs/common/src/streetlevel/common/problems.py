@@ -8,11 +8,11 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from streetlevel.common.consumer import is_infrastructure_error
+from streetlevel.common.consumer import is_infrastructure_error, is_input_error, sqlstate
 from streetlevel.common.context import current_request_id
 from streetlevel.common.errors import PROBLEM_BASE, DomainError
 
@@ -113,6 +113,19 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, _exc: IntegrityError) -> Response:
         return problem(409, "The change conflicts with existing data.")
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        state = sqlstate(exc) or ""
+        if is_input_error(exc):
+            return await _data(request, exc)  # type: ignore[arg-type]
+        if state.startswith("23"):
+            return await _integrity(request, exc)  # type: ignore[arg-type]
+        if state in ("40001", "40P01"):
+            return problem(
+                503, "The change collided with another; retry it.", headers={"Retry-After": "1"}
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:

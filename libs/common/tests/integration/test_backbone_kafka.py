@@ -420,3 +420,41 @@ async def test_the_replay_command_puts_a_fixed_dead_letter_back_exactly_once(
     await eventually(lambda: _applied_count(backbone, 2), what="the replayed event")
     applied = await backbone.probe.applied(backbone.engine)
     assert set(applied.values()) == {1}
+
+
+async def test_a_commit_wakes_the_relay_through_listen_notify_not_the_poll(
+    backbone: Backbone,
+) -> None:
+    relay = await backbone.relay()
+    relay.poll_interval_s = 3600  # only NOTIFY can wake it now
+    await eventually(lambda: _lease_held(relay), what="the lease")
+    await asyncio.sleep(0.2)  # let the relay enter its long wait
+    await backbone.change([Thing(id="wake")])
+    await eventually(lambda: _published_at_least(backbone, 1), within=10, what="NOTIFY wake-up")
+
+
+async def _lease_held(relay: OutboxRelay) -> bool:
+    return relay.lease.is_held
+
+
+async def test_published_rows_are_pruned_after_the_retention_period(backbone: Backbone) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from streetlevel.common.clock import FrozenClock
+
+    clock = FrozenClock()
+    relay = await backbone.relay()
+    relay.clock = clock
+    await backbone.change([Thing(id="old")])
+    await eventually(lambda: _backlog_is(backbone, 0), what="published")
+    clock.advance(relay.retention + timedelta(minutes=1))
+    await backbone.change([Thing(id="new")])
+    await eventually(lambda: _backlog_is(backbone, 0), what="published")
+    await relay._maybe_prune()
+    async with backbone.engine.connect() as conn:
+        left = (
+            await conn.execute(select(func.count()).select_from(backbone.probe.outbox))
+        ).scalar_one()
+    assert left == 1  # the new row stays until it too is older than the retention

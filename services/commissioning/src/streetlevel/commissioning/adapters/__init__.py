@@ -1,0 +1,1 @@
+"""Adapters layer of the commissioning service."""

@@ -1,0 +1,297 @@
+"""OCDS 1.1.5 releases (lots and metrics extensions) from commissions and their contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from streetlevel.commissioning.adapters.payloads import EnterpriseRecord
+from streetlevel.commissioning.domain.commission import Commission, iso
+from streetlevel.commissioning.domain.contract import Contract, PaymentLine, period_totals
+
+EXTENSIONS = (
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/"
+    "v1.1.5/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_metrics_extension/"
+    "v1.1/extension.json",
+)
+LICENSE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+PUBLISHER = {"name": "Street Level", "uri": "https://streetlevel.org"}
+PROCUREMENT_METHOD = {"open": "open", "selective": "selective", "micro_grant": "direct"}
+TENDER_STATUS = {
+    "draft": "planning",
+    "open": "active",
+    "evaluation": "active",
+    "awarded": "complete",
+    "complete": "complete",
+    "cancelled": "cancelled",
+}
+LOT_STATUS = {
+    "open": "active",
+    "awarded": "complete",
+    "unsuccessful": "unsuccessful",
+    "cancelled": "cancelled",
+}
+
+
+def _value(amount: Decimal | str) -> dict[str, Any]:
+    return {"amount": float(Decimal(amount)), "currency": "GBP"}
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _org_party(org_id: str, name: str, roles: list[str]) -> dict[str, Any]:
+    scheme, _, local = org_id.rpartition("-")
+    party: dict[str, Any] = {"id": org_id, "name": name, "roles": roles}
+    if scheme:
+        party["identifier"] = {"scheme": scheme, "id": local, "legalName": name}
+    return party
+
+
+def enterprise_party_id(enterprise_id: str, record: EnterpriseRecord | None) -> str:
+    if record is not None and record.identifier is not None:
+        return f"{record.identifier.scheme}-{record.identifier.id}"
+    return f"streetlevel-{enterprise_id}"
+
+
+def _enterprise_party(
+    enterprise_id: str, name: str, record: EnterpriseRecord | None, roles: list[str]
+) -> dict[str, Any]:
+    party: dict[str, Any] = {
+        "id": enterprise_party_id(enterprise_id, record),
+        "name": name,
+        "roles": roles,
+    }
+    if record is not None and record.identifier is not None:
+        party["identifier"] = {
+            "scheme": record.identifier.scheme,
+            "id": record.identifier.id,
+            "legalName": name,
+        }
+    return party
+
+
+def _metric(lot_id: str, code: str, target: Decimal) -> dict[str, Any]:
+    return {
+        "id": f"{lot_id}:{code}",
+        "title": code,
+        "description": f"Outcome target for indicator {code}",
+        "observations": [{"id": f"{lot_id}:{code}:target", "measure": _number(target)}],
+    }
+
+
+def build_release(
+    commission: Commission,
+    *,
+    contracts: Sequence[Contract],
+    lines: Mapping[str, Sequence[PaymentLine]],
+    enterprises: Mapping[str, EnterpriseRecord],
+    tag: str | Sequence[str],
+    release_id: str,
+    date: datetime,
+    tenderers: int | None = None,
+) -> dict[str, Any]:
+    """A full-snapshot release of the contracting process after a change tagged ``tag``."""
+    spec = commission.s
+    buyer_ref = {"id": commission.buyer_id, "name": commission.buyer_name}
+    parties = [_org_party(commission.buyer_id, commission.buyer_name, ["buyer", "procuringEntity"])]
+    t = spec.timeline
+    start = iso(commission.published_at or commission.created_at or date)
+    criteria = ", ".join(f"{c.name.replace('_', ' ')} {c.weight} %" for c in spec.award_criteria)
+    rules = spec.eligibility
+    eligibility = "; ".join(
+        part
+        for part in (
+            "verified enterprises only" if rules.verified_only else "",
+            "legal forms: " + ", ".join(rules.legal_forms) if rules.legal_forms else "",
+            f"at most {rules.max_size}" if rules.max_size else "",
+            "must serve the lot's area" if rules.must_serve_area else "",
+            "social enterprises only" if rules.social_enterprise_only else "",
+        )
+        if part
+    )
+    tender: dict[str, Any] = {
+        "id": commission.id,
+        "title": spec.title,
+        "description": spec.description or spec.title,
+        "status": TENDER_STATUS[commission.status],
+        "procuringEntity": buyer_ref,
+        "value": _value(spec.value.amount),
+        "procurementMethod": PROCUREMENT_METHOD[spec.procedure],
+        "mainProcurementCategory": "services",
+        "awardCriteria": "ratedCriteria",
+        "awardCriteriaDetails": criteria,
+        "tenderPeriod": {"startDate": start, "endDate": iso(t.tender_end)},
+        "enquiryPeriod": {"startDate": start, "endDate": iso(t.enquiry_end)},
+        "awardPeriod": {"endDate": iso(t.award_by)},
+        "contractPeriod": {"startDate": iso(t.contract_start), "endDate": iso(t.contract_end)},
+        "hasEnquiries": False,
+        "lots": [],
+        "items": [],
+    }
+    if spec.procedure == "micro_grant":
+        tender["procurementMethodDetails"] = "Micro-grant: direct award to a community organisation"
+    elif spec.procedure == "selective":
+        tender["procurementMethodDetails"] = "Selective procedure"
+    if eligibility:
+        tender["eligibilityCriteria"] = eligibility
+    if tenderers is not None:
+        tender["numberOfTenderers"] = tenderers
+    targets = []
+    for lot in spec.lots:
+        state = commission.lot_states.get(lot.id, {"status": "open"})
+        tender["lots"].append(
+            {
+                "id": lot.id,
+                "title": lot.title,
+                "description": lot.description or lot.title,
+                "value": _value(lot.value.amount),
+                "status": LOT_STATUS.get(state["status"], "active"),
+            }
+        )
+        for code in lot.areas:
+            tender["items"].append(
+                {
+                    "id": f"{lot.id}:{code}",
+                    "description": f"{lot.title}: services delivered in area {code} (ONS GSS)",
+                    "relatedLot": lot.id,
+                }
+            )
+        targets += [_metric(lot.id, o.indicator_code, o.target) for o in lot.outcomes]
+    if targets:
+        tender["targets"] = targets
+    if commission.amendments:
+        tender["amendments"] = [
+            {
+                "id": str(i + 1),
+                "date": a["date"],
+                "rationale": a.get("rationale") or "Amended while open",
+                "description": "Changed: " + ", ".join(a["changed_fields"]),
+            }
+            for i, a in enumerate(commission.amendments)
+        ]
+    release: dict[str, Any] = {
+        "ocid": commission.ocid,
+        "id": release_id,
+        "date": iso(date),
+        "tag": [tag] if isinstance(tag, str) else list(tag),
+        "initiationType": "tender",
+        "language": "en",
+        "parties": parties,
+        "buyer": buyer_ref,
+        "tender": tender,
+    }
+    awards, ocds_contracts = [], []
+    for c in contracts:
+        record = enterprises.get(c.supplier_id)
+        party = _enterprise_party(c.supplier_id, c.supplier_name, record, ["tenderer", "supplier"])
+        if all(p["id"] != party["id"] for p in parties):
+            parties.append(party)
+        supplier_ref = {"id": party["id"], "name": c.supplier_name}
+        assert c.period_start
+        assert c.period_end
+        period = {"startDate": iso(c.period_start), "endDate": iso(c.period_end)}
+        metrics = [_metric(c.lot_id, o.indicator_code, o.target) for o in c.lot_outcomes]
+        award: dict[str, Any] = {
+            "id": f"award-{c.id}",
+            "title": c.lot_title,
+            "status": "active",
+            "date": iso(c.created_at or date),
+            "value": _value(c.value),
+            "suppliers": [supplier_ref],
+            "relatedLots": [c.lot_id],
+            "contractPeriod": period,
+        }
+        if metrics:
+            award["agreedMetrics"] = metrics
+        awards.append(award)
+        contract: dict[str, Any] = {
+            "id": c.id,
+            "awardID": award["id"],
+            "title": c.lot_title,
+            "status": {"pending": "pending", "active": "active"}.get(c.status, "terminated"),
+            "period": period,
+            "value": _value(c.value),
+        }
+        if c.status == "complete":
+            contract["statusDetails"] = "Completed: the contract ran its course"
+        elif c.status == "terminated":
+            contract["statusDetails"] = f"Terminated early: {c.reason or 'no reason given'}"
+        if metrics:
+            contract["agreedMetrics"] = metrics
+        transactions = [
+            {
+                "id": f"{c.id}:{p.period.start}",
+                "source": f"https://streetlevel.org/v1/contracts/{c.id}/payments",
+                "date": _as_datetime(p.period.end),
+                "value": _value(p.amount.amount),
+                "payer": buyer_ref,
+                "payee": supplier_ref,
+            }
+            for p in period_totals(lines.get(c.id, ()))
+        ]
+        if transactions:
+            contract["implementation"] = {"transactions": transactions}
+        ocds_contracts.append(contract)
+    if awards:
+        release["awards"] = awards
+        release["contracts"] = ocds_contracts
+    return release
+
+
+def _as_datetime(value: str) -> str:
+    """A period bound (a date or a timestamp) as an RFC 3339 timestamp."""
+    return value if "T" in value else f"{value}T00:00:00Z"
+
+
+def merge(releases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The compiled release: OCDS merge (objects recursively, id'd arrays by id)."""
+    compiled: dict[str, Any] = {}
+    for release in sorted(releases, key=lambda r: r["date"]):
+        compiled = _merge_obj(compiled, release)
+    if compiled:
+        compiled["id"] = f"{compiled['ocid']}-compiled"
+        compiled["tag"] = ["compiled"]
+    return compiled
+
+
+def _merge_obj(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(old)
+    for key, value in new.items():
+        if key == "tag":
+            continue
+        previous = out.get(key)
+        if isinstance(value, dict) and isinstance(previous, dict):
+            out[key] = _merge_obj(previous, value)
+        elif (
+            isinstance(value, list)
+            and isinstance(previous, list)
+            and value
+            and all(isinstance(v, dict) and "id" in v for v in value)
+        ):
+            by_id = {item["id"]: item for item in previous if isinstance(item, dict)}
+            order = [item.get("id") for item in previous if isinstance(item, dict)]
+            for item in value:
+                by_id[item["id"]] = _merge_obj(by_id.get(item["id"], {}), item)
+                if item["id"] not in order:
+                    order.append(item["id"])
+            out[key] = [by_id[i] for i in order]
+        else:
+            out[key] = value
+    return out
+
+
+def package_meta(uri: str, published: datetime) -> dict[str, Any]:
+    return {
+        "uri": uri,
+        "version": "1.1",
+        "extensions": list(EXTENSIONS),
+        "publishedDate": iso(published),
+        "publisher": PUBLISHER,
+        "license": LICENSE,
+        "publicationPolicy": "https://streetlevel.org/open-data",
+    }

@@ -1,0 +1,164 @@
+"""Tables of the commissioning database (SQLAlchemy Core; one Alembic history)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from streetlevel.common.db import Pence
+from streetlevel.common.inbox import inbox_tables
+from streetlevel.common.outbox import outbox_table
+
+metadata = MetaData()
+outbox = outbox_table(metadata)
+inbox = inbox_tables(metadata)
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+TZ = DateTime(timezone=True)
+
+commissions = Table(
+    "commissions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("ocid", String(100), nullable=False, unique=True),
+    Column("buyer_id", String(50), nullable=False, index=True),
+    Column("buyer_name", String(300), nullable=False),
+    Column("buyer_area", String(20), nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("spec", JSON, nullable=False),
+    Column("lot_states", JSON, nullable=False),
+    Column("amendments", JSON, nullable=False),
+    Column("tender_end", TZ, nullable=False),
+    Column("cancel_reason", Text, nullable=True),
+    Column("created_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    Column("published_at", TZ, nullable=True),
+    Column("version", Integer, nullable=False),
+    Index("ix_commissions_due", "status", "tender_end"),
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("commission_id", String(36), ForeignKey("commissions.id"), nullable=False, index=True),
+    Column("asker_id", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("answer", Text, nullable=True),
+    Column("asked_at", TZ, nullable=False),
+    Column("answered_at", TZ, nullable=True),
+)
+
+bids = Table(
+    "bids",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("commission_id", String(36), ForeignKey("commissions.id"), nullable=False),
+    Column("lot_id", String(36), nullable=False),
+    Column("enterprise_id", String(36), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("price", Pence, nullable=False),
+    Column("proposal", Text, nullable=False),
+    Column("commitments", JSON, nullable=False),
+    Column("quality_score", String(20), nullable=True),
+    Column("social_value_score", String(20), nullable=True),
+    Column("score_note", Text, nullable=True),
+    Column("disqualified_reason", Text, nullable=True),
+    Column("submitted_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_bids_lot", "commission_id", "lot_id"),
+    Index(
+        "ux_bids_one_live",
+        "commission_id",
+        "lot_id",
+        "enterprise_id",
+        unique=True,
+        postgresql_where=text("status = 'submitted'"),
+        sqlite_where=text("status = 'submitted'"),
+    ),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("commission_id", String(36), ForeignKey("commissions.id"), nullable=False, index=True),
+    Column("ocid", String(100), nullable=False),
+    Column("lot_id", String(36), nullable=False),
+    Column("bid_id", String(36), nullable=False, unique=True),
+    Column("buyer_id", String(50), nullable=False),
+    Column("supplier_id", String(36), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("value", Pence, nullable=False),
+    Column("paid_total", Pence, nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("created_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+payment_lines = Table(
+    "payment_lines",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("contract_id", String(36), ForeignKey("contracts.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("observation_id", String(36), nullable=False),
+    Column("indicator_code", String(100), nullable=False),
+    Column("period_start", String(10), nullable=False),
+    Column("period_end", String(10), nullable=False),
+    Column("area", String(20), nullable=True),
+    Column("units", String(40), nullable=False),
+    Column("unit_price", Pence, nullable=False),
+    Column("amount", Pence, nullable=False),
+    Column("running_total", Pence, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("reversed", Integer, nullable=False, server_default="0"),
+    Column("created_at", TZ, nullable=False),
+    UniqueConstraint("contract_id", "line_no", name="uq_payment_lines_no"),
+    Index("ix_payment_lines_obs", "contract_id", "observation_id"),
+)
+
+releases = Table(
+    "ocds_releases",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("release_id", String(150), nullable=False, unique=True),
+    Column("ocid", String(100), nullable=False, index=True),
+    Column("buyer_id", String(50), nullable=False),
+    Column("date", TZ, nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
+enterprises = Table(
+    "enterprise_read_model",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("record", JSON, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+)
+
+indicators = Table(
+    "indicator_read_model",
+    metadata,
+    Column("code", String(100), primary_key=True),
+    Column("record", JSON, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+)

@@ -1,0 +1,206 @@
+"""Sealed bids, scores, ranking and award of a commission's lots."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from streetlevel.commissioning.adapters.repository import (
+    Bids,
+    Commissions,
+    ReadModels,
+    deadline_passed,
+)
+from streetlevel.commissioning.api.deps import ServicesDep, json_response, single
+from streetlevel.commissioning.api.schemas import AwardBody, BidCreate, BidUpdate, ScoreBody
+from streetlevel.commissioning.api.views import bid_access, bid_view, contract_view, ranking_view
+from streetlevel.commissioning.domain.bid import rank
+from streetlevel.commissioning.domain.commission import Commission
+from streetlevel.commissioning.domain.errors import BidNotFound, CommissionNotFound
+from streetlevel.commissioning.service import bidding, evaluation
+from streetlevel.commissioning.service.context import Services
+from streetlevel.common.auth import Principal
+from streetlevel.common.errors import Forbidden, NotFound
+from streetlevel.common.service import CurrentPrincipal
+
+router = APIRouter(prefix="/v1/commissions", tags=["bids"])
+
+
+async def _state(
+    services: Services, commission_id: str, principal: Principal
+) -> tuple[Commission, bool]:
+    """The visible commission and whether its tender is closed (on the database clock)."""
+    async with services.runtime.sessions() as session:
+        c = await Commissions(session).get(commission_id)
+        if c is None or (c.status == "draft" and not c.is_buyer(principal.org)):
+            raise CommissionNotFound("No such commission.")
+        closed = c.status not in ("draft", "open") or await deadline_passed(
+            session, c.s.timeline.tender_end, services.clock.now()
+        )
+    return c, closed
+
+
+@router.post("/{commission_id}/bids", status_code=201)
+async def submit_bid(
+    commission_id: str,
+    body: BidCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+) -> Response:
+    """Submit a sealed bid for a lot (eligibility checked; one live bid per lot)."""
+    bid = await bidding.submit_bid(
+        services=services,
+        principal=principal,
+        commission_id=commission_id,
+        lot_id=body.lot_id,
+        price=body.price.amount,
+        proposal=body.proposal,
+        commitments=[c.model_dump(mode="json") for c in body.social_value_commitments],
+    )
+    return single(
+        request,
+        bid_view(bid, "bidder"),
+        status=201,
+        headers={"Location": f"/v1/commissions/{commission_id}/bids/{bid.id}"},
+    )
+
+
+@router.get("/{commission_id}/bids")
+async def list_bids(
+    commission_id: str, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    """The bidder's own bids; all to the buyer after tender_end; winners to everyone after award."""
+    c, closed = await _state(services, commission_id, principal)
+    if c.is_buyer(principal.org) and not closed:
+        raise Forbidden("Bids stay sealed until the tender deadline.")
+    async with services.runtime.sessions() as session:
+        bids = await Bids(session).for_commission(c.id)
+        names = await ReadModels(session).enterprises([b.enterprise_id for b in bids])
+    items = []
+    for bid in bids:
+        access = bid_access(principal, c, bid, tender_closed=closed)
+        if access is not None:
+            record = names.get(bid.enterprise_id)
+            items.append(bid_view(bid, access, record.name if record else None))
+    return json_response({"items": items, "next_cursor": None})
+
+
+@router.get("/{commission_id}/bids/{bid_id}")
+async def get_bid(
+    commission_id: str,
+    bid_id: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+) -> Response:
+    c, closed = await _state(services, commission_id, principal)
+    async with services.runtime.sessions() as session:
+        bid = await Bids(session).get(bid_id)
+        record = await ReadModels(session).enterprise(bid.enterprise_id) if bid else None
+    access = bid_access(principal, c, bid, tender_closed=closed) if bid else None
+    if bid is None or bid.commission_id != c.id or access is None:
+        raise BidNotFound("No such bid.")
+    return single(request, bid_view(bid, access, record.name if record else None))
+
+
+@router.patch("/{commission_id}/bids/{bid_id}")
+async def revise_bid(
+    commission_id: str,
+    bid_id: str,
+    body: BidUpdate,
+    request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+) -> Response:
+    bid = await bidding.revise_bid(
+        services=services,
+        principal=principal,
+        commission_id=commission_id,
+        bid_id=bid_id,
+        price=body.price.amount if body.price else None,
+        proposal=body.proposal,
+        commitments=(
+            None
+            if body.social_value_commitments is None
+            else [c.model_dump(mode="json") for c in body.social_value_commitments]
+        ),
+    )
+    return single(request, bid_view(bid, "bidder"))
+
+
+@router.post("/{commission_id}/bids/{bid_id}/withdrawal")
+async def withdraw_bid(
+    commission_id: str,
+    bid_id: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+) -> Response:
+    bid = await bidding.withdraw_bid(
+        services=services, principal=principal, commission_id=commission_id, bid_id=bid_id
+    )
+    return single(request, bid_view(bid, "bidder"))
+
+
+@router.put("/{commission_id}/bids/{bid_id}/score")
+async def score_bid(
+    commission_id: str,
+    bid_id: str,
+    body: ScoreBody,
+    request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+) -> Response:
+    bid = await evaluation.score_bid(
+        services=services,
+        principal=principal,
+        commission_id=commission_id,
+        bid_id=bid_id,
+        quality=body.quality,
+        social_value=body.social_value,
+        note=body.note,
+    )
+    return single(request, bid_view(bid, "buyer"))
+
+
+@router.get("/{commission_id}/lots/{lot_id}/ranking")
+async def ranking(
+    commission_id: str, lot_id: str, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    """The buyer's ranking during evaluation; public once the lot is decided."""
+    c, _closed = await _state(services, commission_id, principal)
+    if c.s.lot(lot_id) is None:
+        raise NotFound("No such lot.")
+    buyer = c.is_buyer(principal.org) and principal.has("commissioning:evaluate")
+    decided = c.lot_states.get(lot_id, {}).get("status") in ("awarded", "unsuccessful")
+    if not decided and not (buyer and c.status != "open" and c.status != "draft"):
+        raise Forbidden("The ranking is published after award.")
+    async with services.runtime.sessions() as session:
+        bids = await Bids(session).for_commission(c.id, lot_id)
+    return json_response(ranking_view(rank(c.s, bids), buyer=buyer, commission=c, lot_id=lot_id))
+
+
+@router.post("/{commission_id}/lots/{lot_id}/award", status_code=201)
+async def award(
+    commission_id: str,
+    lot_id: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    body: AwardBody | None = None,
+) -> Response:
+    """Award the lot (default: the top-ranked bid) and return the contract it created."""
+    contract = await evaluation.award_lot(
+        services=services,
+        principal=principal,
+        commission_id=commission_id,
+        lot_id=lot_id,
+        bid_id=body.bid_id if body else None,
+    )
+    return single(
+        request,
+        contract_view(contract),
+        status=201,
+        headers={"Location": f"/v1/contracts/{contract.id}"},
+    )

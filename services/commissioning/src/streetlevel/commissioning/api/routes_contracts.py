@@ -1,0 +1,111 @@
+"""Contracts: public summaries, the buyer's lifecycle actions, payments."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from streetlevel.commissioning.adapters import queries
+from streetlevel.commissioning.adapters.repository import Contracts
+from streetlevel.commissioning.api.deps import ServicesDep, json_response, single
+from streetlevel.commissioning.api.schemas import ReasonBody
+from streetlevel.commissioning.api.views import contract_view, payments_view, sees_ledger
+from streetlevel.commissioning.domain.errors import ContractNotFound
+from streetlevel.commissioning.service.contracts import change_contract
+from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.service import CurrentPrincipal
+
+router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
+
+
+@router.get("")
+async def list_contracts(
+    request: Request,
+    services: ServicesDep,
+    commission_id: str | None = None,
+    supplier: str | None = None,
+    buyer: str | None = None,
+    status: str | None = None,
+    limit: int | None = Query(default=None),
+    cursor: str | None = None,
+) -> Response:
+    size = check_limit(limit)
+    position = decode_cursor(cursor) or {}
+    async with services.runtime.sessions() as session:
+        items, nxt = await queries.list_contracts(
+            session,
+            filters={
+                "commission_id": commission_id,
+                "supplier_id": supplier,
+                "buyer_id": buyer,
+                "status": status,
+            },
+            after=position.get("id"),
+            limit=size,
+        )
+    next_cursor = encode_cursor({"id": nxt}) if nxt else None
+    return json_response(
+        {"items": [contract_view(c) for c in items], "next_cursor": next_cursor},
+        headers=link_header(str(request.url), next_cursor),
+    )
+
+
+@router.get("/{contract_id}")
+async def get_contract(contract_id: str, request: Request, services: ServicesDep) -> Response:
+    async with services.runtime.sessions() as session:
+        contract = await Contracts(session).get(contract_id)
+    if contract is None:
+        raise ContractNotFound("No such contract.")
+    return single(request, contract_view(contract))
+
+
+@router.post("/{contract_id}/activate")
+async def activate(
+    contract_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    c = await change_contract(
+        services=services, principal=principal, contract_id=contract_id, action="activate"
+    )
+    return single(request, contract_view(c))
+
+
+@router.post("/{contract_id}/terminate")
+async def terminate(
+    contract_id: str,
+    body: ReasonBody,
+    request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+) -> Response:
+    c = await change_contract(
+        services=services,
+        principal=principal,
+        contract_id=contract_id,
+        action="terminate",
+        reason=body.reason,
+    )
+    return single(request, contract_view(c))
+
+
+@router.post("/{contract_id}/complete")
+async def complete(
+    contract_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    c = await change_contract(
+        services=services, principal=principal, contract_id=contract_id, action="complete"
+    )
+    return single(request, contract_view(c))
+
+
+@router.get("/{contract_id}/payments")
+async def payments(
+    contract_id: str, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    """Lines for the buyer and the supplier; totals per period for everyone else."""
+    async with services.runtime.sessions() as session:
+        repo = Contracts(session)
+        contract = await repo.get(contract_id)
+        if contract is None:
+            raise ContractNotFound("No such contract.")
+        lines = await repo.lines(contract_id)
+    return json_response(payments_view(contract, lines, full=sees_ledger(principal, contract)))

@@ -1,0 +1,64 @@
+"""OCDS 1.1.5 release packages, single releases and record packages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from streetlevel.commissioning.adapters import ocds, queries
+from streetlevel.commissioning.api.deps import ServicesDep, json_response
+from streetlevel.common.errors import NotFound
+from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+
+router = APIRouter(prefix="/v1/ocds", tags=["ocds"])
+
+
+@router.get("/releases")
+async def release_package(
+    request: Request,
+    services: ServicesDep,
+    limit: int | None = Query(default=None),
+    cursor: str | None = None,
+    ocid: str | None = None,
+) -> Response:
+    """A release package, oldest first, paged by cursor."""
+    size = check_limit(limit)
+    position = decode_cursor(cursor) or {}
+    async with services.runtime.sessions() as session:
+        releases, nxt = await queries.list_releases(
+            session, after=position.get("seq"), limit=size, ocid=ocid
+        )
+    next_cursor = encode_cursor({"seq": nxt}) if nxt is not None else None
+    body = {**ocds.package_meta(str(request.url), services.clock.now()), "releases": releases}
+    # The next page travels in the Link header: the 1.1 package schema has no paging field.
+    return json_response(body, headers=link_header(str(request.url), next_cursor))
+
+
+@router.get("/releases/{release_id}")
+async def release(release_id: str, request: Request, services: ServicesDep) -> Response:
+    """One release, wrapped in a release package."""
+    async with services.runtime.sessions() as session:
+        found = await queries.release_by_id(session, release_id)
+    if found is None:
+        raise NotFound("No such release.")
+    return json_response(
+        {**ocds.package_meta(str(request.url), services.clock.now()), "releases": [found]}
+    )
+
+
+@router.get("/records/{ocid}")
+async def record(ocid: str, request: Request, services: ServicesDep) -> Response:
+    """The record package of one contracting process, with its compiled release."""
+    async with services.runtime.sessions() as session:
+        releases = await queries.releases_for(session, ocid)
+    if not releases:
+        raise NotFound("No such contracting process.")
+    meta = ocds.package_meta(str(request.url), services.clock.now())
+    return json_response(
+        {
+            **meta,
+            "records": [
+                {"ocid": ocid, "releases": releases, "compiledRelease": ocds.merge(releases)}
+            ],
+        }
+    )

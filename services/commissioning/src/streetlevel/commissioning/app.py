@@ -1,0 +1,92 @@
+"""The commissioning service: ``create_app`` wires runtime, consumers, scheduler and routes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from streetlevel.commissioning import migrate
+from streetlevel.commissioning.adapters import consumers, orm
+from streetlevel.commissioning.adapters.areas import load_areas
+from streetlevel.commissioning.api import (
+    routes_bids,
+    routes_commissions,
+    routes_contracts,
+    routes_ocds,
+)
+from streetlevel.commissioning.domain.events import COMMISSION_TOPIC, CONTRACT_TOPIC
+from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.scheduler import Scheduler
+from streetlevel.commissioning.settings import CommissioningSettings
+from streetlevel.common.auth import KeySource
+from streetlevel.common.bus.memory import MemoryBus
+from streetlevel.common.clock import Clock
+from streetlevel.common.runtime import Runtime
+from streetlevel.common.service import build_service_app
+from streetlevel.common.settings import load_settings
+
+ROUTE_PREFIXES = ("/v1/commissions", "/v1/contracts", "/v1/ocds")
+
+
+def create_app(
+    settings: CommissioningSettings | None = None,
+    *,
+    memory_bus: MemoryBus | None = None,
+    key_source: KeySource | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """The ASGI app (``uvicorn --factory streetlevel.commissioning.app:create_app``)."""
+    settings = settings or load_settings(CommissioningSettings)
+    runtime = Runtime(
+        settings,
+        outbox=orm.outbox,
+        inbox=orm.inbox,
+        publishes=[COMMISSION_TOPIC, CONTRACT_TOPIC],
+        clock=clock,
+        memory_bus=memory_bus,
+        key_source=key_source,
+    )
+    services = Services(
+        runtime=runtime,
+        settings=settings,
+        areas=load_areas(settings.areas_file, settings.counties_file),
+    )
+    consumers.register(runtime, services)
+
+    async def migrate_first(_runtime: Runtime) -> None:
+        if settings.migrate_on_start:
+            await asyncio.to_thread(migrate.upgrade, settings.database_url)
+
+    app = build_service_app(
+        runtime,
+        title="Street Level commissioning",
+        description="Hyper-local commissions, sealed bids, evaluation, contracts, "
+        "payment by outcomes and OCDS 1.1.5 open contracting data.",
+        routers=[
+            routes_commissions.router,
+            routes_bids.router,
+            routes_contracts.router,
+            routes_ocds.router,
+        ],
+        on_start=[migrate_first],
+    )
+    app.state.services = services
+    scheduler = Scheduler(services, settings.scheduler_interval_s)
+    app.state.scheduler = scheduler
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        async with inner(app_):
+            if settings.scheduler_enabled:
+                scheduler.start()
+            try:
+                yield
+            finally:
+                await scheduler.stop()
+
+    app.router.lifespan_context = lifespan
+    return app

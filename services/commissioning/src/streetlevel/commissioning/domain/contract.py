@@ -1,0 +1,259 @@
+"""The Contract aggregate and its outcome payment ledger (payment by results)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from streetlevel.commissioning.domain import events as ev
+from streetlevel.commissioning.domain.commission import iso
+from streetlevel.commissioning.domain.errors import IllegalStatus
+from streetlevel.commissioning.domain.values import Money, OutcomeTarget, RateCardItem, pennies
+from streetlevel.common.events import Aggregate
+
+ContractStatus = Literal["pending", "active", "terminated", "complete"]
+
+
+@dataclass(frozen=True)
+class VerifiedObservation:
+    """What the ledger needs from a verified observation."""
+
+    observation_id: str
+    indicator_code: str
+    period_start: str
+    period_end: str
+    area: str | None
+    value: Decimal
+
+
+@dataclass
+class PaymentLine:
+    """One ledger line: a priced verified observation, or the reversal of one."""
+
+    line_no: int
+    kind: Literal["payment", "reversal"]
+    observation_id: str
+    indicator_code: str
+    period_start: str
+    period_end: str
+    area: str | None
+    units: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    running_total: Decimal
+    note: str | None = None
+    reversed: bool = False
+
+
+def period_totals(lines: Sequence[PaymentLine]) -> list[ev.PeriodTotal]:
+    """Net amounts per reporting period, oldest first (what the public may see)."""
+    totals: dict[tuple[str, str], Decimal] = {}
+    for line in lines:
+        key = (line.period_start, line.period_end)
+        totals[key] = totals.get(key, Decimal(0)) + line.amount
+    return [
+        ev.PeriodTotal(period=ev.Period(start=s, end=e), amount=Money(amount=max(a, Decimal(0))))
+        for (s, e), a in sorted(totals.items())
+    ]
+
+
+@dataclass(eq=False)
+class Contract(Aggregate):
+    """An awarded lot's contract with its supplier."""
+
+    id: str = ""
+    commission_id: str = ""
+    ocid: str = ""
+    lot_id: str = ""
+    lot_title: str = ""
+    lot_areas: list[str] = field(default_factory=list)
+    lot_outcomes: list[OutcomeTarget] = field(default_factory=list)
+    bid_id: str = ""
+    buyer_id: str = ""
+    buyer_name: str = ""
+    supplier_id: str = ""
+    supplier_name: str = ""
+    value: Decimal = Decimal(0)
+    paid_total: Decimal = Decimal(0)
+    rate_card: list[RateCardItem] = field(default_factory=list)
+    payment_model: str = "fixed"
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    standstill_end: datetime | None = None
+    status: ContractStatus = "pending"
+    reason: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def subject(self) -> str:
+        return f"contract/{self.id}"
+
+    def announce(self) -> None:
+        """Record the creation event (what outcomes needs to build its plan)."""
+        assert self.period_start
+        assert self.period_end
+        self.record(
+            ev.ContractCreated(
+                contract_id=self.id,
+                commission_id=self.commission_id,
+                ocid=self.ocid,
+                buyer=ev.Buyer(id=self.buyer_id, name=self.buyer_name),
+                supplier=ev.Supplier(enterprise_id=self.supplier_id, name=self.supplier_name),
+                lot=ev.ContractLot(
+                    id=self.lot_id,
+                    title=self.lot_title,
+                    areas=list(self.lot_areas),
+                    outcomes=list(self.lot_outcomes),
+                ),
+                rate_card=list(self.rate_card),
+                period=ev.Period(start=iso(self.period_start), end=iso(self.period_end)),
+                value=Money(amount=self.value),
+                payment_model=self.payment_model,
+                status=self.status,
+            ),
+            subject=self.subject,
+        )
+
+    def activate(self, *, now: datetime) -> None:
+        if self.status != "pending":
+            raise IllegalStatus(f"Only a pending contract can be activated, not {self.status}.")
+        if self.standstill_end is not None and now < self.standstill_end:
+            raise IllegalStatus("The standstill period has not ended yet.")
+        self.status = "active"
+        self.updated_at = now
+        self.record(
+            ev.ContractActivated(contract_id=self.id, status="active"), subject=self.subject
+        )
+
+    def terminate(self, *, reason: str, now: datetime) -> None:
+        if self.status not in ("pending", "active"):
+            raise IllegalStatus(f"A {self.status} contract cannot be terminated.")
+        self.status = "terminated"
+        self.reason = reason
+        self.updated_at = now
+        self.record(
+            ev.ContractTerminated(contract_id=self.id, status="terminated", reason=reason),
+            subject=self.subject,
+        )
+
+    def complete(self, *, now: datetime) -> None:
+        if self.status != "active":
+            raise IllegalStatus(f"Only an active contract can complete, not {self.status}.")
+        self.status = "complete"
+        self.updated_at = now
+        self.record(
+            ev.ContractCompleted(contract_id=self.id, status="complete"), subject=self.subject
+        )
+
+    def price(self, obs: VerifiedObservation, lines: Sequence[PaymentLine]) -> PaymentLine | None:
+        """The payment line for a verified observation, or None when nothing is payable."""
+        if any(
+            ln.kind == "payment" and not ln.reversed and ln.observation_id == obs.observation_id
+            for ln in lines
+        ):
+            return None
+        item = next((i for i in self.rate_card if i.indicator_code == obs.indicator_code), None)
+        if item is None or obs.value <= 0:
+            return None
+        notes: list[str] = []
+        units = obs.value
+        if item.max_units is not None:
+            paid_units = sum(
+                (ln.units for ln in lines if ln.indicator_code == obs.indicator_code), Decimal(0)
+            )
+            room = item.max_units - paid_units
+            if units > room:
+                units = max(room, Decimal(0))
+                notes.append(f"capped at max_units {item.max_units}")
+        unit_price = item.price_per_unit.amount
+        amount = pennies(units * unit_price)
+        remaining = self.value - self.paid_total
+        if amount > remaining:
+            amount = max(remaining, Decimal(0))
+            notes.append("capped at the contract value")
+        if amount <= 0 and units <= 0:
+            return None
+        return self._append(
+            lines,
+            kind="payment",
+            obs_id=obs.observation_id,
+            code=obs.indicator_code,
+            period=(obs.period_start, obs.period_end),
+            area=obs.area,
+            units=units,
+            unit_price=unit_price,
+            amount=amount,
+            note="; ".join(notes) or None,
+        )
+
+    def reverse(
+        self, observation_id: str, lines: Sequence[PaymentLine], *, reason: str
+    ) -> PaymentLine | None:
+        """A reversal of the observation's live payment line, if it has one."""
+        paid = next(
+            (
+                ln
+                for ln in lines
+                if ln.kind == "payment" and not ln.reversed and ln.observation_id == observation_id
+            ),
+            None,
+        )
+        if paid is None:
+            return None
+        paid.reversed = True
+        return self._append(
+            lines,
+            kind="reversal",
+            obs_id=observation_id,
+            code=paid.indicator_code,
+            period=(paid.period_start, paid.period_end),
+            area=paid.area,
+            units=-paid.units,
+            unit_price=paid.unit_price,
+            amount=-paid.amount,
+            note=reason,
+        )
+
+    def _append(
+        self,
+        lines: Sequence[PaymentLine],
+        *,
+        kind: Literal["payment", "reversal"],
+        obs_id: str,
+        code: str,
+        period: tuple[str, str],
+        area: str | None,
+        units: Decimal,
+        unit_price: Decimal,
+        amount: Decimal,
+        note: str | None,
+    ) -> PaymentLine:
+        self.paid_total += amount
+        line = PaymentLine(
+            line_no=len(lines) + 1,
+            kind=kind,
+            observation_id=obs_id,
+            indicator_code=code,
+            period_start=period[0],
+            period_end=period[1],
+            area=area,
+            units=units,
+            unit_price=unit_price,
+            amount=amount,
+            running_total=self.paid_total,
+            note=note,
+        )
+        self.record(
+            ev.ContractPaymentsUpdated(
+                contract_id=self.id,
+                periods=period_totals([*lines, line]),
+                total=Money(amount=max(self.paid_total, Decimal(0))),
+            ),
+            subject=self.subject,
+        )
+        return line

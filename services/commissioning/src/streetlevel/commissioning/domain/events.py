@@ -1,0 +1,155 @@
+"""Events the commissioning service publishes (EVENTS.md): public data only, never bid content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from streetlevel.commissioning.domain.values import Money, OutcomeTarget, RateCardItem
+from streetlevel.common.events import DomainEvent
+
+COMMISSION_TOPIC = "commissioning.commission.v1"
+CONTRACT_TOPIC = "commissioning.contract.v1"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CommissionPublished(DomainEvent):
+    event_type = "commissioning.commission.published.v1"
+    topic = COMMISSION_TOPIC
+    commission: dict[str, Any]
+
+
+class CommissionAmended(DomainEvent):
+    event_type = "commissioning.commission.amended.v1"
+    topic = COMMISSION_TOPIC
+    commission: dict[str, Any]
+    changed_fields: list[str]
+
+
+class CommissionCancelled(DomainEvent):
+    event_type = "commissioning.commission.cancelled.v1"
+    topic = COMMISSION_TOPIC
+    commission_id: str
+    reason: str
+
+
+class LotBidCount(_Part):
+    lot_id: str
+    bids: int
+
+
+class CommissionClosed(DomainEvent):
+    event_type = "commissioning.commission.closed.v1"
+    topic = COMMISSION_TOPIC
+    commission_id: str
+    lots: list[LotBidCount]
+
+
+class Supplier(_Part):
+    enterprise_id: str
+    name: str
+
+
+class LotAwarded(DomainEvent):
+    event_type = "commissioning.lot.awarded.v1"
+    topic = COMMISSION_TOPIC
+    commission_id: str
+    lot_id: str
+    contract_id: str
+    supplier: Supplier
+    price: Money
+
+
+class LotUnsuccessful(DomainEvent):
+    event_type = "commissioning.lot.unsuccessful.v1"
+    topic = COMMISSION_TOPIC
+    commission_id: str
+    lot_id: str
+    reason: str
+
+
+class Buyer(_Part):
+    id: str
+    name: str
+
+
+class ContractLot(_Part):
+    id: str
+    title: str
+    areas: list[str]
+    outcomes: list[OutcomeTarget]
+
+
+class Period(_Part):
+    start: str
+    end: str
+
+
+class ContractCreated(DomainEvent):
+    event_type = "commissioning.contract.created.v1"
+    topic = CONTRACT_TOPIC
+    contract_id: str
+    commission_id: str
+    ocid: str
+    buyer: Buyer
+    supplier: Supplier
+    lot: ContractLot
+    rate_card: list[RateCardItem]
+    period: Period
+    value: Money
+    payment_model: str
+    status: str
+
+
+class ContractActivated(DomainEvent):
+    event_type = "commissioning.contract.activated.v1"
+    topic = CONTRACT_TOPIC
+    contract_id: str
+    status: str
+
+
+class ContractTerminated(DomainEvent):
+    event_type = "commissioning.contract.terminated.v1"
+    topic = CONTRACT_TOPIC
+    contract_id: str
+    status: str
+    reason: str
+
+
+class ContractCompleted(DomainEvent):
+    event_type = "commissioning.contract.completed.v1"
+    topic = CONTRACT_TOPIC
+    contract_id: str
+    status: str
+
+
+class PeriodTotal(_Part):
+    period: Period
+    amount: Money
+
+
+class ContractPaymentsUpdated(DomainEvent):
+    event_type = "commissioning.contract.payments_updated.v1"
+    topic = CONTRACT_TOPIC
+    contract_id: str
+    periods: list[PeriodTotal]
+    total: Money
+
+
+ALL_EVENTS: tuple[type[DomainEvent], ...] = (
+    CommissionPublished,
+    CommissionAmended,
+    CommissionCancelled,
+    CommissionClosed,
+    LotAwarded,
+    LotUnsuccessful,
+    ContractCreated,
+    ContractActivated,
+    ContractTerminated,
+    ContractCompleted,
+    ContractPaymentsUpdated,
+)

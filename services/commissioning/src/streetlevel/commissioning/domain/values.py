@@ -1,0 +1,151 @@
+"""Value objects of a commission: money, lots, timeline, eligibility, criteria, payment."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+from streetlevel.common.ids import new_id
+
+PENNY = Decimal("0.01")
+LegalForm = Literal[
+    "cic_limited_by_guarantee",
+    "cic_limited_by_shares",
+    "charitable_incorporated_organisation",
+    "charitable_company",
+    "company_limited_by_guarantee",
+    "company_limited_by_shares",
+    "community_benefit_society",
+    "cooperative_society",
+    "unincorporated_association",
+    "sole_trader",
+    "partnership",
+]
+Size = Literal["micro", "small", "medium", "large"]
+SIZE_ORDER: dict[str, int] = {"micro": 0, "small": 1, "medium": 2, "large": 3}
+Procedure = Literal["open", "micro_grant", "selective"]
+PaymentModel = Literal["fixed", "outcomes", "blended"]
+Percent = Annotated[Decimal, Field(ge=0, le=100)]
+
+
+def pennies(value: Decimal) -> Decimal:
+    """Round half-up to whole pennies (only ever for output or a priced amount)."""
+    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+class Strict(BaseModel):
+    """Request-facing value objects refuse unknown fields (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Money(Strict):
+    amount: Decimal = Field(ge=0, le=Decimal("1000000000"))
+    currency: Literal["GBP"] = "GBP"
+
+    @field_validator("amount")
+    @classmethod
+    def _whole_pennies(cls, value: Decimal) -> Decimal:
+        if value != value.quantize(PENNY):
+            raise ValueError("money amounts have at most two decimal places")
+        return value.quantize(PENNY)
+
+    @field_serializer("amount")
+    def _as_string(self, value: Decimal) -> str:
+        return f"{value:.2f}"
+
+    @classmethod
+    def gbp(cls, amount: Decimal) -> Money:
+        return cls(amount=pennies(amount))
+
+
+class OutcomeTarget(Strict):
+    indicator_code: str = Field(min_length=1, max_length=100)
+    target: Decimal = Field(ge=0)
+
+    @field_serializer("target")
+    def _as_string(self, value: Decimal) -> str:
+        return str(value)
+
+
+class LotSpec(Strict):
+    id: str = Field(default_factory=lambda: str(new_id()), min_length=1, max_length=36)
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=10_000)
+    areas: list[str] = Field(min_length=1, max_length=200)
+    value: Money
+    outcomes: list[OutcomeTarget] = Field(default_factory=list, max_length=50)
+
+
+class Timeline(Strict):
+    enquiry_end: AwareDatetime
+    tender_end: AwareDatetime
+    award_by: AwareDatetime
+    contract_start: AwareDatetime
+    contract_end: AwareDatetime
+
+
+class Eligibility(Strict):
+    legal_forms: list[LegalForm] | None = None
+    max_size: Size | None = None
+    verified_only: bool = True
+    must_serve_area: bool = False
+    social_enterprise_only: bool = False
+
+
+class Criterion(Strict):
+    name: Literal["price", "quality", "social_value"]
+    weight: Percent
+
+
+class RateCardItem(Strict):
+    indicator_code: str = Field(min_length=1, max_length=100)
+    price_per_unit: Money
+    max_units: Decimal | None = Field(default=None, gt=0)
+
+    @field_serializer("max_units")
+    def _as_string(self, value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+
+class Payment(Strict):
+    model: PaymentModel = "fixed"
+    rate_card: list[RateCardItem] = Field(default_factory=list, max_length=50)
+    outcomes_share_pct: Percent | None = None
+
+
+class CommissionSpec(Strict):
+    """Everything a buyer writes about a commission (the body of create and patch)."""
+
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=20_000)
+    need: str = Field(default="", max_length=20_000)
+    themes: list[str] = Field(default_factory=list, max_length=20)
+    procedure: Procedure = "open"
+    lots: list[LotSpec] = Field(min_length=1, max_length=50)
+    value: Money
+    timeline: Timeline
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    award_criteria: list[Criterion] = Field(min_length=1, max_length=3)
+    payment: Payment = Field(default_factory=Payment)
+
+    def lot(self, lot_id: str) -> LotSpec | None:
+        return next((lot for lot in self.lots if lot.id == lot_id), None)
+
+    def weight(self, name: str) -> Decimal:
+        return sum((c.weight for c in self.award_criteria if c.name == name), Decimal(0))
+
+
+def merge_patch(target: object, patch: object) -> object:
+    """RFC 7396 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result

@@ -1,0 +1,200 @@
+"""Use cases of bidders: questions and sealed bids (deadlines on the database clock)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from streetlevel.commissioning.adapters import orm
+from streetlevel.commissioning.adapters.repository import (
+    Bids,
+    Commissions,
+    ReadModels,
+    applicant,
+    db_now,
+    deadline_passed,
+)
+from streetlevel.commissioning.domain.bid import Bid
+from streetlevel.commissioning.domain.commission import Commission
+from streetlevel.commissioning.domain.eligibility import unmet_rules
+from streetlevel.commissioning.domain.errors import (
+    BidNotFound,
+    CommissionNotFound,
+    IllegalStatus,
+    TenderClosed,
+)
+from streetlevel.commissioning.service.commissions import load_for_buyer
+from streetlevel.commissioning.service.context import Services
+from streetlevel.common.auth import Principal
+from streetlevel.common.errors import Conflict, Forbidden, Ineligible, NotFound, ValidationProblem
+from streetlevel.common.ids import new_id
+
+
+def require_enterprise(principal: Principal) -> str:
+    principal.require("commissioning:bid")
+    if not principal.enterprise_id:
+        raise Forbidden("Only an enterprise client bound to an enterprise may do this.")
+    return principal.enterprise_id
+
+
+async def open_commission(
+    services: Services, session: AsyncSession, commission_id: str, *, deadline: str = "tender"
+) -> Commission:
+    """A published commission still taking bids (or questions), checked on the DB clock."""
+    commission = await Commissions(session).get(commission_id, lock=True)
+    if commission is None or commission.status == "draft":
+        raise CommissionNotFound("No such commission.")
+    if commission.status in ("evaluation", "awarded", "complete"):
+        raise TenderClosed(f"The {deadline} deadline has passed.")
+    if commission.status != "open":
+        raise IllegalStatus(f"The commission is {commission.status}.")
+    t = commission.s.timeline
+    when = t.enquiry_end if deadline == "enquiry" else t.tender_end
+    if await deadline_passed(session, when, services.clock.now()):
+        raise TenderClosed(f"The {deadline} deadline has passed.")
+    return commission
+
+
+async def check_eligible(
+    services: Services,
+    session: AsyncSession,
+    commission: Commission,
+    lot_id: str,
+    enterprise_id: str,
+) -> None:
+    lot = commission.s.lot(lot_id)
+    assert lot is not None
+    record = await ReadModels(session).enterprise(enterprise_id)
+    unmet = unmet_rules(
+        applicant(record), commission.s.eligibility, lot_areas=lot.areas, areas=services.areas
+    )
+    if unmet:
+        raise Ineligible("The enterprise is not eligible for this lot.", unmet=unmet)
+
+
+async def submit_bid(
+    *,
+    services: Services,
+    principal: Principal,
+    commission_id: str,
+    lot_id: str,
+    price: Decimal,
+    proposal: str,
+    commitments: list[dict[str, Any]],
+) -> Bid:
+    enterprise_id = require_enterprise(principal)
+    async with services.uow() as uow:
+        commission = await open_commission(services, uow.session, commission_id)
+        if commission.s.lot(lot_id) is None:
+            raise ValidationProblem(
+                "No such lot.",
+                [{"loc": ["body", "lot_id"], "msg": "unknown lot", "type": "value_error"}],
+            )
+        await check_eligible(services, uow.session, commission, lot_id, enterprise_id)
+        repo = Bids(uow.session)
+        if await repo.live_for(commission_id, lot_id, enterprise_id) is not None:
+            raise Conflict("You already have a live bid for this lot: revise or withdraw it.")
+        now = await db_now(uow.session, uow.clock.now())
+        bid = Bid(
+            id=str(new_id()),
+            commission_id=commission_id,
+            lot_id=lot_id,
+            enterprise_id=enterprise_id,
+            price=price,
+            proposal=proposal,
+            commitments=commitments,
+            submitted_at=now,
+            updated_at=now,
+        )
+        await repo.add(bid)
+        await uow.commit()
+    return bid
+
+
+async def own_bid(
+    session: AsyncSession, commission_id: str, bid_id: str, enterprise_id: str
+) -> Bid:
+    bid = await Bids(session).get(bid_id)
+    if bid is None or bid.commission_id != commission_id or bid.enterprise_id != enterprise_id:
+        raise BidNotFound("No such bid.")
+    return bid
+
+
+async def revise_bid(
+    *,
+    services: Services,
+    principal: Principal,
+    commission_id: str,
+    bid_id: str,
+    price: Decimal | None,
+    proposal: str | None,
+    commitments: list[dict[str, Any]] | None,
+) -> Bid:
+    enterprise_id = require_enterprise(principal)
+    async with services.uow() as uow:
+        bid = await own_bid(uow.session, commission_id, bid_id, enterprise_id)
+        await open_commission(services, uow.session, commission_id)
+        now = await db_now(uow.session, uow.clock.now())
+        bid.revise(price=price, proposal=proposal, commitments=commitments, now=now)
+        await Bids(uow.session).save(bid)
+        await uow.commit()
+    return bid
+
+
+async def withdraw_bid(
+    *, services: Services, principal: Principal, commission_id: str, bid_id: str
+) -> Bid:
+    enterprise_id = require_enterprise(principal)
+    async with services.uow() as uow:
+        bid = await own_bid(uow.session, commission_id, bid_id, enterprise_id)
+        await open_commission(services, uow.session, commission_id)
+        bid.withdraw(now=await db_now(uow.session, uow.clock.now()))
+        await Bids(uow.session).save(bid)
+        await uow.commit()
+    return bid
+
+
+async def ask_question(
+    *, services: Services, principal: Principal, commission_id: str, text: str
+) -> dict[str, Any]:
+    enterprise_id = require_enterprise(principal)
+    async with services.uow() as uow:
+        await open_commission(services, uow.session, commission_id, deadline="enquiry")
+        row = {
+            "id": str(new_id()),
+            "commission_id": commission_id,
+            "asker_id": enterprise_id,
+            "text": text,
+            "asked_at": uow.clock.now(),
+        }
+        await uow.session.execute(insert(orm.questions).values(**row))
+        await uow.commit()
+    return {**row, "answer": None, "answered_at": None}
+
+
+async def answer_question(
+    *, services: Services, principal: Principal, commission_id: str, question_id: str, answer: str
+) -> dict[str, Any]:
+    async with services.uow() as uow:
+        await load_for_buyer(Commissions(uow.session), commission_id, principal)
+        q = orm.questions
+        row = (
+            (
+                await uow.session.execute(
+                    select(q).where(q.c.id == question_id).where(q.c.commission_id == commission_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound("No such question.")
+        now = uow.clock.now()
+        await uow.session.execute(
+            update(q).where(q.c.id == question_id).values(answer=answer, answered_at=now)
+        )
+        await uow.commit()
+    return {**dict(row), "answer": answer, "answered_at": now}

@@ -1,0 +1,163 @@
+"""Use cases of a commission's life: create, patch/amend, publish, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from streetlevel.commissioning.adapters.repository import Commissions, ReadModels
+from streetlevel.commissioning.domain.commission import Commission
+from streetlevel.commissioning.domain.errors import CommissionNotFound
+from streetlevel.commissioning.domain.rules import SpecContext, check_publishable, check_spec
+from streetlevel.commissioning.domain.values import CommissionSpec, merge_patch
+from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.releases import record_release
+from streetlevel.common.auth import Principal
+from streetlevel.common.errors import Forbidden, PreconditionFailed, ValidationProblem
+from streetlevel.common.ids import new_id
+
+
+def require_council(principal: Principal, scope: str = "commissioning:write") -> tuple[str, str]:
+    """The buyer's org-id and area from the token (403 without them)."""
+    principal.require(scope)
+    if not principal.org or not principal.area:
+        raise Forbidden("Only a council (a token with org and area) may do this.")
+    return principal.org, principal.area
+
+
+def etag(c: Commission) -> str:
+    stamp = c.updated_at.timestamp() if c.updated_at else 0
+    return f'"{c.version}-{int(stamp * 1_000_000)}"'
+
+
+async def spec_context(
+    services: Services, uow_session: Any, spec: CommissionSpec, area: str
+) -> SpecContext:
+    codes = {o.indicator_code for lot in spec.lots for o in lot.outcomes}
+    codes |= {i.indicator_code for i in spec.payment.rate_card}
+    known = await ReadModels(uow_session).indicator_codes(codes)
+    return SpecContext(buyer_area=area, areas=services.areas, indicator_codes=known)
+
+
+async def load_for_buyer(
+    repo: Commissions, commission_id: str, principal: Principal, scope: str = "commissioning:write"
+) -> Commission:
+    """The commission, locked, when the caller is its buyer (404 for others' drafts, else 403)."""
+    principal.require(scope)
+    commission = await repo.get(commission_id, lock=True)
+    if commission is None or (
+        commission.status == "draft" and not commission.is_buyer(principal.org)
+    ):
+        raise CommissionNotFound("No such commission.")
+    if not commission.is_buyer(principal.org):
+        raise Forbidden("Only the buyer council may change this commission.")
+    return commission
+
+
+async def create_commission(
+    *, services: Services, principal: Principal, spec: CommissionSpec, buyer_name: str | None
+) -> Commission:
+    org, area = require_council(principal)
+    async with services.uow() as uow:
+        check_spec(spec, await spec_context(services, uow.session, spec, area))
+        cid = str(new_id())
+        commission = Commission.draft(
+            id=cid,
+            ocid=f"{services.settings.ocid_prefix}-{cid}",
+            buyer_id=org,
+            buyer_name=buyer_name or org,
+            buyer_area=area,
+            spec=spec,
+            now=uow.clock.now(),
+        )
+        await Commissions(uow.session).add(commission)
+        await uow.commit()
+    return commission
+
+
+async def patch_commission(
+    *,
+    services: Services,
+    principal: Principal,
+    commission_id: str,
+    patch: dict[str, Any],
+    if_match: str | None,
+) -> Commission:
+    """JSON merge patch of a draft, or a recorded amendment of an open tender."""
+    async with services.uow() as uow:
+        repo = Commissions(uow.session)
+        commission = await load_for_buyer(repo, commission_id, principal)
+        if if_match is not None and if_match not in (etag(commission), "*"):
+            raise PreconditionFailed("The commission changed since you read it (If-Match).")
+        reason = str(patch.pop("amendment_rationale", "") or "Amended while open")
+        current = commission.s.model_dump(mode="json")
+        merged = merge_patch(current, patch)
+        try:
+            spec = CommissionSpec.model_validate(merged)
+        except ValidationError as exc:
+            raise ValidationProblem(
+                "The patched commission is not valid.",
+                [
+                    {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                    for e in exc.errors(include_input=False, include_url=False)
+                ],
+            ) from exc
+        new = spec.model_dump(mode="json")
+        changed = sorted(k for k in new if new[k] != current.get(k))
+        check_spec(spec, await spec_context(services, uow.session, spec, commission.buyer_area))
+        now = uow.clock.now()
+        if commission.status == "draft":
+            commission.replace_draft(spec, now=now)
+        elif changed:
+            commission.amend(spec, changed=changed, now=now, reason=reason)
+        await repo.save(commission)
+        if commission.status == "open" and changed:
+            await record_release(uow.session, commission=commission, tag="tenderAmendment", now=now)
+        uow.track(commission)
+        await uow.commit()
+    return commission
+
+
+async def publish_commission(
+    *, services: Services, principal: Principal, commission_id: str
+) -> Commission:
+    async with services.uow() as uow:
+        repo = Commissions(uow.session)
+        commission = await load_for_buyer(repo, commission_id, principal)
+        now = uow.clock.now()
+        check_spec(
+            commission.s,
+            await spec_context(services, uow.session, commission.s, commission.buyer_area),
+        )
+        check_publishable(
+            commission.s,
+            now=now,
+            min_enquiry_days=services.settings.min_enquiry_days,
+            min_tender_days=services.settings.min_tender_days,
+        )
+        commission.publish(now=now)
+        await repo.save(commission)
+        await record_release(uow.session, commission=commission, tag="tender", now=now)
+        uow.track(commission)
+        await uow.commit()
+    return commission
+
+
+async def cancel_commission(
+    *, services: Services, principal: Principal, commission_id: str, reason: str
+) -> Commission:
+    async with services.uow() as uow:
+        repo = Commissions(uow.session)
+        commission = await load_for_buyer(repo, commission_id, principal)
+        was_public = commission.is_public
+        now = uow.clock.now()
+        commission.cancel(reason=reason, now=now)
+        await repo.save(commission)
+        if was_public:
+            await record_release(
+                uow.session, commission=commission, tag="tenderCancellation", now=now
+            )
+        uow.track(commission)
+        await uow.commit()
+    return commission

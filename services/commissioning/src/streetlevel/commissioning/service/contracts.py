@@ -1,0 +1,110 @@
+"""Use cases of contracts: lifecycle actions and the outcome payment ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from streetlevel.commissioning.adapters.payloads import ObservationEventData
+from streetlevel.commissioning.adapters.repository import Commissions, Contracts
+from streetlevel.commissioning.domain.contract import Contract, VerifiedObservation
+from streetlevel.commissioning.domain.errors import ContractNotFound
+from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.releases import record_release
+from streetlevel.common.auth import Principal
+from streetlevel.common.errors import Forbidden
+from streetlevel.common.events import Envelope
+
+
+async def _release(services: Services, session: AsyncSession, contract: Contract, tag: str) -> None:
+    commission = await Commissions(session).get(contract.commission_id)
+    assert commission is not None
+    await record_release(session, commission=commission, tag=tag, now=services.clock.now())
+
+
+async def change_contract(
+    *,
+    services: Services,
+    principal: Principal,
+    contract_id: str,
+    action: str,
+    reason: str | None = None,
+) -> Contract:
+    """activate | terminate | complete, by the buyer."""
+    principal.require("commissioning:write")
+    async with services.uow() as uow:
+        repo = Contracts(uow.session)
+        contract = await repo.get(contract_id, lock=True)
+        if contract is None:
+            raise ContractNotFound("No such contract.")
+        if contract.buyer_id != principal.org:
+            raise Forbidden("Only the buyer council may change this contract.")
+        now = uow.clock.now()
+        if action == "activate":
+            contract.activate(now=now)
+        elif action == "terminate":
+            contract.terminate(reason=reason or "", now=now)
+        else:
+            contract.complete(now=now)
+        await repo.save(contract)
+        await _finish_commission(uow.session, contract, now=now)
+        await _release(services, uow.session, contract, "contractUpdate")
+        uow.track(contract)
+        await uow.commit()
+    return contract
+
+
+async def _finish_commission(session: AsyncSession, contract: Contract, *, now: datetime) -> None:
+    """An awarded commission is complete once every contract has ended."""
+    repo = Commissions(session)
+    commission = await repo.get(contract.commission_id, lock=True)
+    if commission is None or commission.status != "awarded":
+        return
+    others = await Contracts(session).for_commission(commission.id)
+    statuses = [contract.status if c.id == contract.id else c.status for c in others]
+    if all(s in ("complete", "terminated") for s in statuses):
+        commission.complete(now=now)
+        await repo.save(commission)
+
+
+async def apply_observation(services: Services, session: AsyncSession, envelope: Envelope) -> None:
+    """Ledger effect of an observation event (inside the inbox transaction; no commit)."""
+    kind = envelope.short_type
+    data = ObservationEventData.model_validate(envelope.data)
+    repo = Contracts(session)
+    # The row lock serialises concurrent lines for one contract across replicas.
+    contract = await repo.get(data.contract_id, lock=True)
+    if contract is None:
+        return
+    lines = await repo.lines(contract.id)
+    now = services.clock.now()
+    if kind == "outcomes.observation.verified.v1":
+        line = contract.price(
+            VerifiedObservation(
+                observation_id=data.observation_id,
+                indicator_code=data.indicator_code,
+                period_start=data.period.start,
+                period_end=data.period.end,
+                area=data.area,
+                value=Decimal(data.value),
+            ),
+            lines,
+        )
+    elif kind == "outcomes.observation.verification_withdrawn.v1":
+        line = contract.reverse(data.observation_id, lines, reason="verification withdrawn")
+    elif kind == "outcomes.observation.superseded.v1":
+        line = contract.reverse(data.observation_id, lines, reason="observation superseded")
+    elif kind == "outcomes.observation.reported.v1" and data.supersedes:
+        line = contract.reverse(data.supersedes, lines, reason="observation superseded")
+    else:
+        return
+    if line is None:
+        return
+    if line.kind == "reversal":
+        await repo.mark_reversed(contract.id, line.observation_id)
+    await repo.add_line(contract.id, line, now)
+    await repo.save(contract)
+    await _release(services, session, contract, "implementation")
+    await services.runtime.writer.write(session, contract.take_events())

@@ -1,0 +1,221 @@
+"""Use cases of evaluation: closing at the deadline, scoring, ranking, award."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from streetlevel.commissioning.adapters.repository import (
+    Bids,
+    Commissions,
+    Contracts,
+    ReadModels,
+    applicant,
+    db_now,
+)
+from streetlevel.commissioning.domain.bid import Bid, rank
+from streetlevel.commissioning.domain.commission import Commission
+from streetlevel.commissioning.domain.contract import Contract
+from streetlevel.commissioning.domain.eligibility import unmet_rules
+from streetlevel.commissioning.domain.errors import (
+    BidNotFound,
+    EvaluationIncomplete,
+    IllegalStatus,
+)
+from streetlevel.commissioning.service.commissions import load_for_buyer
+from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.releases import record_release
+from streetlevel.common.auth import Principal
+from streetlevel.common.errors import Conflict, Ineligible, NotFound
+from streetlevel.common.ids import new_id
+
+
+async def recheck_eligibility(
+    services: Services,
+    session: AsyncSession,
+    commission: Commission,
+    bids: list[Bid],
+    *,
+    when: str,
+    now: datetime,
+) -> list[Bid]:
+    """Disqualify live bids whose enterprise no longer meets the rules; returns them."""
+    models = ReadModels(session)
+    records = await models.enterprises([b.enterprise_id for b in bids])
+    dropped = []
+    for bid in bids:
+        if not bid.is_live:
+            continue
+        lot = commission.s.lot(bid.lot_id)
+        assert lot is not None
+        unmet = unmet_rules(
+            applicant(records.get(bid.enterprise_id)),
+            commission.s.eligibility,
+            lot_areas=lot.areas,
+            areas=services.areas,
+        )
+        if unmet:
+            reasons = "; ".join(f"{u['rule']}: {u['reason']}" for u in unmet)
+            bid.disqualify(reason=f"ineligible {when}: {reasons}", now=now)
+            await Bids(session).save(bid)
+            dropped.append(bid)
+    return dropped
+
+
+async def close_commission(
+    *, services: Services, session: AsyncSession, commission_id: str, now: datetime
+) -> Commission | None:
+    """The deadline passed: re-check eligibility, count bids, start evaluation (caller commits)."""
+    commission = await Commissions(session).get(commission_id, lock=True)
+    if commission is None or commission.status != "open":
+        return None
+    bids = await Bids(session).for_commission(commission_id)
+    await recheck_eligibility(services, session, commission, bids, when="at the deadline", now=now)
+    total: dict[str, int] = {}
+    valid: dict[str, int] = {}
+    for bid in bids:
+        if bid.status != "withdrawn":
+            total[bid.lot_id] = total.get(bid.lot_id, 0) + 1
+        if bid.is_live:
+            valid[bid.lot_id] = valid.get(bid.lot_id, 0) + 1
+    commission.close(now=now, valid_bids=valid, total_bids=total)
+    await Commissions(session).save(commission)
+    await record_release(session, commission=commission, tag="tenderUpdate", now=now)
+    return commission
+
+
+async def score_bid(
+    *,
+    services: Services,
+    principal: Principal,
+    commission_id: str,
+    bid_id: str,
+    quality: Decimal,
+    social_value: Decimal,
+    note: str | None,
+) -> Bid:
+    async with services.uow() as uow:
+        commission = await load_for_buyer(
+            Commissions(uow.session), commission_id, principal, "commissioning:evaluate"
+        )
+        if commission.status != "evaluation":
+            raise IllegalStatus(
+                f"Bids are scored during evaluation, not while {commission.status}."
+            )
+        bid = await Bids(uow.session).get(bid_id)
+        if bid is None or bid.commission_id != commission_id:
+            raise BidNotFound("No such bid.")
+        bid.score(quality=quality, social_value=social_value, note=note, now=uow.clock.now())
+        await Bids(uow.session).save(bid)
+        await uow.commit()
+    return bid
+
+
+async def award_lot(
+    *,
+    services: Services,
+    principal: Principal,
+    commission_id: str,
+    lot_id: str,
+    bid_id: str | None,
+) -> Contract:
+    """Award a lot to the chosen (default: top-ranked) eligible bid and create its contract."""
+    refusal: Exception | None = None
+    contract: Contract | None = None
+    async with services.uow() as uow:
+        session = uow.session
+        repo = Commissions(session)
+        commission = await load_for_buyer(repo, commission_id, principal, "commissioning:evaluate")
+        lot = commission.s.lot(lot_id)
+        if lot is None:
+            raise NotFound("No such lot.")
+        if commission.status != "evaluation":
+            raise IllegalStatus(
+                f"Lots are awarded during evaluation, not while {commission.status}."
+            )
+        bids = await Bids(session).for_commission(commission_id, lot_id)
+        now = await db_now(session, uow.clock.now())
+        dropped = await recheck_eligibility(
+            services, session, commission, bids, when="at award", now=now
+        )
+        ranking = rank(commission.s, bids)
+        if not ranking:
+            commission.lot_unsuccessful(lot_id, reason="no valid bid at award", now=now)
+            refusal = Conflict("No valid bid remains: the lot is unsuccessful.")
+        elif any(r.total is None for r in ranking):
+            raise EvaluationIncomplete("Score every valid bid before awarding.")
+        else:
+            chosen = ranking[0].bid
+            if bid_id is not None:
+                picked = next((r.bid for r in ranking if r.bid.id == bid_id), None)
+                if picked is None:
+                    gone = next((b for b in dropped if b.id == bid_id), None)
+                    if gone is None:
+                        raise BidNotFound("No such valid bid in this lot.")
+                    refusal = Ineligible(
+                        "The chosen bid was disqualified at award.",
+                        unmet=[{"rule": "eligibility", "reason": gone.disqualified_reason or ""}],
+                    )
+                chosen = picked or chosen
+            if refusal is None:
+                contract = await _contract_for(services, session, commission, chosen, now=now)
+                commission.award_lot(
+                    lot_id,
+                    bid_id=chosen.id,
+                    supplier_id=chosen.enterprise_id,
+                    supplier_name=contract.supplier_name,
+                    price=chosen.price,
+                    contract_id=contract.id,
+                    now=now,
+                )
+                uow.track(contract)
+        await repo.save(commission)
+        tags = ["award", "contract"] if contract is not None else ["tenderUpdate"]
+        await record_release(session, commission=commission, tag=tags, now=now)
+        uow.track(commission)
+        await uow.commit()
+    if refusal is not None:
+        raise refusal
+    assert contract is not None
+    return contract
+
+
+async def _contract_for(
+    services: Services,
+    session: AsyncSession,
+    commission: Commission,
+    bid: Bid,
+    *,
+    now: datetime,
+) -> Contract:
+    lot = commission.s.lot(bid.lot_id)
+    assert lot is not None
+    record = await ReadModels(session).enterprise(bid.enterprise_id)
+    t = commission.s.timeline
+    contract = Contract(
+        id=str(new_id()),
+        commission_id=commission.id,
+        ocid=commission.ocid,
+        lot_id=lot.id,
+        lot_title=lot.title,
+        lot_areas=list(lot.areas),
+        lot_outcomes=list(lot.outcomes),
+        bid_id=bid.id,
+        buyer_id=commission.buyer_id,
+        buyer_name=commission.buyer_name,
+        supplier_id=bid.enterprise_id,
+        supplier_name=record.name if record else bid.enterprise_id,
+        value=bid.price,
+        rate_card=list(commission.s.payment.rate_card),
+        payment_model=commission.s.payment.model,
+        period_start=t.contract_start,
+        period_end=t.contract_end,
+        standstill_end=now + timedelta(days=services.settings.standstill_days),
+        created_at=now,
+        updated_at=now,
+    )
+    contract.announce()
+    await Contracts(session).add(contract)
+    return contract

@@ -1,0 +1,48 @@
+"""Writes an OCDS release for a state change, in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from streetlevel.commissioning.adapters import orm
+from streetlevel.commissioning.adapters.ocds import build_release
+from streetlevel.commissioning.adapters.repository import Bids, Contracts, ReadModels
+from streetlevel.commissioning.domain.commission import Commission
+from streetlevel.common.ids import new_id
+
+
+async def record_release(
+    session: AsyncSession, *, commission: Commission, tag: str | list[str], now: datetime
+) -> None:
+    """Snapshot the contracting process after ``tag``'s change as a new release row."""
+    repo = Contracts(session)
+    contracts = await repo.for_commission(commission.id)
+    lines = {c.id: await repo.lines(c.id) for c in contracts}
+    enterprises = await ReadModels(session).enterprises([c.supplier_id for c in contracts])
+    tenderers = None
+    if commission.status in ("evaluation", "awarded", "complete"):
+        bids = await Bids(session).for_commission(commission.id)
+        tenderers = len({b.enterprise_id for b in bids if b.status != "withdrawn"})
+    release_id = f"{commission.ocid}-{new_id()}"
+    document = build_release(
+        commission,
+        contracts=contracts,
+        lines=lines,
+        enterprises=enterprises,
+        tag=tag,
+        release_id=release_id,
+        date=now,
+        tenderers=tenderers,
+    )
+    await session.execute(
+        insert(orm.releases).values(
+            release_id=release_id,
+            ocid=commission.ocid,
+            buyer_id=commission.buyer_id,
+            date=now,
+            document=document,
+        )
+    )

@@ -1,0 +1,338 @@
+"""The hot path: a lean pure-ASGI reverse proxy to each service, over aiohttp or in-process.
+
+Both transports share header handling, timeouts, the circuit breaker and the problem responses,
+so the embedded mode behaves like the distributed one without the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from streetlevel.common import context
+from streetlevel.common.problems import problem
+from streetlevel.gateway.breaker import CircuitBreaker
+
+log = logging.getLogger(__name__)
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+#: Set by the gateway itself, never passed through from the client.
+REPLACED_REQUEST = frozenset(
+    {b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-request-id", b"forwarded"}
+)
+#: The gateway's edge sets these once for the whole response.
+REPLACED_RESPONSE = frozenset(
+    {
+        b"x-request-id",
+        b"vary",
+        b"access-control-allow-origin",
+        b"access-control-expose-headers",
+        b"server",
+        b"date",
+    }
+)
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+CONNECTION_ERRORS = (
+    aiohttp.ClientConnectorError,
+    aiohttp.ServerDisconnectedError,
+    aiohttp.ClientOSError,
+)
+
+Observer = Callable[[int, bytes], Awaitable[None]]
+
+
+@dataclass
+class Upstream:
+    """One service: its prefixes and either a base URL or an in-process ASGI app."""
+
+    name: str
+    prefixes: tuple[str, ...]
+    breaker: CircuitBreaker
+    url: str | None = None
+    app: ASGIApp | None = None
+    connect_timeout_s: float = 2.0
+    read_timeout_s: float = 30.0
+    route: Any = field(default=None)
+
+    def __post_init__(self) -> None:
+        # The access log and metrics label proxied requests by service, not by raw path.
+        self.route = _Route(f"/{self.name}/*")
+
+
+@dataclass(frozen=True)
+class _Route:
+    path: str
+
+
+def _connection_tokens(headers: list[tuple[bytes, bytes]]) -> set[bytes]:
+    tokens: set[bytes] = set()
+    for key, value in headers:
+        if key == b"connection":
+            tokens.update(t.strip().lower() for t in value.split(b",") if t.strip())
+    return tokens
+
+
+def request_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The client's headers minus hop-by-hop ones, plus X-Forwarded-* and the request id."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    dropped = HOP_BY_HOP | REPLACED_REQUEST | _connection_tokens(headers)
+    out = [(k, v) for k, v in headers if k not in dropped]
+    prior = b", ".join(v for k, v in headers if k == b"x-forwarded-for")
+    client = scope.get("client")
+    peer = (client[0] if client else "unknown").encode()
+    out.append((b"x-forwarded-for", prior + b", " + peer if prior else peer))
+    out.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
+    host = next((v for k, v in headers if k == b"host"), None)
+    if host is not None:
+        out.append((b"x-forwarded-host", host))
+    rid = context.current_request_id()
+    if rid:
+        out.append((b"x-request-id", rid.encode()))
+    return out
+
+
+def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    dropped = HOP_BY_HOP | REPLACED_RESPONSE | _connection_tokens(raw)
+    return [(k.lower(), v) for k, v in raw if k.lower() not in dropped]
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _stream_body(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        body = message.get("body", b"")
+        if body:
+            yield body
+        if not message.get("more_body", False):
+            return
+
+
+class _ClientGone(Exception):
+    pass
+
+
+class Proxy:
+    """Routes ``/v1/<prefix>/…`` to the owning upstream."""
+
+    def __init__(self, upstreams: list[Upstream], *, retries: int = 2, pool_size: int = 200):
+        self.upstreams = upstreams
+        self.retries = retries
+        self.pool_size = pool_size
+        self._routes = sorted(
+            ((p, u) for u in upstreams for p in u.prefixes), key=lambda r: -len(r[0])
+        )
+        self.session: aiohttp.ClientSession | None = None
+
+    def match(self, path: str) -> Upstream | None:
+        for prefix, upstream in self._routes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return upstream
+        return None
+
+    async def start(self) -> None:
+        if any(u.url for u in self.upstreams) and self.session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self.pool_size, keepalive_timeout=30, ttl_dns_cache=300
+            )
+            self.session = aiohttp.ClientSession(
+                connector=connector,
+                auto_decompress=False,
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+
+    async def forward(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        upstream: Upstream,
+        observe: Observer | None = None,
+    ) -> None:
+        scope["route"] = upstream.route
+        wait = upstream.breaker.retry_after()
+        if wait is not None:
+            await self._problem(
+                scope, receive, send, 503, f"The {upstream.name} service is unavailable.", wait
+            )
+            return
+        try:
+            if upstream.app is not None:
+                await self._forward_asgi(scope, receive, send, upstream, observe)
+            else:
+                await self._forward_http(scope, receive, send, upstream, observe)
+        except _ClientGone:
+            upstream.breaker.success()
+
+    async def _forward_asgi(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        upstream: Upstream,
+        observe: Observer | None,
+    ) -> None:
+        assert upstream.app is not None
+        child = dict(scope)
+        child["headers"] = request_headers(scope)
+        started = False
+        status = 0
+        captured: list[bytes] = []
+
+        async def child_send(message: Message) -> None:
+            nonlocal started, status
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                deadline.reschedule(None)
+                message = {**message, "headers": response_headers(message.get("headers", []))}
+            elif observe is not None and message["type"] == "http.response.body":
+                captured.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            async with asyncio.timeout(upstream.read_timeout_s) as deadline:
+                await upstream.app(child, receive, child_send)
+        except TimeoutError:
+            upstream.breaker.failure()
+            if not started:
+                await self._problem(
+                    scope, receive, send, 504, f"The {upstream.name} service timed out.", 2
+                )
+            return
+        except _ClientGone:
+            raise
+        except Exception:
+            upstream.breaker.failure()
+            log.exception("in-process upstream %s failed", upstream.name)
+            if not started:
+                await self._problem(
+                    scope, receive, send, 502, f"The {upstream.name} service failed.", 2
+                )
+            return
+        upstream.breaker.success()
+        if observe is not None:
+            await observe(status, b"".join(captured))
+
+    async def _forward_http(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        upstream: Upstream,
+        observe: Observer | None,
+    ) -> None:
+        assert self.session is not None
+        assert upstream.url is not None
+        method: str = scope["method"]
+        path = scope.get("raw_path") or scope["path"].encode()
+        url = upstream.url.rstrip("/") + path.decode("latin-1")
+        if scope.get("query_string"):
+            url += "?" + scope["query_string"].decode("latin-1")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request_headers(scope)]
+        idempotent = method in IDEMPOTENT
+        # Idempotent requests are buffered so that a retry can resend them; others stream.
+        data: Any = await _read_body(receive) if idempotent else _stream_body(receive)
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=upstream.connect_timeout_s, sock_read=upstream.read_timeout_s
+        )
+        attempts = 1 + (self.retries if idempotent else 0)
+        for attempt in range(attempts):
+            try:
+                response = await self.session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    data=data if data != b"" else None,
+                    timeout=timeout,
+                    allow_redirects=False,
+                )
+            except CONNECTION_ERRORS as exc:
+                upstream.breaker.failure()
+                if attempt + 1 < attempts and upstream.breaker.state == "closed":
+                    await asyncio.sleep(0.05 * (attempt + 1))
+                    continue
+                log.warning("upstream %s unreachable: %s", upstream.name, type(exc).__name__)
+                await self._problem(
+                    scope, receive, send, 502, f"The {upstream.name} service is unreachable.", 2
+                )
+                return
+            except TimeoutError:
+                upstream.breaker.failure()
+                await self._problem(
+                    scope, receive, send, 504, f"The {upstream.name} service timed out.", 2
+                )
+                return
+            break
+        await self._relay_response(response, send, upstream, observe)
+
+    async def _relay_response(
+        self,
+        response: aiohttp.ClientResponse,
+        send: Send,
+        upstream: Upstream,
+        observe: Observer | None,
+    ) -> None:
+        captured: list[bytes] = []
+        async with response:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status,
+                    "headers": response_headers(list(response.raw_headers)),
+                }
+            )
+            try:
+                async for chunk in response.content.iter_any():
+                    if observe is not None:
+                        captured.append(chunk)
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except (TimeoutError, aiohttp.ClientPayloadError, *CONNECTION_ERRORS):
+                upstream.breaker.failure()
+                raise
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        upstream.breaker.success()
+        if observe is not None:
+            await observe(response.status, b"".join(captured))
+
+    async def _problem(
+        self, scope: Scope, receive: Receive, send: Send, status: int, detail: str, retry: float
+    ) -> None:
+        response = problem(status, detail, headers={"Retry-After": str(math.ceil(retry))})
+        await response(scope, receive, send)

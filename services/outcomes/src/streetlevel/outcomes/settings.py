@@ -26,3 +26,6 @@ class OutcomesSettings(CommonSettings):
         description="a LAD24CD,LAD24NM,county_code,county_name list",
     )
     seed_catalogue: bool = True
+    migrate_on_start: bool = Field(
+        default=False, description="apply Alembic migrations in the lifespan (embedded, tests)"
+    )

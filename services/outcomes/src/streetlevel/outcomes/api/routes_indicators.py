@@ -1,0 +1,95 @@
+"""``/v1/indicators``: the catalogue, readable by anyone, extended by councils."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from sqlalchemy import select
+from starlette.responses import JSONResponse, Response
+
+from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.service import CurrentPrincipal
+from streetlevel.common.web import etag_for
+from streetlevel.outcomes.adapters import orm
+from streetlevel.outcomes.adapters.repository import IndicatorRepository, indicator_from_row
+from streetlevel.outcomes.api.deps import OutcomesDep, Session
+from streetlevel.outcomes.api.schemas import IndicatorCreate, IndicatorRead
+from streetlevel.outcomes.domain.errors import UnknownIndicator
+from streetlevel.outcomes.domain.indicators import Indicator
+from streetlevel.outcomes.domain.values import IndicatorData
+from streetlevel.outcomes.service import handlers
+
+router = APIRouter(prefix="/v1/indicators", tags=["indicators"])
+
+
+def indicator_json(indicator: Indicator) -> dict[str, Any]:
+    read = IndicatorRead(
+        **indicator.spec.model_dump(),
+        owner=indicator.owner,
+        created_at=indicator.created_at,
+        updated_at=indicator.updated_at,
+    )
+    return read.model_dump(mode="json")
+
+
+@router.get("")
+async def list_indicators(
+    request: Request,
+    session: Session,
+    limit: Annotated[int | None, Query()] = None,
+    cursor: Annotated[str | None, Query()] = None,
+    kind: Annotated[str | None, Query(pattern="^(output|outcome)$")] = None,
+    theme: Annotated[str | None, Query(max_length=64)] = None,
+) -> JSONResponse:
+    """The catalogue, by code."""
+    size = check_limit(limit)
+    after = decode_cursor(cursor)
+    query = select(orm.indicators).order_by(orm.indicators.c.code)
+    if after is not None:
+        query = query.where(orm.indicators.c.code > str(after.get("code", "")))
+    if kind is not None:
+        query = query.where(orm.indicators.c.kind == kind)
+    rows = (await session.execute(query)).all()
+    if theme is not None:
+        rows = [row for row in rows if theme in row.themes]
+    page, more = rows[:size], len(rows) > size
+    next_cursor = encode_cursor({"code": page[-1].code}) if more else None
+    items = [indicator_json(indicator_from_row(row)) for row in page]
+    return JSONResponse(
+        {"items": items, "next_cursor": next_cursor},
+        headers=link_header(str(request.url), next_cursor),
+    )
+
+
+@router.get("/{code}")
+async def get_indicator(
+    code: str,
+    session: Session,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    indicator = await IndicatorRepository(session).get(code)
+    if indicator is None:
+        raise UnknownIndicator(f"No indicator {code}.")
+    body = indicator_json(indicator)
+    etag = etag_for(body)
+    if if_none_match == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(body, headers={"ETag": etag})
+
+
+@router.post("", status_code=201)
+async def create_indicator(
+    body: IndicatorCreate, principal: CurrentPrincipal, outcomes: OutcomesDep
+) -> JSONResponse:
+    """Councils (``outcomes:write``) add their own indicators; admin the platform's."""
+    data = IndicatorData.model_validate(body.model_dump())
+    indicator = await handlers.create_indicator(
+        uow=outcomes.runtime.uow(), principal=principal, data=data
+    )
+    payload = indicator_json(indicator)
+    return JSONResponse(
+        payload,
+        status_code=201,
+        headers={"Location": f"/v1/indicators/{indicator.code}", "ETag": etag_for(payload)},
+    )

@@ -1,0 +1,177 @@
+"""``/v1/plans``: buyer and supplier see a plan in full, everyone else its targets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.responses import JSONResponse, Response
+
+from streetlevel.common.auth import Principal
+from streetlevel.common.errors import NotFound, ValidationProblem
+from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.service import CurrentPrincipal
+from streetlevel.outcomes.adapters import orm
+from streetlevel.outcomes.adapters.repository import PlanRepository
+from streetlevel.outcomes.api.deps import (
+    OutcomesDep,
+    Role,
+    Session,
+    contract_or_404,
+    expected_version,
+    role_of,
+    version_etag,
+)
+from streetlevel.outcomes.api.schemas import PlanUpdate
+from streetlevel.outcomes.domain.plans import MeasurementPlan
+from streetlevel.outcomes.service import handlers
+
+router = APIRouter(prefix="/v1/plans", tags=["plans"])
+EDITABLE = ("indicators", "assumptions")
+
+
+def plan_json(plan: MeasurementPlan, role: Role) -> dict[str, Any]:
+    """The plan as ``role`` may see it: the public sees indicators and targets only."""
+    if role == "public":
+        return {
+            "id": plan.id,
+            "contract_id": plan.contract_id,
+            "indicators": [
+                {"code": i.code, "targets": [t.model_dump(mode="json") for t in i.targets]}
+                for i in plan.indicators
+            ],
+        }
+    return {
+        "id": plan.id,
+        "contract_id": plan.contract_id,
+        "indicators": [i.model_dump(mode="json") for i in plan.indicators],
+        "assumptions": plan.assumptions.model_dump(mode="json"),
+        "version": plan.version,
+        "created_at": plan.created_at.isoformat() if plan.created_at else None,
+        "updated_at": plan.updated_at.isoformat() if plan.updated_at else None,
+    }
+
+
+async def _viewed(
+    session: Session, plan: MeasurementPlan, principal: Principal
+) -> tuple[dict[str, Any], str]:
+    contract = await contract_or_404(session, plan.contract_id)
+    role = role_of(principal, contract)
+    return plan_json(plan, role), version_etag(plan.version, role)
+
+
+@router.get("")
+async def list_plans(
+    request: Request,
+    session: Session,
+    principal: CurrentPrincipal,
+    contract_id: Annotated[str | None, Query(max_length=36)] = None,
+    limit: Annotated[int | None, Query()] = None,
+    cursor: Annotated[str | None, Query()] = None,
+) -> JSONResponse:
+    size = check_limit(limit)
+    after = decode_cursor(cursor)
+    query = select(orm.plans.c.id).order_by(orm.plans.c.id).limit(size + 1)
+    if contract_id is not None:
+        query = query.where(orm.plans.c.contract_id == contract_id)
+    if after is not None:
+        query = query.where(orm.plans.c.id > str(after.get("id", "")))
+    ids = list((await session.execute(query)).scalars())
+    page, more = ids[:size], len(ids) > size
+    repo = PlanRepository(session)
+    items = []
+    for plan_id in page:
+        plan = await repo.get(plan_id)
+        assert plan is not None
+        items.append((await _viewed(session, plan, principal))[0])
+    next_cursor = encode_cursor({"id": page[-1]}) if more else None
+    return JSONResponse(
+        {"items": items, "next_cursor": next_cursor},
+        headers=link_header(str(request.url), next_cursor),
+    )
+
+
+@router.get("/{plan_id}")
+async def get_plan(
+    plan_id: str,
+    session: Session,
+    principal: CurrentPrincipal,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    plan = await PlanRepository(session).get(plan_id)
+    if plan is None:
+        raise NotFound(f"No plan {plan_id}.")
+    body, etag = await _viewed(session, plan, principal)
+    if if_none_match == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(body, headers={"ETag": etag})
+
+
+@router.patch("/{plan_id}")
+async def patch_plan(
+    plan_id: str,
+    patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],
+    principal: CurrentPrincipal,
+    outcomes: OutcomesDep,
+    session: Session,
+    if_match: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """JSON merge patch (RFC 7396) of ``indicators`` and ``assumptions``, by the buyer."""
+    principal.require("outcomes:write")
+    unknown = sorted(set(patch) - set(EDITABLE))
+    if unknown:
+        raise ValidationProblem(
+            "Only indicators and assumptions can be changed.",
+            [
+                {"loc": ["body", k], "msg": "not editable", "type": "extra_forbidden"}
+                for k in unknown
+            ],
+        )
+    current = await PlanRepository(session).get(plan_id)
+    if current is None:
+        raise NotFound(f"No plan {plan_id}.")
+    await session.rollback()
+    merged = merge_patch(
+        {
+            "indicators": [i.model_dump(mode="json") for i in current.indicators],
+            "assumptions": current.assumptions.model_dump(mode="json"),
+        },
+        patch,
+    )
+    try:
+        update = PlanUpdate.model_validate(merged)
+    except ValidationError as exc:
+        raise ValidationProblem(
+            "The patched plan is not valid.",
+            [
+                {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors()
+            ],
+        ) from exc
+    plan = await handlers.revise_plan(
+        uow=outcomes.runtime.uow(),
+        principal=principal,
+        plan_id=plan_id,
+        indicators=update.indicators,
+        assumptions=update.assumptions,
+        expected_version=expected_version(if_match),
+        areas=outcomes.areas,
+    )
+    return JSONResponse(
+        plan_json(plan, "buyer"), headers={"ETag": version_etag(plan.version, "buyer")}
+    )
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: objects merge key by key, ``null`` removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result

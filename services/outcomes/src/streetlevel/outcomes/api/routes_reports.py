@@ -1,0 +1,174 @@
+"""``/v1/reports``: open to anyone; sensitive figures pass disclosure control for the public."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query
+from starlette.responses import JSONResponse, StreamingResponse
+
+from streetlevel.common.errors import NotFound
+from streetlevel.common.service import CurrentPrincipal
+from streetlevel.outcomes.adapters import queries
+from streetlevel.outcomes.adapters.repository import IndicatorRepository, PlanRepository
+from streetlevel.outcomes.api.deps import (
+    LICENCE,
+    LICENCE_URL,
+    OutcomesDep,
+    Session,
+    contract_or_404,
+    role_of,
+)
+from streetlevel.outcomes.service import reports
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+EXPORT_FIELDS = (
+    "indicator_code",
+    "area",
+    "area_type",
+    "reported_at_this_level",
+    "best_fit",
+    "period_start",
+    "period_end",
+    "contract_id",
+    "value",
+    "suppressed",
+    "licence",
+)
+
+
+async def _contract_inputs(session: Session, contract_id: str) -> tuple[Any, ...]:
+    contract = await contract_or_404(session, contract_id)
+    plan = await PlanRepository(session).for_contract(contract_id)
+    if plan is None:
+        raise NotFound(f"Contract {contract_id} has no plan yet.")
+    catalogue = await IndicatorRepository(session).catalogue()
+    rows = await queries.current_observations(session, contract_id=contract_id)
+    return contract, plan, catalogue, rows
+
+
+@router.get("/contracts/{contract_id}/progress")
+async def contract_progress(
+    contract_id: str, session: Session, principal: CurrentPrincipal, outcomes: OutcomesDep
+) -> JSONResponse:
+    contract, plan, catalogue, rows = await _contract_inputs(session, contract_id)
+    public = role_of(principal, contract) == "public"
+    published = (
+        await reports.publications(session, catalogue=catalogue, areas=outcomes.areas)
+        if public
+        else {}
+    )
+    body = reports.progress(
+        plan=plan,
+        contract=contract,
+        catalogue=catalogue,
+        rows=rows,
+        published=published,
+        today=outcomes.runtime.clock.now().date(),
+        public=public,
+    )
+    return JSONResponse({**body, "licence": LICENCE})
+
+
+@router.get("/contracts/{contract_id}/social-value")
+async def contract_social_value(
+    contract_id: str, session: Session, principal: CurrentPrincipal, outcomes: OutcomesDep
+) -> JSONResponse:
+    contract, plan, catalogue, rows = await _contract_inputs(session, contract_id)
+    public = role_of(principal, contract) == "public"
+    published = (
+        await reports.publications(session, catalogue=catalogue, areas=outcomes.areas)
+        if public
+        else {}
+    )
+    body = reports.social_value_report(
+        plan=plan,
+        contract=contract,
+        catalogue=catalogue,
+        rows=rows,
+        published=published,
+        public=public,
+    )
+    return JSONResponse({**body, "licence": LICENCE})
+
+
+@router.get("/areas/{code}")
+async def area_report(code: str, session: Session, outcomes: OutcomesDep) -> JSONResponse:
+    """What was achieved in an area and every area inside it (always disclosure-controlled)."""
+    catalogue = await IndicatorRepository(session).catalogue()
+    published = await reports.publications(session, catalogue=catalogue, areas=outcomes.areas)
+    known = outcomes.areas.get(code)
+    indicators = []
+    for indicator_code, publication in sorted(published.items()):
+        rows = reports.area_rows(publication, code, outcomes.areas)
+        if rows:
+            indicator = publication.indicator
+            indicators.append(
+                {
+                    "indicator_code": indicator_code,
+                    "name": indicator.name,
+                    "unit": indicator.unit,
+                    "kind": indicator.kind,
+                    "sensitive": indicator.sensitive,
+                    "areas": rows,
+                }
+            )
+    if known is None and not indicators:
+        raise NotFound(f"No area {code}.")
+    return JSONResponse(
+        {
+            "area": {
+                "code": code,
+                "name": known.name if known else None,
+                "type": known.type if known else None,
+            },
+            "note": "LAD totals are summed from LSOAs; ward totals use ONS best-fit LSOAs.",
+            "indicators": indicators,
+            "licence": LICENCE,
+            "licence_url": LICENCE_URL,
+        }
+    )
+
+
+@router.get("/export")
+async def export(
+    session: Session,
+    outcomes: OutcomesDep,
+    format: Annotated[str, Query(pattern="^(csv|ndjson)$")] = "ndjson",
+) -> StreamingResponse:
+    """The open outcomes dataset: every published figure, streamed."""
+    catalogue = await IndicatorRepository(session).catalogue()
+    published = await reports.publications(session, catalogue=catalogue, areas=outcomes.areas)
+
+    async def rows() -> AsyncIterator[dict[str, Any]]:
+        for _code, publication in sorted(published.items()):
+            for row in reports.export_rows(publication, outcomes.areas):
+                yield {**row, "licence": LICENCE}
+
+    async def as_ndjson() -> AsyncIterator[bytes]:
+        async for row in rows():
+            yield orjson.dumps(row) + b"\n"
+
+    async def as_csv() -> AsyncIterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        async for row in rows():
+            writer.writerow(row)
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue().encode()
+
+    headers = {
+        "Content-Disposition": f'attachment; filename="streetlevel-outcomes.{format}"',
+        "Link": f'<{LICENCE_URL}>; rel="license"',
+        "X-Licence": LICENCE,
+    }
+    if format == "csv":
+        return StreamingResponse(as_csv(), media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(as_ndjson(), media_type="application/x-ndjson", headers=headers)

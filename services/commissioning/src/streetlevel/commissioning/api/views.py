@@ -75,20 +75,18 @@ def ranking_view(
     items = []
     for r in ranked:
         winner = state.get("bid_id") == r.bid.id
-        item: dict[str, Any] = {
-            "rank": r.rank,
-            "price_score": _num(r.price_score.quantize(Decimal("0.01"))),
-            "quality": _num(r.bid.quality_score),
-            "social_value": _num(r.bid.social_value_score),
-            "total": None if r.total is None else _num(r.total.quantize(Decimal("0.01"))),
-            "winner": winner,
-        }
+        item: dict[str, Any] = {"rank": r.rank, "winner": winner}
         if buyer or winner:
+            # A loser's scores would reveal its price (price score = lowest / price × 100).
             item.update(
                 {
                     "bid_id": r.bid.id,
                     "enterprise_id": r.bid.enterprise_id,
                     "price": money(r.bid.price),
+                    "price_score": _num(r.price_score.quantize(Decimal("0.01"))),
+                    "quality": _num(r.bid.quality_score),
+                    "social_value": _num(r.bid.social_value_score),
+                    "total": None if r.total is None else _num(r.total.quantize(Decimal("0.01"))),
                 }
             )
         if buyer:

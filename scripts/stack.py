@@ -1,0 +1,332 @@
+"""The distributed topology, natively: PostgreSQL, Kafka, every service as its own uvicorn.
+
+    scripts/stack up       start everything, print the gateway URL, write .streetlevel/stack.env
+    scripts/stack status   what is running
+    scripts/stack down     stop everything (nothing is left running)
+
+The PostgreSQL and Kafka come from the test infrastructure (streetlevel.common.testing.infra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "libs" / "common" / "src"))
+
+from streetlevel.common.testing._proc import free_port, pid_alive, tail, terminate  # noqa: E402
+from streetlevel.common.testing.infra import (  # noqa: E402
+    InfraError,
+    attach_kafka,
+    attach_postgres,
+    load_env,
+    start_kafka,
+    start_postgres,
+    write_env,
+)
+
+STATE_DIR = ROOT / ".streetlevel" / "stack"
+ENV_FILE = ROOT / ".streetlevel" / "stack.env"
+# Dependencies first, the gateway (which fronts the others) last.
+ORDER = ("registry", "commissioning", "outcomes", "gateway")
+HOST = "127.0.0.1"
+READY_TIMEOUT_S = 90.0
+
+
+@dataclass
+class Service:
+    """One service of the stack: its name, port and database."""
+
+    name: str
+    port: int
+
+    @property
+    def prefix(self) -> str:
+        return self.name.upper() + "_"
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def log(self) -> Path:
+        return STATE_DIR / f"{self.name}.log"
+
+
+def discover() -> list[str]:
+    """Services present under services/, in start order (unknown ones before the gateway)."""
+    present = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "src").is_dir())
+    known = [s for s in ORDER if s in present and s != "gateway"]
+    extra = [s for s in present if s not in ORDER]
+    return known + extra + (["gateway"] if "gateway" in present else [])
+
+
+def importable(name: str) -> str | None:
+    """None if streetlevel.<name>.app imports, else the reason it does not."""
+    res = subprocess.run(
+        [sys.executable, "-c", f"import streetlevel.{name}.app, streetlevel.{name}.migrate"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    if res.returncode == 0:
+        return None
+    lines = res.stderr.strip().splitlines()
+    return lines[-1] if lines else f"exit code {res.returncode}"
+
+
+async def create_databases(dsn: str, names: list[str]) -> None:
+    """One database per service on the stack's PostgreSQL."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        for name in names:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+def service_env(
+    svc: Service, db_url: str, bootstrap: str, gateway: Service | None
+) -> dict[str, str]:
+    """The environment a service reads through its settings class (env prefix <NAME>_)."""
+    p = svc.prefix
+    env = {
+        f"{p}ENVIRONMENT": "development",
+        f"{p}DATABASE_URL": db_url,
+        f"{p}BUS": "kafka",
+        f"{p}KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        f"{p}KAFKA_TOPIC_REPLICATION": "1",
+        f"{p}LOG_JSON": "false",
+    }
+    if gateway is not None and svc.name != "gateway":
+        env[f"{p}JWKS_URL"] = f"{gateway.url}/.well-known/jwks.json"
+    return env
+
+
+def gateway_env(others: list[Service]) -> dict[str, str]:
+    """The gateway's upstreams and its server key (fresh for every stack)."""
+    env = {
+        "GATEWAY_MODE": "distributed",
+        "GATEWAY_SERVER_KEY": secrets.token_urlsafe(48),
+        "GATEWAY_DATA_DIR": str(STATE_DIR / "gateway-data"),
+    }
+    for svc in others:
+        env[f"GATEWAY_{svc.prefix}URL"] = svc.url
+    return env
+
+
+def migrate(svc: Service, db_url: str) -> None:
+    """Alembic upgrade to head, as the service's migration Job does."""
+    code = f"from streetlevel.{svc.name}.migrate import upgrade; upgrade({db_url!r})"
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    if res.returncode != 0:
+        raise InfraError(f"{svc.name}: migration failed:\n{res.stderr[-3000:]}")
+
+
+def launch(svc: Service, env: dict[str, str]) -> int:
+    """Start one uvicorn process (its own session, so down can stop its whole group)."""
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", f"streetlevel.{svc.name}.app:create_app"]
+    cmd += ["--host", HOST, "--port", str(svc.port), "--workers", "1"]
+    cmd += ["--timeout-graceful-shutdown", "10"]
+    with svc.log.open("ab") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    return proc.pid
+
+
+def ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=2) as resp:  # noqa: S310
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_ready(svc: Service, pid: int) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            raise InfraError(f"{svc.name} exited at start; log tail:\n{tail(svc.log)}")
+        if ready(svc.url):
+            return
+        time.sleep(0.3)
+    raise InfraError(f"{svc.name} not ready within {READY_TIMEOUT_S:.0f}s:\n{tail(svc.log)}")
+
+
+def write_stack_env(values: dict[str, str]) -> None:
+    ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
+    ENV_FILE.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in values.items()))
+
+
+def read_stack_env() -> dict[str, str]:
+    if not ENV_FILE.exists():
+        return {}
+    env = {}
+    for line in ENV_FILE.read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            parts = shlex.split(value)
+            env[key] = parts[0] if parts else ""
+    return env
+
+
+def up() -> int:
+    if ENV_FILE.exists() or (STATE_DIR / "infra.env").exists():
+        print("stack: stopping the previous stack first")
+        down()
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    names = []
+    candidates = discover()
+    # Each check imports a whole service; run them side by side.
+    with ThreadPoolExecutor() as pool:
+        reasons = list(pool.map(importable, candidates))
+    for name, reason in zip(candidates, reasons, strict=True):
+        if reason:
+            print(f"stack: SKIPPING {name}: streetlevel.{name}.app does not import ({reason})")
+        else:
+            names.append(name)
+    services = [Service(name, free_port()) for name in names]
+    gateway = next((s for s in services if s.name == "gateway"), None)
+    t0 = time.monotonic()
+    pg = start_postgres()
+    try:
+        kafka = start_kafka()
+    except BaseException:
+        pg.destroy()
+        raise
+    write_env(STATE_DIR, pg, kafka)
+    print(
+        f"stack: PostgreSQL {pg.dsn}, Kafka {kafka.version} at {kafka.bootstrap} "
+        f"({time.monotonic() - t0:.1f}s)"
+    )
+    values = {
+        "STREETLEVEL_STACK_DIR": str(STATE_DIR),
+        "STREETLEVEL_KAFKA_BOOTSTRAP": kafka.bootstrap,
+        "STREETLEVEL_PG_DSN": pg.dsn,
+        "STREETLEVEL_PG_PID": str(pg.pid or ""),
+        "STREETLEVEL_KAFKA_PID": str(kafka.pid or ""),
+        "STREETLEVEL_SERVICES": " ".join(names),
+    }
+    write_stack_env(values)
+    try:
+        asyncio.run(create_databases(pg.dsn, names))
+        with ThreadPoolExecutor() as pool:
+            list(pool.map(lambda s: migrate(s, pg.url(s.name)), services))
+        # The services start side by side; the gateway only once they are all ready.
+        backends = [s for s in services if s is not gateway]
+        for group in (backends, [gateway] if gateway else []):
+            pids = {}
+            for svc in group:
+                env = service_env(svc, pg.url(svc.name), kafka.bootstrap, gateway)
+                if svc is gateway:
+                    env |= gateway_env(backends)
+                pids[svc.name] = pid = launch(svc, env)
+                key = f"STREETLEVEL_{svc.name.upper()}"
+                values |= {f"{key}_URL": svc.url, f"{key}_DATABASE_URL": pg.url(svc.name)}
+                values[f"{key}_PID"] = str(pid)
+                write_stack_env(values)
+            for svc in group:
+                wait_ready(svc, pids[svc.name])
+                print(f"stack: {svc.name} ready at {svc.url} (pid {pids[svc.name]})")
+    except BaseException as exc:
+        print(f"stack: ERROR: {exc}", file=sys.stderr)
+        down()
+        return 1
+    if gateway is not None:
+        values["STREETLEVEL_GATEWAY_URL"] = gateway.url
+        write_stack_env(values)
+        print(f"stack: gateway at {gateway.url}")
+    else:
+        print("stack: no gateway yet; services only")
+    print(f"stack: wrote {ENV_FILE} (set -a; . {ENV_FILE.relative_to(ROOT)})")
+    return 0
+
+
+def down() -> int:
+    values = read_stack_env()
+    infra_pids = ("STREETLEVEL_PG_PID", "STREETLEVEL_KAFKA_PID")
+    pids = [
+        int(pid)
+        for key, pid in values.items()
+        if key.endswith("_PID") and key not in infra_pids and pid.isdigit()
+    ]
+    # uvicorn drains for up to 10 s, then the lifespan stops relay and consumers; all at once.
+    with ThreadPoolExecutor() as pool:
+        list(pool.map(lambda pid: terminate(pid, signal.SIGTERM, 30.0), pids))
+    infra = load_env(STATE_DIR)
+    failures = []
+    if infra:
+        for attach in (attach_kafka, attach_postgres):
+            try:
+                attach(infra).destroy()
+            except (InfraError, OSError, KeyError, ValueError) as exc:
+                failures.append(f"{attach.__name__}: {exc}")
+        (STATE_DIR / "infra.env").unlink(missing_ok=True)
+    ENV_FILE.unlink(missing_ok=True)
+    for msg in failures:
+        print(f"stack: {msg}", file=sys.stderr)
+    print("stack: down" if not failures else "stack: down, with errors")
+    return 1 if failures else 0
+
+
+def status() -> int:
+    values = read_stack_env()
+    if not values:
+        print("stack: down")
+        return 1
+    healthy = True
+    for name in values.get("STREETLEVEL_SERVICES", "").split():
+        key = f"STREETLEVEL_{name.upper()}"
+        pid = values.get(f"{key}_PID", "")
+        url = values.get(f"{key}_URL", "")
+        up_ = pid.isdigit() and pid_alive(int(pid)) and bool(url) and ready(url)
+        healthy &= up_
+        print(f"{name:<14} {url:<28} pid {pid:<8} {'ready' if up_ else 'DOWN'}")
+    for name in ("PG", "KAFKA"):
+        pid = values.get(f"STREETLEVEL_{name}_PID", "")
+        alive = pid.isdigit() and pid_alive(int(pid))
+        healthy &= alive
+        print(f"{name.lower():<14} {'':<28} pid {pid:<8} {'up' if alive else 'DOWN'}")
+    return 0 if healthy else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="stack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["up", "down", "status"])
+    args = parser.parse_args(argv)
+    try:
+        return {"up": up, "down": down, "status": status}[args.command]()
+    except InfraError as exc:
+        print(f"stack: ERROR: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

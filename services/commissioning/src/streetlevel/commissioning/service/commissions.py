@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from streetlevel.commissioning.adapters.repository import Commissions, ReadModels
@@ -27,8 +29,9 @@ def require_council(principal: Principal, scope: str = "commissioning:write") ->
 
 
 def etag(c: Commission) -> str:
-    stamp = c.updated_at.timestamp() if c.updated_at else 0
-    return f'"{c.version}-{int(stamp * 1_000_000)}"'
+    """A strong validator over the commission's content (drafts change without events)."""
+    digest = hashlib.sha256(orjson.dumps(c.public_view(), option=orjson.OPT_SORT_KEYS))
+    return f'"{digest.hexdigest()[:32]}"'
 
 
 async def spec_context(

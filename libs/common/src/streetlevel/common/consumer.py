@@ -18,7 +18,7 @@ from streetlevel.common import context
 from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import begin_write
 from streetlevel.common.events import Envelope
-from streetlevel.common.inbox import Applied, Handler, Inbox, InboxTables, Kind, SequenceGap
+from streetlevel.common.inbox import Handler, Inbox, InboxTables, Kind, SequenceGap
 from streetlevel.common.metrics import DLQ_EVENTS, EVENTS_APPLIED, PARKED_KEYS
 
 log = logging.getLogger(__name__)
@@ -156,42 +156,51 @@ class EventProcessor:
             await self._process_one(delivery)
 
     async def _apply_batch(self, deliveries: Sequence[Delivery]) -> None:
-        async with self.sessions() as session:
-            await begin_write(session)
-            outcomes = []
-            for delivery in deliveries:
-                outcomes.append(await self._apply(session, delivery))
-            await session.commit()
-        for outcome in outcomes:
-            EVENTS_APPLIED.labels(self.name, outcome).inc()
-
-    async def _apply(self, session: AsyncSession, delivery: Delivery) -> str:
         try:
-            event = Envelope.from_json(delivery.value)
+            events = [Envelope.from_json(d.value) for d in deliveries]
         except (ValueError, ValidationError) as exc:
             raise _Deterministic(exc) from exc
-        if self.kind == "ledger" and await self.inbox.is_parked(session, delivery.key):
-            await self.inbox.park(
-                session,
-                key=delivery.key,
-                topic=delivery.topic,
-                raw=delivery.value,
-                error="waiting behind a parked event",
+        async with self.sessions() as session:
+            await begin_write(session)
+            parked = (
+                await self.inbox.parked_keys(session, {d.key for d in deliveries})
+                if self.kind == "ledger"
+                else set()
             )
-            return "parked"
-        token_c = context.causation_id.set(event.id)
+            ready: list[Envelope] = []
+            for delivery, event in zip(deliveries, events, strict=True):
+                if delivery.key in parked:
+                    await self.inbox.park(
+                        session,
+                        key=delivery.key,
+                        topic=delivery.topic,
+                        raw=delivery.value,
+                        error="waiting behind a parked event",
+                    )
+                else:
+                    ready.append(event)
+            try:
+                results = await self.inbox.apply_many(session, ready, self._handle)
+            except Exception as exc:
+                if is_infrastructure_error(exc):
+                    raise
+                raise _Deterministic(exc) from exc
+            await session.commit()
+        for result in results:
+            EVENTS_APPLIED.labels(self.name, result.value).inc()
+        if len(ready) < len(deliveries):
+            EVENTS_APPLIED.labels(self.name, "parked").inc(len(deliveries) - len(ready))
+
+    async def _handle(self, session: AsyncSession, event: Envelope) -> None:
+        """Run the handler with the event as the cause of whatever it records."""
+        token = context.causation_id.set(event.id)
         previous_request = context.current_request_id()
         context.set_request_id(event.correlationid)
         try:
-            result = await self.inbox.apply(session, event, self.handler)
-        except Exception as exc:
-            if is_infrastructure_error(exc):
-                raise
-            raise _Deterministic(exc) from exc
+            await self.handler(session, event)
         finally:
-            context.causation_id.reset(token_c)
+            context.causation_id.reset(token)
             context.set_request_id(previous_request)
-        return result.value if isinstance(result, Applied) else str(result)
 
     async def _process_one(self, delivery: Delivery) -> None:
         last_error: BaseException | None = None

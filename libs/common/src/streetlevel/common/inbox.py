@@ -9,7 +9,7 @@ fails (later events of that key wait behind it) rather than skip it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     insert,
     select,
     update,
@@ -116,56 +117,103 @@ class Inbox:
 
     async def apply(self, session: AsyncSession, event: Envelope, handler: Handler) -> Applied:
         """Apply ``event`` at most once; the caller commits."""
-        t = self.tables
-        seen = (
-            await session.execute(
-                select(t.inbox.c.event_id)
-                .where(t.inbox.c.consumer == self.consumer)
-                .where(t.inbox.c.event_id == event.id)
-            )
-        ).first()
-        if seen is not None:
-            return Applied.DUPLICATE
-        last = (
-            await session.execute(
-                select(t.sequences.c.sequence)
-                .where(t.sequences.c.consumer == self.consumer)
-                .where(t.sequences.c.subject == event.subject)
-            )
-        ).scalar_one_or_none()
-        if last is not None and event.seq <= last:
-            await self._remember(session, event)
-            return Applied.STALE
-        if (
-            self.kind == "ledger"
-            and event.seq != (last or 0) + 1
-            and not (last is None and event.seq == 1)
-        ):
-            raise SequenceGap(
-                f"{event.subject}: got sequence {event.seq}, expected {(last or 0) + 1}"
-            )
-        await handler(session, event)
-        await self._remember(session, event)
-        if last is None:
-            await session.execute(
-                insert(t.sequences).values(
-                    consumer=self.consumer, subject=event.subject, sequence=event.seq
-                )
-            )
-        else:
-            await session.execute(
-                update(t.sequences)
-                .where(t.sequences.c.consumer == self.consumer)
-                .where(t.sequences.c.subject == event.subject)
-                .values(sequence=event.seq)
-            )
-        return Applied.APPLIED
+        return (await self.apply_many(session, [event], handler))[0]
 
-    async def _remember(self, session: AsyncSession, event: Envelope) -> None:
-        await session.execute(
-            insert(self.tables.inbox).values(
-                consumer=self.consumer, event_id=event.id, received_at=self.clock.now()
+    async def apply_many(
+        self, session: AsyncSession, events: Sequence[Envelope], handler: Handler
+    ) -> list[Applied]:
+        """Apply a batch in the caller's transaction with a constant number of inbox queries."""
+        if not events:
+            return []
+        t = self.tables
+        seen = set(
+            (
+                await session.execute(
+                    select(t.inbox.c.event_id)
+                    .where(t.inbox.c.consumer == self.consumer)
+                    .where(t.inbox.c.event_id.in_({e.id for e in events}))
+                )
+            ).scalars()
+        )
+        stored: dict[str, int] = {
+            row.subject: row.sequence
+            for row in await session.execute(
+                select(t.sequences.c.subject, t.sequences.c.sequence)
+                .where(t.sequences.c.consumer == self.consumer)
+                .where(t.sequences.c.subject.in_({e.subject for e in events}))
             )
+        }
+        last = dict(stored)
+        remembered: list[str] = []
+        results: list[Applied] = []
+        for event in events:
+            if event.id in seen:
+                results.append(Applied.DUPLICATE)
+                continue
+            seen.add(event.id)
+            previous = last.get(event.subject)
+            if previous is not None and event.seq <= previous:
+                remembered.append(event.id)
+                results.append(Applied.STALE)
+                continue
+            expected = (previous or 0) + 1
+            if self.kind == "ledger" and event.seq != expected:
+                raise SequenceGap(f"{event.subject}: got sequence {event.seq}, expected {expected}")
+            await handler(session, event)
+            remembered.append(event.id)
+            last[event.subject] = event.seq
+            results.append(Applied.APPLIED)
+        await self._remember(session, remembered)
+        await self._advance(session, stored, last)
+        return results
+
+    async def _remember(self, session: AsyncSession, event_ids: list[str]) -> None:
+        if event_ids:
+            now = self.clock.now()
+            await session.execute(
+                insert(self.tables.inbox),
+                [{"consumer": self.consumer, "event_id": e, "received_at": now} for e in event_ids],
+            )
+
+    async def _advance(
+        self, session: AsyncSession, stored: dict[str, int], last: dict[str, int]
+    ) -> None:
+        seq = self.tables.sequences
+        new = [
+            {"consumer": self.consumer, "subject": s, "sequence": q}
+            for s, q in last.items()
+            if s not in stored
+        ]
+        moved = [
+            {"c": self.consumer, "s": s, "q": q}
+            for s, q in last.items()
+            if s in stored and stored[s] != q
+        ]
+        if new:
+            await session.execute(insert(seq), new)
+        if moved:
+            await session.execute(
+                update(seq)
+                .where(seq.c.consumer == bindparam("c"))
+                .where(seq.c.subject == bindparam("s"))
+                .values(sequence=bindparam("q"))
+                .execution_options(synchronize_session=False),
+                moved,
+            )
+
+    async def parked_keys(self, session: AsyncSession, keys: set[str]) -> set[str]:
+        """Which of ``keys`` have unresolved parked events."""
+        p = self.tables.parked
+        return set(
+            (
+                await session.execute(
+                    select(p.c.key)
+                    .where(p.c.consumer == self.consumer)
+                    .where(p.c.key.in_(keys))
+                    .where(p.c.resolved_at.is_(None))
+                    .distinct()
+                )
+            ).scalars()
         )
 
     async def is_parked(self, session: AsyncSession, key: str) -> bool:

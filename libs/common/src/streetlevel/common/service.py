@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy import Table
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
 from streetlevel.common.errors import Unauthorized
@@ -57,6 +58,15 @@ def health_router(checks: Callable[[], dict[str, Callable[[], Awaitable[Any]]]])
     return router
 
 
+class _ServiceApp(FastAPI):
+    """Puts the edge middleware outside Starlette's error middleware, so 500s get its headers."""
+
+    edge: dict[str, Any]
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return EdgeMiddleware(super().build_middleware_stack(), **self.edge)
+
+
 def build_service_app(
     runtime: Runtime,
     *,
@@ -79,7 +89,7 @@ def build_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(
+    app = _ServiceApp(
         title=title,
         description=description,
         version=version,
@@ -94,9 +104,7 @@ def build_service_app(
     app.include_router(health_router(runtime.readiness_checks))
     if idempotency is not None:
         app.add_middleware(IdempotencyMiddleware, runtime=runtime, table=idempotency)
-    app.add_middleware(
-        EdgeMiddleware, service=runtime.service, max_body_bytes=runtime.settings.max_body_bytes
-    )
+    app.edge = {"service": runtime.service, "max_body_bytes": runtime.settings.max_body_bytes}
     return app
 
 

@@ -12,6 +12,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from streetlevel.common import context
+from streetlevel.common.errors import PayloadTooLarge
 from streetlevel.common.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 access_log = logging.getLogger("streetlevel.access")
@@ -96,18 +97,33 @@ class EdgeMiddleware:
             return
 
         received = 0
+        too_large = started = replaced = False
+        too_large_detail = f"The request body exceeds {self.max_body_bytes} bytes."
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise _BodyTooLarge
+                    too_large = True
+                    raise _BodyTooLarge(too_large_detail)
             return message
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started, replaced
+            if replaced:
+                return  # the app answered an oversized body its own way; 413 was sent
+            if too_large and not started:
+                # Frameworks turn a failed body read into their own 400: answer 413 instead.
+                started = replaced = True
+                status_holder[0] = 413
+                await self._reject(
+                    send, rid, 413, "payload-too-large", "Payload too large", too_large_detail
+                )
+                return
             if message["type"] == "http.response.start":
+                started = True
                 status_holder[0] = message["status"]
                 headers = [
                     (k, v) for k, v in message.get("headers", []) if k not in (b"x-request-id",)
@@ -137,6 +153,8 @@ class EdgeMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
+            if started:
+                return
             status_holder[0] = 413
             await self._reject(
                 send,
@@ -146,6 +164,11 @@ class EdgeMiddleware:
                 "Payload too large",
                 f"The request body exceeds {self.max_body_bytes} bytes.",
             )
+        except Exception:
+            # Starlette re-raises after its error handler answered; the problem was already
+            # logged and sent, so only a failure before any response may propagate.
+            if not started:
+                raise
         finally:
             self._observe(scope, status_holder[0], start)
 
@@ -210,8 +233,8 @@ class EdgeMiddleware:
         await send({"type": "http.response.body", "body": b""})
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(PayloadTooLarge):
+    """Raised from ``receive`` when the streamed body passes the limit."""
 
 
 def etag_for(payload: Any) -> str:

@@ -258,3 +258,53 @@ async def test_each_decision_is_recorded_once_in_the_outbox(embedded: Embedded) 
     statuses = [o["status"] for o in listed.json()["items"]]
     assert statuses == ["superseded", "reported"]
     assert Decimal(listed.json()["items"][1]["value"]) == 4
+
+
+async def test_the_owner_revises_an_indicator_and_the_change_is_published(
+    embedded: Embedded,
+) -> None:
+    fylde = embedded.tokens.bearer(embedded.tokens.council("GB-LAE-FYL", "E07000119"))
+    created = await embedded.client.post(
+        "/v1/indicators",
+        json={
+            "code": "fylde.beach_cleans",
+            "name": "Beach cleans",
+            "description": "Organised beach cleans.",
+            "kind": "output",
+            "unit": "count",
+        },
+        headers=fylde,
+    )
+    assert created.status_code == 201
+    assert created.json()["owner"] == "GB-LAE-FYL"
+    etag = created.headers["etag"]
+    path = "/v1/indicators/fylde.beach_cleans"
+    other = await embedded.client.patch(path, json={"name": "x"}, headers=buyer(embedded.tokens))
+    assert other.status_code == 403
+    renamed = await embedded.client.patch(
+        path, json={"name": "Beach and dune cleans"}, headers={**fylde, "If-Match": etag}
+    )
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Beach and dune cleans"
+    stale = await embedded.client.patch(
+        path, json={"name": "Again"}, headers={**fylde, "If-Match": etag}
+    )
+    assert stale.status_code == 412
+    recoded = await embedded.client.patch(path, json={"code": "fylde.other"}, headers=fylde)
+    assert recoded.status_code == 422
+    runtime = embedded.app.state.outcomes.runtime
+    async with runtime.sessions() as session:
+        types = list(
+            (
+                await session.execute(
+                    select(orm.outbox.c.event_type).where(
+                        orm.outbox.c.topic == "outcomes.indicator.v1",
+                        orm.outbox.c.key == "fylde.beach_cleans",
+                    )
+                )
+            ).scalars()
+        )
+    assert types == [
+        "org.streetlevel.outcomes.indicator.created.v1",
+        "org.streetlevel.outcomes.indicator.updated.v1",
+    ]

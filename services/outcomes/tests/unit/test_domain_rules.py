@@ -14,7 +14,7 @@ from streetlevel.outcomes.domain.errors import (
     IllegalObservationTransition,
     NotTheBuyer,
     NotTheSupplier,
-    ObservationRejected,
+    RuleViolation,
 )
 from streetlevel.outcomes.domain.observations import Observation
 from streetlevel.outcomes.domain.plans import ContractTerms, MeasurementPlan
@@ -88,23 +88,23 @@ def test_only_the_supplier_may_report_an_observation() -> None:
 
 
 def test_an_observation_must_be_for_an_indicator_of_the_plan() -> None:
-    with pytest.raises(ObservationRejected):
+    with pytest.raises(RuleViolation):
         _report(_plan(), indicator=CATALOGUE["env.co2e_avoided"])
 
 
 def test_an_observation_outside_the_lot_areas_is_refused() -> None:
-    with pytest.raises(ObservationRejected):
+    with pytest.raises(RuleViolation):
         _report(_plan(), area="E07000119")
 
 
 def test_an_observation_outside_the_contract_period_is_refused() -> None:
     late = Period(start=date(2026, 12, 1), end=date(2027, 1, 31))
-    with pytest.raises(ObservationRejected):
+    with pytest.raises(RuleViolation):
         _report(_plan(), period=late)
 
 
 def test_people_are_counted_in_whole_numbers() -> None:
-    with pytest.raises(ObservationRejected):
+    with pytest.raises(RuleViolation):
         _report(_plan(), value=Decimal("2.5"))
 
 
@@ -160,7 +160,7 @@ def test_the_buyer_cannot_target_an_area_outside_the_lot() -> None:
     bad = PlanIndicator(
         code="jobs.local_hires", targets=[Target(period=Q1, area="E07000119", value=Decimal(1))]
     )
-    with pytest.raises(ObservationRejected):
+    with pytest.raises(RuleViolation):
         plan.revise(
             contract=CONTRACT,
             org="GB-LAE-BPL",

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Body, Header, Query, Request
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.service import CurrentPrincipal
-from streetlevel.common.web import etag_for
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.repository import IndicatorRepository, indicator_from_row
-from streetlevel.outcomes.api.deps import OutcomesDep, Session
+from streetlevel.outcomes.api.deps import OutcomesDep, Session, expected_version
+from streetlevel.outcomes.api.patching import merge_patch, validate_patched
 from streetlevel.outcomes.api.schemas import IndicatorCreate, IndicatorRead
 from streetlevel.outcomes.domain.errors import UnknownIndicator
 from streetlevel.outcomes.domain.indicators import Indicator
@@ -72,7 +72,7 @@ async def get_indicator(
     if indicator is None:
         raise UnknownIndicator(f"No indicator {code}.")
     body = indicator_json(indicator)
-    etag = etag_for(body)
+    etag = f'"v{indicator.version}"'
     if if_none_match == etag:
         return Response(status_code=304, headers={"ETag": etag})
     return JSONResponse(body, headers={"ETag": etag})
@@ -91,5 +91,31 @@ async def create_indicator(
     return JSONResponse(
         payload,
         status_code=201,
-        headers={"Location": f"/v1/indicators/{indicator.code}", "ETag": etag_for(payload)},
+        headers={"Location": f"/v1/indicators/{indicator.code}", "ETag": f'"v{indicator.version}"'},
     )
+
+
+@router.patch("/{code}")
+async def patch_indicator(
+    code: str,
+    patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],
+    principal: CurrentPrincipal,
+    outcomes: OutcomesDep,
+    session: Session,
+    if_match: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """JSON merge patch by the indicator's owner; the code never changes."""
+    current = await IndicatorRepository(session).get(code)
+    if current is None:
+        raise UnknownIndicator(f"No indicator {code}.")
+    await session.rollback()
+    merged = merge_patch(current.spec.model_dump(mode="json"), patch)
+    data = validate_patched(IndicatorData, merged, "indicator")
+    indicator = await handlers.revise_indicator(
+        uow=outcomes.runtime.uow(),
+        principal=principal,
+        code=code,
+        data=data,
+        expected_version=expected_version(if_match),
+    )
+    return JSONResponse(indicator_json(indicator), headers={"ETag": f'"v{indicator.version}"'})

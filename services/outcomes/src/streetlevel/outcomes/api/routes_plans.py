@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request
-from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
@@ -24,6 +23,7 @@ from streetlevel.outcomes.api.deps import (
     role_of,
     version_etag,
 )
+from streetlevel.outcomes.api.patching import merge_patch, validate_patched
 from streetlevel.outcomes.api.schemas import PlanUpdate
 from streetlevel.outcomes.domain.plans import MeasurementPlan
 from streetlevel.outcomes.service import handlers
@@ -140,16 +140,7 @@ async def patch_plan(
         },
         patch,
     )
-    try:
-        update = PlanUpdate.model_validate(merged)
-    except ValidationError as exc:
-        raise ValidationProblem(
-            "The patched plan is not valid.",
-            [
-                {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                for e in exc.errors()
-            ],
-        ) from exc
+    update = validate_patched(PlanUpdate, merged, "plan")
     plan = await handlers.revise_plan(
         uow=outcomes.runtime.uow(),
         principal=principal,
@@ -162,16 +153,3 @@ async def patch_plan(
     return JSONResponse(
         plan_json(plan, "buyer"), headers={"ETag": version_etag(plan.version, "buyer")}
     )
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396: objects merge key by key, ``null`` removes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result

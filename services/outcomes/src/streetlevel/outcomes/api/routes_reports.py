@@ -14,7 +14,11 @@ from starlette.responses import JSONResponse, StreamingResponse
 from streetlevel.common.errors import NotFound
 from streetlevel.common.service import CurrentPrincipal
 from streetlevel.outcomes.adapters import queries
-from streetlevel.outcomes.adapters.repository import IndicatorRepository, PlanRepository
+from streetlevel.outcomes.adapters.repository import (
+    ContractRepository,
+    IndicatorRepository,
+    PlanRepository,
+)
 from streetlevel.outcomes.api.deps import (
     LICENCE,
     LICENCE_URL,
@@ -43,19 +47,25 @@ EXPORT_FIELDS = (
 
 async def _contract_inputs(session: Session, contract_id: str) -> tuple[Any, ...]:
     contract = await contract_or_404(session, contract_id)
+    row = await ContractRepository(session).row(contract_id)
+    summary = {
+        "buyer": {"id": row.buyer_id, "name": row.buyer_name},
+        "supplier": {"enterprise_id": row.supplier_id, "name": row.supplier_name},
+        "status": row.status,
+    }
     plan = await PlanRepository(session).for_contract(contract_id)
     if plan is None:
         raise NotFound(f"Contract {contract_id} has no plan yet.")
     catalogue = await IndicatorRepository(session).catalogue()
     rows = await queries.current_observations(session, contract_id=contract_id)
-    return contract, plan, catalogue, rows
+    return contract, plan, catalogue, rows, summary
 
 
 @router.get("/contracts/{contract_id}/progress")
 async def contract_progress(
     contract_id: str, session: Session, principal: CurrentPrincipal, outcomes: OutcomesDep
 ) -> JSONResponse:
-    contract, plan, catalogue, rows = await _contract_inputs(session, contract_id)
+    contract, plan, catalogue, rows, summary = await _contract_inputs(session, contract_id)
     public = role_of(principal, contract) == "public"
     published = (
         await reports.publications(session, catalogue=catalogue, areas=outcomes.areas)
@@ -71,14 +81,14 @@ async def contract_progress(
         today=outcomes.runtime.clock.now().date(),
         public=public,
     )
-    return JSONResponse({**body, "licence": LICENCE})
+    return JSONResponse({**body, "contract": summary, "licence": LICENCE})
 
 
 @router.get("/contracts/{contract_id}/social-value")
 async def contract_social_value(
     contract_id: str, session: Session, principal: CurrentPrincipal, outcomes: OutcomesDep
 ) -> JSONResponse:
-    contract, plan, catalogue, rows = await _contract_inputs(session, contract_id)
+    contract, plan, catalogue, rows, summary = await _contract_inputs(session, contract_id)
     public = role_of(principal, contract) == "public"
     published = (
         await reports.publications(session, catalogue=catalogue, areas=outcomes.areas)
@@ -93,7 +103,7 @@ async def contract_social_value(
         published=published,
         public=public,
     )
-    return JSONResponse({**body, "licence": LICENCE})
+    return JSONResponse({**body, "contract": summary, "licence": LICENCE})
 
 
 @router.get("/areas/{code}")

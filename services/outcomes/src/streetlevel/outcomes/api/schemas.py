@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,11 +30,6 @@ class IndicatorRead(IndicatorData):
     owner: str
     created_at: datetime
     updated_at: datetime
-
-
-class Page(BaseModel):
-    items: list[Any]
-    next_cursor: str | None
 
 
 class PlanUpdate(Request):

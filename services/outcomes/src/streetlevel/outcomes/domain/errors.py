@@ -27,8 +27,8 @@ class NotTheBuyer(Forbidden):
     """Only the contract's buyer may do this."""
 
 
-class ObservationRejected(ValidationProblem):
-    """An observation breaks a rule of its plan or contract."""
+class RuleViolation(ValidationProblem):
+    """A plan or observation breaks a rule of its contract or catalogue."""
 
     def __init__(self, detail: str, field: str) -> None:
         super().__init__(detail, [{"loc": ["body", field], "msg": detail, "type": "value_error"}])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from streetlevel.common.events import Aggregate
+from streetlevel.outcomes.domain.errors import RuleViolation
 from streetlevel.outcomes.domain.events import IndicatorCreated, IndicatorUpdated
 from streetlevel.outcomes.domain.values import IndicatorData
 
@@ -41,7 +42,7 @@ class Indicator(Aggregate):
     def revise(self, *, data: IndicatorData, now: datetime) -> None:
         """Replace the description; the code never changes."""
         if data.code != self.code:
-            raise ValueError("an indicator's code cannot change")
+            raise RuleViolation("an indicator's code cannot change", "code")
         if data == self.data:
             return
         self.data = data

@@ -14,7 +14,7 @@ from streetlevel.outcomes.domain.errors import (
     IllegalObservationTransition,
     NotTheBuyer,
     NotTheSupplier,
-    ObservationRejected,
+    RuleViolation,
 )
 from streetlevel.outcomes.domain.plans import ContractTerms, MeasurementPlan
 from streetlevel.outcomes.domain.values import WHOLE_UNITS, IndicatorData, Period
@@ -68,17 +68,17 @@ class Observation(Aggregate):
         if not contract.is_supplier(enterprise_id):
             raise NotTheSupplier("Only the contract's supplier may report observations.")
         if not plan.has(indicator.code):
-            raise ObservationRejected(
+            raise RuleViolation(
                 f"{indicator.code} is not an indicator of this plan", "indicator_code"
             )
         if not contract.covers(areas, area):
-            raise ObservationRejected(f"area {area} is not inside the lot's areas", "area")
+            raise RuleViolation(f"area {area} is not inside the lot's areas", "area")
         if not period.within(contract.period):
-            raise ObservationRejected("the period is outside the contract period", "period")
+            raise RuleViolation("the period is outside the contract period", "period")
         if value < 0:
-            raise ObservationRejected("a value cannot be negative", "value")
+            raise RuleViolation("a value cannot be negative", "value")
         if indicator.unit in WHOLE_UNITS and value != value.to_integral_value():
-            raise ObservationRejected(f"{indicator.unit} are counted in whole numbers", "value")
+            raise RuleViolation(f"{indicator.unit} are counted in whole numbers", "value")
         observation = cls(
             id=observation_id,
             plan_id=plan.id,

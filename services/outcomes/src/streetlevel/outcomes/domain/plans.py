@@ -11,7 +11,7 @@ from pydantic import Field
 
 from streetlevel.common.areas import AreaIndex
 from streetlevel.common.events import Aggregate
-from streetlevel.outcomes.domain.errors import NotTheBuyer, ObservationRejected
+from streetlevel.outcomes.domain.errors import NotTheBuyer, RuleViolation
 from streetlevel.outcomes.domain.events import PlanCreated, PlanIndicatorTargets, PlanUpdated
 from streetlevel.outcomes.domain.values import (
     Assumptions,
@@ -130,12 +130,12 @@ def _check_indicators(
     for position, item in enumerate(indicators):
         where = f"indicators[{position}]"
         if item.code in seen:
-            raise ObservationRejected(f"indicator {item.code} is listed twice", where)
+            raise RuleViolation(f"indicator {item.code} is listed twice", where)
         seen.add(item.code)
         if item.code not in catalogue:
-            raise ObservationRejected(f"unknown indicator {item.code}", where)
+            raise RuleViolation(f"unknown indicator {item.code}", where)
         for target in item.targets:
             if not target.period.within(contract.period):
-                raise ObservationRejected("a target period is outside the contract", where)
+                raise RuleViolation("a target period is outside the contract", where)
             if target.area is not None and not contract.covers(areas, target.area):
-                raise ObservationRejected(f"area {target.area} is outside the lot", where)
+                raise RuleViolation(f"area {target.area} is outside the lot", where)

@@ -46,6 +46,35 @@ async def create_indicator(
     return indicator
 
 
+async def revise_indicator(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    code: str,
+    data: IndicatorData,
+    expected_version: int | None,
+) -> Indicator:
+    """The indicator's owner (its council, or admin for the platform's) changes it."""
+    if not principal.has("admin"):
+        principal.require("outcomes:write")
+    async with uow:
+        repo = IndicatorRepository(uow.session)
+        indicator = await repo.get(code)
+        if indicator is None:
+            raise UnknownIndicator(f"No indicator {code}.")
+        owner = PLATFORM_OWNER if principal.has("admin") else principal.org
+        if owner != indicator.owner:
+            raise Forbidden("Only the indicator's owner may change it.")
+        if expected_version is not None and expected_version != indicator.version:
+            raise PreconditionFailed("The indicator has changed since you read it.")
+        loaded = indicator.version
+        indicator.revise(data=data, now=uow.clock.now())
+        await repo.save(indicator, loaded_version=loaded)
+        uow.track(indicator)
+        await uow.commit()
+    return indicator
+
+
 async def seed_catalogue(*, uow: UnitOfWork) -> int:
     """Add the default catalogue to an empty database; a second run changes nothing."""
     async with uow:

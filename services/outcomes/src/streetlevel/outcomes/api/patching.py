@@ -1,0 +1,38 @@
+"""JSON merge patch (RFC 7396) and validation of the patched document."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from streetlevel.common.errors import ValidationProblem
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: objects merge key by key, ``null`` removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def validate_patched(model: type[M], document: Any, what: str) -> M:
+    """The patched document as ``model``; a 422 listing what is wrong otherwise."""
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        raise ValidationProblem(
+            f"The patched {what} is not valid.",
+            [
+                {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors()
+            ],
+        ) from exc

@@ -221,3 +221,39 @@ def test_pending_events_carry_sequence_and_subject() -> None:
     assert thing.take_events() == []
     message = OutboxMessage(id=1, topic=TOPIC, key="x", event_id="e", event_type="t", value=b"")
     assert message.headers == ()
+
+
+def test_kafka_sasl_settings_fail_fast_and_reach_every_client() -> None:
+    from pydantic import ValidationError
+
+    from streetlevel.common.settings import CommonSettings
+
+    pg = "postgresql+asyncpg://u@h/db"
+    with pytest.raises(ValidationError, match="SASL needs"):
+        CommonSettings(
+            database_url=pg,
+            bus="kafka",
+            kafka_bootstrap_servers="k:9092",
+            kafka_security_protocol="SASL_PLAINTEXT",
+        )
+    settings = CommonSettings(
+        database_url=pg,
+        bus="kafka",
+        kafka_bootstrap_servers="k:9092",
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_username="registry",
+        kafka_sasl_password="s3cret",
+    )
+    options = settings.kafka_options()
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl_plain_password"] == "s3cret"
+    assert "s3cret" not in repr(settings)
+
+
+def test_money_refuses_non_numbers_infinity_and_overflow() -> None:
+    from streetlevel.common.db import to_pence
+
+    for bad in ("abc", "Infinity", "NaN", "1e30", "0.001"):
+        with pytest.raises(ValueError):  # noqa: PT011 - the message varies by cause
+            to_pence(bad)
+    assert to_pence("12500.00") == 1_250_000

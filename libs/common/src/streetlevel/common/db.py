@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import BigInteger, Dialect, event
@@ -22,6 +22,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE = {"streetlevel_write": True}
 
 _PENCE = Decimal("0.01")
+#: Beyond this an amount in pence would not fit a signed 64-bit integer.
+MAX_AMOUNT = Decimal(2**63 - 1) / 100
 
 
 def is_sqlite(url: str) -> bool:
@@ -84,7 +86,14 @@ async def begin_write(session: AsyncSession) -> None:
 
 def to_pence(amount: Decimal | str | int) -> int:
     """Exact conversion of a money amount to integer pence; rejects fractions of a penny."""
-    value = Decimal(amount)
+    try:
+        value = Decimal(amount)
+    except InvalidOperation as exc:
+        raise ValueError("money amounts are decimal numbers") from exc
+    if not value.is_finite():
+        raise ValueError("money amounts are finite")
+    if abs(value) > MAX_AMOUNT:
+        raise ValueError("money amount out of range")
     if value != value.quantize(_PENCE):
         raise ValueError("money amounts have at most two decimal places")
     return int(value * 100)

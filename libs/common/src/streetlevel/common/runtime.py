@@ -156,9 +156,13 @@ class Runtime:
                 wanted,
                 partitions=s.kafka_topic_partitions,
                 replication=s.kafka_topic_replication,
+                client_options=s.kafka_options(),
             )
         self._kafka_publisher = KafkaPublisher(
-            s.kafka_bootstrap_servers, client_id=client_id, topic_prefix=s.kafka_topic_prefix
+            s.kafka_bootstrap_servers,
+            client_id=client_id,
+            topic_prefix=s.kafka_topic_prefix,
+            client_options=s.kafka_options(),
         )
         await self._kafka_publisher.start()
         self.publisher = self._kafka_publisher
@@ -171,6 +175,7 @@ class Runtime:
                 topics=[self.topic(t) for t in spec.topics],
                 processor=processor,
                 client_id=client_id,
+                **s.kafka_options(),
             )
             await runner.start()
             self.runners.append(runner)

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 S = TypeVar("S", bound="CommonSettings")
@@ -36,6 +36,11 @@ class CommonSettings(BaseSettings):
     kafka_topic_replication: int = Field(default=1, ge=1, le=7)
     kafka_topic_prefix: str = ""
     kafka_client_id: str | None = None
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
     consumer_max_retries: int = Field(default=3, ge=1, le=100)
     outbox_poll_interval_s: float = Field(default=1.0, gt=0, le=60)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
@@ -53,6 +58,10 @@ class CommonSettings(BaseSettings):
             raise ValueError("database_url must use sqlite+aiosqlite:// or postgresql+asyncpg://")
         if self.bus == "kafka" and not self.kafka_bootstrap_servers:
             raise ValueError("bus=kafka needs kafka_bootstrap_servers")
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError("SASL needs kafka_sasl_username and kafka_sasl_password")
         if self.bus == "kafka" and self.is_sqlite:
             raise ValueError("bus=kafka needs PostgreSQL (the relay lease is an advisory lock)")
         return self
@@ -60,6 +69,22 @@ class CommonSettings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def kafka_options(self) -> dict[str, Any]:
+        """Connection options for every aiokafka client (producer, consumer, admin)."""
+        options: dict[str, Any] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol.startswith("SASL"):
+            assert self.kafka_sasl_password is not None
+            options.update(
+                sasl_mechanism=self.kafka_sasl_mechanism,
+                sasl_plain_username=self.kafka_sasl_username,
+                sasl_plain_password=self.kafka_sasl_password.get_secret_value(),
+            )
+        if self.kafka_security_protocol.endswith("SSL"):
+            import ssl
+
+            options["ssl_context"] = ssl.create_default_context(cafile=self.kafka_ssl_cafile)
+        return options
 
     @property
     def direct_url(self) -> str:
@@ -72,6 +97,8 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
     A misconfiguration raises here, at start-up, never on the first request.
     """
     secrets_dir = os.environ.get("STREETLEVEL_SECRETS_DIR")
-    if secrets_dir and Path(secrets_dir).is_dir():
+    if secrets_dir:
+        if not Path(secrets_dir).is_dir():
+            raise ValueError(f"STREETLEVEL_SECRETS_DIR={secrets_dir} is not a directory")
         return cls(_secrets_dir=secrets_dir, **overrides)
     return cls(**overrides)

@@ -31,9 +31,10 @@ async def ensure_topics(
     partitions: int = 3,
     replication: int = 1,
     config: dict[str, str] | None = None,
+    client_options: dict[str, Any] | None = None,
 ) -> None:
     """Create the topics that do not exist yet (development and tests; Strimzi in production)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(client_options or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -66,6 +67,7 @@ class KafkaPublisher:
         linger_ms: int = 5,
         compression: str | None = None,
         request_timeout_ms: int = 15_000,
+        client_options: dict[str, Any] | None = None,
     ) -> None:
         self.topic_prefix = topic_prefix
         self._producer = AIOKafkaProducer(
@@ -77,6 +79,7 @@ class KafkaPublisher:
             compression_type=compression,
             max_batch_size=262_144,
             request_timeout_ms=request_timeout_ms,
+            **(client_options or {}),
         )
         self._started = False
 

@@ -123,10 +123,15 @@ class Running:
 
 @asynccontextmanager
 async def running(
-    tmp_path: Path, *, services: list[ServiceSpec] | None = None, **overrides: Any
+    tmp_path: Path,
+    *,
+    services: list[ServiceSpec] | None = None,
+    embedded: bool = False,
+    **overrides: Any,
 ) -> AsyncIterator[Running]:
+    """A started gateway over ``services``, the echo upstream, or (embedded) every service."""
     echo = Echo()
-    if services is None:
+    if services is None and not embedded:
         upstream = echo_app(echo)
         services = [
             ServiceSpec(
@@ -134,7 +139,7 @@ async def running(
             )
         ]
     app = create_app(gateway_settings(tmp_path, **overrides), services=services)
-    for spec in services:
+    for spec in services or ():
         if spec.app is not None and hasattr(spec.app, "state") and spec.name == "echo":
             # The tiny upstream verifies tokens against the gateway's own keys, like a service.
             from streetlevel.common.auth import TokenVerifier

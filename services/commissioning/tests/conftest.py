@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import http.server
+import subprocess
+import sys
+import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx2
+import orjson
 import pytest
 import pytest_asyncio
 from asgi_lifespan import LifespanManager
@@ -298,7 +304,41 @@ def kit() -> SimpleNamespace:
         indicator=indicator,
         commission_body=commission_body,
         shared_dir=shared_dir,
+        validate_ocds=validate_ocds,
         start=START,
         wards=WARDS,
         blackpool=BLACKPOOL,
     )
+
+
+def validate_ocds(package: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """libcoveocds against the offline OCDS 1.1.5 zip, extensions served from 127.0.0.1."""
+    standards = shared_dir() / "standards" / "ocds"
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(standards / "extensions")
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        local = dict(package)
+        local["extensions"] = [
+            f"{base}/{'lots' if 'lots' in url else 'metrics'}/extension.json"
+            for url in package["extensions"]
+        ]
+        source = workdir / "package.json"
+        source.write_bytes(orjson.dumps(local))
+        cli = Path(sys.executable).parent / "libcoveocds"
+        done = subprocess.run(
+            [str(cli), "--standard-zip", str(standards / "standard-1__1__5.zip"), str(source)],
+            capture_output=True,
+            check=True,
+            timeout=240,
+            cwd=workdir,
+        )
+        result: dict[str, Any] = orjson.loads(done.stdout)
+        return result
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -217,10 +217,12 @@ def build_release(
             "period": period,
             "value": _value(c.value),
         }
+        # OCDS 1.1.5 has no Contract.statusDetails (an extension adds it): the details of a
+        # closed-codelist "terminated" go in the description so the output has no extra fields.
         if c.status == "complete":
-            contract["statusDetails"] = "Completed: the contract ran its course"
+            contract["description"] = "Completed: the contract ran its course"
         elif c.status == "terminated":
-            contract["statusDetails"] = f"Terminated early: {c.reason or 'no reason given'}"
+            contract["description"] = f"Terminated early: {c.reason or 'no reason given'}"
         if metrics:
             contract["agreedMetrics"] = metrics
         transactions = [

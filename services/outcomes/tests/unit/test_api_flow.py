@@ -308,3 +308,27 @@ async def test_the_owner_revises_an_indicator_and_the_change_is_published(
         "org.streetlevel.outcomes.indicator.created.v1",
         "org.streetlevel.outcomes.indicator.updated.v1",
     ]
+
+
+async def test_a_retried_report_with_the_same_idempotency_key_creates_one_observation(
+    embedded: Embedded,
+) -> None:
+    _contract_id, plan = await start_contract(embedded, "e-retry")
+    body = {
+        "plan_id": plan["id"],
+        "indicator_code": "jobs.local_hires",
+        "period": Q1,
+        "area": LSOA_A,
+        "value": "6",
+    }
+    h = {**supplier(embedded.tokens, "e-retry"), "Idempotency-Key": "report-q1-lsoa-a"}
+    first = await embedded.client.post("/v1/observations", json=body, headers=h)
+    again = await embedded.client.post("/v1/observations", json=body, headers=h)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    changed = await embedded.client.post("/v1/observations", json={**body, "value": "7"}, headers=h)
+    assert changed.status_code == 422
+    listed = await embedded.client.get(
+        "/v1/observations", params={"plan_id": plan["id"]}, headers=buyer(embedded.tokens)
+    )
+    assert len(listed.json()["items"]) == 1

@@ -79,6 +79,7 @@ def create_app(
             routes_reports.router,
         ],
         on_start=[prepare],
+        idempotency=orm.idempotency,
     )
     app.state.outcomes = outcomes
     return app

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 from streetlevel.common.db import Pence
+from streetlevel.common.idempotency import idempotency_table
 from streetlevel.common.inbox import inbox_tables
 from streetlevel.common.outbox import outbox_table
 
@@ -172,3 +173,4 @@ observation_history = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_tables(metadata)
+idempotency = idempotency_table(metadata)

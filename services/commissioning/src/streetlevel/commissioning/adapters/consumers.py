@@ -69,6 +69,8 @@ def register(runtime: Runtime, services: Services) -> None:
         if envelope.short_type.startswith("outcomes.observation."):
             await apply_observation(services, session, envelope)
 
-    runtime.consume(ENTERPRISES, [REGISTRY_TOPIC], on_enterprise, kind="snapshot")
-    runtime.consume(INDICATORS, [INDICATOR_TOPIC], on_indicator, kind="snapshot")
-    runtime.consume(PAYMENTS, [OBSERVATION_TOPIC], on_observation, kind="ledger")
+    # Groups carry the topic prefix so isolated deployments (and tests) never share a group.
+    prefix = services.settings.kafka_topic_prefix
+    runtime.consume(prefix + ENTERPRISES, [REGISTRY_TOPIC], on_enterprise, kind="snapshot")
+    runtime.consume(prefix + INDICATORS, [INDICATOR_TOPIC], on_indicator, kind="snapshot")
+    runtime.consume(prefix + PAYMENTS, [OBSERVATION_TOPIC], on_observation, kind="ledger")

@@ -13,7 +13,6 @@ from streetlevel.commissioning.adapters.repository import (
     Contracts,
     ReadModels,
     applicant,
-    db_now,
 )
 from streetlevel.commissioning.domain.bid import Bid, rank
 from streetlevel.commissioning.domain.commission import Commission
@@ -136,7 +135,7 @@ async def award_lot(
                 f"Lots are awarded during evaluation, not while {commission.status}."
             )
         bids = await Bids(session).for_commission(commission_id, lot_id)
-        now = await db_now(session, uow.clock.now())
+        now = uow.clock.now()
         dropped = await recheck_eligibility(
             services, session, commission, bids, when="at award", now=now
         )

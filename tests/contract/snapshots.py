@@ -1,0 +1,60 @@
+"""Where the contracts come from (event classes, the merged OpenAPI) and where they are kept."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+from streetlevel.common.events import DomainEvent
+
+HERE = Path(__file__).resolve().parent
+ROOT = next(p for p in HERE.parents if (p / "uv.lock").exists())
+EVENTS_DIR = HERE / "events"
+OPENAPI_FILE = HERE / "openapi.json"
+
+
+def service_event_modules() -> list[str]:
+    """Every service's ``domain.events`` module, found on disk."""
+    found = ROOT.glob("services/*/src/streetlevel/*/domain/events.py")
+    return sorted(f"streetlevel.{path.parents[1].name}.domain.events" for path in found)
+
+
+def _subclasses(cls: type[DomainEvent]) -> list[type[DomainEvent]]:
+    out = []
+    for sub in cls.__subclasses__():
+        out.append(sub)
+        out.extend(_subclasses(sub))
+    return out
+
+
+def event_classes() -> dict[str, type[DomainEvent]]:
+    """Every concrete service event class by its ``event_type``."""
+    modules = service_event_modules()
+    for module in modules:
+        importlib.import_module(module)
+    services = tuple(m.removesuffix("domain.events") for m in modules)
+    classes: dict[str, type[DomainEvent]] = {}
+    for cls in _subclasses(DomainEvent):
+        event_type = cls.__dict__.get("event_type")
+        if not cls.__module__.startswith(services) or not isinstance(event_type, str):
+            continue  # an abstract base (no type of its own) or a test's own event
+        if event_type in classes and classes[event_type] is not cls:
+            raise AssertionError(f"{event_type} is defined twice: {classes[event_type]}, {cls}")
+        classes[event_type] = cls
+    return classes
+
+
+def event_schema_path(event_type: str) -> Path:
+    return EVENTS_DIR / f"{event_type}.json"
+
+
+def dump(document: dict[str, Any]) -> str:
+    """Stable JSON for checked-in files: sorted keys, two-space indent, final newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document

@@ -21,12 +21,31 @@ def _add_context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str,
     return event
 
 
-def configure_logging(*, level: str = "INFO", json: bool = True, service: str = "") -> None:
-    """Route stdlib and structlog logs through one JSON renderer; replace uvicorn's access log."""
+_configured = False
+
+
+def configure_logging(
+    *,
+    level: str = "INFO",
+    json: bool = True,
+    service: str = "",
+    stream: Any = None,
+    force: bool = False,
+) -> None:
+    """Route stdlib and structlog logs through one JSON renderer; replace uvicorn's access log.
+
+    The first call in a process wins (the embedded platform configures once for all the
+    services it mounts); ``force`` reconfigures.
+    """
+    global _configured
+    if _configured and not force:
+        return
+    _configured = True
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
+        structlog.stdlib.ExtraAdder(),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_context,
     ]
@@ -38,7 +57,7 @@ def configure_logging(*, level: str = "INFO", json: bool = True, service: str = 
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

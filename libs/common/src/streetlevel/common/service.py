@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
 from streetlevel.common.errors import Unauthorized
 from streetlevel.common.idempotency import IdempotencyMiddleware
+from streetlevel.common.logging import configure_logging
 from streetlevel.common.metrics import render
 from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.runtime import Runtime
@@ -89,6 +90,8 @@ def build_service_app(
         finally:
             await runtime.stop()
 
+    settings = runtime.settings
+    configure_logging(level=settings.log_level, json=settings.log_json, service=runtime.service)
     app = _ServiceApp(
         title=title,
         description=description,

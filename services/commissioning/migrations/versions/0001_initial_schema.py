@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 16:03:19.498321
+Create Date: 2026-11-23 16:23:48.818169
 """
 
 from __future__ import annotations
@@ -68,6 +68,19 @@ def upgrade() -> None:
         sa.Column("record", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("client", sa.String(length=200), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("path", sa.String(length=500), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("body_hash", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=True),
+        sa.Column("headers", sa.LargeBinary(), nullable=True),
+        sa.Column("body", sa.LargeBinary(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("client", "method", "path", "key"),
     )
     op.create_table(
         "inbox",
@@ -321,6 +334,7 @@ def downgrade() -> None:
     op.drop_table("indicator_read_model")
     op.drop_table("inbox_sequences")
     op.drop_table("inbox")
+    op.drop_table("idempotency_keys")
     op.drop_table("enterprise_read_model")
     op.drop_table("dead_letters")
     with op.batch_alter_table("commissions", schema=None) as batch_op:

@@ -286,3 +286,15 @@ async def test_a_withdrawn_verification_adds_a_reversal_line(harness: Any) -> No
         ("payment", "200.00", "200.00"),
         ("reversal", "-200.00", "0.00"),
     ]
+
+
+async def test_a_retried_post_with_the_same_idempotency_key_replays_the_draft(harness: Any) -> None:
+    h = harness
+    headers = {**h.council(), "Idempotency-Key": "draft-1"}
+    body = h.body(h.clock.now())
+    first = await h.client.post("/v1/commissions", json=body, headers=headers)
+    again = await h.client.post("/v1/commissions", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    other = await h.client.post("/v1/commissions", json={**body, "title": "Other"}, headers=headers)
+    assert other.status_code == 422

@@ -72,6 +72,7 @@ def create_app(
             routes_ocds.router,
         ],
         on_start=[migrate_first],
+        idempotency=orm.idempotency,
     )
     app.state.services = services
     scheduler = Scheduler(services, settings.scheduler_interval_s)

@@ -19,12 +19,14 @@ from sqlalchemy import (
 )
 
 from streetlevel.common.db import Pence
+from streetlevel.common.idempotency import idempotency_table
 from streetlevel.common.inbox import inbox_tables
 from streetlevel.common.outbox import outbox_table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_tables(metadata)
+idempotency = idempotency_table(metadata)
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 TZ = DateTime(timezone=True)

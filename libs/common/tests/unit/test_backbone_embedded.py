@@ -257,3 +257,13 @@ def test_money_refuses_non_numbers_infinity_and_overflow() -> None:
         with pytest.raises(ValueError):  # noqa: PT011 - the message varies by cause
             to_pence(bad)
     assert to_pence("12500.00") == 1_250_000
+
+
+def test_a_problem_extension_cannot_shadow_a_standard_member() -> None:
+    from streetlevel.common.errors import Conflict
+
+    with pytest.raises(TypeError, match="reserved"):
+        Conflict("already verified", status="verified")
+    assert Conflict("already verified", current_status="verified").extensions == {
+        "current_status": "verified"
+    }

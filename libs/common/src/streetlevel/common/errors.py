@@ -26,6 +26,12 @@ PROBLEM_TYPES = (
 )
 
 
+#: Members every problem already has (RFC 9457 and the request id), and call parameters.
+RESERVED_MEMBERS = frozenset(
+    {"type", "title", "status", "detail", "instance", "request_id", "slug", "headers"}
+)
+
+
 class DomainError(Exception):
     """Base of every error the platform reports to a client."""
 
@@ -34,6 +40,9 @@ class DomainError(Exception):
     title: ClassVar[str] = "Bad request"
 
     def __init__(self, detail: str, **extensions: Any) -> None:
+        reserved = RESERVED_MEMBERS.intersection(extensions)
+        if reserved:
+            raise TypeError(f"problem extension names {sorted(reserved)} are reserved")
         super().__init__(detail)
         self.detail = detail
         self.extensions = extensions

@@ -75,6 +75,10 @@ def echo_app(echo: Echo) -> FastAPI:
         await echo.hang.wait()
         return JSONResponse({})
 
+    @app.get("/livez")
+    async def livez() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
     @app.get("/v1/echo-auth/whoami")
     async def whoami(principal: CurrentPrincipal) -> JSONResponse:
         return JSONResponse({"client_id": principal.client_id})
@@ -212,3 +216,11 @@ def forgery() -> Any:
     from types import SimpleNamespace
 
     return SimpleNamespace(claims_for=claims_for, forge=forge, hs256_with=hs256_with)
+
+
+@pytest.fixture
+def kit() -> Any:
+    """The echo upstream and settings builder, for tests that run their own servers."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(Echo=Echo, echo_app=echo_app, settings=gateway_settings)

@@ -36,6 +36,13 @@ LOT_STATUS = {
 }
 
 
+def _tender_status(commission: Commission) -> str:
+    decided = [s["status"] for s in commission.lot_states.values()]
+    if commission.status in ("awarded", "complete") and "awarded" not in decided:
+        return "unsuccessful"
+    return TENDER_STATUS[commission.status]
+
+
 def _value(amount: Decimal | str) -> dict[str, Any]:
     return {"amount": float(Decimal(amount)), "currency": "GBP"}
 
@@ -118,7 +125,7 @@ def build_release(
         "id": commission.id,
         "title": spec.title,
         "description": spec.description or spec.title,
-        "status": TENDER_STATUS[commission.status],
+        "status": _tender_status(commission),
         "procuringEntity": buyer_ref,
         "value": _value(spec.value.amount),
         "procurementMethod": PROCUREMENT_METHOD[spec.procedure],

@@ -32,8 +32,8 @@ async def run_due_jobs(services: Services, now: datetime | None = None) -> int:
             )
             if commission is not None:
                 uow.track(commission)
+                done += 1
             await uow.commit()
-        done += 1
 
 
 class Scheduler:

@@ -1,0 +1,257 @@
+"""Event benchmarks: registry → commissioning freshness, and outbox → Kafka → inbox throughput."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+import aiohttp
+import asyncpg
+from ctx import Ctx
+from measure import ROOT, Result, summary
+
+from streetlevel.common.bus.kafka import dlq_topic, ensure_topics
+from streetlevel.common.clock import SystemClock
+from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
+from streetlevel.common.testing.probe import TOPIC, Probe, Thing
+from streetlevel.common.uow import EventWriter, UnitOfWork
+
+WORKER = ROOT / "bench" / "event_worker.py"
+
+
+async def _patch_at_rate(url: str, token: str, ids: list[str], rate: float) -> dict[str, Any]:
+    """One merge patch per enterprise, sent on a fixed schedule (open loop)."""
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/merge-patch+json",
+    }
+    failures: list[int] = []
+
+    async def one(session: aiohttp.ClientSession, i: int, ident: str) -> None:
+        body = json.dumps({"mission": f"Benchmark change {i}: community support"})
+        async with session.patch(f"{url}/v1/enterprises/{ident}", data=body, headers=headers) as r:
+            await r.read()
+            if r.status != 200:
+                failures.append(r.status)
+
+    start = time.perf_counter()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=32)) as session:
+        tasks = []
+        for i, ident in enumerate(ids):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(session, i, ident)))
+        await asyncio.gather(*tasks)
+    return {"sent": len(ids), "seconds": time.perf_counter() - start, "failures": failures}
+
+
+async def _freshness(registry_url: str, commissioning_url: str, ids: list[str]) -> list[float]:
+    """Per change: commissioning read-model row's update time − registry row's update time."""
+    dsn_c, dsn_r = asyncpg_dsn(commissioning_url), asyncpg_dsn(registry_url)
+    comm = await asyncpg.connect(dsn_c)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            seen = await comm.fetchval(
+                "SELECT count(*) FROM enterprise_read_model "
+                "WHERE id = ANY($1::text[]) AND (record::jsonb->>'version')::int >= 2",
+                ids,
+            )
+            if seen == len(ids):
+                break
+            await asyncio.sleep(0.5)
+        rows_c = await comm.fetch(
+            "SELECT id, updated_at FROM enterprise_read_model WHERE id = ANY($1::text[])", ids
+        )
+    finally:
+        await comm.close()
+    reg = await asyncpg.connect(dsn_r)
+    try:
+        rows_r = await reg.fetch(
+            "SELECT id::text, updated_at FROM enterprises WHERE id = ANY($1::uuid[])", ids
+        )
+    finally:
+        await reg.close()
+    changed = {r["id"]: r["updated_at"] for r in rows_r}
+    return [
+        (r["updated_at"] - changed[r["id"]]).total_seconds() * 1000
+        for r in rows_c
+        if r["id"] in changed
+    ]
+
+
+def event_freshness(ctx: Ctx) -> Result:
+    res = Result(
+        "event_freshness",
+        target="registry commit -> commissioning read model committed: p50 <= 20 ms, "
+        "p99 <= 100 ms over 10,000 changes at a steady rate",
+    )
+    count, rate = (2_000, 50.0) if ctx.quick else (10_000, 50.0)
+    ids = ctx.public_ids(count)
+    token = ctx.token("registrar")
+    sent = asyncio.run(_patch_at_rate(ctx.stack.url("registry"), token, ids, rate))
+    lat = asyncio.run(
+        _freshness(ctx.stack.db_urls["registry"], ctx.stack.db_urls["commissioning"], ids)
+    )
+    stats = summary(lat)
+    res.inputs = {
+        "changes": len(ids),
+        "rate_per_s": rate,
+        "change": "PATCH /v1/enterprises/{id} (merge patch of mission) by a registrar, direct",
+        "measure": "commissioning enterprise_read_model.updated_at (set by the consumer in its "
+        "transaction) minus registry enterprises.updated_at (set in the use case before commit); "
+        "same host clock",
+    }
+    res.figures = {
+        "patch": {k: v for k, v in sent.items() if k != "failures"},
+        "patch_failures": len(sent["failures"]),
+        "arrived": len(lat),
+        "latency_ms": stats,
+    }
+    res.check("all_changes_arrived", len(lat) == len(ids) and not sent["failures"])
+    res.check("p50_le_20ms", stats["p50"] <= 20)
+    res.check("p99_le_100ms", stats["p99"] <= 100)
+    if ctx.quick:
+        res.notes.append(f"quick run: {count:,} changes instead of 10,000")
+    res.headline = (
+        f"p50 {stats['p50']:.1f} ms, p99 {stats['p99']:.1f} ms over {len(lat):,} changes "
+        f"at {rate:.0f}/s"
+    )
+    return res
+
+
+async def _prepare_probe(dsn: str, url: str, bootstrap: str, prefix: str, events: int) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute('DROP DATABASE IF EXISTS "bench_probe"')
+        await conn.execute('CREATE DATABASE "bench_probe"')
+    finally:
+        await conn.close()
+    probe = Probe()
+    engine = create_engine(url, pool_size=2)
+    try:
+        await probe.create_all(engine)
+        await ensure_topics(bootstrap, [prefix + TOPIC], partitions=3)
+        await ensure_topics(bootstrap, [dlq_topic(prefix + TOPIC, "bench-probe")], partitions=1)
+        writer = EventWriter(
+            outbox=probe.outbox,
+            source="/streetlevel/probe",
+            service="probe",
+            clock=SystemClock(),
+            is_postgres=True,
+        )
+        sessions = session_factory(engine)
+        things = [Thing(id=f"t{i:04d}") for i in range(1000)]
+        for _ in range(events // len(things)):
+            async with UnitOfWork(sessions, writer) as uow:
+                for thing in things:
+                    thing.take_events()
+                    thing.change()
+                    uow.track(thing)
+                await uow.commit()
+    finally:
+        await engine.dispose()
+
+
+async def _effects(url: str) -> int:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM probe_effects"))
+    finally:
+        await conn.close()
+
+
+def _worker(role: str, url: str, bootstrap: str, prefix: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, str(WORKER), role, url, bootstrap, prefix],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "ready":
+        proc.kill()
+        raise RuntimeError(f"event worker {role} did not start")
+    return proc
+
+
+def event_throughput(ctx: Ctx) -> Result:
+    res = Result(
+        "event_throughput",
+        target="outbox -> Kafka -> inbox, one relay and one consumer: >= 5,000 events/s "
+        "end to end, backlog drained",
+    )
+    events = 20_000 if ctx.quick else 100_000
+    pg, bootstrap = ctx.stack.pg, ctx.stack.kafka.bootstrap
+    url = pg.url("bench_probe")
+    prefix = f"bench{int(time.time())}."
+    t0 = time.monotonic()
+    asyncio.run(_prepare_probe(pg.dsn, url, bootstrap, prefix, events))
+    write_s = time.monotonic() - t0
+    consumer = _worker("consumer", url, bootstrap, prefix)
+    relay = _worker("relay", url, bootstrap, prefix)
+    assert relay.stdin is not None
+    assert relay.stdout is not None
+    try:
+        start = time.perf_counter()
+        relay.stdin.write("go\n")
+        relay.stdin.flush()
+        applied = 0
+        deadline = time.monotonic() + 600
+        while applied < events and time.monotonic() < deadline:
+            time.sleep(0.05)
+            applied = asyncio.run(_effects(url))
+        elapsed = time.perf_counter() - start
+        relay_stats = json.loads(relay.stdout.readline())
+    finally:
+        for proc in (relay, consumer):
+            if proc.stdin:
+                proc.stdin.close()
+        out = consumer.stdout.read() if consumer.stdout else ""
+        for proc in (relay, consumer):
+            proc.wait(timeout=60)
+    consumer_stats = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+    probe = Probe()
+    engine_url = url
+    duplicates = asyncio.run(_duplicates(engine_url, probe))
+    rate = applied / elapsed
+    res.inputs = {
+        "events": events,
+        "aggregates": 1000,
+        "partitions": 3,
+        "relay": "OutboxRelay + KafkaPublisher (linger_ms=5, acks=all, idempotent), own process",
+        "consumer": "KafkaConsumerRunner + EventProcessor (snapshot, inbox), own process",
+        "backlog_written_s": round(write_s, 2),
+    }
+    res.figures = {
+        "applied": applied,
+        "seconds": round(elapsed, 3),
+        "events_per_s": round(rate, 1),
+        "relay": relay_stats,
+        "relay_events_per_s": round(relay_stats["published"] / relay_stats["seconds"], 1),
+        "consumer": consumer_stats,
+        "applied_twice": duplicates,
+    }
+    res.check("events_per_s_ge_5000", rate >= 5000)
+    res.check("backlog_drained", applied == events and relay_stats["published"] == events)
+    res.check("applied_once", duplicates == 0)
+    res.headline = (
+        f"{rate:,.0f} events/s end to end ({applied:,} in {elapsed:.1f}s); "
+        f"relay alone {res.figures['relay_events_per_s']:,.0f}/s"
+    )
+    return res
+
+
+async def _duplicates(url: str, probe: Probe) -> int:
+    engine = create_engine(url, pool_size=1)
+    try:
+        applied = await probe.applied(engine)
+    finally:
+        await engine.dispose()
+    return sum(1 for n in applied.values() if n != 1)

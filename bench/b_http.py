@@ -1,0 +1,176 @@
+"""HTTP benchmarks: gateway overhead and the framework ceiling (wrk, alternating A/B)."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any
+
+from ctx import Ctx
+from harness import STATE_DIR, get
+from load import Wrk, alternate, median_rps, open_loop, wrk
+from measure import Result, median
+
+LIST_QUERY = "/v1/enterprises?area=E06000009&theme=food&limit=20"
+
+
+def _per_request_ms(runs: list[Wrk], name: str) -> float:
+    return median([r.cpu_s[name] / r.requests * 1000 for r in runs if r.requests])
+
+
+def _paired_ratio(a: list[Wrk], b: list[Wrk]) -> float:
+    """Median over rounds of b/a, each pair measured back to back."""
+    return median([y.rps / x.rps for x, y in zip(a, b, strict=True) if x.rps])
+
+
+def _warm(urls: list[str], token: str, seconds: float) -> None:
+    for url in urls:
+        wrk(url, token=token, seconds=seconds)
+
+
+def gateway_overhead(ctx: Ctx) -> Result:
+    res = Result(
+        "gateway_overhead",
+        target="gateway/direct throughput >= 0.75 at saturation; at half the direct maximum, "
+        "added latency p50 <= 1 ms and p99 <= 3 ms",
+    )
+    token = ctx.token("app")
+    enterprise = ctx.public_ids(1)[0]
+    direct, gateway = ctx.stack.url("registry"), ctx.stack.url("gateway")
+    pids = {"gateway": ctx.stack.services["gateway"].pid}
+    pids["registry"] = ctx.stack.services["registry"].pid
+    paths = {"by_id": f"/v1/enterprises/{enterprise}", "filtered_list": LIST_QUERY}
+    open_s = 5 if ctx.quick else 10
+    res.inputs = {
+        "paths": paths,
+        "wrk": {"threads": 2, "connections": 32, "seconds": ctx.wrk_s, "warmup_s": ctx.warmup_s},
+        "repetitions": ctx.reps,
+        "open_loop": {"seconds": open_s, "rate": "half the direct median maximum"},
+        "auth": "bearer JWT of an app client (verified at the gateway and again in the service)",
+        "rate_limit": "on; the client's quota is 100,000,000/minute",
+    }
+    for label, path in paths.items():
+        for base in (direct, gateway):
+            status, _ = get(base + path, {"Authorization": f"Bearer {token}"})
+            if status != 200:
+                raise RuntimeError(f"GET {base}{path} answered {status}")
+        run = partial(wrk, token=token, seconds=ctx.wrk_s, pids=pids)
+        runs = alternate(
+            {"direct": partial(run, direct + path), "gateway": partial(run, gateway + path)},
+            ctx.reps,
+            warmup=partial(_warm, [direct + path, gateway + path], token, ctx.warmup_s),
+        )
+        max_direct = median_rps(runs["direct"])
+        ratio = _paired_ratio(runs["direct"], runs["gateway"])
+        rate = round(max_direct / 2)
+        latency: dict[str, list[dict[str, Any]]] = {"direct": [], "gateway": []}
+        for _ in range(max(2, ctx.reps - 1)):
+            for name, base in (("direct", direct), ("gateway", gateway)):
+                latency[name].append(
+                    asyncio.run(open_loop(base + path, rate=rate, seconds=open_s, token=token))
+                )
+        added = {
+            q: median(
+                [
+                    g["latency_ms"][q] - d["latency_ms"][q]
+                    for d, g in zip(latency["direct"], latency["gateway"], strict=True)
+                ]
+            )
+            for q in ("p50", "p99")
+        }
+        errors = sum(r.errors for rs in runs.values() for r in rs)
+        errors += sum(x["errors"] for xs in latency.values() for x in xs)
+        res.figures[label] = {
+            "saturation": {name: [r.as_dict() for r in rs] for name, rs in runs.items()},
+            "direct_rps_median": round(max_direct, 1),
+            "gateway_rps_median": round(median_rps(runs["gateway"]), 1),
+            "gateway_cpu_ms_per_request": round(_per_request_ms(runs["gateway"], "gateway"), 3),
+            "registry_cpu_ms_per_request": round(_per_request_ms(runs["direct"], "registry"), 3),
+            "fixed_rate": latency,
+            "added_latency_ms": {k: round(v, 3) for k, v in added.items()},
+            "errors": errors,
+        }
+        res.ratios[f"{label}_gateway_over_direct"] = round(ratio, 3)
+        res.check(f"{label}_ratio_ge_0.75", ratio >= 0.75)
+        res.check(f"{label}_added_p50_le_1ms", added["p50"] <= 1.0)
+        res.check(f"{label}_added_p99_le_3ms", added["p99"] <= 3.0)
+        res.check(f"{label}_no_errors", errors == 0)
+    by_id = res.figures["by_id"]
+    res.headline = (
+        f"by id {res.ratios['by_id_gateway_over_direct']:.2f}x "
+        f"({by_id['gateway_rps_median']:.0f}/{by_id['direct_rps_median']:.0f} rps), "
+        f"list {res.ratios['filtered_list_gateway_over_direct']:.2f}x; added p50/p99 "
+        f"{by_id['added_latency_ms']['p50']:.2f}/{by_id['added_latency_ms']['p99']:.2f} ms; "
+        f"gateway {by_id['gateway_cpu_ms_per_request']:.2f} ms CPU/req"
+    )
+    return res
+
+
+def framework_ceiling(ctx: Ctx) -> Result:
+    res = Result(
+        "framework_ceiling",
+        target="registry GET /v1/enterprises/{id} >= 0.5 x a minimal FastAPI endpoint "
+        "returning the same bytes (same uvicorn settings); bare ASGI recorded as the ceiling",
+    )
+    token = ctx.token("app")
+    enterprise = ctx.public_ids(1)[0]
+    path = f"/v1/enterprises/{enterprise}"
+    registry = ctx.stack.services["registry"]
+    status, body = get(registry.url + path, {"Authorization": f"Bearer {token}"})
+    if status != 200:
+        raise RuntimeError(f"registry answered {status}")
+    body_file = STATE_DIR / "enterprise-body.json"
+    body_file.write_bytes(body)
+    env = {"BENCH_BODY_FILE": str(body_file), "PYTHONPATH": str(STATE_DIR.parent.parent / "bench")}
+    minimal = ctx.stack.launch_extra(
+        "minimal-fastapi", "minimal_app:fastapi_app", env, factory=False
+    )
+    bare = ctx.stack.launch_extra("bare-asgi", "minimal_app:bare_app", env, factory=False)
+    try:
+        for proc in (minimal, bare):
+            if get(proc.url + path)[1] != body:
+                raise RuntimeError(f"{proc.name} does not return the registry's bytes")
+        urls = {"registry": registry.url, "minimal_fastapi": minimal.url, "bare_asgi": bare.url}
+        pids = {"registry": registry.pid, "minimal_fastapi": minimal.pid, "bare_asgi": bare.pid}
+        targets = {
+            name: partial(wrk, url + path, token=token, seconds=ctx.wrk_s, pids={name: pids[name]})
+            for name, url in urls.items()
+        }
+        runs = alternate(
+            targets,
+            ctx.reps,
+            warmup=partial(_warm, [u + path for u in urls.values()], token, ctx.warmup_s),
+        )
+    finally:
+        ctx.stack.stop_extra(minimal)
+        ctx.stack.stop_extra(bare)
+    res.inputs = {
+        "path": path,
+        "body_bytes": len(body),
+        "uvicorn": "--loop uvloop --http httptools --workers 1 --no-access-log",
+        "wrk": {"threads": 2, "connections": 32, "seconds": ctx.wrk_s},
+        "repetitions": ctx.reps,
+    }
+    res.figures = {
+        name: {
+            "rps_median": round(median_rps(rs), 1),
+            "cpu_ms_per_request": round(_per_request_ms(rs, name), 3),
+            "runs": [r.as_dict() for r in rs],
+        }
+        for name, rs in runs.items()
+    }
+    ratio = _paired_ratio(runs["minimal_fastapi"], runs["registry"])
+    res.ratios = {
+        "registry_over_minimal_fastapi": round(ratio, 3),
+        "minimal_fastapi_over_bare_asgi": round(
+            _paired_ratio(runs["bare_asgi"], runs["minimal_fastapi"]), 3
+        ),
+    }
+    res.check("registry_ratio_ge_0.5", ratio >= 0.5)
+    res.check("no_errors", all(r.errors == 0 for rs in runs.values() for r in rs))
+    f = res.figures
+    res.headline = (
+        f"registry {f['registry']['rps_median']:.0f} rps = {ratio:.2f}x minimal FastAPI "
+        f"({f['minimal_fastapi']['rps_median']:.0f}); bare ASGI {f['bare_asgi']['rps_median']:.0f}"
+    )
+    return res

@@ -1,0 +1,77 @@
+"""Start and footprint: process start → /readyz 200, idle RSS, and where the start time goes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import Any
+
+from ctx import Ctx
+from measure import ROOT, Result, median
+
+IDLE_S = 5.0
+
+
+def record_idle(ctx: Ctx) -> None:
+    """Called right after the stack is up: start times, then RSS after a quiet moment."""
+    time.sleep(IDLE_S)
+    ctx.extras["start"] = {
+        name: {"ready_s": round(p.ready_s, 3), "idle_rss_mb": round(p.rss_mb, 1)}
+        for name, p in ctx.stack.services.items()
+    }
+
+
+def import_seconds(name: str, runs: int = 3) -> float:
+    """Median wall time of ``import streetlevel.<name>.app`` in a fresh interpreter."""
+    code = (
+        "import time; t = time.perf_counter(); "
+        f"import streetlevel.{name}.app; print(time.perf_counter() - t)"
+    )
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        times.append(float(out.stdout.strip()))
+    return median(times)
+
+
+def interpreter_seconds(runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        times.append(time.perf_counter() - t0)
+    return median(times)
+
+
+def start_footprint(ctx: Ctx) -> Result:
+    res = Result(
+        "start_footprint",
+        target="each service ready (process start -> /readyz 200) in < 3 s; idle RSS < 150 MB",
+    )
+    start: dict[str, dict[str, Any]] = ctx.extras["start"]
+    bare = interpreter_seconds()
+    for name, figures in start.items():
+        figures["import_app_s"] = round(import_seconds(name), 3)
+        figures["lifespan_and_serve_s"] = round(
+            figures["ready_s"] - figures["import_app_s"] - bare, 3
+        )
+        res.check(f"{name}_ready_lt_3s", figures["ready_s"] < 3)
+        res.check(f"{name}_idle_rss_lt_150mb", figures["idle_rss_mb"] < 150)
+    res.inputs = {
+        "how": "services started one at a time (registry, commissioning, outcomes, gateway); "
+        "/readyz polled every 20 ms from Popen; RSS read from /proc after "
+        f"{IDLE_S:.0f} s idle",
+        "python_startup_s": round(bare, 3),
+    }
+    res.figures = start
+    slowest = max(start.items(), key=lambda kv: kv[1]["ready_s"])
+    biggest = max(start.items(), key=lambda kv: kv[1]["idle_rss_mb"])
+    res.headline = (
+        f"slowest {slowest[0]} {slowest[1]['ready_s']:.2f} s "
+        f"(imports {slowest[1]['import_app_s']:.2f} s); largest {biggest[0]} "
+        f"{biggest[1]['idle_rss_mb']:.0f} MB"
+    )
+    return res

@@ -240,17 +240,30 @@ def workloads(docs: list[dict[str, Any]]) -> list[Workload]:
                 w.env.update(cm.get("data", {}))
             w.env.update({e["name"]: e.get("value", "") for e in c.get("env", [])})
             for mount in c.get("volumeMounts", []):
-                secret = volumes.get(mount["name"], {}).get("secret")
-                if secret is None:
-                    continue
-                w.secret_names.append(secret["secretName"])
-                rendered = secrets.get(secret["secretName"])
-                if rendered is not None:
-                    data = rendered.get("data", {})
-                    w.secret_files.update(
-                        {k: base64.b64decode(v).decode() for k, v in data.items()}
-                    )
-                    w.secret_files.update(rendered.get("stringData", {}))
+                volume = volumes.get(mount["name"], {})
+                sources = (
+                    [{"secret": {"name": volume["secret"]["secretName"]}}]
+                    if ("secret" in volume)
+                    else volume.get("projected", {}).get("sources", [])
+                )
+                for source in sources:
+                    secret = source.get("secret")
+                    if secret is None:
+                        continue
+                    rendered = secrets.get(secret["name"])
+                    if rendered is None and secret.get("items"):
+                        # An operator's Secret (Strimzi's KafkaUser): only its paths are known.
+                        w.secret_files.update(
+                            {i["path"]: "operator-provided" for i in secret["items"]}
+                        )
+                        continue
+                    w.secret_names.append(secret["name"])
+                    if rendered is not None:
+                        data = rendered.get("data", {})
+                        w.secret_files.update(
+                            {k: base64.b64decode(v).decode() for k, v in data.items()}
+                        )
+                        w.secret_files.update(rendered.get("stringData", {}))
             found.append(w)
     return found
 

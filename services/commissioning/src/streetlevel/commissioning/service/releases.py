@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import orm
@@ -26,6 +26,11 @@ async def record_release(
     if commission.status in ("evaluation", "awarded", "complete"):
         bids = await Bids(session).for_commission(commission.id)
         tenderers = len({b.enterprise_id for b in bids if b.status != "withdrawn"})
+    asked = await session.execute(
+        select(func.count())
+        .select_from(orm.questions)
+        .where(orm.questions.c.commission_id == commission.id)
+    )
     release_id = f"{commission.ocid}-{new_id()}"
     document = build_release(
         commission,
@@ -37,6 +42,7 @@ async def record_release(
         date=now,
         tenderers=tenderers,
     )
+    document["tender"]["hasEnquiries"] = bool(asked.scalar_one())
     await session.execute(
         insert(orm.releases).values(
             release_id=release_id,

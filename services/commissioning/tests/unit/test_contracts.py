@@ -1,0 +1,108 @@
+"""Contract lifecycle over the API, and reversal of a superseded verified observation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streetlevel.common.ids import new_id
+
+
+async def awarded_contract(h: Any) -> tuple[dict[str, Any], str, str]:
+    e = str(new_id())
+    await h.enterprise(h.record(e, "Steady CIC"))
+    c = (
+        await h.client.post("/v1/commissions", json=h.body(h.clock.now()), headers=h.council())
+    ).json()
+    await h.client.post(f"/v1/commissions/{c['id']}/publish", headers=h.council())
+    b = await h.client.post(
+        f"/v1/commissions/{c['id']}/bids",
+        json={"lot_id": "lot-1", "price": {"amount": "800.00"}, "proposal": "p"},
+        headers=h.bidder(e),
+    )
+    h.clock.advance(days=11)
+    await h.run_due_jobs()
+    await h.client.put(
+        f"/v1/commissions/{c['id']}/bids/{b.json()['id']}/score",
+        json={"quality": 60, "social_value": 60},
+        headers=h.council(),
+    )
+    k = await h.client.post(f"/v1/commissions/{c['id']}/lots/lot-1/award", headers=h.council())
+    assert k.status_code == 201, k.text
+    return k.json(), c["id"], e
+
+
+async def test_a_contract_waits_for_standstill_then_runs_and_completes_the_commission(
+    harness: Any,
+) -> None:
+    h = harness
+    k, cid, _ = await awarded_contract(h)
+    url = f"/v1/contracts/{k['id']}"
+    assert k["status"] == "pending"
+    early = await h.client.post(f"{url}/activate", headers=h.council())
+    assert early.status_code == 409
+    assert (await h.client.post(f"{url}/complete", headers=h.council())).status_code == 409
+    h.clock.advance(days=10)
+    assert (await h.client.post(f"{url}/activate", headers=h.council())).json()[
+        "status"
+    ] == "active"
+    other = h.council("GB-LAE-FYL", "E07000119")
+    assert (await h.client.post(f"{url}/complete", headers=other)).status_code == 403
+    done = await h.client.post(f"{url}/complete", headers=h.council())
+    assert done.json()["status"] == "complete"
+    assert (await h.client.get(f"/v1/commissions/{cid}")).json()["status"] == "complete"
+    listed = (await h.client.get("/v1/contracts", params={"commission_id": cid})).json()
+    assert [x["id"] for x in listed["items"]] == [k["id"]]
+    types = [e.short_type for e in await h.published() if e.subject == f"contract/{k['id']}"]
+    assert types == [
+        "commissioning.contract.created.v1",
+        "commissioning.contract.activated.v1",
+        "commissioning.contract.completed.v1",
+    ]
+
+
+async def test_terminating_needs_a_reason_and_is_published(harness: Any) -> None:
+    h = harness
+    k, _, _ = await awarded_contract(h)
+    url = f"/v1/contracts/{k['id']}/terminate"
+    assert (await h.client.post(url, json={}, headers=h.council())).status_code == 422
+    r = await h.client.post(url, json={"reason": "Supplier closed"}, headers=h.council())
+    assert r.json()["status"] == "terminated"
+    terminated = [e for e in await h.published() if e.short_type.endswith("terminated.v1")]
+    assert terminated[-1].data == {
+        "contract_id": k["id"],
+        "status": "terminated",
+        "reason": "Supplier closed",
+    }
+
+
+async def test_a_new_report_superseding_a_paid_observation_reverses_its_line(harness: Any) -> None:
+    h = harness
+    k, _, supplier = await awarded_contract(h)
+    first, second = str(new_id()), str(new_id())
+    for kind in ("reported", "verified"):
+        await h.deliver(
+            "outcomes.observation.v1", k["id"], h.observation_event(kind, first, k["id"], "2")
+        )
+    replacement = h.observation_event("reported", second, k["id"], "3")
+    replacement.data["supersedes"] = first
+    await h.deliver("outcomes.observation.v1", k["id"], replacement)
+    superseded = h.observation_event("superseded", first, k["id"], "2")
+    await h.deliver("outcomes.observation.v1", k["id"], superseded)
+    await h.deliver(
+        "outcomes.observation.v1", k["id"], h.observation_event("verified", second, k["id"], "3")
+    )
+    ledger = (
+        await h.client.get(f"/v1/contracts/{k['id']}/payments", headers=h.bidder(supplier))
+    ).json()
+    assert [
+        (ln["kind"], ln["observation_id"], ln["amount"]["amount"]) for ln in ledger["lines"]
+    ] == [
+        ("payment", first, "100.00"),
+        ("reversal", first, "-100.00"),
+        ("payment", second, "150.00"),
+    ]
+    assert ledger["total"] == {"amount": "150.00", "currency": "GBP"}
+    stranger = (
+        await h.client.get(f"/v1/contracts/{k['id']}/payments", headers=h.bidder(str(new_id())))
+    ).json()
+    assert "lines" not in stranger

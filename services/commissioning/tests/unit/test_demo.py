@@ -1,0 +1,78 @@
+"""The embedded demo: an open commission and an awarded one with an active contract."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from asgi_lifespan import LifespanManager
+
+from streetlevel.commissioning import migrate
+from streetlevel.commissioning.app import create_app
+from streetlevel.commissioning.demo import seed_demo
+from streetlevel.commissioning.service.scheduler import run_due_jobs
+from streetlevel.common.clock import FrozenClock
+from streetlevel.common.ids import new_id
+from streetlevel.common.outbox import OutboxMessage
+
+
+async def test_the_demo_leaves_an_open_commission_and_an_active_contract(
+    tmp_path: Path, kit: Any, tokens: Any
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    await asyncio.to_thread(migrate.upgrade, url)
+    clock = FrozenClock(kit.start)
+    app = create_app(
+        kit.settings_for(url, standstill_days=0), key_source=tokens.key_source(), clock=clock
+    )
+    services = app.state.services
+    e = str(new_id())
+    async with LifespanManager(app):
+        bus = services.runtime.memory_bus
+        for topic, env in (
+            (
+                "outcomes.indicator.v1",
+                kit.envelope(
+                    "outcomes.indicator.created.v1",
+                    "indicator/lonely",
+                    1,
+                    {"indicator": kit.indicator("lonely")},
+                ),
+            ),
+            (
+                "registry.enterprise.v1",
+                kit.envelope(
+                    "registry.enterprise.verified.v1",
+                    f"enterprise/{e}",
+                    1,
+                    {"enterprise": kit.enterprise_record(e, "Gardens CIC")},
+                ),
+            ),
+        ):
+            await bus.publish([OutboxMessage(0, topic, "k", env.id, env.type, env.to_json())])
+
+        async def wait(seconds: float) -> None:
+            clock.advance(seconds=seconds)
+            await run_due_jobs(services, clock.now())
+
+        async with httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=app), base_url="http://test"
+        ) as http:
+            made = await seed_demo(
+                http,
+                council=tokens.bearer(tokens.council()),
+                bidder=tokens.bearer(tokens.enterprise(e)),
+                indicator_code="lonely",
+                wait=wait,
+                now=clock.now(),
+            )
+            opened = (await http.get(f"/v1/commissions/{made['open']}")).json()
+            assert opened["status"] == "open"
+            assert [lot["areas"] for lot in opened["lots"]] == [["E05015186"], ["E05015187"]]
+            assert (await http.get(f"/v1/commissions/{made['awarded']}")).json()[
+                "status"
+            ] == "awarded"
+            contract = (await http.get(f"/v1/contracts/{made['contract']}")).json()
+            assert (contract["status"], contract["payment_model"]) == ("active", "outcomes")

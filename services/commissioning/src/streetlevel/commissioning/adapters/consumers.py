@@ -18,9 +18,9 @@ from streetlevel.commissioning.service.contracts import apply_observation
 from streetlevel.common.events import Envelope
 from streetlevel.common.runtime import Runtime
 
-ENTERPRISES = "commissioning-enterprises"
-INDICATORS = "commissioning-indicators"
-PAYMENTS = "commissioning-payments"
+#: One consumer group for the service (the Kafka ACLs and DLQ topics name it); the three
+#: consumers differ only in kind, and their subjects never overlap in the shared inbox.
+GROUP = "commissioning"
 
 
 async def _upsert(session: AsyncSession, table: Table, key: str, values: dict[str, object]) -> None:
@@ -69,8 +69,8 @@ def register(runtime: Runtime, services: Services) -> None:
         if envelope.short_type.startswith("outcomes.observation."):
             await apply_observation(services, session, envelope)
 
-    # Groups carry the topic prefix so isolated deployments (and tests) never share a group.
-    prefix = services.settings.kafka_topic_prefix
-    runtime.consume(prefix + ENTERPRISES, [REGISTRY_TOPIC], on_enterprise, kind="snapshot")
-    runtime.consume(prefix + INDICATORS, [INDICATOR_TOPIC], on_indicator, kind="snapshot")
-    runtime.consume(prefix + PAYMENTS, [OBSERVATION_TOPIC], on_observation, kind="ledger")
+    # The group carries the topic prefix so isolated deployments (and tests) never share one.
+    group = services.settings.kafka_topic_prefix + GROUP
+    runtime.consume(group, [REGISTRY_TOPIC], on_enterprise, kind="snapshot")
+    runtime.consume(group, [INDICATOR_TOPIC], on_indicator, kind="snapshot")
+    runtime.consume(group, [OBSERVATION_TOPIC], on_observation, kind="ledger")

@@ -176,3 +176,47 @@ async def test_any_replica_serves_every_public_event_once_in_order_across_a_fail
     more, _ = await read_all([standby], cursor, len(second), rng)
     assert standby.writing
     check_story(items + more, first + second)
+
+
+async def test_server_sent_events_resume_after_last_event_id_over_http(
+    replicas: list[Replica], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    import aiohttp
+    import uvicorn
+
+    subject = str(uuid.uuid4())
+    events = [envelope("registered" if s == 1 else "updated", subject, s) for s in range(1, 6)]
+    await produce(kafka_bootstrap, topic_prefix + "registry.enterprise.v1", events)
+    items, _ = await read_all(replicas, None, len(events), random.Random(1))
+    resume_after = items[1]["position"]
+
+    config = uvicorn.Config(
+        replicas[1].app, host="127.0.0.1", port=0, lifespan="off", log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no start event
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(
+                f"http://127.0.0.1:{port}/v1/events",
+                headers={"Accept": "text/event-stream", "Last-Event-ID": str(resume_after)},
+            ) as response,
+        ):
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("text/event-stream")
+            ids: list[int] = []
+            async with asyncio.timeout(20):
+                async for raw in response.content:
+                    line = raw.decode().strip()
+                    if line.startswith("id: "):
+                        ids.append(int(line[4:]))
+                    if len(ids) == 3:
+                        break
+        assert ids == [i["position"] for i in items[2:5]]
+    finally:
+        server.should_exit = True
+        await task

@@ -33,7 +33,7 @@ class Applicant:
 
 
 def social_enterprise_criteria(a: Applicant) -> list[tuple[str, str, str]]:
-    """Each criterion as ``(name, met|not_met|unknown, reason)``, as the registry computes it."""
+    """Each criterion as ``(code, met|not_met|unknown, reason)``, as the registry computes it."""
 
     def pct(value: Decimal | None, name: str, what: str) -> tuple[str, str, str]:
         if value is None:
@@ -50,7 +50,7 @@ def social_enterprise_criteria(a: Applicant) -> list[tuple[str, str, str]]:
     mission = (
         ("social_mission", "met", "states a social or environmental mission")
         if a.mission and a.mission.strip()
-        else ("social_mission", "not_met", "no social or environmental mission stated")
+        else ("social_mission", "unknown", "no social or environmental mission stated")
     )
     if a.legal_form in CIC_FORMS:
         lock = ("asset_lock", "met", "statutory asset lock of a CIC")
@@ -60,7 +60,7 @@ def social_enterprise_criteria(a: Applicant) -> list[tuple[str, str, str]]:
         mission,
         flag(a.independent, "independence", "independent", "controlled by a public body"),
         pct(a.trading_income_pct, "trading_income", "income from trading"),
-        pct(a.profit_reinvested_pct, "profit_reinvested", "profit reinvested in the purpose"),
+        pct(a.profit_reinvested_pct, "profits_to_purpose", "profit reinvested in the purpose"),
         lock,
         flag(
             a.publishes_social_report,

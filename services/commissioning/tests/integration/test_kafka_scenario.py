@@ -220,6 +220,8 @@ async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kaf
                 created = next(e for e in events if e.short_type.endswith("created.v1"))
                 assert created.data["supplier"] == {"enterprise_id": a, "name": "Alpha CIC"}
                 assert created.data["lot"]["areas"] == [kit.wards[0]]
+                start = datetime.fromisoformat(body["timeline"]["contract_start"]).date()
+                assert created.data["period"]["start"] == start.isoformat()
                 assert created.data["rate_card"][0]["price_per_unit"] == {
                     "amount": "50.00",
                     "currency": "GBP",

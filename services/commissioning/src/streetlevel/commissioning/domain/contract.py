@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from streetlevel.commissioning.domain import events as ev
-from streetlevel.commissioning.domain.commission import iso
 from streetlevel.commissioning.domain.errors import IllegalStatus
 from streetlevel.commissioning.domain.values import Money, OutcomeTarget, RateCardItem, pennies
 from streetlevel.common.events import Aggregate
@@ -111,7 +110,11 @@ class Contract(Aggregate):
                     outcomes=list(self.lot_outcomes),
                 ),
                 rate_card=list(self.rate_card),
-                period=ev.Period(start=iso(self.period_start), end=iso(self.period_end)),
+                # Dates: outcomes plans its reporting periods in whole days.
+                period=ev.Period(
+                    start=self.period_start.date().isoformat(),
+                    end=self.period_end.date().isoformat(),
+                ),
                 value=Money(amount=self.value),
                 payment_model=self.payment_model,
                 status=self.status,

@@ -136,3 +136,28 @@ def test_every_list_endpoint_pages_with_limit_and_cursor(
         limit = next(p for p in operation["parameters"] if p["name"] == "limit")["schema"]
         kinds = {limit.get("type")} | {b.get("type") for b in limit.get("anyOf", [])}
         assert "integer" in kinds, (path, limit)
+
+
+def test_every_error_response_is_documented_as_a_problem(merged_document: dict[str, Any]) -> None:
+    wrong = []
+    for method, path, operation in operations(merged_document):
+        if path == "/oauth/token":
+            continue  # RFC 6749 errors, documented on the operation itself
+        for status, response in operation.get("responses", {}).items():
+            if status.startswith(("4", "5")):
+                content = response.get("content", {})
+                if "application/problem+json" not in content:
+                    wrong.append(f"{method.upper()} {path} {status}")
+        assert "401" in operation["responses"], f"{method.upper()} {path}"
+    assert wrong == []
+
+
+def test_every_write_needs_a_token(merged_document: dict[str, Any]) -> None:
+    anonymous_writes = [
+        f"{method.upper()} {path}"
+        for method, path, operation in operations(merged_document)
+        if method not in ("get", "head")
+        and path != "/oauth/token"
+        and {} in operation.get("security", [])
+    ]
+    assert anonymous_writes == []

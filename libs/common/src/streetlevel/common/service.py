@@ -17,6 +17,7 @@ from streetlevel.common.errors import Unauthorized
 from streetlevel.common.idempotency import IdempotencyMiddleware
 from streetlevel.common.logging import configure_logging
 from streetlevel.common.metrics import render
+from streetlevel.common.openapi import with_problem_responses
 from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.web import EdgeMiddleware
@@ -66,6 +67,11 @@ class _ServiceApp(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         return EdgeMiddleware(super().build_middleware_stack(), **self.edge)
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = with_problem_responses(super().openapi())
+        return self.openapi_schema
 
 
 def build_service_app(

@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from streetlevel.common.openapi import with_problem_responses
 from streetlevel.gateway.identity.clients import ALL_SCOPES
 
 SpecSource = Callable[[], Awaitable[dict[str, Any]]]
@@ -109,10 +110,13 @@ def merge(
                 operation["security"] = [{"oauth2": [scope]}, {"bearer": []}]
             elif path in PUBLIC_PATHS:
                 operation["security"] = [{}]
-            else:
+            elif method in ("get", "head"):
                 # Anonymous works (open data); a token may widen what is visible.
                 operation["security"] = [{}, {"oauth2": []}, {"bearer": []}]
-    return doc
+            else:
+                # Every write acts for a principal; which one may is the owner's check.
+                operation["security"] = [{"oauth2": []}, {"bearer": []}]
+    return with_problem_responses(doc)
 
 
 class MergedOpenAPI:

@@ -12,7 +12,7 @@ class ClientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["council", "enterprise", "registrar", "app"]
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
     scopes: list[str] | None = Field(default=None, description="default: the kind's scopes")
     org: str | None = Field(default=None, description="council org-id, e.g. GB-LAE-BPL")
     enterprise_id: str | None = None

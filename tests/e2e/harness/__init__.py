@@ -1,0 +1,1 @@
+"""Shared harness of tests/e2e, tests/security and tests/faults: the native stack and clients."""

@@ -14,7 +14,6 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     Column,
-    DateTime,
     Integer,
     LargeBinary,
     MetaData,
@@ -30,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from streetlevel.common.auth import Principal, bearer_token
-from streetlevel.common.db import WRITE
+from streetlevel.common.db import WRITE, UtcDateTime
 from streetlevel.common.errors import DomainError, IdempotencyConflict, IdempotencyInFlight
 from streetlevel.common.problems import problem
 
@@ -52,7 +51,7 @@ def idempotency_table(metadata: MetaData) -> Table:
         Column("status", Integer, nullable=True),
         Column("headers", LargeBinary, nullable=True),
         Column("body", LargeBinary, nullable=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
         PrimaryKeyConstraint("client", "method", "path", "key"),
     )
 

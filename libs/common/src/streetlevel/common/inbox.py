@@ -16,7 +16,6 @@ from typing import Literal
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -33,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.clock import Clock
+from streetlevel.common.db import UtcDateTime
 from streetlevel.common.events import Envelope
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -56,7 +56,7 @@ def inbox_tables(metadata: MetaData) -> InboxTables:
         metadata,
         Column("consumer", String(100), nullable=False),
         Column("event_id", String(36), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False),
+        Column("received_at", UtcDateTime, nullable=False),
         PrimaryKeyConstraint("consumer", "event_id"),
     )
     sequences = Table(
@@ -76,8 +76,8 @@ def inbox_tables(metadata: MetaData) -> InboxTables:
         Column("topic", String(200), nullable=False),
         Column("payload", LargeBinary, nullable=False),
         Column("error", Text, nullable=False),
-        Column("parked_at", DateTime(timezone=True), nullable=False),
-        Column("resolved_at", DateTime(timezone=True), nullable=True),
+        Column("parked_at", UtcDateTime, nullable=False),
+        Column("resolved_at", UtcDateTime, nullable=True),
         Index("ix_parked_open", "consumer", "key", "id"),
     )
     dead_letters = Table(
@@ -89,8 +89,8 @@ def inbox_tables(metadata: MetaData) -> InboxTables:
         Column("key", String(200), nullable=False),
         Column("payload", LargeBinary, nullable=False),
         Column("error", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("replayed_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("replayed_at", UtcDateTime, nullable=True),
     )
     return InboxTables(inbox, sequences, parked, dead_letters)
 

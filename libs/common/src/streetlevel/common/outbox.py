@@ -13,7 +13,6 @@ from typing import Any, Protocol
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from streetlevel.common.clock import Clock, SystemClock
+from streetlevel.common.db import UtcDateTime
 from streetlevel.common.events import Envelope
 from streetlevel.common.lease import Lease
 from streetlevel.common.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
@@ -50,8 +50,8 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("key", String(200), nullable=False),
         Column("event_type", String(200), nullable=False),
         Column("payload", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime, nullable=True),
         Index(
             "ix_outbox_unpublished",
             "id",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -15,6 +14,7 @@ from sqlalchemy import (
     Text,
 )
 
+from streetlevel.common.db import UtcDateTime
 from streetlevel.common.inbox import inbox_tables
 from streetlevel.common.outbox import outbox_table
 
@@ -33,9 +33,9 @@ api_clients = Table(
     Column("area", String(9), nullable=True),
     Column("enterprise_id", String(36), nullable=True),
     Column("rate_limit", String(50), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("secret_rotated_at", DateTime(timezone=True), nullable=True),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("secret_rotated_at", UtcDateTime, nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
 )
 
 councils = Table(
@@ -44,7 +44,7 @@ councils = Table(
     Column("org_id", String(50), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("area", String(9), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 signing_keys = Table(
@@ -56,9 +56,9 @@ signing_keys = Table(
     Column("private_pem", LargeBinary, nullable=False),
     Column("public_jwk", Text, nullable=False),
     Column("status", String(10), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("activated_at", DateTime(timezone=True), nullable=True),
-    Column("retired_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("activated_at", UtcDateTime, nullable=True),
+    Column("retired_at", UtcDateTime, nullable=True),
 )
 
 feed_events = Table(
@@ -69,9 +69,9 @@ feed_events = Table(
     Column("event_id", String(36), nullable=False, unique=True),
     Column("type", String(200), nullable=False),
     Column("subject", String(200), nullable=False),
-    Column("time", DateTime(timezone=True), nullable=False),
+    Column("time", UtcDateTime, nullable=False),
     Column("envelope", Text, nullable=False),
-    Column("stored_at", DateTime(timezone=True), nullable=False),
+    Column("stored_at", UtcDateTime, nullable=False),
     Index("ix_feed_events_type_position", "type", "position"),
     Index("ix_feed_events_stored_at", "stored_at"),
 )

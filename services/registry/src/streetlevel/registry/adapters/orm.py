@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -23,7 +22,7 @@ from sqlalchemy import (
     Uuid,
 )
 
-from streetlevel.common.db import Pence
+from streetlevel.common.db import Pence, UtcDateTime
 from streetlevel.common.idempotency import idempotency_table
 from streetlevel.common.inbox import inbox_tables
 from streetlevel.common.outbox import outbox_table
@@ -71,8 +70,8 @@ enterprises = Table(
     Column("registered_by_client", String(200), nullable=True),
     Column("registered_by_org", String(100), nullable=True),
     Column("owner_client_id", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
     UniqueConstraint("identifier_scheme", "identifier_id"),
     Index("ix_enterprises_name_id", "name", "id"),
@@ -141,7 +140,7 @@ revisions = Table(
     Column("action", String(40), nullable=False),
     Column("actor", String(300), nullable=False),
     Column("client_id", String(200), nullable=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
     Column("patch", JSON, nullable=False),
     Column("request_id", String(128), nullable=True),
     Index("ix_enterprise_revisions_enterprise_id_id", "enterprise_id", "id"),
@@ -164,7 +163,7 @@ area_loads = Table(
     "area_loads",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("loaded_at", UtcDateTime, nullable=False),
     Column("source", String(500), nullable=False),
     Column("areas", Integer, nullable=False),
 )

@@ -10,6 +10,8 @@ that cell away. At the end, no published or derived value, and no difference
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -17,9 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streetlevel.common.areas import Area, AreaIndex
+from streetlevel.outcomes.adapters.areas import load_areas
 from streetlevel.outcomes.domain.disclosure import Figure, Relation, is_small, publish
 from streetlevel.outcomes.domain.rollup import Cell, Contribution, build_cube
 from streetlevel.outcomes.domain.values import Period
+
+from ..support import BLACKPOOL_AREAS
 
 LAD = "E06000901"
 PERIODS = [
@@ -140,3 +145,19 @@ def test_a_hidden_pair_that_sums_to_a_small_number_is_widened() -> None:
     figures = publish(values, [Relation("t", ("a", "b", "c"))], sensitive=True)
     assert [figures[k].suppressed for k in ("a", "b", "c")] == [True, True, True]
     assert figures["t"] == Figure(Decimal(20))
+
+
+def test_a_whole_lad_of_small_counts_is_protected_quickly() -> None:
+    areas = load_areas(str(BLACKPOOL_AREAS), None)
+    rng = random.Random(7)
+    periods = [Period(start=date(2026, m, 1), end=date(2026, m + 2, 28)) for m in (1, 4, 7, 10)]
+    items = [
+        Contribution(f"c{rng.randint(1, 3)}", lsoa, period, Decimal(rng.randint(0, 12)))
+        for lsoa in sorted(areas.lsoas("E06000009"))
+        for period in periods
+    ]
+    started = time.perf_counter()
+    cube = build_cube(items, areas)
+    figures = cube.publish(sensitive=True)
+    assert time.perf_counter() - started < 20
+    assert [v for v in attack(cube.values, cube.relations, figures) if is_small(v)] == []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from streetlevel.common.areas import AreaIndex
 from streetlevel.common.runtime import Runtime
+from streetlevel.outcomes.service.reports import PublicationCache
 from streetlevel.outcomes.settings import OutcomesSettings
 
 
@@ -16,3 +17,4 @@ class Outcomes:
     runtime: Runtime
     settings: OutcomesSettings
     areas: AreaIndex = field(default_factory=AreaIndex)
+    publications: PublicationCache = field(default_factory=PublicationCache)

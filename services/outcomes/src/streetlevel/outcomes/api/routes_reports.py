@@ -68,7 +68,9 @@ async def contract_progress(
     contract, plan, catalogue, rows, summary = await _contract_inputs(session, contract_id)
     public = role_of(principal, contract) == "public"
     published = (
-        await reports.publications(session, catalogue=catalogue, areas=outcomes.areas)
+        await reports.publications(
+            session, catalogue=catalogue, areas=outcomes.areas, cache=outcomes.publications
+        )
         if public
         else {}
     )
@@ -91,7 +93,9 @@ async def contract_social_value(
     contract, plan, catalogue, rows, summary = await _contract_inputs(session, contract_id)
     public = role_of(principal, contract) == "public"
     published = (
-        await reports.publications(session, catalogue=catalogue, areas=outcomes.areas)
+        await reports.publications(
+            session, catalogue=catalogue, areas=outcomes.areas, cache=outcomes.publications
+        )
         if public
         else {}
     )
@@ -110,7 +114,9 @@ async def contract_social_value(
 async def area_report(code: str, session: Session, outcomes: OutcomesDep) -> JSONResponse:
     """What was achieved in an area and every area inside it (always disclosure-controlled)."""
     catalogue = await IndicatorRepository(session).catalogue()
-    published = await reports.publications(session, catalogue=catalogue, areas=outcomes.areas)
+    published = await reports.publications(
+        session, catalogue=catalogue, areas=outcomes.areas, cache=outcomes.publications
+    )
     known = outcomes.areas.get(code)
     indicators = []
     for indicator_code, publication in sorted(published.items()):
@@ -152,7 +158,9 @@ async def export(
 ) -> StreamingResponse:
     """The open outcomes dataset: every published figure, streamed."""
     catalogue = await IndicatorRepository(session).catalogue()
-    published = await reports.publications(session, catalogue=catalogue, areas=outcomes.areas)
+    published = await reports.publications(
+        session, catalogue=catalogue, areas=outcomes.areas, cache=outcomes.publications
+    )
 
     async def rows() -> AsyncIterator[dict[str, Any]]:
         for _code, publication in sorted(published.items()):

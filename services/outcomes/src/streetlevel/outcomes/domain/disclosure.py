@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 FIVE = Decimal(5)
+PRIME = 2**61 - 1  # a Mersenne prime
 
 
 @dataclass(frozen=True)
@@ -136,45 +136,43 @@ def _complement(values: Mapping[K, Decimal], relation: Relation[K], suppressed: 
 
 
 def _determined(relations: Iterable[Relation[K]], suppressed: set[K]) -> list[K]:
-    """Suppressed cells whose value follows exactly from the relations and published cells."""
-    columns = sorted(suppressed, key=repr)
-    index = {cell: i for i, cell in enumerate(columns)}
-    rows: list[list[Fraction]] = []
+    """Suppressed cells whose value follows exactly from the relations and published cells.
+
+    Sparse Gauss-Jordan elimination over the hidden cells, modulo a large prime: with
+    coefficients of ±1 no denominator is a multiple of it, so a cell determined over the
+    rationals is found here too (a spurious extra finding would only add suppression).
+    """
+    pivots: dict[K, dict[K, int]] = {}
     for relation in relations:
-        row = [Fraction(0)] * len(columns)
-        touched = False
-        if relation.total in index:
-            row[index[relation.total]] += 1
-            touched = True
+        row: dict[K, int] = {}
+        if relation.total in suppressed:
+            row[relation.total] = 1
         for part in relation.parts:
-            if part in index:
-                row[index[part]] -= 1
-                touched = True
-        if touched:
-            rows.append(row)
-    pivots = _row_reduce(rows, len(columns))
-    # A cell is determined iff its pivot row has no other non-zero entry.
-    return [
-        columns[col]
-        for col, row in pivots.items()
-        if all(value == 0 for c, value in enumerate(row) if c != col)
-    ]
-
-
-def _row_reduce(rows: list[list[Fraction]], width: int) -> dict[int, list[Fraction]]:
-    pivots: dict[int, list[Fraction]] = {}
-    remaining = [row[:] for row in rows]
-    for col in range(width):
-        pivot = next((r for r in remaining if r[col] != 0), None)
-        if pivot is None:
+            if part in suppressed:
+                row[part] = (row.get(part, 0) - 1) % PRIME
+        row = {cell: value for cell, value in row.items() if value}
+        for cell in [c for c in row if c in pivots]:
+            _subtract(row, pivots[cell], row.get(cell, 0))
+        if not row:
             continue
-        remaining.remove(pivot)
-        scale = pivot[col]
-        pivot = [value / scale for value in pivot]
-        for other in [*remaining, *pivots.values()]:
-            factor = other[col]
-            if factor:
-                for c in range(width):
-                    other[c] -= factor * pivot[c]
-        pivots[col] = pivot
-    return pivots
+        pivot = min(row, key=repr)
+        inverse = pow(row[pivot], PRIME - 2, PRIME)
+        row = {cell: value * inverse % PRIME for cell, value in row.items()}
+        for other in pivots.values():
+            if pivot in other:
+                _subtract(other, row, other[pivot])
+        pivots[pivot] = row
+    # In reduced row echelon form a cell is determined iff its pivot row is that cell alone.
+    return [cell for cell, row in pivots.items() if len(row) == 1]
+
+
+def _subtract(row: dict[K, int], pivot_row: dict[K, int], factor: int) -> None:
+    """``row -= factor × pivot_row`` (mod PRIME), dropping zeros."""
+    if not factor:
+        return
+    for cell, value in pivot_row.items():
+        updated = (row.get(cell, 0) - factor * value) % PRIME
+        if updated:
+            row[cell] = updated
+        else:
+            row.pop(cell, None)

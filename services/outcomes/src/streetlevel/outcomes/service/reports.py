@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,7 @@ from streetlevel.common.areas import AreaIndex, area_type
 from streetlevel.outcomes.adapters import queries
 from streetlevel.outcomes.domain.disclosure import Figure
 from streetlevel.outcomes.domain.plans import ContractTerms, MeasurementPlan
-from streetlevel.outcomes.domain.rollup import ALL, DIRECT, Cell, Cube, build_cube
+from streetlevel.outcomes.domain.rollup import ALL, DIRECT, Cell, Contribution, Cube, build_cube
 from streetlevel.outcomes.domain.sroi import pennies, social_value
 from streetlevel.outcomes.domain.values import IndicatorData
 
@@ -30,17 +31,41 @@ class Publication:
     figures: dict[Cell, Figure]
 
 
+class PublicationCache:
+    """Protected cubes by their exact inputs: suppression is costly, its inputs change rarely."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], Publication] = OrderedDict()
+
+    def get(
+        self, indicator: IndicatorData, contributions: list[Contribution], areas: AreaIndex
+    ) -> Publication:
+        key = (indicator.model_dump_json(), id(areas), tuple(contributions))
+        found = self._entries.get(key)
+        if found is None:
+            cube = build_cube(contributions, areas)
+            found = Publication(indicator, cube, cube.publish(sensitive=indicator.sensitive))
+            self._entries[key] = found
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        self._entries.move_to_end(key)
+        return found
+
+
 async def publications(
-    session: AsyncSession, *, catalogue: Mapping[str, IndicatorData], areas: AreaIndex
+    session: AsyncSession,
+    *,
+    catalogue: Mapping[str, IndicatorData],
+    areas: AreaIndex,
+    cache: PublicationCache,
 ) -> dict[str, Publication]:
     """Every indicator's verified figures, rolled up and protected as one publication."""
     found: dict[str, Publication] = {}
     for code, contributions in (await queries.verified_contributions(session)).items():
         indicator = catalogue.get(code)
-        if indicator is None:
-            continue
-        cube = build_cube(contributions, areas)
-        found[code] = Publication(indicator, cube, cube.publish(sensitive=indicator.sensitive))
+        if indicator is not None:
+            found[code] = cache.get(indicator, contributions, areas)
     return found
 
 

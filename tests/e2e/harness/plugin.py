@@ -12,6 +12,7 @@ import pytest_asyncio
 from .actors import Cast, cast_from_admin
 from .api import Actor, Api
 from .platform import Platform
+from .world import World, build_world
 
 #: Set to the state dir of a stack started by `python -m ...harness.devstack` to reuse it.
 ATTACH_ENV = "STREETLEVEL_E2E_STACK"
@@ -48,3 +49,9 @@ async def cast(platform: Platform, gateway: Api) -> Cast:
     admin = Actor("registrar", "registrar", made["client_id"], made["client_secret"])
     known = (await gateway.get("/v1/admin/councils", admin, expect=200)).json()
     return await cast_from_admin(gateway, admin, known_councils={c["org_id"] for c in known})
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def world(gateway: Api, cast: Cast) -> World:
+    """One awarded, delivering commission and its parties (built once per session)."""
+    return await build_world(gateway, cast)

@@ -1,0 +1,143 @@
+"""A small awarded, delivering commission with every kind of resource, for the security tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from .actors import Cast
+from .api import Actor, Api, eventually
+from .blackpool import Secrets, commission_body, money, register_enterprises, wait_eligible
+from .story import LOT_A, LSOA_A2
+
+TENDER_S = 20.0
+
+
+@dataclass
+class World:
+    """Ids of one of everything, the six principals and the private values seeded."""
+
+    cast: Cast
+    secrets: Secrets
+    ids: dict[str, str] = field(default_factory=dict)
+    draft_id: str = ""
+    pending_id: str = ""
+
+    @property
+    def principals(self) -> dict[str, Actor | None]:
+        ent = self.cast.enterprises
+        return {
+            "council": self.cast.blackpool,
+            "other_council": self.cast.lancashire,
+            "enterprise": ent["cic"],
+            "other_enterprise": ent["charity"],
+            "registrar": self.cast.registrar,
+            "anonymous": None,
+        }
+
+
+async def build_world(api: Api, cast: Cast) -> World:
+    secrets = Secrets()
+    records = await register_enterprises(api, cast, secrets)
+    ent, council = cast.enterprises, cast.blackpool
+    for key in ("cic", "coop", "charity", "sole"):
+        await api.post(
+            f"/v1/enterprises/{records[key]['id']}/verification",
+            cast.registrar,
+            json={"decision": "verified"},
+            expect=200,
+        )
+    world = World(cast, secrets, pending_id=records["ineligible"]["id"])
+    now = datetime.now(UTC)
+    body = commission_body(now, enquiry_s=TENDER_S - 5, tender_s=TENDER_S)
+    cid = (await api.post("/v1/commissions", council, json=body, expect=201)).json()["id"]
+    draft = commission_body(now, enquiry_s=3600, tender_s=7200)
+    world.draft_id = (await api.post("/v1/commissions", council, json=draft, expect=201)).json()[
+        "id"
+    ]
+    ocid = (await api.post(f"/v1/commissions/{cid}/publish", council, expect=200)).json()["ocid"]
+    for key in ("cic", "coop"):
+        await wait_eligible(api, ent[key], cid)
+    qid = (
+        await api.post(
+            f"/v1/commissions/{cid}/questions", ent["coop"], json={"text": "Hours?"}, expect=201
+        )
+    ).json()["id"]
+    bid_ids = {}
+    for key, price in (("cic", "30000.00"), ("coop", "31000.00")):
+        proposal = f"SEALED security proposal {key} {now.timestamp()}"
+        secrets.proposals.append(proposal)
+        made = await api.post(
+            f"/v1/commissions/{cid}/bids",
+            ent[key],
+            json={"lot_id": LOT_A, "price": money(price), "proposal": proposal},
+            expect=201,
+        )
+        bid_ids[key] = made.json()["id"]
+
+    async def closed() -> bool:
+        got = (await api.get(f"/v1/commissions/{cid}", expect=200)).json()
+        return got["status"] == "evaluation"
+
+    await eventually(closed, within=TENDER_S + 60, what="the tender to close")
+    await api.post(
+        f"/v1/commissions/{cid}/questions/{qid}/answer", council, json={"answer": "9-5"}, expect=200
+    )
+    for key in ("cic", "coop"):
+        await api.put(
+            f"/v1/commissions/{cid}/bids/{bid_ids[key]}/score",
+            council,
+            json={"quality": 70, "social_value": 70},
+            expect=200,
+        )
+    contract = (
+        await api.post(
+            f"/v1/commissions/{cid}/lots/{LOT_A}/award",
+            council,
+            json={"bid_id": bid_ids["cic"]},
+            expect=201,
+        )
+    ).json()
+    await api.post(f"/v1/contracts/{contract['id']}/activate", council, expect=200)
+
+    async def plan() -> dict[str, Any] | None:
+        found = await api.items("/v1/plans", council, contract_id=contract["id"])
+        return found[0] if found else None
+
+    the_plan = await eventually(plan, within=60, what="the plan")
+    start = date.fromisoformat(contract["period"]["start"][:10])
+    obs = await api.post(
+        "/v1/observations",
+        ent["cic"],
+        json={
+            "plan_id": the_plan["id"],
+            "indicator_code": "jobs.local_hires",
+            "period": {"start": start.isoformat(), "end": (start + timedelta(days=6)).isoformat()},
+            "area": LSOA_A2,
+            "value": "3",
+            "evidence": "three starters",
+        },
+        expect=201,
+    )
+    await api.post(
+        f"/v1/observations/{obs.json()['id']}/verification",
+        council,
+        json={"decision": "verified"},
+        expect=200,
+    )
+    releases = await api.get("/v1/ocds/releases", params={"limit": 1}, expect=200)
+    world.ids = {
+        "enterprise_id": records["cic"]["id"],
+        "commission_id": cid,
+        "question_id": qid,
+        "bid_id": bid_ids["cic"],
+        "lot_id": LOT_A,
+        "contract_id": contract["id"],
+        "plan_id": the_plan["id"],
+        "observation_id": obs.json()["id"],
+        "ocid": ocid,
+        "release_id": releases.json()["releases"][0]["id"],
+        "client_id": cast.enterprises["cic"].client_id,
+    }
+    return world

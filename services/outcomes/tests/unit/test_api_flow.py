@@ -332,3 +332,19 @@ async def test_a_retried_report_with_the_same_idempotency_key_creates_one_observ
         "/v1/observations", params={"plan_id": plan["id"]}, headers=buyer(embedded.tokens)
     )
     assert len(listed.json()["items"]) == 1
+
+
+async def test_a_plan_carries_an_etag_per_version_and_view(embedded: Embedded) -> None:
+    _contract_id, plan = await start_contract(embedded, "e-etag")
+    path = f"/v1/plans/{plan['id']}"
+    own = await embedded.client.get(path, headers=buyer(embedded.tokens))
+    public = await embedded.client.get(path)
+    assert (own.headers["etag"], public.headers["etag"]) == ('"v1"', '"v1-public"')
+    cached = await embedded.client.get(
+        path, headers={**buyer(embedded.tokens), "If-None-Match": '"v1"'}
+    )
+    assert cached.status_code == 304
+    unknown = await embedded.client.patch(
+        path, json={"contract_id": "other"}, headers=buyer(embedded.tokens)
+    )
+    assert unknown.status_code == 422

@@ -12,6 +12,7 @@ from ctx import Ctx
 from harness import Proc, stack
 from measure import Result, rss_mb, summary
 from seed import BLACKPOOL, seed
+from spy import Profile
 from sqlalchemy import event
 
 from streetlevel.common.db import asyncpg_dsn, create_engine
@@ -242,11 +243,13 @@ def export(ctx: Ctx) -> Result:
     rows = scales(ctx)[-1]
     proc, url, _ = scale_registry(ctx, rows)
     conn_public = asyncio.run(_count_public(url))
+    spy = Profile(proc.pid, "export.registry", max_s=900)
     runs = [asyncio.run(_export(proc.url, proc.pid)) for _ in range(1 if ctx.quick else 2)]
+    res.figures["registry_profile"] = spy.stop()
     best = max(runs, key=lambda r: r["rows_per_s"])
     growth = max(r["rss_growth_mb"] for r in runs)
     res.inputs = {"rows_in_register": rows, "public_rows": conn_public, "repetitions": len(runs)}
-    res.figures = {"runs": runs, "rows_per_s_best": best["rows_per_s"], "rss_growth_mb": growth}
+    res.figures |= {"runs": runs, "rows_per_s_best": best["rows_per_s"], "rss_growth_mb": growth}
     res.check("rows_per_s_ge_50000", best["rows_per_s"] >= 50_000)
     res.check("rss_growth_lt_64mb", growth < 64)
     res.check("every_public_row_exported", best["lines"] >= conn_public)

@@ -13,6 +13,7 @@ import aiohttp
 import asyncpg
 from ctx import Ctx
 from measure import ROOT, Result, summary
+from spy import Profile
 
 from streetlevel.common.bus.kafka import dlq_topic, ensure_topics
 from streetlevel.common.clock import SystemClock
@@ -33,13 +34,19 @@ async def _patch_at_rate(url: str, token: str, ids: list[str], rate: float) -> d
 
     async def one(session: aiohttp.ClientSession, i: int, ident: str) -> None:
         body = json.dumps({"mission": f"Benchmark change {i}: community support"})
-        async with session.patch(f"{url}/v1/enterprises/{ident}", data=body, headers=headers) as r:
-            await r.read()
-            if r.status != 200:
-                failures.append(r.status)
+        target = f"{url}/v1/enterprises/{ident}"
+        try:
+            async with session.patch(target, data=body, headers=headers) as r:
+                await r.read()
+                if r.status != 200:
+                    failures.append(r.status)
+        except (aiohttp.ClientError, TimeoutError):
+            failures.append(0)
 
     start = time.perf_counter()
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=32)) as session:
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(limit=32)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         tasks = []
         for i, ident in enumerate(ids):
             delay = start + i / rate - time.perf_counter()
@@ -110,6 +117,7 @@ def event_freshness(ctx: Ctx) -> Result:
     res.figures = {
         "patch": {k: v for k, v in sent.items() if k != "failures"},
         "patch_failures": len(sent["failures"]),
+        "patch_failure_statuses": sorted(set(sent["failures"])),
         "arrived": len(lat),
         "latency_ms": stats,
     }
@@ -199,6 +207,10 @@ def event_throughput(ctx: Ctx) -> Result:
     assert relay.stdin is not None
     assert relay.stdout is not None
     try:
+        profiles = {
+            "consumer": Profile(consumer.pid, "event_throughput.consumer"),
+            "relay": Profile(relay.pid, "event_throughput.relay"),
+        }
         start = time.perf_counter()
         relay.stdin.write("go\n")
         relay.stdin.flush()
@@ -208,6 +220,7 @@ def event_throughput(ctx: Ctx) -> Result:
             time.sleep(0.05)
             applied = asyncio.run(_effects(url))
         elapsed = time.perf_counter() - start
+        profile = {name: p.stop() for name, p in profiles.items()}
         relay_stats = json.loads(relay.stdout.readline())
     finally:
         for proc in (relay, consumer):
@@ -237,6 +250,7 @@ def event_throughput(ctx: Ctx) -> Result:
         "relay_events_per_s": round(relay_stats["published"] / relay_stats["seconds"], 1),
         "consumer": consumer_stats,
         "applied_twice": duplicates,
+        "profile": profile,
     }
     res.check("events_per_s_ge_5000", rate >= 5000)
     res.check("backlog_drained", applied == events and relay_stats["published"] == events)

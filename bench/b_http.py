@@ -9,7 +9,8 @@ from typing import Any
 from ctx import Ctx
 from harness import STATE_DIR, get
 from load import Wrk, alternate, median_rps, open_loop, wrk
-from measure import Result, median
+from measure import ROOT, Result, median, summary
+from spy import Profile
 
 LIST_QUERY = "/v1/enterprises?area=E06000009&theme=food&limit=20"
 
@@ -28,6 +29,13 @@ def _warm(urls: list[str], token: str, seconds: float) -> None:
         wrk(url, token=token, seconds=seconds)
 
 
+def profiled(url: str, token: str, pid: int, name: str, seconds: float) -> dict[str, Any]:
+    """A separate wrk run with py-spy attached to ``pid`` (the measured runs stay unprofiled)."""
+    spy = Profile(pid, name)
+    wrk(url, token=token, seconds=seconds)
+    return spy.stop()
+
+
 def gateway_overhead(ctx: Ctx) -> Result:
     res = Result(
         "gateway_overhead",
@@ -40,12 +48,18 @@ def gateway_overhead(ctx: Ctx) -> Result:
     pids = {"gateway": ctx.stack.services["gateway"].pid}
     pids["registry"] = ctx.stack.services["registry"].pid
     paths = {"by_id": f"/v1/enterprises/{enterprise}", "filtered_list": LIST_QUERY}
-    open_s = 5 if ctx.quick else 10
+    open_s, open_rounds = (3, 4) if ctx.quick else (5, 6)
     res.inputs = {
         "paths": paths,
         "wrk": {"threads": 2, "connections": 32, "seconds": ctx.wrk_s, "warmup_s": ctx.warmup_s},
         "repetitions": ctx.reps,
-        "open_loop": {"seconds": open_s, "rate": "half the direct median maximum"},
+        "open_loop": {
+            "seconds": open_s,
+            "rounds": open_rounds,
+            "rate": "half the direct median maximum",
+            "added_latency": "percentile of all gateway samples minus that of all direct "
+            "samples, the rounds interleaved (per-round differences reported too)",
+        },
         "auth": "bearer JWT of an app client (verified at the gateway and again in the service)",
         "rate_limit": "on; the client's quota is 100,000,000/minute",
     }
@@ -64,12 +78,15 @@ def gateway_overhead(ctx: Ctx) -> Result:
         ratio = _paired_ratio(runs["direct"], runs["gateway"])
         rate = round(max_direct / 2)
         latency: dict[str, list[dict[str, Any]]] = {"direct": [], "gateway": []}
-        for _ in range(max(2, ctx.reps - 1)):
+        pooled: dict[str, list[float]] = {"direct": [], "gateway": []}
+        for _ in range(open_rounds):
             for name, base in (("direct", direct), ("gateway", gateway)):
-                latency[name].append(
-                    asyncio.run(open_loop(base + path, rate=rate, seconds=open_s, token=token))
-                )
-        added = {
+                run_ = asyncio.run(open_loop(base + path, rate=rate, seconds=open_s, token=token))
+                pooled[name] += run_.pop("samples_ms")
+                latency[name].append(run_)
+        pooled_stats = {name: summary(v) for name, v in pooled.items()}
+        added = {q: pooled_stats["gateway"][q] - pooled_stats["direct"][q] for q in ("p50", "p99")}
+        per_round = {
             q: median(
                 [
                     g["latency_ms"][q] - d["latency_ms"][q]
@@ -87,9 +104,14 @@ def gateway_overhead(ctx: Ctx) -> Result:
             "gateway_cpu_ms_per_request": round(_per_request_ms(runs["gateway"], "gateway"), 3),
             "registry_cpu_ms_per_request": round(_per_request_ms(runs["direct"], "registry"), 3),
             "fixed_rate": latency,
+            "fixed_rate_pooled_ms": pooled_stats,
             "added_latency_ms": {k: round(v, 3) for k, v in added.items()},
+            "added_latency_per_round_median_ms": {k: round(v, 3) for k, v in per_round.items()},
             "errors": errors,
         }
+        res.figures[label]["gateway_profile"] = profiled(
+            gateway + path, token, pids["gateway"], f"gateway_overhead.{label}", ctx.wrk_s
+        )
         res.ratios[f"{label}_gateway_over_direct"] = round(ratio, 3)
         res.check(f"{label}_ratio_ge_0.75", ratio >= 0.75)
         res.check(f"{label}_added_p50_le_1ms", added["p50"] <= 1.0)
@@ -121,7 +143,7 @@ def framework_ceiling(ctx: Ctx) -> Result:
         raise RuntimeError(f"registry answered {status}")
     body_file = STATE_DIR / "enterprise-body.json"
     body_file.write_bytes(body)
-    env = {"BENCH_BODY_FILE": str(body_file), "PYTHONPATH": str(STATE_DIR.parent.parent / "bench")}
+    env = {"BENCH_BODY_FILE": str(body_file), "PYTHONPATH": str(ROOT / "bench")}
     minimal = ctx.stack.launch_extra(
         "minimal-fastapi", "minimal_app:fastapi_app", env, factory=False
     )
@@ -141,6 +163,7 @@ def framework_ceiling(ctx: Ctx) -> Result:
             ctx.reps,
             warmup=partial(_warm, [u + path for u in urls.values()], token, ctx.warmup_s),
         )
+        spied = profiled(registry.url + path, token, registry.pid, "framework_ceiling", ctx.wrk_s)
     finally:
         ctx.stack.stop_extra(minimal)
         ctx.stack.stop_extra(bare)
@@ -160,6 +183,7 @@ def framework_ceiling(ctx: Ctx) -> Result:
         for name, rs in runs.items()
     }
     ratio = _paired_ratio(runs["minimal_fastapi"], runs["registry"])
+    res.figures["registry_profile"] = spied
     res.ratios = {
         "registry_over_minimal_fastapi": round(ratio, 3),
         "minimal_fastapi_over_bare_asgi": round(

@@ -137,5 +137,6 @@ async def open_loop(
         "sent": len(tasks),
         "errors": errors,
         "latency_ms": stats,
+        "samples_ms": latencies,
         "generator_late_ms_p99": summary(lateness)["p99"],
     }

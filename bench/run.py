@@ -9,6 +9,7 @@ It brings up its own PostgreSQL, Kafka and one uvicorn process per service (unde
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 import traceback
@@ -21,7 +22,7 @@ import b_start
 import uvloop
 from ctx import Ctx
 from harness import BenchStack
-from measure import RESULTS, Result, machine
+from measure import RESULTS, ROOT, Result, machine
 
 BENCHMARKS: dict[str, Callable[[Ctx], Result]] = {
     "start_footprint": b_start.start_footprint,
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller loads")
     args = parser.parse_args(argv)
     names = [n for n in BENCHMARKS if not args.only or n in args.only]
+    subprocess.run([str(ROOT / "scripts" / "ensure-wrk.sh")], check=True)
     uvloop.install()
     facts = machine()
     print(f"bench: {facts['nproc']} cores, {facts['cpu_model']}, load {facts['loadavg_at_start']}")

@@ -25,10 +25,10 @@ THEMES = [
     "food", "financial-inclusion", "arts-culture", "community-cohesion", "transport",
     "digital-inclusion",
 ]  # fmt: skip
+# The legal forms a Companies House number (GB-COH) may identify.
 FORMS = [
-    "cic_limited_by_guarantee", "cic_limited_by_shares", "charitable_incorporated_organisation",
-    "charitable_company", "company_limited_by_guarantee", "company_limited_by_shares",
-    "community_benefit_society", "cooperative_society",
+    "cic_limited_by_guarantee", "cic_limited_by_shares", "charitable_company",
+    "company_limited_by_guarantee", "company_limited_by_shares", "cooperative_society",
 ]  # fmt: skip
 PLACES = ["Blackpool", "Bispham", "Layton", "Marton", "Anchorsholme", "Talbot", "Claremont"]
 KINDS = ["Community", "Youth", "Green", "Arts", "Care", "Food", "Skills", "Housing", "Energy"]

@@ -166,3 +166,26 @@ def load_area_list(path: str | Path) -> AreaIndex:
         parent = (row.get("parent_code") or "").strip() or None
         index.add(Area(row["code"].strip(), row["name"].strip(), kind, parent))
     return index
+
+
+def _add_counties(index: AreaIndex, path: Path) -> None:
+    """Put the LADs of a ``LAD24CD,LAD24NM,county_code,county_name`` list under their county."""
+    for row in _rows(path):
+        county, lad = (row.get("county_code") or "").strip(), row["LAD24CD"].strip()
+        known = index.get(lad)
+        if county and known is not None:
+            if county not in index:
+                index.add(Area(county, row["county_name"].strip(), "county"))
+            index.add(Area(lad, known.name, known.type, county))
+
+
+def load_reference(path: str | Path, counties: str | Path | None = None) -> AreaIndex:
+    """The area reference from either format: the ONS lookup CSV or a code list."""
+    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle), [])
+    if "LSOA21CD" in header:
+        return load_ons_lookup(path, counties)
+    index = load_area_list(path)
+    if counties is not None:
+        _add_counties(index, Path(counties))
+    return index

@@ -113,7 +113,11 @@ class Gateway:
         if services is None:
             services = (
                 mount_services(
-                    settings, memory_bus=self.bus, key_source=self.keys.jwks, clock=self.clock
+                    settings,
+                    memory_bus=self.bus,
+                    key_source=self.keys.jwks,
+                    clock=self.clock,
+                    demo=demo,
                 )
                 if settings.mode == "embedded" and self.bus is not None
                 else remote_services(settings)
@@ -211,10 +215,6 @@ class Gateway:
         await self.keys.ensure_active()
         # The feed subscribes before any service relay can deliver.
         await self.writer.start()
-        if self.demo:
-            from streetlevel.gateway import demo
-
-            await demo.load_seed_areas(self)
         for spec in self.services:
             if spec.upgrade is not None and spec.database_url is not None:
                 await asyncio.to_thread(spec.upgrade, spec.database_url)

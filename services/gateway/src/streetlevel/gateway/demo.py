@@ -7,26 +7,27 @@ replaces the seed areas with the whole file, loaded by the registry itself.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import importlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from streetlevel.common.errors import Conflict
-from streetlevel.common.settings import load_settings
 
 if TYPE_CHECKING:
     from streetlevel.gateway.app import Gateway
 
 BLACKPOOL = ("GB-LAE-BPL", "Blackpool Council", "E06000009")
 LANCASHIRE = ("GB-LAE-LAN", "Lancashire County Council", "E10000017")
+log = logging.getLogger(__name__)
+SEED_AREAS_FILE = "seed-areas.csv"
 CREDENTIALS_FILE = "demo-clients.json"
 
 WARDS = {
@@ -212,25 +213,18 @@ def credentials_path(gateway: Gateway) -> Path:
     return gateway.settings.data_dir / CREDENTIALS_FILE
 
 
-async def load_seed_areas(gateway: Gateway) -> None:
-    """Write the seed facts as an area list and hand them to the registry's loader."""
-    if os.environ.get("STREETLEVEL_AREAS_FILE") or credentials_path(gateway).exists():
-        return
-    if not any(s.name == "registry" for s in gateway.services):
-        return
-    cli = importlib.import_module("streetlevel.registry.cli")
-    settings_module = importlib.import_module("streetlevel.registry.settings")
-    registry = next(s for s in gateway.services if s.name == "registry")
-    settings = load_settings(settings_module.RegistrySettings, database_url=registry.database_url)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "seed-areas.csv"
+def write_seed_areas(data_dir: Path) -> Path:
+    """The seed facts as a ``code,name,type,parent_code`` list every service can load."""
+    path = Path(data_dir) / SEED_AREAS_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["code", "name", "type", "parent_code"])
             writer.writerow([BLACKPOOL[2], "Blackpool", "lad", ""])
             writer.writerows([c, n, "ward", BLACKPOOL[2]] for c, n in WARDS.items())
             writer.writerows([c, n, "lsoa", w] for c, (n, w) in LSOAS.items())
-        await cli.load_areas(settings, path)
+    return path
 
 
 async def seed(gateway: Gateway) -> dict[str, Any]:
@@ -264,7 +258,59 @@ async def _create(gateway: Gateway) -> dict[str, Any]:
     enterprises = []
     if any(s.name == "registry" for s in gateway.services):
         enterprises = await _register_enterprises(gateway, clients["registrar"])
-    return {"clients": clients, "enterprises": enterprises}
+    commissions: dict[str, str] = {}
+    names = {s.name for s in gateway.services}
+    if enterprises and {"commissioning", "outcomes"} <= names:
+        commissions = await _commission_and_measure(gateway, clients["council"], enterprises[0])
+    return {"clients": clients, "enterprises": enterprises, "commissions": commissions}
+
+
+#: The demo contract pays for local hires (an outcome, sensitive: disclosure control shows).
+DEMO_INDICATOR = "jobs.local_hires"
+
+
+async def _commission_and_measure(
+    gateway: Gateway, council: dict[str, str], bidder: dict[str, str]
+) -> dict[str, str]:
+    """An open commission, an awarded one with an active contract, and verified outcomes."""
+    from streetlevel.gateway.app import GatewayEdge
+
+    commissioning = importlib.import_module("streetlevel.commissioning.demo")
+    outcomes = importlib.import_module("streetlevel.outcomes.demo")
+    transport = httpx2.ASGITransport(app=GatewayEdge(gateway))
+    async with httpx2.AsyncClient(transport=transport, base_url="http://demo") as http:
+        council_auth = _bearer(await _token(http, council))
+        bidder_auth = _bearer(await _token(http, bidder))
+        made: dict[str, str] = {}
+        # The indicator catalogue reaches commissioning as events, after start-up.
+        for _ in range(100):
+            try:
+                made = await commissioning.seed_demo(
+                    http,
+                    council=council_auth,
+                    bidder=bidder_auth,
+                    indicator_code=DEMO_INDICATOR,
+                    wait=asyncio.sleep,
+                )
+                break
+            except httpx2.HTTPStatusError as exc:
+                if exc.response.status_code != 422:
+                    raise
+                await asyncio.sleep(0.1)
+        if not made:
+            log.warning("demo: commissions not created (indicator catalogue not delivered)")
+            return {}
+        # The plan follows the contract's event: wait for it, then report and verify.
+        for _ in range(100):
+            plans = await http.get(
+                "/v1/plans", params={"contract_id": made["contract"]}, headers=council_auth
+            )
+            if plans.status_code == 200 and plans.json()["items"]:
+                break
+            await asyncio.sleep(0.1)
+    outcomes_app = next(s.app for s in gateway.services if s.name == "outcomes")
+    await outcomes.seed_demo(outcomes_app)
+    return made
 
 
 async def _register_enterprises(

@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import inspect
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -86,13 +87,36 @@ def prefixes_of(name: str) -> tuple[str, ...]:
 
 
 def mount_services(
-    settings: GatewaySettings, *, memory_bus: MemoryBus, key_source: KeySource, clock: Clock
+    settings: GatewaySettings,
+    *,
+    memory_bus: MemoryBus,
+    key_source: KeySource,
+    clock: Clock,
+    demo: bool = False,
 ) -> list[ServiceSpec]:
-    """Every service whose package exists, created in-process on its own SQLite file."""
+    """Every service whose package exists, created in-process on its own SQLite file.
+
+    Without ``STREETLEVEL_AREAS_FILE`` every service reads the seed areas (Blackpool's wards
+    and a few LSOAs); the demo also lets a contract start without a standstill period.
+    """
+    from streetlevel.gateway.demo import write_seed_areas
+
+    overrides: dict[str, Any] = {}
+    if not os.environ.get("STREETLEVEL_AREAS_FILE"):
+        overrides["areas_file"] = str(write_seed_areas(settings.data_dir))
+    if demo and not os.environ.get("COMMISSIONING_STANDSTILL_DAYS"):
+        overrides["standstill_days"] = 0
     specs = []
     for name in SERVICE_NAMES:
         try:
-            spec = _mount(name, settings, memory_bus=memory_bus, key_source=key_source, clock=clock)
+            spec = _mount(
+                name,
+                settings,
+                memory_bus=memory_bus,
+                key_source=key_source,
+                clock=clock,
+                overrides=overrides,
+            )
         except Exception as exc:  # one unfinished service must not keep the others down
             log.error("service %s not mounted: %s: %s", name, type(exc).__name__, exc)
             continue
@@ -111,13 +135,17 @@ def _mount(
     memory_bus: MemoryBus,
     key_source: KeySource,
     clock: Clock,
+    overrides: dict[str, Any] | None = None,
 ) -> ServiceSpec | None:
     module = _service_module(name, "app")
     if module is None:
         return None
     url = f"sqlite+aiosqlite:///{settings.data_dir}/{name}.db"
+    settings_class = _settings_class(name)
+    known = {k: v for k, v in (overrides or {}).items() if k in settings_class.model_fields}
     service_settings = load_settings(
-        _settings_class(name),
+        settings_class,
+        **known,
         database_url=url,
         bus="memory",
         environment=settings.environment,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from streetlevel.common.areas import Area, AreaIndex, load_area_list, load_ons_lookup
+from streetlevel.common.areas import Area, AreaIndex, load_reference
 from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.pagination import decode_cursor, encode_cursor
 from streetlevel.registry.adapters.orm import area_loads, areas
@@ -22,36 +21,7 @@ a = areas.c
 
 def read_reference(path: str | Path, counties: str | Path | None = None) -> AreaIndex:
     """An ONS best-fit lookup or a ``code,name,type,parent_code`` list, plus LAD → county."""
-    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-        header = next(csv.reader(handle), [])
-    if "LSOA21CD" in header:
-        return load_ons_lookup(path, counties)
-    index = load_area_list(path)
-    if counties is not None:
-        for area in load_ons_lookup_counties(counties):
-            index.add(area)
-        county_of = {a.code: a.parent for a in load_ons_lookup_counties(counties, lads=True)}
-        for code, county in county_of.items():
-            lad = index.get(code)
-            if lad is not None and county and lad.parent is None:
-                index.add(Area(lad.code, lad.name, lad.type, county))
-    return index
-
-
-def load_ons_lookup_counties(path: str | Path, *, lads: bool = False) -> list[Area]:
-    """Counties of a LAD → county list (or, with ``lads``, each LAD with its county parent)."""
-    found: dict[str, Area] = {}
-    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-        for row in csv.DictReader(handle):
-            county = (row.get("county_code") or "").strip()
-            if not county:
-                continue
-            if lads:
-                lad = row["LAD24CD"].strip()
-                found[lad] = Area(lad, row["LAD24NM"].strip(), "lad", county)
-            else:
-                found[county] = Area(county, row["county_name"].strip(), "county")
-    return list(found.values())
+    return load_reference(path, counties)
 
 
 def _upsert(dialect: str, rows: list[dict[str, Any]]) -> Any:

@@ -8,7 +8,11 @@ import time
 from typing import Any
 
 from ctx import Ctx
+from harness import HOST, STATE_DIR, spawn, wait_ready
 from measure import ROOT, Result, median
+from spy import Profile
+
+from streetlevel.common.testing._proc import free_port, terminate
 
 IDLE_S = 5.0
 
@@ -46,6 +50,20 @@ def interpreter_seconds(runs: int = 3) -> float:
     return median(times)
 
 
+def profiled_start(ctx: Ctx, name: str) -> dict[str, Any]:
+    """Start one more instance of ``name`` with py-spy attached until it is ready."""
+    port, label = free_port(), f"{name}-profiled"
+    started = time.monotonic()
+    pid = spawn(label, f"streetlevel.{name}.app:create_app", port, ctx.stack.envs[name])
+    spy = Profile(pid, f"start_footprint.{name}")
+    try:
+        ready = wait_ready(label, f"http://{HOST}:{port}", pid, STATE_DIR / f"{label}.log", started)
+    finally:
+        profile = spy.stop()
+        terminate(pid, timeout=20)
+    return {"ready_s_second_instance": round(ready, 3), "profile": profile}
+
+
 def start_footprint(ctx: Ctx) -> Result:
     res = Result(
         "start_footprint",
@@ -68,6 +86,8 @@ def start_footprint(ctx: Ctx) -> Result:
     }
     res.figures = start
     slowest = max(start.items(), key=lambda kv: kv[1]["ready_s"])
+    if slowest[1]["ready_s"] >= 3:
+        res.figures["slowest_start_profiled"] = {slowest[0]: profiled_start(ctx, slowest[0])}
     biggest = max(start.items(), key=lambda kv: kv[1]["idle_rss_mb"])
     res.headline = (
         f"slowest {slowest[0]} {slowest[1]['ready_s']:.2f} s "

@@ -6,7 +6,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
     text,
 )
 
-from streetlevel.common.db import Pence
+from streetlevel.common.db import Pence, UtcDateTime
 from streetlevel.common.idempotency import idempotency_table
 from streetlevel.common.inbox import inbox_tables
 from streetlevel.common.outbox import outbox_table
@@ -29,7 +28,7 @@ inbox = inbox_tables(metadata)
 idempotency = idempotency_table(metadata)
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
-TZ = DateTime(timezone=True)
+TZ = UtcDateTime
 
 commissions = Table(
     "commissions",

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Dialect,
     ForeignKey,
     Index,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from streetlevel.common.db import Pence
+from streetlevel.common.db import Pence, UtcDateTime
 from streetlevel.common.idempotency import idempotency_table
 from streetlevel.common.inbox import inbox_tables
 from streetlevel.common.outbox import outbox_table
@@ -68,8 +67,8 @@ indicators = Table(
     Column("sensitive", Boolean, nullable=False),
     Column("owner", String(64), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 contracts = Table(
@@ -90,7 +89,7 @@ contracts = Table(
     Column("value_currency", String(3), nullable=False),
     Column("payment_model", String(16), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 enterprise_names = Table(
@@ -98,7 +97,7 @@ enterprise_names = Table(
     metadata,
     Column("enterprise_id", String(36), primary_key=True),
     Column("name", String(300), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 plans = Table(
@@ -108,8 +107,8 @@ plans = Table(
     Column("contract_id", String(36), ForeignKey("contracts.id"), nullable=False, unique=True),
     Column("assumptions", JSON, nullable=False),
     Column("version", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 plan_indicators = Table(
@@ -141,8 +140,8 @@ observations = Table(
     Column("supersedes", String(36), nullable=True),
     Column("superseded_by", String(36), nullable=True),
     Column("reported_by", String(200), nullable=False),
-    Column("reported_at", DateTime(timezone=True), nullable=False),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("reported_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime, nullable=True),
     Column("decision_note", Text, nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_observations_plan_status", "plan_id", "status"),
@@ -168,7 +167,7 @@ observation_history = Table(
     Column("action", String(32), nullable=False),
     Column("note", Text, nullable=True),
     Column("actor", String(200), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
 )
 
 outbox = outbox_table(metadata)

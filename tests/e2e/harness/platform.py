@@ -157,6 +157,13 @@ class Platform:
             os.killpg(proc.pid, sig)
         self.reap(name)
 
+    def exit_status(self, name: str) -> int | None:
+        """None while the process runs; its exit status once it ended (-9: SIGKILLed)."""
+        child = self._children.get(self.procs[name].pid or -1)
+        if child is None:
+            return None if pid_alive(self.procs[name].pid) else 0
+        return child.poll()
+
     def reap(self, name: str, timeout: float = 30.0) -> int | None:
         """Wait for the process to end; its exit status (negative = killed by that signal)."""
         proc = self.procs[name]

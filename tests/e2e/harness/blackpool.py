@@ -33,11 +33,13 @@ class Secrets:
 
 
 def _digits(seed: str, n: int) -> str:
-    return str(int(uuid.uuid5(uuid.NAMESPACE_URL, seed + TAG).int))[:n]
+    """Digits unique to this call (identifiers and private values never repeat in a session)."""
+    return str(uuid.uuid4().int)[:n]
 
 
 def enterprise_bodies(secrets: Secrets) -> dict[str, dict[str, Any]]:
-    """The four would-be suppliers and one that the rules refuse."""
+    """The four would-be suppliers and one that the rules refuse (fresh names every call)."""
+    tag = uuid.uuid4().hex[:8]
     common: dict[str, Any] = {
         "themes": ["employment-skills", "youth"],
         "areas_served": [BLACKPOOL],
@@ -49,7 +51,7 @@ def enterprise_bodies(secrets: Secrets) -> dict[str, dict[str, Any]]:
     bodies = {
         "cic": {
             **common,
-            "name": f"Seasiders Youth Works CIC {TAG}",
+            "name": f"Seasiders Youth Works CIC {tag}",
             "legal_form": "cic_limited_by_guarantee",
             "identifier": {"scheme": "GB-COH", "id": _digits("cic", 8)},
             "mission": "Young people in Anchorsholme into good local jobs",
@@ -67,7 +69,7 @@ def enterprise_bodies(secrets: Secrets) -> dict[str, dict[str, Any]]:
         },
         "coop": {
             **common,
-            "name": f"Tower Workers Co-operative {TAG}",
+            "name": f"Tower Workers Co-operative {tag}",
             "legal_form": "cooperative_society",
             "identifier": {"scheme": "GB-MPR", "id": _digits("coop", 5) + "R"},
             "mission": "Worker-owned training kitchen for young people",
@@ -76,7 +78,7 @@ def enterprise_bodies(secrets: Secrets) -> dict[str, dict[str, Any]]:
         },
         "charity": {
             **common,
-            "name": f"Bispham Futures {TAG}",
+            "name": f"Bispham Futures {tag}",
             "legal_form": "charitable_incorporated_organisation",
             "identifier": {"scheme": "GB-CHC", "id": _digits("charity", 7)},
             "mission": "Careers advice and mentoring for care leavers",
@@ -85,7 +87,7 @@ def enterprise_bodies(secrets: Secrets) -> dict[str, dict[str, Any]]:
         },
         "sole": {
             **common,
-            "name": f"Bloomfield Bike Skills {TAG}",
+            "name": f"Bloomfield Bike Skills {tag}",
             "legal_form": "sole_trader",
             "mission": "Teaching young people to fix bikes for a living",
             "employees": 1,
@@ -93,7 +95,7 @@ def enterprise_bodies(secrets: Secrets) -> dict[str, dict[str, Any]]:
         },
         "ineligible": {
             **common,
-            "name": f"Big Outsourcing Ltd {TAG}",
+            "name": f"Big Outsourcing Ltd {tag}",
             "legal_form": "company_limited_by_shares",
             "identifier": {"scheme": "GB-COH", "id": _digits("big", 8)},
             "mission": "Shareholder returns",
@@ -103,7 +105,7 @@ def enterprise_bodies(secrets: Secrets) -> dict[str, dict[str, Any]]:
         },
     }
     for key, body in bodies.items():
-        email = f"private.{key}.{TAG}@example.org"
+        email = f"private.{key}.{tag}@example.org"
         phone = f"+44 7700 9{_digits(key + 'phone', 5)}"
         turnover = f"{_digits(key + 'turnover', 6)}.37"
         body["contact"] = {"email": email, "phone": phone}

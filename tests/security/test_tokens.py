@@ -87,6 +87,12 @@ def targets(platform: Platform, world: World) -> list[tuple[str, str, str, Actor
     return [
         ("gateway", platform.gateway_url, "/v1/admin/clients", cast.registrar),
         (
+            "gateway, proxied",
+            platform.gateway_url,
+            f"/v1/enterprises/{world.pending_id}",
+            cast.registrar,
+        ),
+        (
             "registry",
             platform.url("registry"),
             f"/v1/enterprises/{world.pending_id}",

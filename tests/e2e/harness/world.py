@@ -9,7 +9,7 @@ from typing import Any
 from .actors import Cast
 from .api import Actor, Api, eventually
 from .blackpool import Secrets, commission_body, money, register_enterprises, wait_eligible
-from .story import LOT_A, LSOA_A2
+from .story import LOT_A, LSOA_A1, LSOA_A2
 
 TENDER_S = 20.0
 
@@ -120,12 +120,26 @@ async def build_world(api: Api, cast: Cast) -> World:
         },
         expect=201,
     )
-    await api.post(
-        f"/v1/observations/{obs.json()['id']}/verification",
-        council,
-        json={"decision": "verified"},
-        expect=200,
+    # A larger figure next to the 3, so that something is published (and the 3 stays hidden).
+    larger = await api.post(
+        "/v1/observations",
+        ent["cic"],
+        json={
+            "plan_id": the_plan["id"],
+            "indicator_code": "jobs.local_hires",
+            "period": {"start": start.isoformat(), "end": (start + timedelta(days=6)).isoformat()},
+            "area": LSOA_A1,
+            "value": "12",
+        },
+        expect=201,
     )
+    for reported in (obs, larger):
+        await api.post(
+            f"/v1/observations/{reported.json()['id']}/verification",
+            council,
+            json={"decision": "verified"},
+            expect=200,
+        )
     releases = await api.get("/v1/ocds/releases", params={"limit": 1}, expect=200)
     world.ids = {
         "enterprise_id": records["cic"]["id"],

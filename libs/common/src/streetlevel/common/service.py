@@ -131,6 +131,7 @@ async def get_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """The service's runtime (async: a sync dependency would cost a thread-pool hop)."""
     runtime: Runtime = request.app.state.runtime
     return runtime

@@ -224,6 +224,9 @@ class Proxy:
                 message = {**message, "headers": response_headers(message.get("headers", []))}
             elif observe is not None and message["type"] == "http.response.body":
                 captured.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Act on the response (e.g. bind a client) before the caller sees its end.
+                    await observe(status, b"".join(captured))
             await send(message)
 
         try:
@@ -247,8 +250,6 @@ class Proxy:
                 )
             return
         upstream.breaker.success()
-        if observe is not None:
-            await observe(status, b"".join(captured))
 
     async def _forward_http(
         self,
@@ -326,10 +327,11 @@ class Proxy:
             except (TimeoutError, aiohttp.ClientPayloadError, *CONNECTION_ERRORS):
                 upstream.breaker.failure()
                 raise
+            if observe is not None:
+                # Act on the response (e.g. bind a client) before the caller sees its end.
+                await observe(response.status, b"".join(captured))
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         upstream.breaker.success()
-        if observe is not None:
-            await observe(response.status, b"".join(captured))
 
     async def _problem(
         self, scope: Scope, receive: Receive, send: Send, status: int, detail: str, retry: float

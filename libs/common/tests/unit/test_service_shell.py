@@ -96,3 +96,52 @@ async def test_a_streamed_body_within_the_limit_reaches_the_route(
     )
     assert response.status_code == 200
     assert response.json() == {"size": 1000}
+
+
+async def test_a_verified_token_is_not_verified_again_until_it_expires() -> None:
+    from unittest import mock
+
+    import jwt as pyjwt
+
+    from streetlevel.common.auth import TokenVerifier
+    from streetlevel.common.testing.tokens import TokenFactory
+
+    tokens = TokenFactory()
+    now = [1_000_000_000.0]
+    verifier = TokenVerifier(
+        tokens.key_source(), issuer=tokens.issuer, audience=tokens.audience, wall=lambda: now[0]
+    )
+    token = tokens.council(lifetime_s=300)
+    exp = pyjwt.decode(token, options={"verify_signature": False})["exp"]
+    with mock.patch.object(pyjwt, "decode", wraps=pyjwt.decode) as decode:
+        first = await verifier.verify(token)
+        second = await verifier.verify(token)
+        assert decode.call_count == 1
+        assert first == second
+        now[0] = exp + 1  # past its expiry the cache no longer vouches for it: verify again
+        await verifier.verify(token)
+        assert decode.call_count == 2
+
+
+async def test_a_withdrawn_key_stops_its_cached_tokens_at_the_next_refresh() -> None:
+    from streetlevel.common.auth import TokenVerifier
+    from streetlevel.common.errors import Unauthorized
+    from streetlevel.common.testing.tokens import TokenFactory
+
+    old, new = TokenFactory(), TokenFactory()
+    published = [old.jwks()]
+    clock = [0.0]
+
+    async def source() -> dict[str, object]:
+        return published[0]
+
+    verifier = TokenVerifier(
+        source, issuer=old.issuer, audience=old.audience, monotonic=lambda: clock[0]
+    )
+    token = old.council()
+    await verifier.verify(token)
+    published[0] = new.jwks()
+    clock[0] += 1000  # the key set's max age passes: the next unknown kid forces a refresh
+    await verifier.verify(new.council())
+    with pytest.raises(Unauthorized):
+        await verifier.verify(token)

@@ -88,8 +88,14 @@ class TokenVerifier:
         max_age_s: float = 300.0,
         leeway_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        cache_size: int = 10_000,
     ) -> None:
         self._source = keys
+        self._wall = wall
+        self.cache_size = cache_size
+        # Verified tokens until their expiry: a signature check costs more than the request.
+        self._verified: dict[str, tuple[float, Principal]] = {}
         self.issuer = issuer
         self.audience = audience
         self.min_refresh_s = min_refresh_s
@@ -121,6 +127,9 @@ class TokenVerifier:
                         keys[jwk["kid"]] = PyJWK(jwk)
                     except jwt.PyJWTError:
                         continue
+            if keys.keys() != self._keys.keys():
+                # A withdrawn key must stop its tokens now, not when they expire.
+                self._verified.clear()
             self._keys = keys
 
     async def _key_for(self, kid: str) -> PyJWK:
@@ -135,6 +144,18 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Principal:
         """The principal of a valid token; 401 for anything else."""
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached[0] > self._wall():
+                return cached[1]
+            del self._verified[token]
+        principal, expires = await self._verify(token)
+        if len(self._verified) >= self.cache_size:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[token] = (expires, principal)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -157,7 +178,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The bearer token is not valid: {exc}.") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

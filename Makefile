@@ -11,6 +11,7 @@ UV_BOOTSTRAP := $(filter .tools/bin/uv,$(UV))
 install: $(UV_BOOTSTRAP)
 	$(UV) sync --frozen --all-packages
 	scripts/ensure-postgres.sh
+	scripts/ensure-redis.sh
 
 run: $(UV_BOOTSTRAP)
 	$(UV) run --frozen streetlevel serve

@@ -49,7 +49,8 @@ class RateLimiter:
         storage: Storage
         if redis_url:
             url = redis_url if redis_url.startswith("async+") else "async+" + redis_url
-            found = storage_from_string(url)
+            # redis-py is the client the workspace ships (limits defaults to coredis).
+            found = storage_from_string(url, implementation="redispy")
             assert isinstance(found, Storage)
             storage = found
         else:

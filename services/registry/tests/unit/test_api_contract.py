@@ -383,3 +383,21 @@ async def test_hsds_export_validates_against_the_hsds_3_organization_schema(
     assert errors == []
     with_services = next(o for o in organisations if o["services"])
     assert with_services["services"][0]["service_areas"][0]["extent"] == WARD
+
+
+async def test_a_retried_registration_with_the_same_idempotency_key_registers_once(
+    api, body
+) -> None:
+    headers = {**api.tokens.bearer(api.tokens.council()), "Idempotency-Key": "reg-42"}
+    first = await api.client.post("/v1/enterprises", json=body(), headers=headers)
+    again = await api.client.post("/v1/enterprises", json=body(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert len(await events_of(api, first.json()["id"])) == 1
+    other = await api.client.post(
+        "/v1/enterprises", json=body(name="Another name"), headers=headers
+    )
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("/idempotency-conflict")

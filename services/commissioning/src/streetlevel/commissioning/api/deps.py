@@ -12,7 +12,7 @@ from starlette.responses import Response
 from streetlevel.commissioning.service.context import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 

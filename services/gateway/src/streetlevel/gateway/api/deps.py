@@ -12,18 +12,18 @@ if TYPE_CHECKING:
     from streetlevel.gateway.app import Gateway
 
 
-def get_gateway(request: Request) -> Gateway:
+async def get_gateway(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
 
 
-def get_principal(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """The caller as verified by the gateway's edge before the request reached a route."""
     principal: Principal = getattr(request.state, "principal", ANONYMOUS)
     return principal
 
 
-def admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     principal.require("admin")
     return principal
 

@@ -20,7 +20,7 @@ LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
 
-def get_outcomes(request: Request) -> Outcomes:
+async def get_outcomes(request: Request) -> Outcomes:
     outcomes: Outcomes = request.app.state.outcomes
     return outcomes
 

@@ -15,7 +15,7 @@ from streetlevel.registry.service.access import Ownership
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_area_cache(request: Request) -> AreaCache:
+async def get_area_cache(request: Request) -> AreaCache:
     cache: AreaCache = request.app.state.area_cache
     return cache
 

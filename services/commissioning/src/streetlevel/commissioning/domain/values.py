@@ -136,16 +136,3 @@ class CommissionSpec(Strict):
 
     def weight(self, name: str) -> Decimal:
         return sum((c.weight for c in self.award_criteria if c.name == name), Decimal(0))
-
-
-def merge_patch(target: object, patch: object) -> object:
-    """RFC 7396 JSON merge patch."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result

@@ -12,12 +12,13 @@ from streetlevel.commissioning.adapters.repository import Commissions, ReadModel
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.errors import CommissionNotFound
 from streetlevel.commissioning.domain.rules import SpecContext, check_publishable, check_spec
-from streetlevel.commissioning.domain.values import CommissionSpec, merge_patch
+from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, PreconditionFailed, ValidationProblem
 from streetlevel.common.ids import new_id
+from streetlevel.common.patch import merge_patch
 
 
 def require_council(principal: Principal, scope: str = "commissioning:write") -> tuple[str, str]:

@@ -11,19 +11,6 @@ from streetlevel.common.errors import ValidationProblem
 M = TypeVar("M", bound=BaseModel)
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396: objects merge key by key, ``null`` removes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
-
-
 def validate_patched(model: type[M], document: Any, what: str) -> M:
     """The patched document as ``model``; a 422 listing what is wrong otherwise."""
     try:

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.repository import IndicatorRepository, indicator_from_row
 from streetlevel.outcomes.api.deps import OutcomesDep, Session, expected_version
-from streetlevel.outcomes.api.patching import merge_patch, validate_patched
+from streetlevel.outcomes.api.patching import validate_patched
 from streetlevel.outcomes.api.schemas import IndicatorCreate, IndicatorRead
 from streetlevel.outcomes.domain.errors import UnknownIndicator
 from streetlevel.outcomes.domain.indicators import Indicator

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import NotFound, ValidationProblem
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.repository import PlanRepository
@@ -23,7 +24,7 @@ from streetlevel.outcomes.api.deps import (
     role_of,
     version_etag,
 )
-from streetlevel.outcomes.api.patching import merge_patch, validate_patched
+from streetlevel.outcomes.api.patching import validate_patched
 from streetlevel.outcomes.api.schemas import PlanUpdate
 from streetlevel.outcomes.domain.plans import MeasurementPlan
 from streetlevel.outcomes.service import handlers

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from streetlevel.common.patch import copy_json as _copy
+from streetlevel.common.patch import merge_patch
+
+__all__ = ["apply", "diff", "merge_patch"]
+
 
 def _pointer(path: str, key: str) -> str:
     return f"{path}/{key.replace('~', '~0').replace('/', '~1')}"
@@ -47,24 +52,3 @@ def apply(document: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any]
         else:
             target[keys[-1]] = _copy(op["value"])
     return dict(result)
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396 JSON merge patch: ``null`` removes a member, objects merge, the rest replace."""
-    if not isinstance(patch, dict):
-        return _copy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 PROBLEM_BASE = "https://streetlevel.org/problems/"
@@ -60,6 +61,17 @@ class ValidationProblem(DomainError):
 
     def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail, errors=errors or [])
+
+    @classmethod
+    def from_pydantic(cls, detail: str, errors: Iterable[Mapping[str, Any]]) -> ValidationProblem:
+        """From ``ValidationError.errors()`` of a request body: location, message, type only."""
+        return cls(
+            detail,
+            [
+                {"loc": ["body", *err["loc"]], "msg": str(err["msg"]), "type": str(err["type"])}
+                for err in errors
+            ],
+        )
 
 
 class Unauthorized(DomainError):

@@ -100,12 +100,9 @@ async def patch_commission(
         try:
             spec = CommissionSpec.model_validate(merged)
         except ValidationError as exc:
-            raise ValidationProblem(
+            raise ValidationProblem.from_pydantic(
                 "The patched commission is not valid.",
-                [
-                    {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                    for e in exc.errors(include_input=False, include_url=False)
-                ],
+                exc.errors(include_input=False, include_url=False),
             ) from exc
         new = spec.model_dump(mode="json")
         changed = sorted(k for k in new if new[k] != current.get(k))

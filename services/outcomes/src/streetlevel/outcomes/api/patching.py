@@ -16,10 +16,6 @@ def validate_patched(model: type[M], document: Any, what: str) -> M:
     try:
         return model.model_validate(document)
     except ValidationError as exc:
-        raise ValidationProblem(
-            f"The patched {what} is not valid.",
-            [
-                {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                for e in exc.errors()
-            ],
+        raise ValidationProblem.from_pydantic(
+            f"The patched {what} is not valid.", exc.errors(include_url=False, include_input=False)
         ) from exc

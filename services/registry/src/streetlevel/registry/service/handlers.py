@@ -41,12 +41,8 @@ def ownership(ent: Enterprise) -> Ownership:
 
 
 def validation_problem(exc: ValidationError) -> ValidationProblem:
-    return ValidationProblem(
-        "The enterprise is not valid.",
-        [
-            {"loc": ["body", *err["loc"]], "msg": err["msg"], "type": err["type"]}
-            for err in exc.errors(include_url=False, include_input=False)
-        ],
+    return ValidationProblem.from_pydantic(
+        "The enterprise is not valid.", exc.errors(include_url=False, include_input=False)
     )
 
 

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streetlevel.common.areas import Area, AreaIndex
+from streetlevel.common.disclosure import Figure, Relation, is_small, publish
 from streetlevel.outcomes.adapters.areas import load_areas
-from streetlevel.outcomes.domain.disclosure import Figure, Relation, is_small, publish
 from streetlevel.outcomes.domain.rollup import Cell, Contribution, build_cube
 from streetlevel.outcomes.domain.values import Period
 

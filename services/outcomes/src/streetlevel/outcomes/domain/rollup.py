@@ -14,7 +14,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from streetlevel.common.areas import AreaIndex, area_type
-from streetlevel.outcomes.domain.disclosure import Figure, Relation, publish
+from streetlevel.common.disclosure import Figure, Relation, publish
 from streetlevel.outcomes.domain.values import Period
 
 ALL = "*"

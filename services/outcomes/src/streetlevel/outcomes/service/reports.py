@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.areas import AreaIndex, area_type
+from streetlevel.common.disclosure import Figure
 from streetlevel.outcomes.adapters import queries
-from streetlevel.outcomes.domain.disclosure import Figure
 from streetlevel.outcomes.domain.plans import ContractTerms, MeasurementPlan
 from streetlevel.outcomes.domain.rollup import ALL, DIRECT, Cell, Contribution, Cube, build_cube
 from streetlevel.outcomes.domain.sroi import pennies, social_value

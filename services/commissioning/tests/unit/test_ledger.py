@@ -92,10 +92,12 @@ def test_an_unpriced_indicator_makes_no_line() -> None:
     assert c.take_events() == []
 
 
-def test_each_line_publishes_totals_per_period_without_units() -> None:
+def test_a_line_publishes_totals_per_period_without_units() -> None:
     c, lines = contract(), []
     post(c, lines, c.price(obs("o1", "1"), lines))
     post(c, lines, c.price(obs("o2", "2", quarter="2027-04-01"), lines))
+    assert c.take_events() == []  # pricing alone publishes nothing
+    assert c.publish_payments(lines, sensitive=set())
     event = c.take_events()[-1].payload.model_dump(mode="json")
     assert event == {
         "contract_id": "k",
@@ -103,11 +105,18 @@ def test_each_line_publishes_totals_per_period_without_units() -> None:
             {
                 "period": {"start": "2027-01-01", "end": "2027-03-31"},
                 "amount": {"amount": "75.50", "currency": "GBP"},
+                "suppressed": False,
+                "rounded": False,
             },
             {
                 "period": {"start": "2027-04-01", "end": "2027-03-31"},
                 "amount": {"amount": "151.00", "currency": "GBP"},
+                "suppressed": False,
+                "rounded": False,
             },
         ],
         "total": {"amount": "226.50", "currency": "GBP"},
+        "suppressed": False,
     }
+    assert not c.publish_payments(lines, sensitive=set())
+    assert c.take_events() == []

@@ -9,7 +9,8 @@ from typing import Any
 
 from streetlevel.commissioning.adapters.payloads import EnterpriseRecord
 from streetlevel.commissioning.domain.commission import Commission, iso
-from streetlevel.commissioning.domain.contract import Contract, PaymentLine, period_totals
+from streetlevel.commissioning.domain.contract import Contract
+from streetlevel.commissioning.domain.public_ledger import IndicatorFigures, UnitsFigure
 
 EXTENSIONS = (
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/"
@@ -91,11 +92,49 @@ def _metric(lot_id: str, code: str, target: Decimal) -> dict[str, Any]:
     }
 
 
+SUPPRESSED = "Suppressed by disclosure control (a count of people of 1 to 4, or one protecting it)"
+ROUNDED = "Rounded to the nearest 5 by disclosure control (a count of people)"
+
+
+def _achieved(c: Contract, item: IndicatorFigures) -> dict[str, Any]:
+    """Verified units paid for one indicator, per period and for the whole contract so far."""
+    metric_id = f"{c.lot_id}:{item.indicator_code}"
+    return {
+        "id": metric_id,
+        "title": item.indicator_code,
+        "description": f"Verified units paid for indicator {item.indicator_code}",
+        "observations": [_observation(c, metric_id, f) for f in item.figures],
+    }
+
+
+def _observation(c: Contract, metric_id: str, figure: UnitsFigure) -> dict[str, Any]:
+    if figure.period is None:
+        assert c.period_start
+        assert c.period_end
+        suffix = "total"
+        period = {"startDate": iso(c.period_start), "endDate": iso(c.period_end)}
+    else:
+        suffix = figure.period.start
+        period = {
+            "startDate": _as_datetime(figure.period.start),
+            "endDate": _as_datetime(figure.period.end),
+        }
+    observation: dict[str, Any] = {
+        "id": f"{metric_id}:{suffix}",
+        "period": period,
+        "measure": None if figure.units is None else _number(figure.units),
+    }
+    if figure.suppressed:
+        observation["notes"] = SUPPRESSED
+    elif figure.rounded:
+        observation["notes"] = ROUNDED
+    return observation
+
+
 def build_release(
     commission: Commission,
     *,
     contracts: Sequence[Contract],
-    lines: Mapping[str, Sequence[PaymentLine]],
     enterprises: Mapping[str, EnterpriseRecord],
     tag: str | Sequence[str],
     release_id: str,
@@ -232,19 +271,29 @@ def build_release(
             contract["description"] = f"Terminated early: {c.reason or 'no reason given'}"
         if metrics:
             contract["agreedMetrics"] = metrics
+        # The public figures of /payments (disclosure-controlled); a period whose sensitive part
+        # is suppressed has no amount rather than a partial one OCDS could not mark.
+        public = c.public_payments
         transactions = [
             {
                 "id": f"{c.id}:{p.period.start}",
                 "source": f"https://streetlevel.org/v1/contracts/{c.id}/payments",
                 "date": _as_datetime(p.period.end),
-                "value": _value(p.amount.amount),
+                "value": (
+                    {"amount": None, "currency": "GBP"} if p.suppressed else _value(p.amount.amount)
+                ),
                 "payer": buyer_ref,
                 "payee": supplier_ref,
             }
-            for p in period_totals(lines.get(c.id, ()))
+            for p in public.periods
         ]
+        implementation: dict[str, Any] = {}
         if transactions:
-            contract["implementation"] = {"transactions": transactions}
+            implementation["transactions"] = transactions
+        if public.metrics:
+            implementation["metrics"] = [_achieved(c, item) for item in public.metrics]
+        if implementation:
+            contract["implementation"] = implementation
         ocds_contracts.append(contract)
     if awards:
         release["awards"] = awards

@@ -15,6 +15,7 @@ from streetlevel.commissioning.domain.bid import Bid
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract, PaymentLine
 from streetlevel.commissioning.domain.eligibility import Applicant
+from streetlevel.commissioning.domain.public_ledger import PublicPayments
 from streetlevel.commissioning.domain.values import CommissionSpec, OutcomeTarget, RateCardItem
 
 
@@ -236,6 +237,8 @@ class Contracts:
             standstill_end=utc(datetime.fromisoformat(doc["standstill_end"])),
             status=row["status"],
             reason=doc.get("reason"),
+            # Rows from before disclosure control have no snapshot: they show nothing paid.
+            public_payments=PublicPayments.model_validate(doc.get("public_payments") or {}),
             created_at=utc(row["created_at"]),
             updated_at=utc(row["updated_at"]),
             version=row["version"],
@@ -281,6 +284,7 @@ class Contracts:
                 "period_end": c.period_end.isoformat(),
                 "standstill_end": c.standstill_end.isoformat(),
                 "reason": c.reason,
+                "public_payments": c.public_payments.model_dump(mode="json"),
             },
             "created_at": c.created_at,
             "updated_at": c.updated_at,
@@ -369,6 +373,13 @@ class ReadModels:
         t = orm.indicators
         rows = await self.session.execute(select(t.c.code).where(t.c.code.in_(codes)))
         return set(rows.scalars())
+
+    async def sensitive_codes(self, codes: set[str]) -> set[str]:
+        """The ``codes`` under disclosure control: sensitive or unknown (fail closed)."""
+        t = orm.indicators
+        rows = await self.session.execute(select(t.c.code, t.c.record).where(t.c.code.in_(codes)))
+        safe = {r.code for r in rows if not (r.record or {}).get("sensitive", False)}
+        return codes - safe
 
     async def count_indicators(self) -> int:
         t = orm.indicators

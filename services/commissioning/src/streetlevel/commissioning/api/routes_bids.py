@@ -200,7 +200,7 @@ async def award(
     )
     return single(
         request,
-        contract_view(contract),
+        contract_view(contract, exact=True),
         status=201,
         headers={"Location": f"/v1/contracts/{contract.id}"},
     )

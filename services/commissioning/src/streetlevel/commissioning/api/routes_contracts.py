@@ -21,6 +21,7 @@ router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 @router.get("")
 async def list_contracts(
     request: Request,
+    principal: CurrentPrincipal,
     services: ServicesDep,
     commission_id: str | None = None,
     supplier: str | None = None,
@@ -29,6 +30,11 @@ async def list_contracts(
     limit: int | None = Query(default=None),
     cursor: str | None = None,
 ) -> Response:
+    """Contract summaries; ``paid_total`` is exact for the buyer and supplier only.
+
+    Everyone else gets the public sum of the period totals of ``/payments`` (sensitive
+    indicators disclosure-controlled) and ``paid_total_exact: false``.
+    """
     size = check_limit(limit)
     position = decode_cursor(cursor) or {}
     async with services.runtime.sessions() as session:
@@ -45,18 +51,24 @@ async def list_contracts(
         )
     next_cursor = encode_cursor({"id": nxt}) if nxt else None
     return json_response(
-        {"items": [contract_view(c) for c in items], "next_cursor": next_cursor},
+        {
+            "items": [contract_view(c, exact=sees_ledger(principal, c)) for c in items],
+            "next_cursor": next_cursor,
+        },
         headers=link_header(str(request.url), next_cursor),
     )
 
 
 @router.get("/{contract_id}")
-async def get_contract(contract_id: str, request: Request, services: ServicesDep) -> Response:
+async def get_contract(
+    contract_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    """A contract summary; ``paid_total`` is exact for the buyer and supplier only."""
     async with services.runtime.sessions() as session:
         contract = await Contracts(session).get(contract_id)
     if contract is None:
         raise ContractNotFound("No such contract.")
-    return single(request, contract_view(contract))
+    return single(request, contract_view(contract, exact=sees_ledger(principal, contract)))
 
 
 @router.post("/{contract_id}/activate")
@@ -66,7 +78,7 @@ async def activate(
     c = await change_contract(
         services=services, principal=principal, contract_id=contract_id, action="activate"
     )
-    return single(request, contract_view(c))
+    return single(request, contract_view(c, exact=True))
 
 
 @router.post("/{contract_id}/terminate")
@@ -84,7 +96,7 @@ async def terminate(
         action="terminate",
         reason=body.reason,
     )
-    return single(request, contract_view(c))
+    return single(request, contract_view(c, exact=True))
 
 
 @router.post("/{contract_id}/complete")
@@ -94,14 +106,28 @@ async def complete(
     c = await change_contract(
         services=services, principal=principal, contract_id=contract_id, action="complete"
     )
-    return single(request, contract_view(c))
+    return single(request, contract_view(c, exact=True))
 
 
 @router.get("/{contract_id}/payments")
 async def payments(
     contract_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
-    """Lines for the buyer and the supplier; totals per period for everyone else."""
+    """Lines for the buyer and the supplier; totals per period for everyone else.
+
+    The buyer and the supplier get one line per verified observation the rate card prices
+    (units × price, capped by ``max_units`` and the contract value), running totals, reversal
+    lines and exact period totals. Everyone else gets totals per period under disclosure
+    control of ``sensitive`` indicators (counts of people): a period's ``amount`` is the exact
+    sum for other indicators plus, per sensitive indicator, its units × the rate-card price
+    after disclosure control (1–4 units suppressed, secondary suppression against the
+    contract-wide figure of ``implementation.metrics``, the rest rounded to the nearest 5:
+    ``rounded: true``). When a sensitive part is suppressed, ``amount`` is the non-sensitive
+    part alone and ``suppressed: true``. ``total`` is the sum of the published period amounts
+    (``suppressed: true`` when any period is), never the exact sum paid. These public figures,
+    the ``commissioning.contract.payments_updated.v1`` event and the OCDS release change only
+    together and only when a public figure changes, so hidden changes cannot be counted.
+    """
     async with services.runtime.sessions() as session:
         repo = Contracts(session)
         contract = await repo.get(contract_id)

@@ -21,7 +21,17 @@ async def release_package(
     cursor: str | None = None,
     ocid: str | None = None,
 ) -> Response:
-    """A release package, oldest first, paged by cursor."""
+    """A release package, oldest first, paged by cursor.
+
+    Payments appear as ``implementation.transactions`` per period with the public figures of
+    ``/v1/contracts/{id}/payments`` (``value.amount`` null when a sensitive part of the period
+    is suppressed). Achieved figures appear in ``implementation.metrics`` (metrics extension):
+    verified units paid per rate-card indicator, one observation per period and one for the
+    whole contract; for ``sensitive`` indicators 1–4 are suppressed (``measure`` null), a
+    figure whose suppression could be undone by differencing against the whole is suppressed
+    too, and the rest are rounded to the nearest 5 (``notes`` says which). A release is written
+    only when a public figure changes.
+    """
     size = check_limit(limit)
     position = decode_cursor(cursor) or {}
     async with services.runtime.sessions() as session:

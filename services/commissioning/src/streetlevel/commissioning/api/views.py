@@ -100,7 +100,8 @@ def ranking_view(
     }
 
 
-def contract_view(c: Contract) -> dict[str, Any]:
+def contract_view(c: Contract, *, exact: bool) -> dict[str, Any]:
+    """The contract summary; ``paid_total`` is exact only for the buyer and the supplier."""
     assert c.period_start
     assert c.period_end
     return {
@@ -122,7 +123,9 @@ def contract_view(c: Contract) -> dict[str, Any]:
         "status": c.status,
         "status_reason": c.reason,
         "standstill_end": iso(c.standstill_end) if c.standstill_end else None,
-        "paid_total": money(c.paid_total),
+        "paid_total": money(c.paid_total if exact else c.public_payments.total.amount),
+        # False: the public sum of the period totals, sensitive parts disclosure-controlled.
+        "paid_total_exact": exact,
         "created_at": iso(c.created_at) if c.created_at else None,
         "updated_at": iso(c.updated_at) if c.updated_at else None,
         "version": c.version,
@@ -136,9 +139,19 @@ def sees_ledger(principal: Principal, c: Contract) -> bool:
 
 
 def payments_view(c: Contract, lines: list[PaymentLine], *, full: bool) -> dict[str, Any]:
+    """Exact lines and totals for the buyer and supplier; the public snapshot for the rest."""
+    if not full:
+        public = c.public_payments
+        return {
+            "contract_id": c.id,
+            "total": public.total.model_dump(mode="json"),
+            "suppressed": public.suppressed,
+            "periods": [p.model_dump(mode="json") for p in public.periods],
+        }
     body: dict[str, Any] = {
         "contract_id": c.id,
         "total": money(c.paid_total),
+        "suppressed": False,
         "periods": [p.model_dump(mode="json") for p in period_totals(lines)],
     }
     if full:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from streetlevel.commissioning.domain import events as ev
 from streetlevel.commissioning.domain.errors import IllegalStatus
+from streetlevel.commissioning.domain.public_ledger import PublicPayments, public_payments
 from streetlevel.commissioning.domain.values import Money, OutcomeTarget, RateCardItem, pennies
 from streetlevel.common.events import Aggregate
 
@@ -48,7 +49,7 @@ class PaymentLine:
 
 
 def period_totals(lines: Sequence[PaymentLine]) -> list[ev.PeriodTotal]:
-    """Net amounts per reporting period, oldest first (what the public may see)."""
+    """Exact net amounts per reporting period, oldest first (for the buyer and supplier)."""
     totals: dict[tuple[str, str], Decimal] = {}
     for line in lines:
         key = (line.period_start, line.period_end)
@@ -77,6 +78,7 @@ class Contract(Aggregate):
     supplier_name: str = ""
     value: Decimal = Decimal(0)
     paid_total: Decimal = Decimal(0)
+    public_payments: PublicPayments = field(default_factory=PublicPayments)
     rate_card: list[RateCardItem] = field(default_factory=list)
     payment_model: str = "fixed"
     period_start: datetime | None = None
@@ -251,12 +253,31 @@ class Contract(Aggregate):
             running_total=self.paid_total,
             note=note,
         )
-        self.record(
-            ev.ContractPaymentsUpdated(
-                contract_id=self.id,
-                periods=period_totals([*lines, line]),
-                total=Money(amount=max(self.paid_total, Decimal(0))),
-            ),
-            subject=self.subject,
-        )
         return line
+
+    def publish_payments(self, lines: Sequence[PaymentLine], sensitive: Collection[str]) -> bool:
+        """Take the ledger's new public snapshot; False when the public sees no change.
+
+        The event is recorded only when a public figure changed: an event per hidden change
+        would let anyone count verifications inside one rounded or suppressed figure.
+        """
+        public = public_payments(lines, sensitive)
+        before = self.public_payments
+        if public == before:
+            return False
+        self.public_payments = public
+        if (public.periods, public.total, public.suppressed) != (
+            before.periods,
+            before.total,
+            before.suppressed,
+        ):
+            self.record(
+                ev.ContractPaymentsUpdated(
+                    contract_id=self.id,
+                    periods=public.periods,
+                    total=public.total,
+                    suppressed=public.suppressed,
+                ),
+                subject=self.subject,
+            )
+        return True

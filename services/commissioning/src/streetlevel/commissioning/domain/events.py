@@ -128,8 +128,14 @@ class ContractCompleted(DomainEvent):
 
 
 class PeriodTotal(_Part):
+    """A period's public payments: sensitive parts controlled (see domain/public_ledger.py)."""
+
     period: Period
     amount: Money
+    #: A sensitive part was withheld (1–4 units, or to protect one): ``amount`` is the rest.
+    suppressed: bool = False
+    #: ``amount`` includes sensitive units rounded to the nearest 5 × the rate-card price.
+    rounded: bool = False
 
 
 class ContractPaymentsUpdated(DomainEvent):
@@ -137,7 +143,9 @@ class ContractPaymentsUpdated(DomainEvent):
     topic = CONTRACT_TOPIC
     contract_id: str
     periods: list[PeriodTotal]
+    #: The sum of the published period amounts; ``suppressed`` when one of them is.
     total: Money
+    suppressed: bool = False
 
 
 ALL_EVENTS: tuple[type[DomainEvent], ...] = (

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters.payloads import ObservationEventData
-from streetlevel.commissioning.adapters.repository import Commissions, Contracts
+from streetlevel.commissioning.adapters.repository import Commissions, Contracts, ReadModels
 from streetlevel.commissioning.domain.contract import Contract, VerifiedObservation
 from streetlevel.commissioning.domain.errors import ContractNotFound
 from streetlevel.commissioning.service.context import Services
@@ -105,6 +105,11 @@ async def apply_observation(services: Services, session: AsyncSession, envelope:
     if line.kind == "reversal":
         await repo.mark_reversed(contract.id, line.observation_id)
     await repo.add_line(contract.id, line, now)
+    ledger = [*lines, line]
+    sensitive = await ReadModels(session).sensitive_codes({ln.indicator_code for ln in ledger})
+    changed = contract.publish_payments(ledger, sensitive)
     await repo.save(contract)
-    await _release(services, session, contract, "implementation")
+    if changed:
+        # No release when the public sees nothing new: its date would mark a hidden change.
+        await _release(services, session, contract, "implementation")
     await services.runtime.writer.write(session, contract.take_events())

@@ -20,7 +20,6 @@ async def record_release(
     """Snapshot the contracting process after ``tag``'s change as a new release row."""
     repo = Contracts(session)
     contracts = await repo.for_commission(commission.id)
-    lines = {c.id: await repo.lines(c.id) for c in contracts}
     enterprises = await ReadModels(session).enterprises([c.supplier_id for c in contracts])
     tenderers = None
     if commission.status in ("evaluation", "awarded", "complete"):
@@ -35,7 +34,6 @@ async def record_release(
     document = build_release(
         commission,
         contracts=contracts,
-        lines=lines,
         enterprises=enterprises,
         tag=tag,
         release_id=release_id,

@@ -221,6 +221,20 @@ async def cross_check(
     )
     last_payment = [e for e in ours if e["type"].endswith("payments_updated.v1")][-1]
     assert "9000.00" in json.dumps(last_payment["data"])
+    # Disclosure control: 12 + 3 local hires (sensitive) at £400 are public only as 10 → 15
+    # people; no event or OCDS figure is 12 × £400 or 3 × £400, directly or by differencing.
+    payments = [e["data"] for e in ours if e["type"].endswith("payments_updated.v1")]
+    figures = [Decimal(p["amount"]["amount"]) for d in payments for p in d["periods"]]
+    figures += [Decimal(d["total"]["amount"]) for d in payments]
+    figures += [
+        Decimal(str(t["value"]["amount"]))
+        for release in record["releases"]
+        for c in release.get("contracts", [])
+        for t in c.get("implementation", {}).get("transactions", [])
+        if t["value"]["amount"] is not None
+    ]
+    derived = {abs(a - b) for a in figures for b in figures} | set(figures)
+    assert not derived & {Decimal("1200.00"), Decimal("4800.00")}, sorted(figures)
     registered = {
         e["subject"] for e in feed if e["type"].endswith("registry.enterprise.verified.v1")
     }

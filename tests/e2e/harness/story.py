@@ -111,7 +111,9 @@ async def deliver_and_pay(api: Api, cast: Cast, contract: dict[str, Any]) -> Non
     supplier_view = await api.get(f"/v1/contracts/{contract['id']}/payments", supplier, expect=200)
     assert len(supplier_view.json()["lines"]) == 3
     public_pay = (await api.get(f"/v1/contracts/{contract['id']}/payments", expect=200)).json()
+    # 15 local hires and 20 qualifications are multiples of 5: rounding leaves them as they are.
     assert public_pay["total"] == money("9000.00")
+    assert [(p["suppressed"], p["rounded"]) for p in public_pay["periods"]] == [(False, True)]
     assert not public_pay.get("lines"), "the public sees totals per period only"
 
     # Progress, SROI and the ward report, with disclosure control for the public.

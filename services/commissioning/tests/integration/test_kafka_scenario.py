@@ -227,7 +227,8 @@ async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kaf
                     "currency": "GBP",
                 }
                 updated = [e for e in events if e.short_type.endswith("payments_updated.v1")]
-                assert [e.data["total"]["amount"] for e in updated] == ["350.00"]
+                # A sensitive indicator: the public event carries 7 people rounded to 5 (× £50).
+                assert [e.data["total"]["amount"] for e in updated] == ["250.00"]
                 assert "units" not in str(updated[0].data)
                 package = (await client.get("/v1/ocds/releases")).json()
                 report = await asyncio.to_thread(kit.validate_ocds, package, tmp_path)

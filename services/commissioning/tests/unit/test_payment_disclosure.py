@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from streetlevel.common.ids import new_id
@@ -112,7 +114,7 @@ def payment_figures(docs: list[Any]) -> list[Decimal]:
 
 
 async def test_a_sensitive_count_of_three_is_never_public_and_parties_see_it_exactly(
-    harness: Any, kit: Any
+    harness: Any, kit: Any, tmp_path: Path
 ) -> None:
     h = harness
     commission, supplier = await active_contract(h)
@@ -181,3 +183,8 @@ async def test_a_sensitive_count_of_three_is_never_public_and_parties_see_it_exa
     assert Decimal(3) not in ocds_figures
     assert Decimal(150) not in ocds_figures
     assert "150.00" not in json.dumps(public)
+    # Rounded and suppressed achieved figures are valid OCDS (metrics extension).
+    report = await asyncio.to_thread(kit.validate_ocds, package, tmp_path)
+    assert report.get("validation_errors") == []
+    assert not report.get("additional_closed_codelist_values")
+    assert not report.get("additional_fields")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from streetlevel.commissioning.domain.values import Money, OutcomeTarget, RateCardItem
 from streetlevel.common.events import DomainEvent
@@ -131,11 +131,19 @@ class PeriodTotal(_Part):
     """A period's public payments: sensitive parts controlled (see domain/public_ledger.py)."""
 
     period: Period
-    amount: Money
-    #: A sensitive part was withheld (1–4 units, or to protect one): ``amount`` is the rest.
-    suppressed: bool = False
-    #: ``amount`` includes sensitive units rounded to the nearest 5 × the rate-card price.
-    rounded: bool = False
+    amount: Money = Field(
+        description="Exact payments for non-sensitive indicators plus, per sensitive indicator,"
+        " its units after disclosure control × the rate-card price (only the non-sensitive"
+        " part when suppressed)."
+    )
+    suppressed: bool = Field(
+        default=False,
+        description="A sensitive part was withheld (1–4 people, or a figure protecting one).",
+    )
+    rounded: bool = Field(
+        default=False,
+        description="The amount includes sensitive units rounded to the nearest 5.",
+    )
 
 
 class ContractPaymentsUpdated(DomainEvent):
@@ -143,9 +151,10 @@ class ContractPaymentsUpdated(DomainEvent):
     topic = CONTRACT_TOPIC
     contract_id: str
     periods: list[PeriodTotal]
-    #: The sum of the published period amounts; ``suppressed`` when one of them is.
-    total: Money
-    suppressed: bool = False
+    total: Money = Field(description="The sum of the published period amounts.")
+    suppressed: bool = Field(
+        default=False, description="A period is suppressed: the total leaves its part out."
+    )
 
 
 ALL_EVENTS: tuple[type[DomainEvent], ...] = (

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from streetlevel.commissioning.service.contracts import republish_for_indicator
 from streetlevel.common.ids import new_id
 
 PRICE = Decimal("50.00")  # the harness rate card: loneliness-reduced, £50 per person
@@ -188,3 +189,39 @@ async def test_a_sensitive_count_of_three_is_never_public_and_parties_see_it_exa
     assert report.get("validation_errors") == []
     assert not report.get("additional_closed_codelist_values")
     assert not report.get("additional_fields")
+
+
+async def flag(h: Any, kit: Any, *, sensitive: bool) -> None:
+    subject = "indicator/loneliness-reduced"
+    record = {**kit.indicator("loneliness-reduced"), "sensitive": sensitive}
+    env = kit.envelope(
+        "outcomes.indicator.updated.v1", subject, h._next(subject), {"indicator": record}
+    )
+    await h.deliver("outcomes.indicator.v1", "loneliness-reduced", env)
+
+
+async def test_an_indicator_that_becomes_sensitive_stops_showing_exact_payments(
+    harness: Any, kit: Any
+) -> None:
+    h = harness
+    await flag(h, kit, sensitive=False)
+    commission, _ = await active_contract(h)
+    [contract] = (await h.client.get(f"/v1/contracts?commission_id={commission['id']}")).json()[
+        "items"
+    ]
+    k = contract["id"]
+    await verify(h, kit, k, 12, Q1)
+    public = (await h.client.get(f"/v1/contracts/{k}/payments")).json()
+    assert [(p["amount"]["amount"], p["rounded"]) for p in public["periods"]] == [("600.00", False)]
+    await flag(h, kit, sensitive=True)
+    # What the indicator consumer does once it calls this (see the service's README).
+    async with h.services.uow() as uow:
+        assert await republish_for_indicator(h.services, uow.session, "loneliness-reduced") == 1
+        await uow.commit()
+    public = (await h.client.get(f"/v1/contracts/{k}/payments")).json()
+    assert [(p["amount"]["amount"], p["rounded"]) for p in public["periods"]] == [("500.00", True)]
+    events = [e.data for e in await h.published() if e.short_type.endswith("payments_updated.v1")]
+    assert [e["total"]["amount"] for e in events if e["contract_id"] == k] == ["600.00", "500.00"]
+    async with h.services.uow() as uow:  # nothing changed: nothing is published again
+        assert await republish_for_indicator(h.services, uow.session, "loneliness-reduced") == 0
+        await uow.commit()

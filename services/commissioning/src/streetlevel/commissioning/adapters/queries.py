@@ -105,3 +105,10 @@ async def questions(session: AsyncSession, commission_id: str) -> list[dict[str,
         select(q).where(q.c.commission_id == commission_id).order_by(q.c.asked_at, q.c.id)
     )
     return [dict(r) for r in rows.mappings()]
+
+
+async def contracts_paying_for(session: AsyncSession, indicator_code: str) -> list[str]:
+    """Ids of the contracts with ledger lines for ``indicator_code``."""
+    t = orm.payment_lines
+    query = select(t.c.contract_id).where(t.c.indicator_code == indicator_code).distinct()
+    return sorted((await session.execute(query)).scalars())

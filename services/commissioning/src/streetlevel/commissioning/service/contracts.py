@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from streetlevel.commissioning.adapters import queries
 from streetlevel.commissioning.adapters.payloads import ObservationEventData
 from streetlevel.commissioning.adapters.repository import Commissions, Contracts, ReadModels
-from streetlevel.commissioning.domain.contract import Contract, VerifiedObservation
+from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
 from streetlevel.commissioning.domain.errors import ContractNotFound
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.releases import record_release
@@ -105,11 +106,33 @@ async def apply_observation(services: Services, session: AsyncSession, envelope:
     if line.kind == "reversal":
         await repo.mark_reversed(contract.id, line.observation_id)
     await repo.add_line(contract.id, line, now)
-    ledger = [*lines, line]
-    sensitive = await ReadModels(session).sensitive_codes({ln.indicator_code for ln in ledger})
-    changed = contract.publish_payments(ledger, sensitive)
-    await repo.save(contract)
+    await _publish_payments(services, session, contract, [*lines, line])
+
+
+async def republish_for_indicator(services: Services, session: AsyncSession, code: str) -> int:
+    """Recompute the public payments of contracts paying for ``code`` (its flag changed).
+
+    Meant for the indicator consumer, inside its inbox transaction: an indicator that becomes
+    sensitive must stop showing exact figures before anything else is published.
+    """
+    repo = Contracts(session)
+    changed = 0
+    for contract_id in await queries.contracts_paying_for(session, code):
+        contract = await repo.get(contract_id, lock=True)
+        if contract is not None:
+            lines = await repo.lines(contract_id)
+            changed += await _publish_payments(services, session, contract, lines)
+    return changed
+
+
+async def _publish_payments(
+    services: Services, session: AsyncSession, contract: Contract, lines: list[PaymentLine]
+) -> bool:
+    sensitive = await ReadModels(session).sensitive_codes({ln.indicator_code for ln in lines})
+    changed = contract.publish_payments(lines, sensitive)
+    await Contracts(session).save(contract)
     if changed:
         # No release when the public sees nothing new: its date would mark a hidden change.
         await _release(services, session, contract, "implementation")
     await services.runtime.writer.write(session, contract.take_events())
+    return changed

@@ -133,5 +133,7 @@ async def payments(
         contract = await repo.get(contract_id)
         if contract is None:
             raise ContractNotFound("No such contract.")
-        lines = await repo.lines(contract_id)
-    return json_response(payments_view(contract, lines, full=sees_ledger(principal, contract)))
+        full = sees_ledger(principal, contract)
+        # The public view is the stored snapshot: only the parties need the lines.
+        lines = await repo.lines(contract_id) if full else []
+    return json_response(payments_view(contract, lines, full=full))

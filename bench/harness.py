@@ -31,7 +31,8 @@ from streetlevel.common.testing.infra import (
     start_postgres,
 )
 
-STATE_DIR = ROOT / ".streetlevel" / "bench-stack"
+# STREETLEVEL_BENCH_DIR lets two benchmark runs share a machine without sharing state.
+STATE_DIR = Path(os.environ.get("STREETLEVEL_BENCH_DIR", ROOT / ".streetlevel" / "bench-stack"))
 HOST = "127.0.0.1"
 
 

@@ -18,7 +18,15 @@ from streetlevel.common import context
 from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import begin_write
 from streetlevel.common.events import Envelope
-from streetlevel.common.inbox import Handler, Inbox, InboxTables, Kind, SequenceGap
+from streetlevel.common.inbox import (
+    Applied,
+    BatchHandler,
+    Handler,
+    Inbox,
+    InboxTables,
+    Kind,
+    SequenceGap,
+)
 from streetlevel.common.metrics import DLQ_EVENTS, EVENTS_APPLIED, PARKED_KEYS
 
 log = logging.getLogger(__name__)
@@ -113,6 +121,9 @@ class EventProcessor:
     one by one so that one bad event cannot hold back the others. Infrastructure errors
     pause (retry with backoff, forever); deterministic errors are retried a bounded number
     of times, then dead-lettered (snapshot) or parked with their key (ledger).
+
+    ``handler`` applies one event; ``handler_many``, if given, applies a batch in one go
+    (see ``Inbox.apply_many``) and is also used for a single event.
     """
 
     def __init__(
@@ -121,7 +132,8 @@ class EventProcessor:
         name: str,
         sessions: async_sessionmaker[AsyncSession],
         tables: InboxTables,
-        handler: Handler,
+        handler: Handler | None = None,
+        handler_many: BatchHandler | None = None,
         kind: Kind = "snapshot",
         dead_letters: DeadLetterSink | None = None,
         clock: Clock | None = None,
@@ -132,7 +144,10 @@ class EventProcessor:
     ) -> None:
         self.name = name
         self.sessions = sessions
+        if handler is None and handler_many is None:
+            raise ValueError(f"consumer {name} needs a handler or a batch handler")
         self.handler = handler
+        self.handler_many = handler_many
         self.kind: Kind = kind
         self.inbox = Inbox(tables, consumer=name, kind=kind, clock=clock or SystemClock())
         self.dead_letters = dead_letters
@@ -180,7 +195,7 @@ class EventProcessor:
                 else:
                     ready.append(event)
             try:
-                results = await self.inbox.apply_many(session, ready, self._handle)
+                results = await self._apply_events(session, ready)
             except Exception as exc:
                 if is_infrastructure_error(exc):
                     raise
@@ -191,12 +206,29 @@ class EventProcessor:
         if len(ready) < len(deliveries):
             EVENTS_APPLIED.labels(self.name, "parked").inc(len(deliveries) - len(ready))
 
+    async def _apply_events(
+        self, session: AsyncSession, events: Sequence[Envelope]
+    ) -> list[Applied]:
+        if self.handler_many is not None:
+            return await self.inbox.apply_many(session, events, handler_many=self._handle_many)
+        return await self.inbox.apply_many(session, events, self._handle)
+
+    async def _handle_many(self, session: AsyncSession, events: Sequence[Envelope]) -> None:
+        """Run the batch handler with no single cause: it must not record events."""
+        assert self.handler_many is not None
+        token = context.causation_id.set(None)
+        try:
+            await self.handler_many(session, events)
+        finally:
+            context.causation_id.reset(token)
+
     async def _handle(self, session: AsyncSession, event: Envelope) -> None:
         """Run the handler with the event as the cause of whatever it records."""
         token = context.causation_id.set(event.id)
         previous_request = context.current_request_id()
         context.set_request_id(event.correlationid)
         try:
+            assert self.handler is not None
             await self.handler(session, event)
         finally:
             context.causation_id.reset(token)
@@ -281,7 +313,7 @@ class EventProcessor:
                 async with self.sessions() as session:
                     await begin_write(session)
                     event = Envelope.from_json(raw)
-                    await self.inbox.apply(session, event, self.handler)
+                    await self._apply_events(session, [event])
                     await self.inbox.resolve_parked(session, parked_id)
                     await session.commit()
                 applied += 1

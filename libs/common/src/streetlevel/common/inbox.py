@@ -4,6 +4,10 @@ Every effect is written in the same transaction as the inbox row ``(consumer, ev
 so a redelivered event changes nothing. Snapshot consumers ignore an event older than what
 they hold; ledger consumers apply every event in sequence order and park a key whose event
 fails (later events of that key wait behind it) rather than skip it.
+
+A consumer may register a batch handler, which applies a whole batch in one statement; a
+snapshot consumer's batch handler sees only the newest event of each subject in the batch
+(the older ones are superseded, and recorded in the inbox like the applied ones).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from streetlevel.common.events import Envelope
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
 Kind = Literal["snapshot", "ledger"]
 
 
@@ -100,6 +105,7 @@ class Applied(enum.Enum):
     DUPLICATE = "duplicate"
     STALE = "stale"
     GAP = "gap"
+    SUPERSEDED = "superseded"
 
 
 class SequenceGap(Exception):
@@ -120,11 +126,22 @@ class Inbox:
         return (await self.apply_many(session, [event], handler))[0]
 
     async def apply_many(
-        self, session: AsyncSession, events: Sequence[Envelope], handler: Handler
+        self,
+        session: AsyncSession,
+        events: Sequence[Envelope],
+        handler: Handler | None = None,
+        *,
+        handler_many: BatchHandler | None = None,
     ) -> list[Applied]:
-        """Apply a batch in the caller's transaction with a constant number of inbox queries."""
+        """Apply a batch in the caller's transaction with a constant number of inbox queries.
+
+        With ``handler_many`` the effect is one call for the batch (for a snapshot consumer,
+        with the newest event per subject only); otherwise ``handler`` runs once per event.
+        """
         if not events:
             return []
+        if handler is None and handler_many is None:
+            raise ValueError("apply_many needs a handler or a batch handler")
         t = self.tables
         seen = set(
             (
@@ -146,26 +163,49 @@ class Inbox:
         last = dict(stored)
         remembered: list[str] = []
         results: list[Applied] = []
+        due: list[tuple[int, Envelope]] = []  # (index in results, event), in batch order
         for event in events:
             if event.id in seen:
                 results.append(Applied.DUPLICATE)
                 continue
             seen.add(event.id)
+            remembered.append(event.id)
             previous = last.get(event.subject)
             if previous is not None and event.seq <= previous:
-                remembered.append(event.id)
                 results.append(Applied.STALE)
                 continue
             expected = (previous or 0) + 1
             if self.kind == "ledger" and event.seq != expected:
                 raise SequenceGap(f"{event.subject}: got sequence {event.seq}, expected {expected}")
-            await handler(session, event)
-            remembered.append(event.id)
             last[event.subject] = event.seq
+            due.append((len(results), event))
             results.append(Applied.APPLIED)
+        if handler_many is not None:
+            await self._apply_batch(session, due, results, handler_many)
+        else:
+            assert handler is not None
+            for _index, event in due:
+                await handler(session, event)
         await self._remember(session, remembered)
         await self._advance(session, stored, last)
         return results
+
+    async def _apply_batch(
+        self,
+        session: AsyncSession,
+        due: list[tuple[int, Envelope]],
+        results: list[Applied],
+        handler_many: BatchHandler,
+    ) -> None:
+        if self.kind == "snapshot":
+            # A later event of a subject in the batch has a higher sequence: it supersedes.
+            newest = {event.subject: index for index, event in due}
+            for index, event in due:
+                if newest[event.subject] != index:
+                    results[index] = Applied.SUPERSEDED
+            due = [(index, event) for index, event in due if newest[event.subject] == index]
+        if due:
+            await handler_many(session, [event for _index, event in due])
 
     async def _remember(self, session: AsyncSession, event_ids: list[str]) -> None:
         if event_ids:

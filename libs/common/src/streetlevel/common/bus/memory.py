@@ -13,7 +13,7 @@ from streetlevel.common.outbox import OutboxMessage
 
 
 class MemoryBus:
-    """Fans outbox messages out to in-process consumers, synchronously and in order."""
+    """Fans outbox messages out to in-process consumers, synchronously, in batches, in order."""
 
     def __init__(self) -> None:
         self._subscribers: list[tuple[frozenset[str], EventProcessor]] = []
@@ -25,9 +25,13 @@ class MemoryBus:
         self._subscribers.append((frozenset(topics), processor))
 
     async def publish(self, messages: Sequence[OutboxMessage]) -> None:
-        for message in messages:
-            delivery = Delivery(topic=message.topic, key=message.key, value=message.value)
-            for topics, processor in self._subscribers:
-                if message.topic in topics:
-                    await processor.process([delivery])
-                    self.delivered += 1
+        """Hand each subscriber its topics' messages as one batch, in outbox order."""
+        for topics, processor in self._subscribers:
+            batch = [
+                Delivery(topic=m.topic, key=m.key, value=m.value)
+                for m in messages
+                if m.topic in topics
+            ]
+            if batch:
+                await processor.process(batch)
+                self.delivered += len(batch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
@@ -67,17 +68,28 @@ class Probe:
 
     async def handle(self, session: AsyncSession, event: Envelope) -> None:
         """Record one application of ``event``: a second one shows as ``applied == 2``."""
-        if event.data.get("poison"):
-            raise Poisoned(f"event {event.id} is poison")
+        await self.handle_many(session, [event])
+
+    async def handle_many(self, session: AsyncSession, events: Sequence[Envelope]) -> None:
+        """The batch handler: one multi-row upsert records one application per event."""
+        for event in events:
+            if event.data.get("poison"):
+                raise Poisoned(f"event {event.id} is poison")
+        if not events:
+            return
         dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
         insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert_(self.effects).values(
-            event_id=event.id, subject=event.subject, sequence=event.seq, applied=1
-        )
+        stmt = insert_(self.effects)
         stmt = stmt.on_conflict_do_update(
             index_elements=["event_id"], set_={"applied": self.effects.c.applied + 1}
         )
-        await session.execute(stmt)
+        await session.execute(
+            stmt,
+            [
+                {"event_id": e.id, "subject": e.subject, "sequence": e.seq, "applied": 1}
+                for e in events
+            ],
+        )
 
     async def applied(self, engine: AsyncEngine) -> Counter[str]:
         """How many times each event id was applied."""

@@ -172,11 +172,17 @@ outbox = outbox_table(metadata)
 idempotency = idempotency_table(metadata)
 inbox = inbox_tables(metadata)
 
-#: Search objects created by the migration per dialect; the models do not describe them.
+#: Search objects created by the migrations per dialect; the models do not describe them.
+#: On PostgreSQL the ``*_keys`` columns are generated ``text[]`` copies of the JSON lists.
 DIALECT_ONLY_OBJECTS = frozenset(
     {
         "search_vector",
         "ix_enterprises_search_vector",
+        "theme_keys",
+        "area_keys",
+        "accreditation_keys",
+        "ix_enterprises_search_keys",
+        "ix_enterprises_area_keys",
         "ix_enterprises_name_trgm",
         "enterprises_fts",
         "enterprises_fts_data",

@@ -13,7 +13,9 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    Text,
     and_,
+    bindparam,
     exists,
     func,
     literal,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     text,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from streetlevel.common.errors import ValidationProblem
@@ -69,6 +72,39 @@ def _fts_query(q: str) -> str | None:
     return " ".join(f'"{w}"*' for w in words[:16]) or None
 
 
+def _keys(column: str, values: Collection[str], op: str) -> ColumnElement[bool]:
+    array = bindparam(None, sorted(values), type_=ARRAY(Text))
+    return literal_column(f"enterprises.{column}").bool_op(op)(array)
+
+
+def _array_keys(s: Search) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
+    """PostgreSQL: area overlap, and the keys that ``ix_enterprises_search_keys`` indexes."""
+    areas = [] if s.area_codes is None else [_keys("area_keys", s.area_codes, "&&")]
+    keys: list[ColumnElement[bool]] = []
+    if s.theme:
+        keys.append(_keys("theme_keys", [s.theme], "@>"))
+    if s.accreditation:
+        keys.append(_keys("accreditation_keys", [s.accreditation], "@>"))
+    return areas, keys
+
+
+def _side_tables(s: Search) -> list[ColumnElement[bool]]:
+    """SQLite: semi-joins on the key tables the repository maintains."""
+    where: list[ColumnElement[bool]] = []
+    if s.area_codes is not None:
+        ea = enterprise_areas.c
+        where.append(
+            exists().where(ea.enterprise_id == e.id, ea.area_code.in_(sorted(s.area_codes)))
+        )
+    if s.theme:
+        et = enterprise_themes.c
+        where.append(exists().where(et.enterprise_id == e.id, et.theme == s.theme))
+    if s.accreditation:
+        ac = enterprise_accreditations.c
+        where.append(exists().where(ac.enterprise_id == e.id, ac.accreditation == s.accreditation))
+    return where
+
+
 def _filters(s: Search, dialect: str) -> tuple[list[ColumnElement[bool]], ColumnElement[Any]]:
     """WHERE clauses and the relevance expression (higher is better)."""
     where: list[ColumnElement[bool]] = []
@@ -83,23 +119,23 @@ def _filters(s: Search, dialect: str) -> tuple[list[ColumnElement[bool]], Column
         where.append(e.size == s.size)
     if s.updated_since is not None:
         where.append(e.updated_at >= s.updated_since)
-    if s.area_codes is not None:
-        ea = enterprise_areas.c
-        where.append(
-            exists().where(ea.enterprise_id == e.id, ea.area_code.in_(sorted(s.area_codes)))
-        )
-    if s.theme:
-        et = enterprise_themes.c
-        where.append(exists().where(et.enterprise_id == e.id, et.theme == s.theme))
-    if s.accreditation:
-        ac = enterprise_accreditations.c
-        where.append(exists().where(ac.enterprise_id == e.id, ac.accreditation == s.accreditation))
+    keys: list[ColumnElement[bool]] = []
+    areas: list[ColumnElement[bool]] = []
+    if dialect == "postgresql":
+        # Areas last: an overlap with a LAD's hundred codes costs more than the other filters.
+        areas, keys = _array_keys(s)
+    else:
+        where += _side_tables(s)
     if s.q and s.q.strip():
         q = s.q.strip()
         if dialect == "postgresql":
             vector: ColumnElement[Any] = literal_column("enterprises.search_vector")
             tsq = func.websearch_to_tsquery(literal_column("'english'"), q)
-            where.append(or_(vector.bool_op("@@")(tsq), e.name.bool_op("%")(q)))
+            # The keys go into each branch, so the text branch is one scan of the combined GIN.
+            where.append(
+                or_(and_(vector.bool_op("@@")(tsq), *keys), and_(e.name.bool_op("%")(q), *keys))
+            )
+            keys = []
             rank = func.ts_rank(vector, tsq) + func.similarity(e.name, q)
         else:
             match = _fts_query(q)
@@ -120,7 +156,7 @@ def _filters(s: Search, dialect: str) -> tuple[list[ColumnElement[bool]], Column
                     .where(sub.c.rid == literal_column("enterprises.rowid"))
                     .scalar_subquery()
                 )
-    return where, rank
+    return where + keys + areas, rank
 
 
 async def search(

@@ -84,11 +84,11 @@ def start_footprint(ctx: Ctx) -> Result:
         f"{IDLE_S:.0f} s idle",
         "python_startup_s": round(bare, 3),
     }
-    res.figures = start
+    res.figures = dict(start)
     slowest = max(start.items(), key=lambda kv: kv[1]["ready_s"])
+    biggest = max(start.items(), key=lambda kv: kv[1]["idle_rss_mb"])
     if slowest[1]["ready_s"] >= 3:
         res.figures["slowest_start_profiled"] = {slowest[0]: profiled_start(ctx, slowest[0])}
-    biggest = max(start.items(), key=lambda kv: kv[1]["idle_rss_mb"])
     res.headline = (
         f"slowest {slowest[0]} {slowest[1]['ready_s']:.2f} s "
         f"(imports {slowest[1]['import_app_s']:.2f} s); largest {biggest[0]} "

@@ -66,7 +66,7 @@ async def consumer(url: str, bootstrap: str, prefix: str) -> None:
         name=GROUP,
         sessions=session_factory(engine),
         tables=probe.inbox,
-        handler=probe.handle,
+        handler_many=probe.handle_many,
         kind="snapshot",
         dead_letters=None,
     )

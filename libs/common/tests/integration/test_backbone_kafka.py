@@ -99,13 +99,15 @@ class Backbone:
         runner_class: type[KafkaConsumerRunner] = KafkaConsumerRunner,
         kind: str = "snapshot",
         max_records: int = 500,
+        batch: bool = False,
     ) -> KafkaConsumerRunner:
         sink = KafkaDeadLetterSink(await self.publisher(), GROUP)
         processor = EventProcessor(
             name=GROUP,
             sessions=self.sessions,
             tables=self.probe.inbox,
-            handler=self.probe.handle,
+            handler=None if batch else self.probe.handle,
+            handler_many=self.probe.handle_many if batch else None,
             kind=kind,  # type: ignore[arg-type]
             dead_letters=sink,
             max_retries=3,
@@ -452,9 +454,73 @@ async def test_published_rows_are_pruned_after_the_retention_period(backbone: Ba
     clock.advance(relay.retention + timedelta(minutes=1))
     await backbone.change([Thing(id="new")])
     await eventually(lambda: _backlog_is(backbone, 0), what="published")
-    await relay._maybe_prune()
+    await relay.prune()
     async with backbone.engine.connect() as conn:
         left = (
             await conn.execute(select(func.count()).select_from(backbone.probe.outbox))
         ).scalar_one()
     assert left == 1  # the new row stays until it too is older than the retention
+
+
+async def _inbox_count(backbone: Backbone, count: int) -> bool:
+    from sqlalchemy import func, select
+
+    async with backbone.engine.connect() as conn:
+        seen = (
+            await conn.execute(select(func.count()).select_from(backbone.probe.inbox.inbox))
+        ).scalar_one()
+    return int(seen) >= count
+
+
+async def test_a_batch_consumer_records_every_event_once_and_lands_each_newest_snapshot(
+    backbone: Backbone,
+) -> None:
+    things = [Thing(id=f"b{i:02d}") for i in range(20)]
+    for _ in range(5):
+        await backbone.change(things)
+    await backbone.relay()
+    await eventually(lambda: _backlog_is(backbone, 0), what="published")
+    await backbone.consumer(batch=True)  # the whole backlog waits: batches hold old snapshots
+
+    await eventually(lambda: _inbox_count(backbone, 100), what="every event in the inbox")
+    async with backbone.engine.connect() as conn:
+        from sqlalchemy import func, select
+
+        effects = backbone.probe.effects
+        newest = dict(
+            (
+                await conn.execute(
+                    select(effects.c.subject, func.max(effects.c.sequence)).group_by(
+                        effects.c.subject
+                    )
+                )
+            ).all()
+        )
+    assert newest == {f"thing/b{i:02d}": 5 for i in range(20)}
+    applied = await backbone.probe.applied(backbone.engine)
+    assert set(applied.values()) == {1}
+    assert len(applied) <= 100  # superseded snapshots have no effect of their own
+
+
+async def test_a_poison_event_in_a_batch_goes_to_the_dlq_while_the_batch_applies(
+    backbone: Backbone,
+) -> None:
+    things = [Thing(id=f"q{i}") for i in range(10)]
+    await backbone.change(things)
+    await backbone.change(things[:3])
+    await backbone.change([things[3]], poison=True)  # the newest of q3: never superseded
+    await backbone.relay()
+    await eventually(lambda: _backlog_is(backbone, 0), what="published")
+    await backbone.consumer(batch=True)
+
+    dead = await backbone.read_topic(dlq_topic(backbone.topic, GROUP), expect=1)
+    assert [(e.subject, e.seq) for e in dead] == [("thing/q3", 2)]
+    await eventually(lambda: _inbox_count(backbone, 13), what="every other event")
+    applied = await backbone.probe.applied(backbone.engine)
+    assert set(applied.values()) == {1}
+    async with backbone.engine.connect() as conn:
+        from sqlalchemy import select
+
+        effects = backbone.probe.effects
+        subjects = set((await conn.execute(select(effects.c.subject).distinct())).scalars())
+    assert subjects == {f"thing/q{i}" for i in range(10)}  # q3#1 applied before the poison

@@ -28,11 +28,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    bindparam,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.clock import Clock
@@ -218,28 +219,21 @@ class Inbox:
     async def _advance(
         self, session: AsyncSession, stored: dict[str, int], last: dict[str, int]
     ) -> None:
-        seq = self.tables.sequences
-        new = [
+        """Store each subject's new sequence: one multi-row upsert, not an UPDATE per subject."""
+        rows = [
             {"consumer": self.consumer, "subject": s, "sequence": q}
             for s, q in last.items()
-            if s not in stored
+            if stored.get(s) != q
         ]
-        moved = [
-            {"c": self.consumer, "s": s, "q": q}
-            for s, q in last.items()
-            if s in stored and stored[s] != q
-        ]
-        if new:
-            await session.execute(insert(seq), new)
-        if moved:
-            await session.execute(
-                update(seq)
-                .where(seq.c.consumer == bindparam("c"))
-                .where(seq.c.subject == bindparam("s"))
-                .values(sequence=bindparam("q"))
-                .execution_options(synchronize_session=False),
-                moved,
-            )
+        if not rows:
+            return
+        bind = session.bind
+        dialect = bind.dialect.name if bind is not None else "sqlite"
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(self.tables.sequences)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["consumer", "subject"], set_={"sequence": stmt.excluded.sequence}
+        )
+        await session.execute(stmt, rows)
 
     async def parked_keys(self, session: AsyncSession, keys: set[str]) -> set[str]:
         """Which of ``keys`` have unresolved parked events."""

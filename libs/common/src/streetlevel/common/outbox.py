@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -136,6 +136,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 1.0,
         retention: timedelta = timedelta(hours=72),
+        prune_every: timedelta = timedelta(minutes=5),
         max_backoff_s: float = 5.0,
     ) -> None:
         self.engine = engine
@@ -147,6 +148,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.retention = retention
+        self.prune_every = prune_every
+        self._next_prune: datetime | None = None
+        self.pruned = 0
         self.max_backoff_s = max_backoff_s
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -252,13 +256,23 @@ class OutboxRelay:
         return int(count)
 
     async def _maybe_prune(self) -> None:
-        cutoff = self.clock.now() - self.retention
+        """Prune when idle, at most every ``prune_every``: not on every empty poll."""
+        now = self.clock.now()
+        if self._next_prune is not None and now < self._next_prune:
+            return
+        self._next_prune = now + self.prune_every
+        await self.prune()
+
+    async def prune(self) -> None:
+        """Delete the rows published longer ago than the retention."""
+        now = self.clock.now()
         async with self.engine.begin() as conn:
             await conn.execute(
                 delete(self.table)
                 .where(self.table.c.published_at.is_not(None))
-                .where(self.table.c.published_at < cutoff)
+                .where(self.table.c.published_at < now - self.retention)
             )
+        self.pruned += 1
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -27,7 +27,7 @@ from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.consumer import EventProcessor
 from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
-from streetlevel.common.inbox import Handler, InboxTables, Kind
+from streetlevel.common.inbox import BatchHandler, Handler, InboxTables, Kind
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
 from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
 from streetlevel.common.settings import CommonSettings
@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 class ConsumerSpec:
     name: str
     topics: tuple[str, ...]
-    handler: Handler
+    handler: Handler | None
     kind: Kind
+    handler_many: BatchHandler | None = None
 
 
 class Runtime:
@@ -101,12 +102,27 @@ class Runtime:
         return f"{self.settings.kafka_topic_prefix}{name}"
 
     def consume(
-        self, name: str, topics: Sequence[str], handler: Handler, kind: Kind = "snapshot"
+        self,
+        name: str,
+        topics: Sequence[str],
+        handler: Handler | None = None,
+        kind: Kind = "snapshot",
+        *,
+        handler_many: BatchHandler | None = None,
     ) -> None:
-        """Register a consumer (group ``name``) before ``start``."""
+        """Register a consumer (group ``name``) before ``start``.
+
+        ``handler(session, event)`` applies one event; ``handler_many(session, events)``, if
+        given, applies a batch in one statement (a snapshot consumer's batch holds only the
+        newest event per subject). Consumers registered under one name share one group member.
+        """
         if self.inbox is None:
             raise RuntimeError("a consuming service needs inbox tables")
-        self.consumer_specs.append(ConsumerSpec(name, tuple(topics), handler, kind))
+        if handler is None and handler_many is None:
+            raise ValueError(f"consumer {name} needs a handler or a batch handler")
+        self.consumer_specs.append(
+            ConsumerSpec(name, tuple(topics), handler, kind, handler_many=handler_many)
+        )
 
     async def start(self) -> None:
         s = self.settings
@@ -146,38 +162,50 @@ class Runtime:
     async def _start_kafka(self) -> None:
         s = self.settings
         client_id = s.kafka_client_id or self.service
-        if s.kafka_create_topics:
-            wanted = [self.topic(t) for t in self.publishes]
-            for spec in self.consumer_specs:
-                wanted += [self.topic(t) for t in spec.topics]
-                wanted += [dlq_topic(self.topic(t), spec.name) for t in spec.topics]
-            await ensure_topics(
-                s.kafka_bootstrap_servers,
-                wanted,
-                partitions=s.kafka_topic_partitions,
-                replication=s.kafka_topic_replication,
-                client_options=s.kafka_options(),
-            )
         self._kafka_publisher = KafkaPublisher(
             s.kafka_bootstrap_servers,
             client_id=client_id,
             topic_prefix=s.kafka_topic_prefix,
             client_options=s.kafka_options(),
         )
-        await self._kafka_publisher.start()
+        starting = [self._kafka_publisher.start()]
+        if s.kafka_create_topics:
+            wanted = [self.topic(t) for t in self.publishes]
+            for spec in self.consumer_specs:
+                wanted += [self.topic(t) for t in spec.topics]
+                wanted += [dlq_topic(self.topic(t), spec.name) for t in spec.topics]
+            starting.append(
+                ensure_topics(
+                    s.kafka_bootstrap_servers,
+                    wanted,
+                    partitions=s.kafka_topic_partitions,
+                    replication=s.kafka_topic_replication,
+                    client_options=s.kafka_options(),
+                )
+            )
+        try:
+            await asyncio.gather(*starting)
+        except BaseException:
+            await self._kafka_publisher.stop()
+            raise
         self.publisher = self._kafka_publisher
+        groups: dict[str, dict[str, EventProcessor]] = {}
         for spec in self.consumer_specs:
             sink = KafkaDeadLetterSink(self._kafka_publisher, spec.name)
             processor = self._processor(spec, dead_letters=sink)
+            routes = groups.setdefault(spec.name, {})
+            routes.update({self.topic(t): processor for t in spec.topics})
+        for group, routes in groups.items():
             runner = KafkaConsumerRunner(
                 bootstrap=s.kafka_bootstrap_servers,
-                group=spec.name,
-                topics=[self.topic(t) for t in spec.topics],
-                processor=processor,
+                group=group,
+                topics=list(routes),
+                processor=routes,
                 client_id=client_id,
                 **s.kafka_options(),
             )
-            await runner.start()
+            # Joining a group takes a rebalance; readiness must not wait for it.
+            await runner.start(wait=False)
             self.runners.append(runner)
 
     def _processor(
@@ -189,6 +217,7 @@ class Runtime:
             sessions=self.sessions,
             tables=self.inbox,
             handler=spec.handler,
+            handler_many=spec.handler_many,
             kind=spec.kind,
             dead_letters=dead_letters,
             clock=self.clock,

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from streetlevel.commissioning import migrate
 from streetlevel.commissioning.adapters import consumers, orm
 from streetlevel.commissioning.adapters.areas import load_areas
 from streetlevel.commissioning.api import (
@@ -58,6 +57,9 @@ def create_app(
 
     async def migrate_first(_runtime: Runtime) -> None:
         if settings.migrate_on_start:
+            # Alembic (and Mako) cost ~0.3 s to import; only an embedded start migrates.
+            from streetlevel.commissioning import migrate
+
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
 
     app = build_service_app(

@@ -27,7 +27,6 @@ from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.service import health_router
 from streetlevel.common.settings import load_settings
 from streetlevel.common.web import EdgeMiddleware
-from streetlevel.gateway import migrate
 from streetlevel.gateway.api import routes_admin, routes_docs, routes_events, routes_oauth
 from streetlevel.gateway.breaker import CircuitBreaker
 from streetlevel.gateway.embedded import (
@@ -211,6 +210,9 @@ class Gateway:
     async def startup(self) -> None:
         s = self.settings
         if s.mode == "embedded":
+            # Alembic (and Mako) cost ~0.3 s to import; only an embedded start migrates.
+            from streetlevel.gateway import migrate
+
             await migrate.upgrade_async(s.database_url)
         await self.keys.ensure_active()
         # The feed subscribes before any service relay can deliver.

@@ -12,7 +12,6 @@ from streetlevel.common.clock import Clock
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
-from streetlevel.outcomes import migrate
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.areas import load_areas
 from streetlevel.outcomes.adapters.consumers import contract_handler
@@ -60,6 +59,9 @@ def create_app(
 
     async def prepare(_runtime: Runtime) -> None:
         if settings.migrate_on_start:
+            # Alembic (and Mako) cost ~0.3 s to import; only an embedded start migrates.
+            from streetlevel.outcomes import migrate
+
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
         outcomes.areas = await asyncio.to_thread(
             load_areas, settings.areas_file, settings.counties_file

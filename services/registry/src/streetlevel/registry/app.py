@@ -16,7 +16,6 @@ from streetlevel.registry.adapters.areas import AreaCache, area_count, read_refe
 from streetlevel.registry.adapters.orm import idempotency, inbox, outbox
 from streetlevel.registry.api import routes_areas, routes_enterprises, routes_export
 from streetlevel.registry.domain.events import TOPIC
-from streetlevel.registry.migrate import upgrade_async
 from streetlevel.registry.settings import RegistrySettings
 
 log = logging.getLogger(__name__)
@@ -29,6 +28,9 @@ async def prepare_database(runtime: Runtime) -> None:
     settings = runtime.settings
     assert isinstance(settings, RegistrySettings)
     if settings.is_sqlite:
+        # Alembic (and Mako) cost ~0.3 s to import; only an embedded start migrates.
+        from streetlevel.registry.migrate import upgrade_async
+
         await upgrade_async(settings.database_url)
     if settings.areas_file is None:
         return

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError, for_code
 
 from streetlevel.common.consumer import Delivery, EventProcessor
 from streetlevel.common.metrics import CONSUMER_LAG
@@ -33,30 +33,38 @@ async def ensure_topics(
     config: dict[str, str] | None = None,
     client_options: dict[str, Any] | None = None,
 ) -> None:
-    """Create the topics that do not exist yet (development and tests; Strimzi in production)."""
+    """Create the topics that do not exist yet (development and tests; Strimzi in production).
+
+    One CreateTopics request for all of them; "already exists" is the expected answer.
+    """
+    wanted = [
+        NewTopic(
+            name=t,
+            num_partitions=partitions,
+            replication_factor=replication,
+            topic_configs=config or {},
+        )
+        for t in sorted(set(topics))
+    ]
+    if not wanted:
+        return
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(client_options or {}))
     await admin.start()
     try:
-        existing = set(await admin.list_topics())
-        wanted = [
-            NewTopic(
-                name=t,
-                num_partitions=partitions,
-                replication_factor=replication,
-                topic_configs=config or {},
-            )
-            for t in sorted(set(topics))
-            if t not in existing
-        ]
-        if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
+        response = await admin.create_topics(wanted)
     finally:
         await admin.close()
+    for topic, code, *_rest in response.topic_errors:
+        if code not in (0, TopicAlreadyExistsError.errno):
+            raise for_code(code)(f"cannot create topic {topic}")
 
 
 class KafkaPublisher:
-    """The relay's transport: idempotent, ``acks=all``, keyed by the ordering aggregate."""
+    """The relay's transport: idempotent, ``acks=all``, keyed by the ordering aggregate.
+
+    No linger by default: the relay hands over a whole outbox batch at once, so waiting for
+    more messages only delays a lone event.
+    """
 
     def __init__(
         self,
@@ -64,7 +72,7 @@ class KafkaPublisher:
         *,
         client_id: str = "streetlevel",
         topic_prefix: str = "",
-        linger_ms: int = 5,
+        linger_ms: int = 0,
         compression: str | None = None,
         request_timeout_ms: int = 15_000,
         client_options: dict[str, Any] | None = None,
@@ -135,10 +143,12 @@ class KafkaDeadLetterSink:
 
 
 class KafkaConsumerRunner:
-    """A consumer-group member: apply a partition's batch, then commit its offset.
+    """A consumer-group member: apply a polled batch, then commit its partitions' offsets.
 
     Offsets are committed only after the database transaction, so a crash between the two
-    redelivers the batch and the inbox makes the second delivery a no-op.
+    redelivers the batch and the inbox makes the second delivery a no-op. One member serves
+    every topic of its group, each topic through its own processor (``processor`` may map
+    topic → processor), so a service joins each of its groups once.
     """
 
     def __init__(
@@ -147,37 +157,63 @@ class KafkaConsumerRunner:
         bootstrap: str,
         group: str,
         topics: Sequence[str],
-        processor: EventProcessor,
+        processor: EventProcessor | Mapping[str, EventProcessor],
         client_id: str = "streetlevel",
-        max_records: int = 500,
+        max_records: int = 1000,
+        poll_timeout_ms: int = 200,
+        fetch_max_wait_ms: int = 100,
+        join_backoff_s: float = 0.5,
         **consumer_options: Any,
     ) -> None:
         self.group = group
         self.topics = list(topics)
-        self.processor = processor
+        if isinstance(processor, EventProcessor):
+            self.routes: dict[str, EventProcessor] = dict.fromkeys(self.topics, processor)
+        else:
+            self.routes = {topic: processor[topic] for topic in self.topics}
+        self.processor = self.routes[self.topics[0]]
         self.max_records = max_records
-        self._consumer = AIOKafkaConsumer(
-            *self.topics,
-            bootstrap_servers=bootstrap,
-            group_id=group,
-            client_id=client_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=max_records,
+        self.poll_timeout_ms = poll_timeout_ms
+        self.join_backoff_s = join_backoff_s
+        self._options: dict[str, Any] = {
+            "bootstrap_servers": bootstrap,
+            "group_id": group,
+            "client_id": client_id,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "max_poll_records": max_records,
+            # The broker answers a fetch as soon as one byte is there; the wait only bounds
+            # an empty poll, so a short one costs nothing and keeps stop() responsive.
+            "fetch_max_wait_ms": fetch_max_wait_ms,
             **consumer_options,
-        )
+        }
+        self._consumer = self._new_consumer()
+        self._joined = False
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
 
-    async def start(self) -> None:
-        await self._consumer.start()
-        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group}")
+    def _new_consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(*self.topics, **self._options)
+
+    async def start(self, *, wait: bool = True) -> None:
+        """Join the group and consume; ``wait=False`` joins in the background (start-up)."""
+        if wait:
+            await self._consumer.start()
+            self._joined = True
+        self._task = asyncio.create_task(self._main(), name=f"consumer-{self.group}")
+
+    @property
+    def joined(self) -> bool:
+        """True once the group has given this member its partitions."""
+        return self._joined
 
     async def stop(self) -> None:
         """Finish the batch in hand, commit it, then leave the group."""
         self._stopping.set()
         if self._task is not None:
+            if not self._joined:
+                self._task.cancel()  # still joining: nothing in hand to finish
             try:
                 await self._task
             except asyncio.CancelledError:
@@ -190,29 +226,59 @@ class KafkaConsumerRunner:
     def task(self) -> asyncio.Task[None] | None:
         return self._task
 
+    async def _main(self) -> None:
+        if not self._joined:
+            await self._join()
+        await self._run()
+
+    async def _join(self) -> None:
+        """Start the consumer, retrying while the broker cannot be reached."""
+        backoff = self.join_backoff_s
+        while not self._stopping.is_set():
+            try:
+                await self._consumer.start()
+                self._joined = True
+                return
+            except (KafkaError, OSError) as exc:
+                log.warning("consumer %s: cannot join (%s); retrying", self.group, exc)
+                with contextlib.suppress(Exception):
+                    await self._consumer.stop()
+                self._consumer = self._new_consumer()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
     async def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                batches = await self._consumer.getmany(timeout_ms=200, max_records=self.max_records)
+                batches = await self._consumer.getmany(
+                    timeout_ms=self.poll_timeout_ms, max_records=self.max_records
+                )
             except KafkaError as exc:
                 log.warning("consumer %s: fetch failed: %s", self.group, exc)
                 await asyncio.sleep(0.5)
                 continue
+            by_topic: dict[str, list[tuple[TopicPartition, list[Any]]]] = {}
             for tp, records in batches.items():
-                deliveries = [
-                    Delivery(
-                        topic=r.topic,
-                        key=(r.key or b"").decode(),
-                        value=r.value or b"",
-                        partition=r.partition,
-                        offset=r.offset,
-                    )
-                    for r in records
-                ]
-                await self.processor.process(deliveries)
-                await self.commit_offset(tp, records[-1].offset + 1)
+                by_topic.setdefault(tp.topic, []).append((tp, records))
+            for topic, parts in by_topic.items():
+                # One transaction for the topic's partitions, then each partition's offset.
+                await self.routes[topic].process(
+                    [
+                        Delivery(
+                            topic=r.topic,
+                            key=(r.key or b"").decode(),
+                            value=r.value or b"",
+                            partition=r.partition,
+                            offset=r.offset,
+                        )
+                        for _tp, records in parts
+                        for r in records
+                    ]
+                )
+                for tp, records in parts:
+                    await self.commit_offset(tp, records[-1].offset + 1)
+                    self._record_lag(tp, records[-1].offset + 1)
                 self.batches += 1
-                self._record_lag(tp, records[-1].offset + 1)
 
     async def commit_offset(self, tp: TopicPartition, offset: int) -> None:
         try:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, insert, update
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import orm
@@ -23,47 +28,55 @@ from streetlevel.common.runtime import Runtime
 GROUP = "commissioning"
 
 
-async def _upsert(session: AsyncSession, table: Table, key: str, values: dict[str, object]) -> None:
-    column = table.c[key]
-    result = await session.execute(update(table).where(column == values[key]).values(**values))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        await session.execute(insert(table).values(**values))
+async def upsert_many(
+    session: AsyncSession, table: Table, key: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert or replace ``rows`` by ``key`` in one statement (the last row of a key wins)."""
+    unique = list({row[key]: row for row in rows}.values())
+    if not unique:
+        return
+    bind = session.bind
+    dialect = bind.dialect.name if bind is not None else "sqlite"
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key],
+        set_={name: stmt.excluded[name] for name in unique[0] if name != key},
+    )
+    await session.execute(stmt, unique)
 
 
 def register(runtime: Runtime, services: Services) -> None:
     """Subscribe the service's consumers (before the runtime starts)."""
 
-    async def on_enterprise(session: AsyncSession, envelope: Envelope) -> None:
-        if not envelope.short_type.startswith("registry.enterprise."):
-            return
-        record = EnterpriseEventData.model_validate(envelope.data).enterprise
-        await _upsert(
-            session,
-            orm.enterprises,
-            "id",
-            {
-                "id": record.id,
-                "status": record.status,
-                "name": record.name,
-                "record": record.model_dump(mode="json"),
-                "updated_at": services.clock.now(),
-            },
-        )
+    async def on_enterprises(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        now = services.clock.now()
+        rows = []
+        for envelope in envelopes:
+            if not envelope.short_type.startswith("registry.enterprise."):
+                continue
+            record = EnterpriseEventData.model_validate(envelope.data).enterprise
+            rows.append(
+                {
+                    "id": record.id,
+                    "status": record.status,
+                    "name": record.name,
+                    "record": record.model_dump(mode="json"),
+                    "updated_at": now,
+                }
+            )
+        await upsert_many(session, orm.enterprises, "id", rows)
 
-    async def on_indicator(session: AsyncSession, envelope: Envelope) -> None:
-        if not envelope.short_type.startswith("outcomes.indicator."):
-            return
-        record = IndicatorEventData.model_validate(envelope.data).indicator
-        await _upsert(
-            session,
-            orm.indicators,
-            "code",
-            {
-                "code": record.code,
-                "record": record.model_dump(mode="json"),
-                "updated_at": services.clock.now(),
-            },
-        )
+    async def on_indicators(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        now = services.clock.now()
+        rows = []
+        for envelope in envelopes:
+            if not envelope.short_type.startswith("outcomes.indicator."):
+                continue
+            record = IndicatorEventData.model_validate(envelope.data).indicator
+            rows.append(
+                {"code": record.code, "record": record.model_dump(mode="json"), "updated_at": now}
+            )
+        await upsert_many(session, orm.indicators, "code", rows)
 
     async def on_observation(session: AsyncSession, envelope: Envelope) -> None:
         if envelope.short_type.startswith("outcomes.observation."):
@@ -71,6 +84,6 @@ def register(runtime: Runtime, services: Services) -> None:
 
     # The group carries the topic prefix so isolated deployments (and tests) never share one.
     group = services.settings.kafka_topic_prefix + GROUP
-    runtime.consume(group, [REGISTRY_TOPIC], on_enterprise, kind="snapshot")
-    runtime.consume(group, [INDICATOR_TOPIC], on_indicator, kind="snapshot")
+    runtime.consume(group, [REGISTRY_TOPIC], kind="snapshot", handler_many=on_enterprises)
+    runtime.consume(group, [INDICATOR_TOPIC], kind="snapshot", handler_many=on_indicators)
     runtime.consume(group, [OBSERVATION_TOPIC], on_observation, kind="ledger")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import weakref
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 from sqlalchemy import BigInteger, DateTime, Dialect, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -31,25 +33,59 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def json_dumps(value: Any) -> str:
+    """JSON column values as text (orjson; non-string keys become strings as with ``json``)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def create_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, pre_ping: bool = False
+) -> AsyncEngine:
     """An engine for ``url``: SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE writes."""
+    # JSON columns go through orjson. No ping per checkout by default: it costs a round trip
+    # (on asyncpg a transaction) per request, while a connection broken by a database restart
+    # fails once, and SQLAlchemy then invalidates the whole pool.
+    json_options: dict[str, Any] = {
+        "json_serializer": json_dumps,
+        "json_deserializer": orjson.loads,
+    }
     if is_sqlite(url):
         engine = create_async_engine(
             url,
             echo=echo,
             poolclass=NullPool if ":memory:" not in url else None,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **json_options,
         )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
         url,
         echo=echo,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
+        # Up to 2 x pool_size connections, all kept once opened: overflow connections would
+        # be opened and closed again per request whenever concurrency passes pool_size.
+        pool_size=2 * pool_size,
+        max_overflow=0,
+        pool_pre_ping=pre_ping,
         pool_recycle=1800,
+        **json_options,
     )
+
+
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool without transactions, for single-statement reads (one round trip)."""
+    # Otherwise asyncpg wraps every read in BEGIN … ROLLBACK; SQLite reads stay deferred.
+    if is_sqlite(engine.url.drivername):
+        return engine
+    found = _AUTOCOMMIT.get(engine.sync_engine)
+    if found is None:
+        found = _AUTOCOMMIT[engine.sync_engine] = engine.execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+    return found
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[Any, AsyncEngine] = weakref.WeakKeyDictionary()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy import Table
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
 from streetlevel.common.errors import Unauthorized
@@ -23,6 +26,65 @@ from streetlevel.common.runtime import Runtime
 from streetlevel.common.web import EdgeMiddleware
 
 Hook = Callable[[Runtime], Awaitable[None]]
+#: A route's fast lane: answers a GET from the raw scope and returns True, or returns False
+#: (having sent nothing) to leave the request to the route itself.
+FastHandler = Callable[[Runtime, Scope, dict[str, str], Send], Awaitable[bool]]
+E = TypeVar("E", bound=Callable[..., Any])
+_FAST = "__streetlevel_fast__"
+
+
+def fast_lane(handler: FastHandler) -> Callable[[E], E]:
+    """Offer a route's GETs to ``handler`` first, before FastAPI's routing and dependencies."""
+    # For the hottest reads only. The route stays the contract (OpenAPI, validation, errors):
+    # the handler answers only what it answers exactly as the route would, and returns False
+    # for everything else (bad input, errors, anything unusual), which the route then serves.
+
+    def mark(endpoint: E) -> E:
+        setattr(endpoint, _FAST, handler)
+        return endpoint
+
+    return mark
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """What the edge's metrics and access log read from ``scope["route"]``."""
+
+    path: str
+
+
+def _endpoints(routes: Iterable[Any]) -> Iterator[tuple[str, Any]]:
+    for route in routes:
+        path, endpoint = getattr(route, "path", None), getattr(route, "endpoint", None)
+        if isinstance(path, str) and endpoint is not None:
+            yield path, endpoint
+        nested = getattr(route, "effective_candidates", None)  # FastAPI's included routers
+        if callable(nested):
+            yield from _endpoints(nested())
+
+
+class _FastLanes:
+    """Pure ASGI: a GET that a marked route's path matches goes to its fast handler first."""
+
+    def __init__(self, app: ASGIApp, runtime: Runtime, routes: Iterable[Any]) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.lanes: list[tuple[re.Pattern[str], _Route, FastHandler]] = []
+        for path, endpoint in _endpoints(routes):
+            handler = getattr(endpoint, _FAST, None)
+            if handler is not None:
+                self.lanes.append((compile_path(path)[0], _Route(path), handler))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            for regex, route, handler in self.lanes:
+                match = regex.match(scope["path"])
+                if match is not None:
+                    scope["route"] = route
+                    if await handler(self.runtime, scope, match.groupdict(), send):
+                        return
+                    break
+        await self.app(scope, receive, send)
 
 
 def health_router(checks: Callable[[], dict[str, Callable[[], Awaitable[Any]]]]) -> APIRouter:
@@ -66,7 +128,9 @@ class _ServiceApp(FastAPI):
     edge: dict[str, Any]
 
     def build_middleware_stack(self) -> ASGIApp:
-        return EdgeMiddleware(super().build_middleware_stack(), **self.edge)
+        app = super().build_middleware_stack()
+        lanes = _FastLanes(app, self.state.runtime, self.router.routes)
+        return EdgeMiddleware(lanes if lanes.lanes else app, **self.edge)
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
@@ -117,15 +181,19 @@ def build_service_app(
     return app
 
 
-async def get_principal(request: Request) -> Principal:
-    """The caller, verified by this service itself (the gateway is never trusted blindly)."""
-    token = bearer_token(request.headers.get("authorization"))
+async def principal_of(runtime: Runtime, authorization: str | None) -> Principal:
+    """The caller of an ``Authorization`` header, verified by this service itself."""
+    token = bearer_token(authorization)
     if token is None:
         return ANONYMOUS
-    runtime: Runtime = request.app.state.runtime
     if runtime.verifier is None:
         raise Unauthorized("This service has no key source configured to verify tokens.")
     return await runtime.verifier.verify(token)
+
+
+async def get_principal(request: Request) -> Principal:
+    """The caller, verified by this service itself (the gateway is never trusted blindly)."""
+    return await principal_of(request.app.state.runtime, request.headers.get("authorization"))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

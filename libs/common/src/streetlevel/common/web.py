@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -28,9 +30,30 @@ SECURITY_HEADERS = [
     (b"cross-origin-resource-policy", b"cross-origin"),
 ]
 PUBLIC_CACHE = b"public, max-age=60"
+_MAX_METRIC_KEYS = 4096
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+class _RequestIds:
+    """32 hex digits: a random per-process prefix and a counter (no ``os.urandom`` per id)."""
+
+    def __init__(self) -> None:
+        self.reseed()
+
+    def reseed(self) -> None:
+        self.prefix = secrets.token_hex(8)
+        self.counter = itertools.count(secrets.randbelow(2**32))
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.counter) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+#: A new request id; a forked worker draws its own prefix.
+new_request_id = _RequestIds()
+os.register_at_fork(after_in_child=new_request_id.reseed)
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (``name`` in lower case), or None."""
     for key, value in scope.get("headers", ()):
         if key == name:
             return str(value.decode("latin-1"))
@@ -64,26 +87,37 @@ class EdgeMiddleware:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
+        # Labelled children resolved once: labels() costs a lock and a dict per request.
+        self._metrics: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        incoming = _header(scope, b"x-request-id")
-        rid = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        trace = _header(scope, b"traceparent")
+        incoming = trace = declared = preflight = None
+        anonymous = True
+        for key, value in scope["headers"]:  # one pass; the first of a repeated header counts
+            if key == b"authorization":
+                anonymous = False
+            elif key == b"x-request-id":
+                incoming = incoming or value.decode("latin-1")
+            elif key == b"traceparent":
+                trace = trace or value.decode("latin-1")
+            elif key == b"content-length":
+                declared = declared or value.decode("latin-1")
+            elif key == b"access-control-request-method":
+                preflight = preflight or value
+        rid = incoming if incoming and _REQUEST_ID.match(incoming) else new_request_id()
         context.set_request_id(rid)
         context.traceparent.set(trace if trace and _TRACEPARENT.match(trace) else None)
         method = scope["method"]
-        anonymous = _header(scope, b"authorization") is None
         status_holder = [500]
 
-        if method == "OPTIONS" and _header(scope, b"access-control-request-method"):
+        if method == "OPTIONS" and preflight:
             await self._preflight(send, rid)
             return
 
-        declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._reject(
                 send,
@@ -176,8 +210,17 @@ class EdgeMiddleware:
         elapsed = time.perf_counter() - start
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
-        HTTP_REQUESTS.labels(self.service, scope["method"], template, str(status)).inc()
-        HTTP_LATENCY.labels(self.service, template).observe(elapsed)
+        key = (scope["method"], template, status)
+        metrics = self._metrics.get(key)
+        if metrics is None:
+            metrics = (
+                HTTP_REQUESTS.labels(self.service, scope["method"], template, str(status)),
+                HTTP_LATENCY.labels(self.service, template),
+            )
+            if len(self._metrics) < _MAX_METRIC_KEYS:  # methods are the client's to invent
+                self._metrics[key] = metrics
+        metrics[0].inc()
+        metrics[1].observe(elapsed)
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(
                 "request",

@@ -1,0 +1,73 @@
+"""One enterprise row for the hot ``GET /v1/enterprises/{id}``: one statement, one round trip."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Dialect, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.types import TypeDecorator
+
+from streetlevel.common.db import autocommit
+from streetlevel.registry.adapters.orm import enterprises
+
+#: Every column the views and the access rules read (not the search text, not the stored size).
+_COLUMNS = [c for c in enterprises.c if c.name not in ("services_text", "size")]
+_BY_ID = select(*_COLUMNS).where(enterprises.c.id == bindparam("id"))
+# Column names from the table definition; the id is a bind parameter.
+_SQL = f"SELECT {', '.join(c.name for c in _COLUMNS)} FROM enterprises WHERE id = $1"  # noqa: S608
+_CANONICAL = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_processors: dict[int, list[tuple[str, Callable[[Any], Any]]]] = {}
+
+
+def canonical_uuid(text: str) -> uuid.UUID | None:
+    """The UUID of its canonical hyphenated spelling; None for anything else."""
+    return uuid.UUID(text) if _CANONICAL.match(text) else None
+
+
+class _Processed:
+    """A record read like a SQLAlchemy row (``row.name``)."""
+
+
+def _column_processors(dialect: Dialect) -> list[tuple[str, Callable[[Any], Any]]]:
+    """Our own column types' conversions (UTC timestamps, pence); asyncpg decodes the rest."""
+    found = _processors.get(id(dialect))
+    if found is None:
+        found = [
+            (column.name, partial(column.type.process_result_value, dialect=dialect))
+            for column in _COLUMNS
+            if isinstance(column.type, TypeDecorator)
+        ]
+        _processors[id(dialect)] = found
+    return found
+
+
+async def read_record(engine: AsyncEngine, enterprise_id: uuid.UUID) -> Any | None:
+    """The row, or None; outside a transaction (a single statement needs no snapshot)."""
+    if engine.dialect.name == "postgresql":
+        return await _read_asyncpg(engine, enterprise_id)
+    async with autocommit(engine).connect() as conn:
+        return (await conn.execute(_BY_ID, {"id": enterprise_id})).first()
+
+
+async def _read_asyncpg(engine: AsyncEngine, enterprise_id: uuid.UUID) -> Any | None:
+    raw = await engine.raw_connection()
+    try:
+        record = await raw.driver_connection.fetchrow(_SQL, enterprise_id)  # type: ignore[union-attr]
+    except BaseException:
+        raw.invalidate()
+        raise
+    finally:
+        raw.close()
+    if record is None:
+        return None
+    row = dict(record)
+    for name, process in _column_processors(engine.dialect):
+        row[name] = process(row[name])
+    out = _Processed()
+    out.__dict__.update(row)
+    return out

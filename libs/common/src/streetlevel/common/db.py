@@ -39,12 +39,12 @@ def json_dumps(value: Any) -> str:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, echo: bool = False, pre_ping: bool = False
+    url: str, *, pool_size: int = 10, echo: bool = False, pre_ping: bool = True
 ) -> AsyncEngine:
     """An engine for ``url``: SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE writes."""
-    # JSON columns go through orjson. No ping per checkout by default: it costs a round trip
-    # (on asyncpg a transaction) per request, while a connection broken by a database restart
-    # fails once, and SQLAlchemy then invalidates the whole pool.
+    # JSON columns go through orjson. A ping per checkout by default: without it, connections
+    # broken by a database restart answered requests with 500s (the security suite after the
+    # PostgreSQL restart fault test caught it); a hot path may opt out once it handles that.
     json_options: dict[str, Any] = {
         "json_serializer": json_dumps,
         "json_deserializer": orjson.loads,
@@ -68,6 +68,10 @@ def create_engine(
         max_overflow=0,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
+        # asyncpg prepares every statement; after five runs PostgreSQL may switch a statement to
+        # a generic plan that ignores its parameters (the registry's GIN search went from 5 ms
+        # to seconds at 1M rows). Custom plans cost a planning pass and keep plans right.
+        connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
         **json_options,
     )
 

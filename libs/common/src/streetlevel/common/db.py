@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import weakref
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -74,22 +73,6 @@ def create_engine(
         connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
         **json_options,
     )
-
-
-def autocommit(engine: AsyncEngine) -> AsyncEngine:
-    """The same pool without transactions, for single-statement reads (one round trip)."""
-    # Otherwise asyncpg wraps every read in BEGIN … ROLLBACK; SQLite reads stay deferred.
-    if is_sqlite(engine.url.drivername):
-        return engine
-    found = _AUTOCOMMIT.get(engine.sync_engine)
-    if found is None:
-        found = _AUTOCOMMIT[engine.sync_engine] = engine.execution_options(
-            isolation_level="AUTOCOMMIT"
-        )
-    return found
-
-
-_AUTOCOMMIT: weakref.WeakKeyDictionary[Any, AsyncEngine] = weakref.WeakKeyDictionary()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -12,7 +12,6 @@ from sqlalchemy import Dialect, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeDecorator
 
-from streetlevel.common.db import autocommit
 from streetlevel.registry.adapters.orm import enterprises
 
 #: Every column the views and the access rules read (not the search text, not the stored size).
@@ -47,10 +46,10 @@ def _column_processors(dialect: Dialect) -> list[tuple[str, Callable[[Any], Any]
 
 
 async def read_record(engine: AsyncEngine, enterprise_id: uuid.UUID) -> Any | None:
-    """The row, or None; outside a transaction (a single statement needs no snapshot)."""
+    """The row, or None; on PostgreSQL outside a transaction (one statement needs no snapshot)."""
     if engine.dialect.name == "postgresql":
         return await _read_asyncpg(engine, enterprise_id)
-    async with autocommit(engine).connect() as conn:
+    async with engine.connect() as conn:  # SQLite reads stay deferred
         return (await conn.execute(_BY_ID, {"id": enterprise_id})).first()
 
 

@@ -13,6 +13,19 @@ import asyncpg
 
 log = logging.getLogger(__name__)
 
+#: Failures that mean the lease connection (and with it the lock) can no longer be trusted.
+_CONNECTION_ERRORS = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+)
+
+
+class LeaseLost(Exception):
+    """The lease is not held (or its connection just failed): nothing may be published."""
+
 
 class Lease(Protocol):
     """Held by at most one relay of a service at a time."""
@@ -67,12 +80,19 @@ class PostgresLease:
     """
 
     def __init__(
-        self, dsn: str, *, name: str, channel: str | None = None, check_timeout_s: float = 2.0
+        self,
+        dsn: str,
+        *,
+        name: str,
+        channel: str | None = None,
+        check_timeout_s: float = 2.0,
+        statement_timeout_s: float = 15.0,
     ) -> None:
         self.dsn = dsn
         self.key = lock_key(name)
         self.channel = channel
         self.check_timeout_s = check_timeout_s
+        self.statement_timeout_s = statement_timeout_s
         self._conn: asyncpg.Connection | None = None
         self._held = False
         self._callbacks: list[Callable[[], None]] = []
@@ -117,6 +137,26 @@ class PostgresLease:
             await self._drop()
             return False
         return True
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        """Run ``query`` on the lease's own connection, where the lock lives.
+
+        Its success proves the lease was held when it ran, so no separate check is needed;
+        a connection failure drops the lease (the lock went with the connection).
+        """
+        conn = self._conn
+        if not self._held or conn is None or conn.is_closed():
+            self._held = False
+            raise LeaseLost("the relay lease is not held")
+        try:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                query, *args, timeout=self.statement_timeout_s
+            )
+        except _CONNECTION_ERRORS as exc:
+            log.warning("relay lease lost (connection failed: %s)", exc)
+            await self._drop()
+            raise LeaseLost(str(exc)) from exc
+        return rows
 
     async def release(self) -> None:
         if self._conn is not None and not self._conn.is_closed() and self._held:

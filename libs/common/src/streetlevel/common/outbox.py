@@ -26,12 +26,13 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import UtcDateTime
 from streetlevel.common.events import Envelope
-from streetlevel.common.lease import Lease
+from streetlevel.common.lease import Lease, PostgresLease
 from streetlevel.common.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
@@ -76,15 +77,37 @@ class OutboxMessage:
 
     @classmethod
     def of(cls, row: Any) -> OutboxMessage:
+        """From a row mapping of ``_COLUMNS`` (a SQLAlchemy row mapping or an asyncpg record)."""
+        event_id, event_type = row["event_id"], row["event_type"]
         return cls(
-            id=row.id,
-            topic=row.topic,
-            key=row.key,
-            event_id=row.event_id,
-            event_type=row.event_type,
-            value=bytes(row.payload),
-            headers=(("ce_type", row.event_type.encode()), ("ce_id", row.event_id.encode())),
+            id=row["id"],
+            topic=row["topic"],
+            key=row["key"],
+            event_id=event_id,
+            event_type=event_type,
+            value=bytes(row["payload"]),
+            headers=(("ce_type", event_type.encode()), ("ce_id", event_id.encode())),
         )
+
+
+#: What the relay reads of a row.
+_COLUMNS = ("id", "event_id", "topic", "key", "event_type", "payload")
+
+
+def _take_statement(table: Table) -> str:
+    """PostgreSQL: mark ``$2`` published at ``$1`` and read the next ``$3`` rows, in one go.
+
+    The SELECT sees the rows as they were before the UPDATE, so it leaves out ``$2`` itself;
+    it still includes a lower id that committed late, so no row is ever skipped.
+    """
+    # Only identifiers from the table definition go into the text; values are parameters.
+    name = postgresql.dialect().identifier_preparer.format_table(table)  # type: ignore[no-untyped-call]
+    mark = f"UPDATE {name} SET published_at = $1 WHERE id = ANY($2::bigint[])"  # noqa: S608
+    columns = ", ".join(_COLUMNS)
+    return (
+        f"WITH marked AS ({mark}) SELECT {columns} FROM {name} "  # noqa: S608
+        "WHERE published_at IS NULL AND NOT id = ANY($2::bigint[]) ORDER BY id LIMIT $3"
+    )
 
 
 class Publisher(Protocol):
@@ -122,6 +145,11 @@ class OutboxRelay:
     Rows are marked published only after the transport acknowledged them; a failure leaves
     them in place and the relay retries with backoff, so nothing is lost while the broker is
     down. Only one relay per service holds the lease, which keeps per-aggregate order.
+
+    On PostgreSQL the relay reads and marks rows on the lease's own connection, where the
+    advisory lock lives: a statement that succeeds there proves the lease, request traffic
+    cannot keep it waiting for a pooled connection, and marking one batch fetches the next
+    in the same round trip.
     """
 
     def __init__(
@@ -155,6 +183,9 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._direct = lease if isinstance(lease, PostgresLease) else None
+        self._take_sql = _take_statement(table) if self._direct is not None else ""
+        self._prefetched: list[OutboxMessage] = []
         self.published = 0
         self.last_error: str | None = None
 
@@ -183,17 +214,21 @@ class OutboxRelay:
         backoff = 0.1
         while not self._stopping.is_set():
             try:
-                if not await self.lease.acquire():
+                # A held lease is proven by the relay's own statements, not by a check each time.
+                if not self.lease.is_held and not await self.lease.acquire():
                     await self._sleep(self.poll_interval_s)
                     continue
                 published = await self.publish_once()
                 backoff = 0.1
                 if published == 0:
                     await self._maybe_prune()
+                if not self._prefetched:
+                    # Returns at once if a commit woke the relay while it was publishing.
                     await self._sleep(self.poll_interval_s)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # any failure: keep rows, back off, try again
+                self._prefetched = []
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning(
                     "outbox relay %s: publish failed (%s); retrying in %.1fs",
@@ -206,34 +241,37 @@ class OutboxRelay:
 
     async def publish_once(self) -> int:
         """Publish one batch of the oldest unpublished rows; returns how many."""
-        if not await self.lease.check():
-            return 0
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(
-                        self.table.c.id,
-                        self.table.c.event_id,
-                        self.table.c.topic,
-                        self.table.c.key,
-                        self.table.c.event_type,
-                        self.table.c.payload,
-                    )
-                    .where(self.table.c.published_at.is_(None))
-                    .order_by(self.table.c.id)
-                    .limit(self.batch_size)
-                )
-            ).all()
-        if not rows:
+        messages, self._prefetched = self._prefetched or await self._take([]), []
+        if not messages:
             OUTBOX_BACKLOG.labels(self.service).set(0)
             return 0
-        messages = [OutboxMessage.of(row) for row in rows]
         await self.publisher.publish(messages)
-        await self.mark_published([m.id for m in messages])
+        # Marks this batch and reads the next one (usually empty at a steady trickle).
+        self._prefetched = await self._take([m.id for m in messages])
         self.published += len(messages)
         OUTBOX_PUBLISHED.labels(self.service).inc(len(messages))
         self.last_error = None
         return len(messages)
+
+    async def _take(self, published: list[int]) -> list[OutboxMessage]:
+        """Mark ``published`` as published, then read the next batch of unpublished rows."""
+        if self._direct is not None:
+            rows = await self._direct.fetch(
+                self._take_sql, self.clock.now(), published, self.batch_size
+            )
+            return [OutboxMessage.of(row) for row in rows]
+        if published:
+            await self.mark_published(published)
+        elif not await self.lease.check():
+            return []
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                select(*(self.table.c[name] for name in _COLUMNS))
+                .where(self.table.c.published_at.is_(None))
+                .order_by(self.table.c.id)
+                .limit(self.batch_size)
+            )
+            return [OutboxMessage.of(row._mapping) for row in result]
 
     async def mark_published(self, ids: list[int]) -> None:
         async with self.engine.begin() as conn:

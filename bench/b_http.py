@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from functools import partial
 from typing import Any
 
@@ -81,7 +80,7 @@ def gateway_overhead(ctx: Ctx) -> Result:
         pooled: dict[str, list[float]] = {"direct": [], "gateway": []}
         for _ in range(open_rounds):
             for name, base in (("direct", direct), ("gateway", gateway)):
-                run_ = asyncio.run(open_loop(base + path, rate=rate, seconds=open_s, token=token))
+                run_ = open_loop(base + path, rate=rate, seconds=open_s, token=token)
                 pooled[name] += run_.pop("samples_ms")
                 latency[name].append(run_)
         pooled_stats = {name: summary(v) for name, v in pooled.items()}

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from measure import ROOT, cpu_seconds, median, summary
 
 LUA = ROOT / "bench" / "report.lua"
+LOADGEN = ROOT / ".streetlevel" / "bin" / "loadgen"
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ def median_rps(runs: list[Wrk]) -> float:
     return median([r.rps for r in runs])
 
 
-async def open_loop(
+def open_loop(
     url: str,
     *,
     rate: float,
@@ -95,48 +93,30 @@ async def open_loop(
     token: str | None = None,
     connections: int = 64,
 ) -> dict[str, Any]:
-    """Send at a constant ``rate``; each latency is measured from its *scheduled* send time.
+    """Send GETs at a constant ``rate``; each latency is measured from its *scheduled* send time.
 
     Timing from the schedule rather than the actual send keeps a stalled server from hiding
-    its queue (coordinated omission): late requests count as late.
+    its queue (coordinated omission): late requests count as late. The sender is
+    ``bench/loadgen`` (compiled Go, keep-alive connections opened before the clock starts), so
+    that the generator's own CPU does not compete with the servers it measures.
     """
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    connector = aiohttp.TCPConnector(limit=connections, force_close=False)
-    latencies: list[float] = []
-    errors = 0
-    lateness: list[float] = []
-
-    async def one(session: aiohttp.ClientSession, scheduled: float) -> None:
-        nonlocal errors
-        try:
-            async with session.get(url, headers=headers) as resp:
-                await resp.read()
-                if resp.status >= 400:
-                    errors += 1
-        except aiohttp.ClientError:
-            errors += 1
-            return
-        latencies.append((time.perf_counter() - scheduled) * 1000)
-
-    async with aiohttp.ClientSession(connector=connector) as session:
-        total = int(rate * seconds)
-        tasks = []
-        start = time.perf_counter() + 0.05
-        for i in range(total):
-            scheduled = start + i / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            lateness.append(max(0.0, -delay) * 1000)
-            tasks.append(asyncio.create_task(one(session, scheduled)))
-        await asyncio.gather(*tasks)
-    stats = summary(latencies)
+    cmd = [str(LOADGEN), "-url", url, "-rate", f"{rate:g}", "-duration", f"{seconds:g}s"]
+    cmd += ["-connections", str(connections), "-samples"]
+    if token:
+        cmd += ["-H", f"Authorization: Bearer {token}"]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise RuntimeError(f"loadgen failed ({res.returncode}): {res.stderr[-1000:]}")
+    data: dict[str, Any] = json.loads(res.stdout)
+    samples = data.pop("samples_ms", None) or []
     return {
         "rate": rate,
         "seconds": seconds,
-        "sent": len(tasks),
-        "errors": errors,
-        "latency_ms": stats,
-        "samples_ms": latencies,
-        "generator_late_ms_p99": summary(lateness)["p99"],
+        "sent": data["sent"],
+        "errors": data["errors"],
+        "statuses": data["statuses"],
+        "latency_ms": summary(samples),
+        "samples_ms": samples,
+        "generator_late_ms_p99": data["generator_late_ms_p99"],
+        "wall_seconds": data["wall_seconds"],
     }

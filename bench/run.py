@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller loads")
     args = parser.parse_args(argv)
     names = [n for n in BENCHMARKS if not args.only or n in args.only]
-    subprocess.run([str(ROOT / "scripts" / "ensure-wrk.sh")], check=True)
+    for script in ("ensure-wrk.sh", "ensure-loadgen.sh"):
+        subprocess.run([str(ROOT / "scripts" / script)], check=True)
     uvloop.install()
     facts = machine()
     print(f"bench: {facts['nproc']} cores, {facts['cpu_model']}, load {facts['loadavg_at_start']}")

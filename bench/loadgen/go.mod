@@ -1,0 +1,3 @@
+module streetlevel/bench/loadgen
+
+go 1.19

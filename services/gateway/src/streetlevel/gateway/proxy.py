@@ -1,4 +1,4 @@
-"""The hot path: a lean pure-ASGI reverse proxy to each service, over aiohttp or in-process.
+"""The hot path: a lean pure-ASGI reverse proxy to each service, over HTTP or in-process.
 
 Both transports share header handling, timeouts, the circuit breaker and the problem responses,
 so the embedded mode behaves like the distributed one without the network.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from streetlevel.common import context
 from streetlevel.common.problems import problem
 from streetlevel.gateway.breaker import CircuitBreaker
+from streetlevel.gateway.upstream import Response, UpstreamClosed, UpstreamPool
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,8 @@ REPLACED_RESPONSE = frozenset(
     }
 )
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-CONNECTION_ERRORS = (
-    aiohttp.ClientConnectorError,
-    aiohttp.ServerDisconnectedError,
-    aiohttp.ClientOSError,
-)
+#: The response broke off, or the upstream went quiet, after it had started.
+BROKEN = (ConnectionError, OSError, TimeoutError)
 
 Observer = Callable[[int, bytes], Awaitable[None]]
 
@@ -72,6 +70,7 @@ class Upstream:
     connect_timeout_s: float = 2.0
     read_timeout_s: float = 30.0
     route: Any = field(default=None)
+    pool: UpstreamPool | None = field(default=None)
 
     def __post_init__(self) -> None:
         # The access log and metrics label proxied requests by service, not by raw path.
@@ -126,18 +125,6 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _stream_body(receive: Receive) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientGone
-        body = message.get("body", b"")
-        if body:
-            yield body
-        if not message.get("more_body", False):
-            return
-
-
 class _ClientGone(Exception):
     pass
 
@@ -161,6 +148,14 @@ class Proxy:
         return None
 
     async def start(self) -> None:
+        for upstream in self.upstreams:
+            if upstream.url is not None and upstream.pool is None:
+                upstream.pool = UpstreamPool(
+                    upstream.url,
+                    limit=self.pool_size,
+                    connect_timeout_s=upstream.connect_timeout_s,
+                )
+        # aiohttp serves the control paths (OpenAPI documents, readiness), not the hot path.
         if any(u.url for u in self.upstreams) and self.session is None:
             connector = aiohttp.TCPConnector(
                 limit=self.pool_size, keepalive_timeout=30, ttl_dns_cache=300
@@ -173,6 +168,10 @@ class Proxy:
             )
 
     async def close(self) -> None:
+        for upstream in self.upstreams:
+            if upstream.pool is not None:
+                await upstream.pool.close()
+                upstream.pool = None
         if self.session is not None:
             await self.session.close()
             self.session = None
@@ -259,35 +258,33 @@ class Proxy:
         upstream: Upstream,
         observe: Observer | None,
     ) -> None:
-        assert self.session is not None
-        assert upstream.url is not None
+        pool = upstream.pool
+        assert pool is not None
         method: str = scope["method"]
-        path = scope.get("raw_path") or scope["path"].encode()
-        url = upstream.url.rstrip("/") + path.decode("latin-1")
+        target: bytes = scope.get("raw_path") or scope["path"].encode()
         if scope.get("query_string"):
-            url += "?" + scope["query_string"].decode("latin-1")
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request_headers(scope)]
-        idempotent = method in IDEMPOTENT
-        # Idempotent requests are buffered so that a retry can resend them; others stream.
-        data: Any = await _read_body(receive) if idempotent else _stream_body(receive)
-        timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=upstream.connect_timeout_s, sock_read=upstream.read_timeout_s
-        )
-        attempts = 1 + (self.retries if idempotent else 0)
+            target += b"?" + scope["query_string"]
+        headers = request_headers(scope)
+        # The edge caps request bodies, so reading them whole costs little and lets an
+        # idempotent request be sent again on a fresh connection.
+        body = await _read_body(receive)
+        attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
         for attempt in range(attempts):
             try:
-                response = await self.session.request(
+                response = await pool.request(
                     method,
-                    url,
-                    headers=headers,
-                    data=data if data != b"" else None,
-                    timeout=timeout,
-                    allow_redirects=False,
+                    target,
+                    headers,
+                    body,
+                    read_timeout_s=upstream.read_timeout_s,
+                    fresh=attempt > 0,
                 )
-            except CONNECTION_ERRORS as exc:
-                upstream.breaker.failure()
+            except UpstreamClosed as exc:
+                if not exc.reused:
+                    upstream.breaker.failure()
                 if attempt + 1 < attempts and upstream.breaker.state == "closed":
-                    await asyncio.sleep(0.05 * (attempt + 1))
+                    if not exc.reused:
+                        await asyncio.sleep(0.05 * (attempt + 1))
                     continue
                 log.warning("upstream %s unreachable: %s", upstream.name, type(exc).__name__)
                 await self._problem(
@@ -301,36 +298,54 @@ class Proxy:
                 )
                 return
             break
-        await self._relay_response(response, send, upstream, observe)
+        try:
+            await self._relay_response(response, send, upstream, observe, method == "HEAD")
+        finally:
+            response.release()
 
     async def _relay_response(
         self,
-        response: aiohttp.ClientResponse,
+        response: Response,
         send: Send,
         upstream: Upstream,
         observe: Observer | None,
+        head_only: bool,
     ) -> None:
-        captured: list[bytes] = []
-        async with response:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": response.status,
-                    "headers": response_headers(list(response.raw_headers)),
-                }
-            )
-            try:
-                async for chunk in response.content.iter_any():
-                    if observe is not None:
-                        captured.append(chunk)
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except (TimeoutError, aiohttp.ClientPayloadError, *CONNECTION_ERRORS):
-                upstream.breaker.failure()
-                raise
-            if observe is not None:
-                # Act on the response (e.g. bind a client) before the caller sees its end.
-                await observe(response.status, b"".join(captured))
+        start: Message = {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": response_headers(response.headers),
+        }
+        if head_only:
+            await send(start)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+            upstream.breaker.success()
+            return
+        captured: list[bytes] = []
+        try:
+            body = response.chunks()
+            first = await anext(body, b"")
+            await send(start)
+            if response.finished:
+                # The common case, a body that arrived whole: one message, one write.
+                if observe is not None:
+                    await observe(response.status, first)
+                await send({"type": "http.response.body", "body": first})
+                upstream.breaker.success()
+                return
+            captured.append(first)
+            await send({"type": "http.response.body", "body": first, "more_body": True})
+            async for chunk in body:
+                if observe is not None:
+                    captured.append(chunk)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except BROKEN:
+            upstream.breaker.failure()
+            raise
+        if observe is not None:
+            # Act on the response (e.g. bind a client) before the caller sees its end.
+            await observe(response.status, b"".join(captured))
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
         upstream.breaker.success()
 
     async def _problem(

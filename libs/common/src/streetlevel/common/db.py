@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -10,14 +11,16 @@ from typing import Any
 import orjson
 from sqlalchemy import BigInteger, DateTime, Dialect, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Execution option that makes a SQLite transaction start with ``BEGIN IMMEDIATE``.
@@ -41,9 +44,9 @@ def create_engine(
     url: str, *, pool_size: int = 10, echo: bool = False, pre_ping: bool = True
 ) -> AsyncEngine:
     """An engine for ``url``: SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE writes."""
-    # JSON columns go through orjson. A ping per checkout by default: without it, connections
-    # broken by a database restart answered requests with 500s (the security suite after the
-    # PostgreSQL restart fault test caught it); a hot path may opt out once it handles that.
+    # JSON columns go through orjson. A ping per checkout by default (see _ping_on_checkout):
+    # without it, connections broken by a database restart answered requests with 500s (the
+    # security suite after the PostgreSQL restart fault test caught it).
     json_options: dict[str, Any] = {
         "json_serializer": json_dumps,
         "json_deserializer": orjson.loads,
@@ -58,14 +61,13 @@ def create_engine(
         )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         # Up to 2 x pool_size connections, all kept once opened: overflow connections would
         # be opened and closed again per request whenever concurrency passes pool_size.
         pool_size=2 * pool_size,
         max_overflow=0,
-        pool_pre_ping=pre_ping,
         pool_recycle=1800,
         # asyncpg prepares every statement; after five runs PostgreSQL may switch a statement to
         # a generic plan that ignores its parameters (the registry's GIN search went from 5 ms
@@ -73,6 +75,48 @@ def create_engine(
         connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
         **json_options,
     )
+    if pre_ping:
+        _ping_on_checkout(engine)
+    return engine
+
+
+#: Set while ``unpinged_connection`` checks out: the pool hands the connection over unpinged.
+_UNPINGED: ContextVar[bool] = ContextVar("streetlevel_unpinged", default=False)
+_FRESH = "streetlevel_fresh"
+
+
+def _ping_on_checkout(engine: AsyncEngine) -> None:
+    """Ping a pooled PostgreSQL connection on checkout: one simple query, no transaction."""
+    # SQLAlchemy's own pre-ping costs three round trips on asyncpg (BEGIN, the ping, ROLLBACK:
+    # it wraps its prepared ping in a transaction for PgBouncer's transaction mode). A simple
+    # query protocol ``SELECT 1`` is one round trip with no prepared statement and nothing left
+    # open, so it suits a transaction pooler too (asyncpg's ``execute`` fails on an empty
+    # query). A failed ping invalidates every connection opened before it (a restart broke
+    # them all) and the pool hands out a new one, as pre-ping does.
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "connect")
+    def _fresh(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_FRESH] = True  # just opened: no need to ping it
+
+    @event.listens_for(pool, "checkout")
+    def _ping(_dbapi: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection) -> None:
+        if record.info.pop(_FRESH, False) or _UNPINGED.get():
+            return
+        try:
+            await_(proxy.driver_connection.execute("SELECT 1"))  # type: ignore[union-attr]
+        except Exception as exc:
+            raise InvalidatePoolError(f"ping failed: {type(exc).__name__}") from exc
+
+
+async def unpinged_connection(engine: AsyncEngine) -> PoolProxiedConnection:
+    """A pooled DBAPI connection without the checkout ping; the caller invalidates it on error."""
+    # For the hottest reads, which fall back to a pinged path when the connection fails.
+    token = _UNPINGED.set(True)
+    try:
+        return await engine.raw_connection()
+    finally:
+        _UNPINGED.reset(token)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import Dialect, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeDecorator
 
+from streetlevel.common.db import unpinged_connection
 from streetlevel.registry.adapters.orm import enterprises
 
 #: Every column the views and the access rules read (not the search text, not the stored size).
@@ -45,16 +46,22 @@ def _column_processors(dialect: Dialect) -> list[tuple[str, Callable[[Any], Any]
     return found
 
 
-async def read_record(engine: AsyncEngine, enterprise_id: uuid.UUID) -> Any | None:
-    """The row, or None; on PostgreSQL outside a transaction (one statement needs no snapshot)."""
+async def read_record(
+    engine: AsyncEngine, enterprise_id: uuid.UUID, *, ping: bool = True
+) -> Any | None:
+    """The row, or None; on PostgreSQL outside a transaction (one statement needs no snapshot).
+
+    ``ping=False`` skips the pool's checkout ping: a broken connection then fails here (and is
+    invalidated) instead of being replaced, so only a caller with a pinged fallback may pass it.
+    """
     if engine.dialect.name == "postgresql":
-        return await _read_asyncpg(engine, enterprise_id)
+        return await _read_asyncpg(engine, enterprise_id, ping)
     async with engine.connect() as conn:  # SQLite reads stay deferred
         return (await conn.execute(_BY_ID, {"id": enterprise_id})).first()
 
 
-async def _read_asyncpg(engine: AsyncEngine, enterprise_id: uuid.UUID) -> Any | None:
-    raw = await engine.raw_connection()
+async def _read_asyncpg(engine: AsyncEngine, enterprise_id: uuid.UUID, ping: bool) -> Any | None:
+    raw = await (engine.raw_connection() if ping else unpinged_connection(engine))
     try:
         record = await raw.driver_connection.fetchrow(_SQL, enterprise_id)  # type: ignore[union-attr]
     except BaseException:

@@ -165,7 +165,9 @@ async def _get_enterprise_lane(
         return False
     try:
         principal = await principal_of(runtime, header(scope, b"authorization"))
-        row = await record.read_record(runtime.engine, enterprise_id)
+        # Unpinged (one round trip): a connection broken by a database restart fails here,
+        # is invalidated, and the route, whose checkout pings, answers instead.
+        row = await record.read_record(runtime.engine, enterprise_id, ping=False)
     except Exception:  # the route answers every failure with its own problem response
         return False
     if row is None or (view := _view(row, principal)) is View.NONE:

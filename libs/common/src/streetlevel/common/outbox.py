@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql.dml import Insert
 
 from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import UtcDateTime
@@ -116,15 +117,28 @@ class Publisher(Protocol):
     async def publish(self, messages: Sequence[OutboxMessage]) -> None: ...
 
 
+def outbox_insert(table: Table, *, notify: str | None = None) -> Insert:
+    """The outbox INSERT, built once; with ``notify`` it also signals that channel."""
+    statement = insert(table)
+    if notify is not None:
+        # The NOTIFY rides on the INSERT's round trip and reaches listeners at commit; one
+        # per row, but PostgreSQL delivers identical notifications of a transaction once.
+        statement = statement.returning(func.pg_notify(notify, ""))
+    return statement
+
+
 async def write_outbox(
-    session: AsyncSession, table: Table, items: Sequence[tuple[str, str, Envelope]], clock: Clock
+    session: AsyncSession,
+    statement: Insert,
+    items: Sequence[tuple[str, str, Envelope]],
+    clock: Clock,
 ) -> None:
     """Insert ``(topic, key, envelope)`` rows in the caller's transaction."""
     if not items:
         return
     now = clock.now()
     await session.execute(
-        insert(table),
+        statement,
         [
             {
                 "event_id": env.id,

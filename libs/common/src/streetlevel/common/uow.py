@@ -6,14 +6,14 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from streetlevel.common import context
 from streetlevel.common.clock import Clock
 from streetlevel.common.db import begin_write
 from streetlevel.common.events import Aggregate, PendingEvent, envelope_for
-from streetlevel.common.outbox import notify_channel, write_outbox
+from streetlevel.common.outbox import notify_channel, outbox_insert, write_outbox
 
 
 class EventWriter:
@@ -27,6 +27,9 @@ class EventWriter:
         self.service = service
         self.clock = clock
         self.is_postgres = is_postgres
+        # On PostgreSQL the insert also NOTIFYs the relay's LISTEN when the transaction commits.
+        channel = notify_channel(service) if is_postgres else None
+        self._insert = outbox_insert(outbox, notify=channel)
 
     async def write(self, session: AsyncSession, events: Iterable[PendingEvent]) -> int:
         """Write ``events`` with the request's correlation, causation and trace context."""
@@ -46,12 +49,7 @@ class EventWriter:
             )
             for pending in events
         ]
-        await write_outbox(session, self.outbox, items, self.clock)
-        if items and self.is_postgres:
-            # Delivered to the relay's LISTEN only when this transaction commits.
-            await session.execute(
-                text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(self.service)}
-            )
+        await write_outbox(session, self._insert, items, self.clock)
         return len(items)
 
 

@@ -19,5 +19,9 @@ def _load(name: str) -> ModuleType:
 
 
 # The same test functions; this directory's conftest gives them a PostgreSQL + Kafka `api`.
-for _module in (_load("test_api_contract"), _load("test_access_matrix")):
+for _module in (
+    _load("test_api_contract"),
+    _load("test_access_matrix"),
+    _load("test_patch_writes"),
+):
     globals().update({k: v for k, v in vars(_module).items() if k.startswith("test_")})

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.registry.adapters.orm import (
@@ -17,7 +18,7 @@ from streetlevel.registry.adapters.orm import (
     enterprises,
     revisions,
 )
-from streetlevel.registry.domain.model import Enterprise, EnterpriseDetails, Status
+from streetlevel.registry.domain.model import Enterprise, EnterpriseDetails, Status, size_for
 
 
 def as_utc(value: datetime) -> datetime:
@@ -73,42 +74,71 @@ def enterprise_from_row(row: Row[Any] | Any) -> Enterprise:
     )
 
 
-def _values(ent: Enterprise) -> dict[str, Any]:
-    d = ent.details
-    dumped = d.model_dump(mode="json")
+def _detail_columns(d: EnterpriseDetails, fields: Iterable[str]) -> dict[str, Any]:
+    """The ``enterprises`` columns that store these fields of the details."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        if name == "identifier":
+            values["identifier_scheme"] = d.identifier.scheme if d.identifier else None
+            values["identifier_id"] = d.identifier.id if d.identifier else None
+        elif name == "legal_form":
+            values["legal_form"] = d.legal_form.value
+        elif name == "employees":
+            values["employees"] = d.employees
+            values["size"] = size_for(d.employees)
+        elif name == "services":
+            values["services"] = [s.model_dump(mode="json") for s in d.services]
+            values["services_text"] = " ".join(
+                part for s in d.services for part in (s.name, s.description or "") if part
+            )
+        elif name in ("contact", "address"):
+            part = getattr(d, name)
+            values[name] = part.model_dump(mode="json") if part is not None else None
+        elif name == "annual_turnover":
+            values[name] = d.annual_turnover.amount if d.annual_turnover else None
+        else:
+            values[name] = getattr(d, name)
+    return values
+
+
+def _state_columns(ent: Enterprise) -> dict[str, Any]:
+    """What every change of the aggregate writes besides its details."""
     return {
-        "identifier_scheme": d.identifier.scheme if d.identifier else None,
-        "identifier_id": d.identifier.id if d.identifier else None,
-        "name": d.name,
-        "legal_form": d.legal_form.value,
         "status": ent.status.value,
-        "mission": d.mission,
-        "website": d.website,
-        "employees": d.employees,
-        "size": ent.size,
-        "trading_income_pct": d.trading_income_pct,
-        "profit_reinvested_pct": d.profit_reinvested_pct,
-        "asset_lock": d.asset_lock,
-        "independent": d.independent,
-        "publishes_social_report": d.publishes_social_report,
-        "themes": d.themes,
-        "areas_served": d.areas_served,
-        "accreditations": d.accreditations,
-        "services": dumped["services"],
-        "services_text": " ".join(
-            part for s in d.services for part in (s.name, s.description or "") if part
-        ),
-        "founded_on": d.founded_on,
-        "contact": dumped["contact"],
-        "address": dumped["address"],
-        "annual_turnover": d.annual_turnover.amount if d.annual_turnover else None,
-        "registered_by_client": ent.registered_by_client,
-        "registered_by_org": ent.registered_by_org,
         "owner_client_id": ent.owner_client_id,
-        "created_at": ent.created_at,
         "updated_at": ent.updated_at,
         "version": ent.version,
     }
+
+
+#: Which search-key table mirrors which list of the details.
+_KEY_TABLES: dict[str, tuple[Table, str]] = {
+    "areas_served": (enterprise_areas, "area_code"),
+    "themes": (enterprise_themes, "theme"),
+    "accreditations": (enterprise_accreditations, "accreditation"),
+}
+
+# Built once: a statement object caches its compiled form, so each use only binds values.
+_BY_ID = enterprises.c.id == bindparam("enterprise_id")
+_GET = select(enterprises).where(_BY_ID)
+_GET_FOR_UPDATE = _GET.with_for_update()
+_HOLDER = select(enterprises.c.id).where(
+    enterprises.c.identifier_scheme == bindparam("scheme"),
+    enterprises.c.identifier_id == bindparam("identifier"),
+)
+_HOLDER_OTHER_THAN = _HOLDER.where(enterprises.c.id != bindparam("other_than"))
+_KNOWN_AREAS = select(areas.c.code).where(areas.c.code.in_(bindparam("codes", expanding=True)))
+_INSERT = insert(enterprises)
+_UPDATE = update(enterprises).where(_BY_ID)
+_INSERT_REVISION = insert(revisions)
+_KEYS = {
+    field: (
+        delete(table).where(table.c.enterprise_id == bindparam("enterprise_id")),
+        insert(table),
+        column,
+    )
+    for field, (table, column) in _KEY_TABLES.items()
+}
 
 
 class EnterpriseRepository:
@@ -118,57 +148,60 @@ class EnterpriseRepository:
         self.session = session
 
     async def get(self, enterprise_id: uuid.UUID) -> Enterprise | None:
-        query = select(enterprises).where(enterprises.c.id == enterprise_id)
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = (await self.session.execute(query)).first()
+        """The enterprise, its row locked until the unit of work ends (PostgreSQL)."""
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        query = _GET_FOR_UPDATE if postgres else _GET
+        row = (await self.session.execute(query, {"enterprise_id": enterprise_id})).first()
         return enterprise_from_row(row) if row is not None else None
 
     async def holder_of(
         self, scheme: str, identifier: str, *, other_than: uuid.UUID | None = None
     ) -> uuid.UUID | None:
         """The enterprise that already holds this identifier, if any."""
-        query = select(enterprises.c.id).where(
-            enterprises.c.identifier_scheme == scheme, enterprises.c.identifier_id == identifier
-        )
+        params: dict[str, Any] = {"scheme": scheme, "identifier": identifier}
+        query = _HOLDER
         if other_than is not None:
-            query = query.where(enterprises.c.id != other_than)
-        found: uuid.UUID | None = (await self.session.execute(query)).scalar_one_or_none()
+            query, params["other_than"] = _HOLDER_OTHER_THAN, other_than
+        found: uuid.UUID | None = (await self.session.execute(query, params)).scalar_one_or_none()
         return found
 
     async def unknown_areas(self, codes: set[str]) -> list[str]:
         if not codes:
             return []
-        known = set(
-            (await self.session.execute(select(areas.c.code).where(areas.c.code.in_(codes))))
-            .scalars()
-            .all()
-        )
-        return sorted(codes - known)
+        result = await self.session.execute(_KNOWN_AREAS, {"codes": sorted(codes)})
+        return sorted(codes - set(result.scalars()))
 
     async def add(self, ent: Enterprise) -> None:
-        await self.session.execute(insert(enterprises).values(id=ent.id, **_values(ent)))
-        await self._index(ent, replace=False)
-
-    async def save(self, ent: Enterprise) -> None:
+        values = _detail_columns(ent.details, EnterpriseDetails.model_fields)
         await self.session.execute(
-            update(enterprises).where(enterprises.c.id == ent.id).values(**_values(ent))
+            _INSERT,
+            {
+                "id": ent.id,
+                **values,
+                **_state_columns(ent),
+                "registered_by_client": ent.registered_by_client,
+                "registered_by_org": ent.registered_by_org,
+                "created_at": ent.created_at,
+            },
         )
-        await self._index(ent, replace=True)
+        await self._index(ent, _KEY_TABLES, replace=False)
 
-    async def _index(self, ent: Enterprise, *, replace: bool) -> None:
-        d = ent.details
-        keys = (
-            (enterprise_areas, "area_code", d.areas_served),
-            (enterprise_themes, "theme", d.themes),
-            (enterprise_accreditations, "accreditation", d.accreditations),
-        )
-        for table, column, values in keys:
+    async def save(self, ent: Enterprise, changed: Collection[str] = ()) -> None:
+        """Write the aggregate's state and the ``changed`` fields of its details."""
+        values = {**_detail_columns(ent.details, changed), **_state_columns(ent)}
+        await self.session.execute(_UPDATE, {"enterprise_id": ent.id, **values})
+        await self._index(ent, [name for name in changed if name in _KEY_TABLES], replace=True)
+
+    async def _index(self, ent: Enterprise, fields: Iterable[str], *, replace: bool) -> None:
+        """Rewrite the search keys of the list fields named: one table per changed list."""
+        for name in fields:
+            remove, add, column = _KEYS[name]
             if replace:
-                await self.session.execute(delete(table).where(table.c.enterprise_id == ent.id))
+                await self.session.execute(remove, {"enterprise_id": ent.id})
+            values: list[str] = getattr(ent.details, name)
             if values:
                 await self.session.execute(
-                    insert(table), [{"enterprise_id": ent.id, column: v} for v in values]
+                    add, [{"enterprise_id": ent.id, column: value} for value in values]
                 )
 
     async def add_revision(
@@ -183,14 +216,15 @@ class EnterpriseRepository:
         request_id: str | None,
     ) -> None:
         await self.session.execute(
-            insert(revisions).values(
-                enterprise_id=ent.id,
-                version=ent.version,
-                action=action,
-                actor=actor,
-                client_id=client_id,
-                at=at,
-                patch=patch,
-                request_id=request_id,
-            )
+            _INSERT_REVISION,
+            {
+                "enterprise_id": ent.id,
+                "version": ent.version,
+                "action": action,
+                "actor": actor,
+                "client_id": client_id,
+                "at": at,
+                "patch": patch,
+                "request_id": request_id,
+            },
         )

@@ -47,17 +47,23 @@ def validation_problem(exc: ValidationError) -> ValidationProblem:
 
 
 async def _check_references(
-    repo: EnterpriseRepository, details: EnterpriseDetails, *, other_than: uuid.UUID | None
+    repo: EnterpriseRepository, details: EnterpriseDetails, *, current: Enterprise | None = None
 ) -> None:
-    if details.identifier is not None:
+    """The identifier is nobody else's, the area codes are known: checked where they change."""
+    kept = current.details if current is not None else None
+    if details.identifier is not None and (kept is None or details.identifier != kept.identifier):
         holder = await repo.holder_of(
-            details.identifier.scheme, details.identifier.id, other_than=other_than
+            details.identifier.scheme,
+            details.identifier.id,
+            other_than=current.id if current is not None else None,
         )
         if holder is not None:
             raise DuplicateIdentifier(
                 f"{details.identifier} is already registered.", enterprise_id=str(holder)
             )
-    unknown = await repo.unknown_areas(details.all_area_codes())
+    # Codes the record already held were checked when they were written.
+    added = details.all_area_codes() - (kept.all_area_codes() if kept is not None else set())
+    unknown = await repo.unknown_areas(added)
     if unknown:
         raise UnknownAreas(unknown)
 
@@ -95,7 +101,7 @@ async def register_enterprise(
         )
     async with uow:
         repo = EnterpriseRepository(uow.session)
-        await _check_references(repo, details, other_than=None)
+        await _check_references(repo, details)
         ent = Enterprise.register(
             enterprise_id=new_id(),
             details=details,
@@ -154,10 +160,11 @@ async def update_enterprise(
             details = EnterpriseDetails.model_validate(merged)
         except ValidationError as exc:
             raise validation_problem(exc) from exc
-        await _check_references(repo, details, other_than=ent.id)
+        await _check_references(repo, details, current=ent)
         before = ent.document()
-        if ent.update(details, now=uow.clock.now()):
-            await repo.save(ent)
+        changed = ent.update(details, now=uow.clock.now())
+        if changed:
+            await repo.save(ent, changed)
             await _record_revision(
                 repo, ent, action="updated", principal=principal, before=before, uow=uow
             )

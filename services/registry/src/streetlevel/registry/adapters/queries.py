@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
-from collections.abc import Collection
+from collections import namedtuple
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -12,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Result,
     Select,
     Text,
     and_,
@@ -28,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from streetlevel.common.areas import TYPE_ORDER, area_type
 from streetlevel.common.errors import ValidationProblem
 from streetlevel.common.pagination import decode_cursor, encode_cursor
 from streetlevel.registry.adapters.orm import (
@@ -37,11 +41,23 @@ from streetlevel.registry.adapters.orm import (
     enterprises,
     revisions,
 )
+from streetlevel.registry.adapters.views import PUBLIC_COLUMNS
 
 Sort = Literal["name", "-updated_at", "relevance"]
 RELEVANCE_CAP = 1000
 _WORD = re.compile(r"\w+", re.UNICODE)
 e = enterprises.c
+
+
+@functools.cache
+def _record_type(columns: tuple[str, ...]) -> Any:
+    return namedtuple("Record", columns)
+
+
+def _records(result: Result[Any]) -> list[Any]:
+    """The rows as named tuples: a view reads ~25 attributes, each ~10x dearer on a Row."""
+    make = _record_type(tuple(result.keys()))._make
+    return [make(row) for row in result]
 
 
 @dataclass(frozen=True)
@@ -72,14 +88,22 @@ def _fts_query(q: str) -> str | None:
     return " ".join(f'"{w}"*' for w in words[:16]) or None
 
 
-def _keys(column: str, values: Collection[str], op: str) -> ColumnElement[bool]:
-    array = bindparam(None, sorted(values), type_=ARRAY(Text))
+def _keys(column: str, values: Sequence[str], op: str) -> ColumnElement[bool]:
+    array = bindparam(None, list(values), type_=ARRAY(Text))
     return literal_column(f"enterprises.{column}").bool_op(op)(array)
+
+
+def coarse_first(codes: Collection[str]) -> list[str]:
+    """Area codes from the largest areas to the smallest (LSOAs last), then by code."""
+    # An overlap test compares a row's codes with the list in order. A large area covers more
+    # enterprises than any one of its LSOAs, so most matches come after a few comparisons
+    # instead of after every LSOA of a LAD (at 1M rows that was 0.5-1 ms of a 4 ms search).
+    return sorted(codes, key=lambda code: (TYPE_ORDER.get(area_type(code) or "lsoa", 5), code))
 
 
 def _array_keys(s: Search) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
     """PostgreSQL: area overlap, and the keys that ``ix_enterprises_search_keys`` indexes."""
-    areas = [] if s.area_codes is None else [_keys("area_keys", s.area_codes, "&&")]
+    areas = [] if s.area_codes is None else [_keys("area_keys", coarse_first(s.area_codes), "&&")]
     keys: list[ColumnElement[bool]] = []
     if s.theme:
         keys.append(_keys("theme_keys", [s.theme], "@>"))
@@ -160,20 +184,27 @@ def _filters(s: Search, dialect: str) -> tuple[list[ColumnElement[bool]], Column
 
 
 async def search(
-    conn: AsyncConnection, s: Search, *, limit: int, cursor: str | None
+    conn: AsyncConnection,
+    s: Search,
+    *,
+    limit: int,
+    cursor: str | None,
+    columns: Sequence[str] = PUBLIC_COLUMNS,
 ) -> tuple[list[Any], str | None]:
-    """One page of the register and the cursor of the next (None at the end)."""
+    """One page of the register (``columns`` of each row) and the cursor of the next page."""
     dialect = conn.dialect.name
     where, rank = _filters(s, dialect)
     position = decode_cursor(cursor)
-    query: Select[Any] = select(enterprises).where(and_(*where))
+    # The keyset reads id, name and updated_at; the view reads the rest.
+    selected = dict.fromkeys([*columns, "id", "name", "updated_at"])
+    query: Select[Any] = select(*(enterprises.c[name] for name in selected)).where(and_(*where))
     if s.sort == "relevance":
         offset = int(position.get("o", 0)) if position else 0
         if offset < 0 or offset >= RELEVANCE_CAP:
             raise _bad_cursor()
         limit = min(limit, RELEVANCE_CAP - offset)
         query = query.order_by(rank.desc(), e.id).offset(offset).limit(limit + 1)
-        rows = list((await conn.execute(query)).all())
+        rows = _records(await conn.execute(query))
         more = len(rows) > limit and offset + limit < RELEVANCE_CAP
         nxt = encode_cursor({"s": "relevance", "o": offset + limit}) if more else None
         return rows[:limit], nxt
@@ -198,7 +229,7 @@ async def search(
         raise _bad_cursor() from exc
     if position and position.get("s") != s.sort:
         raise _bad_cursor()
-    rows = list((await conn.execute(query.limit(limit + 1))).all())
+    rows = _records(await conn.execute(query.limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

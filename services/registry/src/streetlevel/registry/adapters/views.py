@@ -75,3 +75,39 @@ def full_view(row: Any) -> dict[str, Any]:
         }
     )
     return view
+
+
+#: The columns ``public_view`` reads: a public list selects these and no private one.
+PUBLIC_COLUMNS = (
+    "id",
+    "identifier_scheme",
+    "identifier_id",
+    "name",
+    "legal_form",
+    "status",
+    "mission",
+    "themes",
+    "areas_served",
+    "website",
+    "employees",
+    "trading_income_pct",
+    "profit_reinvested_pct",
+    "asset_lock",
+    "independent",
+    "publishes_social_report",
+    "accreditations",
+    "services",
+    "founded_on",
+    "address",
+    "created_at",
+    "updated_at",
+    "version",
+)
+#: The columns ``full_view`` reads.
+FULL_COLUMNS = (
+    *PUBLIC_COLUMNS,
+    "contact",
+    "annual_turnover",
+    "registered_by_client",
+    "registered_by_org",
+)

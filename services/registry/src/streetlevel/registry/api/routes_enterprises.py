@@ -19,7 +19,13 @@ from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of
 from streetlevel.common.web import header
 from streetlevel.registry.adapters import queries, record
 from streetlevel.registry.adapters.repository import details_from_row
-from streetlevel.registry.adapters.views import full_view, public_view, timestamp
+from streetlevel.registry.adapters.views import (
+    FULL_COLUMNS,
+    PUBLIC_COLUMNS,
+    full_view,
+    public_view,
+    timestamp,
+)
 from streetlevel.registry.api.deps import AreaCacheDep, RuntimeDep, ownership_of
 from streetlevel.registry.api.schemas import (
     CheckRead,
@@ -118,6 +124,7 @@ async def list_enterprises(
             [{"loc": ["query", "sort"], "msg": "relevance needs q", "type": "value_error"}],
         )
     statuses = {s.value for s in Status} if is_registrar(principal) else set(PUBLIC_STATUSES)
+    view = View.FULL if is_registrar(principal) else View.PUBLIC
     async with runtime.engine.connect() as conn:
         codes = None
         if area:
@@ -135,11 +142,17 @@ async def list_enterprises(
             updated_since=updated_since,
             sort=sort or ("relevance" if q and q.strip() else "name"),
         )
-        rows, next_cursor = await queries.search(conn, search, limit=page_size, cursor=cursor)
-    view = View.FULL if is_registrar(principal) else View.PUBLIC
-    return JSONResponse(
-        {"items": [_render(r, view) for r in rows], "next_cursor": next_cursor},
-        headers=link_header(str(request.url), next_cursor),
+        rows, next_cursor = await queries.search(
+            conn,
+            search,
+            limit=page_size,
+            cursor=cursor,
+            columns=FULL_COLUMNS if view is View.FULL else PUBLIC_COLUMNS,
+        )
+    # Serialised once, by orjson: the bytes JSONResponse would send (see _representation).
+    body = orjson.dumps({"items": [_render(r, view) for r in rows], "next_cursor": next_cursor})
+    return Response(
+        body, media_type="application/json", headers=link_header(str(request.url), next_cursor)
     )
 
 

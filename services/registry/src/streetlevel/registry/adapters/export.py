@@ -1,17 +1,23 @@
-"""Bulk export of the public register, streamed from a server-side cursor in constant memory."""
+"""Bulk export of the public register, streamed in constant memory.
+
+NDJSON on PostgreSQL comes straight from the database (``export_pg``); CSV, HSDS and SQLite
+render each row's ``public_view`` from a server-side cursor.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 from typing import Any, Literal
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from streetlevel.registry.adapters.export_pg import public_lines
 from streetlevel.registry.adapters.orm import enterprises
 from streetlevel.registry.adapters.views import public_view
 from streetlevel.registry.domain.model import PUBLIC_STATUSES
@@ -153,8 +159,8 @@ async def _rows(engine: AsyncEngine) -> AsyncIterator[Sequence[Any]]:
 
 async def stream_export(
     engine: AsyncEngine, fmt: Format, *, generated_at: str
-) -> AsyncIterator[bytes]:
-    """The export, one chunk of rows at a time; only ever ``CHUNK_ROWS`` rows in memory."""
+) -> AsyncGenerator[bytes, None]:
+    """The export, one chunk at a time; only ever a chunk (``CHUNK_ROWS`` rows) in memory."""
     meta = {
         "license": LICENSE,
         "license_url": LICENSE_URL,
@@ -167,6 +173,11 @@ async def stream_export(
         render = lambda view: csv_line(view).encode()  # noqa: E731
     elif fmt == "ndjson":
         yield orjson.dumps({"_meta": meta}) + b"\n"
+        if engine.dialect.name == "postgresql":
+            async with aclosing(public_lines(engine)) as lines:
+                async for chunk in lines:
+                    yield chunk
+            return
         render = _ndjson_line
     else:
         yield orjson.dumps(meta)[:-1] + b',"standard":"HSDS 3.0","contents":['

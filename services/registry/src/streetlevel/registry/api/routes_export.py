@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from streetlevel.registry.adapters.export import (
     LICENSE,
@@ -20,6 +22,24 @@ from streetlevel.registry.api.deps import RuntimeDep
 router = APIRouter(prefix="/v1/enterprises", tags=["export"])
 
 
+class ExportResponse(StreamingResponse):
+    """A streamed export that closes its generator however it ends, so its connection is freed.
+
+    When the client goes away Starlette stops iterating but leaves the generator open until the
+    garbage collector finds it; closing it here releases the database connection at once.
+    """
+
+    def __init__(self, content: AsyncGenerator[bytes, None], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self._content = content
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._content.aclose()
+
+
 @router.get(
     "/export",
     summary="Bulk export of the public register (streamed; Open Government Licence v3.0)",
@@ -29,7 +49,7 @@ async def export(
     runtime: RuntimeDep, format: Annotated[Format, Query()] = "ndjson"
 ) -> StreamingResponse:
     extension = "json" if format == "hsds" else format
-    return StreamingResponse(
+    return ExportResponse(
         stream_export(runtime.engine, format, generated_at=timestamp(runtime.clock.now())),
         media_type=MEDIA_TYPES[format],
         headers={

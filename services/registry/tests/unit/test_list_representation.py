@@ -32,7 +32,12 @@ async def test_a_list_item_is_the_record_as_its_get_shows_it_to_the_same_caller(
     )
     registrar = api.tokens.bearer(api.tokens.registrar())
     for headers in ({}, registrar):
-        for query in ("", "?q=kitchen", "?sort=-updated_at"):
+        for query in (
+            "",
+            "?q=kitchen",
+            "?q=kitchen&theme=food&area=E06000009",
+            "?sort=-updated_at",
+        ):
             listed = await api.client.get(f"/v1/enterprises{query}", headers=headers)
             assert listed.status_code == 200, listed.text
             one = await api.client.get(f"/v1/enterprises/{enterprise_id}", headers=headers)

@@ -193,9 +193,12 @@ DIALECT_ONLY_OBJECTS = frozenset(
     }
 )
 
+#: The prefix of the partial search indexes, one per theme (PostgreSQL, migration 0004).
+THEME_SEARCH_INDEX = "ix_enterprises_search_theme_"
+
 
 def include_in_migrations(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Alembic ``include_object``: leave the dialect-specific search objects to the migration."""
-    return name not in DIALECT_ONLY_OBJECTS
+    return name not in DIALECT_ONLY_OBJECTS and not (name or "").startswith(THEME_SEARCH_INDEX)

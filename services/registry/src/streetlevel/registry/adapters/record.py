@@ -12,7 +12,7 @@ from sqlalchemy import Dialect, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeDecorator
 
-from streetlevel.common.db import unpinged_connection
+from streetlevel.common.db import read_pool
 from streetlevel.registry.adapters.orm import enterprises
 
 #: Every column the views and the access rules read (not the search text, not the stored size).
@@ -51,28 +51,33 @@ async def read_record(
 ) -> Any | None:
     """The row, or None; on PostgreSQL outside a transaction (one statement needs no snapshot).
 
-    ``ping=False`` skips the pool's checkout ping: a broken connection then fails here (and is
-    invalidated) instead of being replaced, so only a caller with a pinged fallback may pass it.
+    ``ping=False`` reads through the engine's read pool, whose connections nobody pings: a
+    connection broken by a database restart fails the read instead of being replaced, so only
+    a caller with a pinged fallback may pass it.
     """
-    if engine.dialect.name == "postgresql":
-        return await _read_asyncpg(engine, enterprise_id, ping)
-    async with engine.connect() as conn:  # SQLite reads stay deferred
-        return (await conn.execute(_BY_ID, {"id": enterprise_id})).first()
+    if engine.dialect.name != "postgresql":
+        async with engine.connect() as conn:  # SQLite reads stay deferred
+            return (await conn.execute(_BY_ID, {"id": enterprise_id})).first()
+    if ping:
+        raw = await engine.raw_connection()
+        try:
+            record = await raw.driver_connection.fetchrow(_SQL, enterprise_id)  # type: ignore[union-attr]
+        except BaseException:
+            raw.invalidate()
+            raise
+        finally:
+            raw.close()
+    else:
+        async with (await read_pool(engine)).acquire() as conn:
+            record = await conn.fetchrow(_SQL, enterprise_id)
+    return _processed(record, engine.dialect)
 
 
-async def _read_asyncpg(engine: AsyncEngine, enterprise_id: uuid.UUID, ping: bool) -> Any | None:
-    raw = await (engine.raw_connection() if ping else unpinged_connection(engine))
-    try:
-        record = await raw.driver_connection.fetchrow(_SQL, enterprise_id)  # type: ignore[union-attr]
-    except BaseException:
-        raw.invalidate()
-        raise
-    finally:
-        raw.close()
+def _processed(record: Any, dialect: Dialect) -> Any | None:
     if record is None:
         return None
     row = dict(record)
-    for name, process in _column_processors(engine.dialect):
+    for name, process in _column_processors(dialect):
         row[name] = process(row[name])
     out = _Processed()
     out.__dict__.update(row)

@@ -178,8 +178,8 @@ async def _get_enterprise_lane(
         return False
     try:
         principal = await principal_of(runtime, header(scope, b"authorization"))
-        # Unpinged (one round trip): a connection broken by a database restart fails here,
-        # is invalidated, and the route, whose checkout pings, answers instead.
+        # From the read pool (one round trip, nobody pings): a connection broken by a database
+        # restart fails here and is dropped, and the route, whose checkout pings, answers.
         row = await record.read_record(runtime.engine, enterprise_id, ping=False)
     except Exception:  # the route answers every failure with its own problem response
         return False

@@ -130,12 +130,15 @@ async def _no_reset(_conn: asyncpg.Connection) -> None:
 
 
 async def read_pool(engine: AsyncEngine) -> asyncpg.Pool:
-    """A small asyncpg pool beside a PostgreSQL engine's, for its hottest one-statement reads.
+    """A small asyncpg pool beside a PostgreSQL engine's, for its hottest key lookups.
 
     A read costs one round trip and far less Python than a checkout from the engine's pool (no
     greenlet, no reset on return): ~0.1 ms of CPU per request under load. Its connections are
     never pinged, so a caller falls back to the engine (which pings) when a read fails; a
     broken connection is dropped by the pool. It is closed when the engine is disposed.
+    Unlike the engine, it lets PostgreSQL keep generic plans, so its statements must be ones
+    whose plan does not depend on their values (a lookup by key): planning a primary-key
+    lookup on every execution cost the database ~60 us of its ~100 us per read.
     """
     sync_engine = engine.sync_engine
     ready = _read_pools.get(sync_engine)
@@ -146,7 +149,7 @@ async def read_pool(engine: AsyncEngine) -> asyncpg.Pool:
             max_size=READ_POOL_SIZE,
             init=_json_codecs,
             reset=_no_reset,
-            server_settings=SERVER_SETTINGS,
+            server_settings={"plan_cache_mode": "auto"},
         )
         ready = _read_pools[sync_engine] = asyncio.ensure_future(pool)
 

@@ -170,6 +170,35 @@ async def test_every_exported_line_is_exactly_the_public_view_of_its_row(pg_api:
     assert "\x02" not in text_
 
 
+async def test_every_public_read_by_id_is_exactly_the_public_view_of_its_row(
+    pg_api: Any,
+) -> None:
+    engine = pg_api.app.state.runtime.engine
+    rows = [row(n) for n in range(120)]
+    async with engine.begin() as conn:
+        await conn.execute(insert(enterprises), rows)
+    expected = {view["id"]: view for view in await public_views(engine)}
+    assert expected
+    for r in rows:
+        path = f"/v1/enterprises/{r['id']}"
+        lane = await pg_api.client.get(path)  # anonymous: the public view, from the lane
+        if r["status"] not in PUBLIC_STATUSES:
+            assert lane.status_code == 404
+            continue
+        assert lane.status_code == 200, lane.text
+        view = expected[str(r["id"])]
+        # Rendered by PostgreSQL: the keys, values and JSON types of the Python view.
+        assert typed(lane.json()) == typed(json.loads(orjson.dumps(view))), lane.text
+        assert list(lane.json()) == list(view)
+        assert lane.headers["etag"] == f'"{r["version"]}"'
+        route = await pg_api.client.get(path.replace("-", ""))  # not canonical: the route
+        assert route.content == lane.content
+        for what in ("email", "client", "org", "owner"):
+            assert b"secret-" + what.encode() not in lane.content
+        again = await pg_api.client.get(path, headers={"If-None-Match": lane.headers["etag"]})
+        assert again.status_code == 304
+
+
 async def test_records_written_through_the_api_export_as_their_public_view(
     pg_api: Any, body: Any
 ) -> None:

@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from streetlevel.registry.adapters.export_pg import FIELDS, PUBLIC_LINES
+from streetlevel.registry.adapters.export_pg import PUBLIC_LINES
+from streetlevel.registry.adapters.public_json import FIELDS
 from streetlevel.registry.adapters.views import public_view
 
 

@@ -45,8 +45,9 @@ def json_dumps(value: Any) -> str:
 #: Every PostgreSQL connection's settings. asyncpg prepares every statement; after five runs
 #: PostgreSQL may switch a statement to a generic plan that ignores its parameters (the
 #: registry's GIN search went from 5 ms to seconds at 1M rows). Custom plans cost a planning
-#: pass and keep plans right.
-SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+#: pass and keep plans right. Floats cast to text in SQL keep every digit (PostgreSQL's default,
+#: stated so that a server configured otherwise cannot change what is rendered in SQL).
+SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan", "extra_float_digits": "1"}
 
 
 def create_engine(
@@ -149,7 +150,7 @@ async def read_pool(engine: AsyncEngine) -> asyncpg.Pool:
             max_size=READ_POOL_SIZE,
             init=_json_codecs,
             reset=_no_reset,
-            server_settings={"plan_cache_mode": "auto"},
+            server_settings={**SERVER_SETTINGS, "plan_cache_mode": "auto"},
         )
         ready = _read_pools[sync_engine] = asyncio.ensure_future(pool)
 

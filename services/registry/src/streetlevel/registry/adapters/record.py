@@ -1,10 +1,16 @@
-"""One enterprise row for the hot ``GET /v1/enterprises/{id}``: one statement, one round trip."""
+"""One enterprise for the hot ``GET /v1/enterprises/{id}``: one statement, one round trip.
+
+On PostgreSQL a read returns the public record already rendered as JSON by the database
+(``public_json``) with the few columns access rules need; only a caller entitled to the full
+record reads the whole row.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -14,12 +20,17 @@ from sqlalchemy.types import TypeDecorator
 
 from streetlevel.common.db import read_pool
 from streetlevel.registry.adapters.orm import enterprises
+from streetlevel.registry.adapters.public_json import PUBLIC_JSON
 
 #: Every column the views and the access rules read (not the search text, not the stored size).
 _COLUMNS = [c for c in enterprises.c if c.name not in ("services_text", "size")]
 _BY_ID = select(*_COLUMNS).where(enterprises.c.id == bindparam("id"))
 # Column names from the table definition; the id is a bind parameter.
 _SQL = f"SELECT {', '.join(c.name for c in _COLUMNS)} FROM enterprises WHERE id = $1"  # noqa: S608
+_PUBLIC_SQL = (
+    "SELECT e.id, e.status, e.owner_client_id, e.registered_by_org, e.version, "  # noqa: S608
+    f"convert_to({PUBLIC_JSON}, 'UTF8') FROM enterprises e WHERE e.id = $1"
+)
 _CANONICAL = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _processors: dict[int, list[tuple[str, Callable[[Any], Any]]]] = {}
 
@@ -58,19 +69,42 @@ async def read_record(
     if engine.dialect.name != "postgresql":
         async with engine.connect() as conn:  # SQLite reads stay deferred
             return (await conn.execute(_BY_ID, {"id": enterprise_id})).first()
-    if ping:
-        raw = await engine.raw_connection()
-        try:
-            record = await raw.driver_connection.fetchrow(_SQL, enterprise_id)  # type: ignore[union-attr]
-        except BaseException:
-            raw.invalidate()
-            raise
-        finally:
-            raw.close()
-    else:
-        async with (await read_pool(engine)).acquire() as conn:
-            record = await conn.fetchrow(_SQL, enterprise_id)
+    record = await _fetchrow(engine, _SQL, enterprise_id, ping=ping)
     return _processed(record, engine.dialect)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicRecord:
+    """What access rules read of an enterprise, and its public record as JSON bytes."""
+
+    id: uuid.UUID
+    status: str
+    owner_client_id: str | None
+    registered_by_org: str | None
+    version: int
+    body: bytes
+
+
+async def read_public(
+    engine: AsyncEngine, enterprise_id: uuid.UUID, *, ping: bool = True
+) -> PublicRecord | None:
+    """PostgreSQL only: the public record rendered by the database (see ``read_record``)."""
+    record = await _fetchrow(engine, _PUBLIC_SQL, enterprise_id, ping=ping)
+    return None if record is None else PublicRecord(*record)
+
+
+async def _fetchrow(engine: AsyncEngine, sql: str, enterprise_id: uuid.UUID, *, ping: bool) -> Any:
+    if not ping:
+        async with (await read_pool(engine)).acquire() as conn:
+            return await conn.fetchrow(sql, enterprise_id)
+    raw = await engine.raw_connection()
+    try:
+        return await raw.driver_connection.fetchrow(sql, enterprise_id)  # type: ignore[union-attr]
+    except BaseException:
+        raw.invalidate()
+        raise
+    finally:
+        raw.close()
 
 
 def _processed(record: Any, dialect: Dialect) -> Any | None:

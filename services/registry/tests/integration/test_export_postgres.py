@@ -18,6 +18,8 @@ from sqlalchemy import event, insert, null, select, text
 from starlette.requests import ClientDisconnect
 
 from streetlevel.common.db import asyncpg_dsn, create_engine
+from streetlevel.common.pagination import encode_cursor
+from streetlevel.registry.adapters import queries
 from streetlevel.registry.adapters.export_pg import public_lines
 from streetlevel.registry.adapters.orm import enterprises
 from streetlevel.registry.adapters.views import public_view
@@ -197,6 +199,55 @@ async def test_every_public_read_by_id_is_exactly_the_public_view_of_its_row(
             assert b"secret-" + what.encode() not in lane.content
         again = await pg_api.client.get(path, headers={"If-None-Match": lane.headers["etag"]})
         assert again.status_code == 304
+
+
+async def test_public_list_pages_are_the_public_views_of_their_rows_in_order(
+    pg_api: Any,
+) -> None:
+    engine = pg_api.app.state.runtime.engine
+    rows = [row(n) for n in range(120)]
+    async with engine.begin() as conn:
+        await conn.execute(insert(enterprises), rows)
+    expected = {view["id"]: view for view in await public_views(engine)}
+    for sort, order in (("name", "name, id"), ("-updated_at", "updated_at DESC, id DESC")):
+        async with engine.connect() as conn:
+            ids = [
+                str(i)
+                for i in (
+                    await conn.execute(
+                        text(
+                            "SELECT id FROM enterprises WHERE status IN "
+                            f"('dissolved', 'suspended', 'verified') ORDER BY {order}"
+                        )
+                    )
+                ).scalars()
+            ]
+        seen: list[str] = []
+        cursor = ""
+        while True:
+            page = await pg_api.client.get(f"/v1/enterprises?sort={sort}&limit=17{cursor}")
+            assert page.status_code == 200, page.text
+            for item in page.json()["items"]:
+                view = expected[item["id"]]
+                assert typed(item) == typed(json.loads(orjson.dumps(view))), item
+                assert list(item) == list(view)
+                seen.append(item["id"])
+            if page.json()["next_cursor"] is None:
+                break
+            cursor = f"&cursor={page.json()['next_cursor']}"
+        assert seen == ids, sort
+    # Relevance: the rendered page keeps the ranking's order, page after page.
+    search = queries.Search(statuses=PUBLIC_STATUSES, q="enterprise", sort="relevance")
+    for cursor_ in (None, encode_cursor({"s": "relevance", "o": 20})):
+        async with engine.connect() as conn:
+            plain, _ = await queries.search(conn, search, limit=20, cursor=cursor_)
+            rendered, _ = await queries.search(
+                conn, search, limit=20, cursor=cursor_, rendered=True
+            )
+        assert [r.id for r in rendered] == [r.id for r in plain]
+        assert len(plain) == 20
+        for r in rendered:
+            assert json.loads(r.body) == json.loads(orjson.dumps(expected[str(r.id)]))
 
 
 async def test_records_written_through_the_api_export_as_their_public_view(

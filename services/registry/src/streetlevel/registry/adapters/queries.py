@@ -41,6 +41,7 @@ from streetlevel.registry.adapters.orm import (
     enterprises,
     revisions,
 )
+from streetlevel.registry.adapters.public_json import PUBLIC_JSON
 from streetlevel.registry.adapters.views import PUBLIC_COLUMNS
 
 Sort = Literal["name", "-updated_at", "relevance"]
@@ -58,6 +59,21 @@ def _records(result: Result[Any]) -> list[Any]:
     """The rows as named tuples: a view reads ~25 attributes, each ~10x dearer on a Row."""
     make = _record_type(tuple(result.keys()))._make
     return [make(row) for row in result]
+
+
+#: A page row's public record as PostgreSQL renders it (over the page subquery ``e``).
+_BODY: ColumnElement[bytes] = literal_column(f"convert_to({PUBLIC_JSON}, 'UTF8')").label("body")
+Order = list[tuple[str, bool]]
+"""A page's sort keys by column name, each with ``True`` for descending."""
+
+
+def _rendered(query: Select[Any], order: Order) -> Select[Any]:
+    """The page of ``query`` (PostgreSQL, public columns) as keys and rendered bodies, in order."""
+    page = query.subquery("e")
+    keys = [page.c[name].desc() if desc else page.c[name] for name, desc in order]
+    return (
+        select(page.c.id, page.c.name, page.c.updated_at, _BODY).select_from(page).order_by(*keys)
+    )
 
 
 @dataclass(frozen=True)
@@ -190,26 +206,38 @@ async def search(
     limit: int,
     cursor: str | None,
     columns: Sequence[str] = PUBLIC_COLUMNS,
+    rendered: bool = False,
 ) -> tuple[list[Any], str | None]:
-    """One page of the register (``columns`` of each row) and the cursor of the next page."""
+    """One page of the register (``columns`` of each row) and the cursor of the next page.
+
+    ``rendered`` (PostgreSQL, public columns): each row is its keyset columns and ``body``, the
+    public record as JSON bytes rendered by the database (``public_json``).
+    """
     dialect = conn.dialect.name
     where, rank = _filters(s, dialect)
     position = decode_cursor(cursor)
     # The keyset reads id, name and updated_at; the view reads the rest.
     selected = dict.fromkeys([*columns, "id", "name", "updated_at"])
     query: Select[Any] = select(*(enterprises.c[name] for name in selected)).where(and_(*where))
+
+    async def page(query: Select[Any], order: Order) -> list[Any]:
+        return _records(await conn.execute(_rendered(query, order) if rendered else query))
+
     if s.sort == "relevance":
         offset = int(position.get("o", 0)) if position else 0
         if offset < 0 or offset >= RELEVANCE_CAP:
             raise _bad_cursor()
         limit = min(limit, RELEVANCE_CAP - offset)
+        if rendered:
+            query = query.add_columns(rank.label("rank"))
         query = query.order_by(rank.desc(), e.id).offset(offset).limit(limit + 1)
-        rows = _records(await conn.execute(query))
+        rows = await page(query, [("rank", True), ("id", False)])
         more = len(rows) > limit and offset + limit < RELEVANCE_CAP
         nxt = encode_cursor({"s": "relevance", "o": offset + limit}) if more else None
         return rows[:limit], nxt
     try:
         if s.sort == "name":
+            order = [("name", False), ("id", False)]
             query = query.order_by(e.name, e.id)
             if position:
                 after = tuple_(
@@ -218,6 +246,7 @@ async def search(
                 )
                 query = query.where(tuple_(e.name, e.id) > after)
         else:
+            order = [("updated_at", True), ("id", True)]
             query = query.order_by(e.updated_at.desc(), e.id.desc())
             if position:
                 before = tuple_(
@@ -229,7 +258,7 @@ async def search(
         raise _bad_cursor() from exc
     if position and position.get("s") != s.sort:
         raise _bad_cursor()
-    rows = _records(await conn.execute(query.limit(limit + 1)))
+    rows = await page(query.limit(limit + 1), order)
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

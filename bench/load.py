@@ -49,10 +49,10 @@ def wrk(
     """Saturate ``url`` with wrk; CPU seconds used meanwhile by each process in ``pids``."""
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s"]
     cmd += ["--latency", "-s", str(LUA), url]
-    before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
+    before = _cpu(pids or {})
     env = {**os.environ, "BENCH_TOKEN": token or ""}
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    after = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
+    after = _cpu(pids or {})
     line = next((x for x in res.stdout.splitlines() if x.startswith("BENCHJSON ")), None)
     if res.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({res.returncode}): {res.stdout[-1000:]} {res.stderr}")
@@ -66,6 +66,18 @@ def wrk(
         errors=errors,
         cpu_s={name: after[name] - before[name] for name in before},
     )
+
+
+def _cpu(pids: dict[str, int]) -> dict[str, float]:
+    try:
+        return {name: cpu_seconds(pid) for name, pid in pids.items()}
+    except FileNotFoundError as exc:
+        gone = [
+            f"{name} (pid {pid})"
+            for name, pid in pids.items()
+            if not os.path.exists(f"/proc/{pid}")
+        ]
+        raise RuntimeError(f"measured process exited during the run: {', '.join(gone)}") from exc
 
 
 def alternate(

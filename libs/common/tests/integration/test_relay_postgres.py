@@ -210,3 +210,41 @@ async def test_a_row_that_commits_after_a_later_row_was_published_is_published_t
     await eventually(service.backlog_is_empty, "the earlier row, committed last")
     events = await service.topic_events(expect=2)
     assert sorted(e.subject for e in events) == ["thing/early", "thing/late"]
+
+
+class DiesBeforeMarking(OutboxRelay):
+    """The fault point of a crash after the broker acknowledged and before the rows are marked."""
+
+    async def mark_published(self, ids: list[int]) -> None:
+        raise RuntimeError("the process died here")
+
+
+async def test_rows_acknowledged_but_not_marked_are_published_again_by_the_next_relay(
+    service: Service,
+) -> None:
+    thing = Thing(id="again")
+    for _ in range(3):
+        await service.change([thing])
+    publisher = KafkaPublisher(service.bootstrap, topic_prefix=service.prefix)
+    await publisher.start()
+    doomed = DiesBeforeMarking(
+        engine=service.engine,
+        table=service.probe.outbox,
+        publisher=publisher,
+        lease=PostgresLease(asyncpg_dsn(service.url), name="relay:probe"),
+        service="probe",
+    )
+    try:
+        assert await doomed.lease.acquire()
+        with pytest.raises(RuntimeError):
+            await doomed.publish_once()
+    finally:
+        await doomed.lease.release()
+        await publisher.stop()
+    assert await service.published() == 0  # acknowledged, yet nothing marked
+
+    await service.start_relay()
+    await eventually(service.backlog_is_empty, "the next relay")
+    events = await service.topic_events(expect=6)
+    assert len(events) == 6  # every event twice: once per relay
+    assert sequences(events) == {"thing/again": [1, 2, 3]}

@@ -260,23 +260,34 @@ class OutboxRelay:
             OUTBOX_BACKLOG.labels(self.service).set(0)
             return 0
         await self.publisher.publish(messages)
-        # Marks this batch and reads the next one (usually empty at a steady trickle).
-        self._prefetched = await self._take([m.id for m in messages])
+        await self.mark_published([m.id for m in messages])
+        if self._direct is None:  # on PostgreSQL the marking read the next batch already
+            self._prefetched = await self._take([])
         self.published += len(messages)
         OUTBOX_PUBLISHED.labels(self.service).inc(len(messages))
         self.last_error = None
         return len(messages)
 
+    async def mark_published(self, ids: list[int]) -> None:
+        """Mark ``ids`` published; on PostgreSQL the same statement reads the next batch."""
+        if self._direct is not None:
+            self._prefetched = await self._take(ids)
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(self.table)
+                .where(self.table.c.id.in_(ids))
+                .values(published_at=self.clock.now())
+            )
+
     async def _take(self, published: list[int]) -> list[OutboxMessage]:
-        """Mark ``published`` as published, then read the next batch of unpublished rows."""
+        """The next batch of unpublished rows; on PostgreSQL also marks ``published``."""
         if self._direct is not None:
             rows = await self._direct.fetch(
                 self._take_sql, self.clock.now(), published, self.batch_size
             )
             return [OutboxMessage.of(row) for row in rows]
-        if published:
-            await self.mark_published(published)
-        elif not await self.lease.check():
+        if not await self.lease.check():
             return []
         async with self.engine.connect() as conn:
             result = await conn.execute(
@@ -286,14 +297,6 @@ class OutboxRelay:
                 .limit(self.batch_size)
             )
             return [OutboxMessage.of(row._mapping) for row in result]
-
-    async def mark_published(self, ids: list[int]) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(self.table)
-                .where(self.table.c.id.in_(ids))
-                .values(published_at=self.clock.now())
-            )
 
     async def backlog(self) -> int:
         async with self.engine.connect() as conn:

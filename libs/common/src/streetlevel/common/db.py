@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -88,6 +91,20 @@ def create_engine(
 
 
 _FRESH = "streetlevel_fresh"
+#: Set inside ``unpinged()``: checkouts skip the ping.
+_UNPINGED: ContextVar[bool] = ContextVar("streetlevel_unpinged", default=False)
+
+
+@contextmanager
+def unpinged() -> Iterator[None]:
+    """Checkouts inside skip the ping: for callers that retry a broken connection themselves."""
+    # A broken connection then fails the first statement instead; SQLAlchemy invalidates it
+    # and every connection opened before it, so the caller's retry gets a fresh one.
+    token = _UNPINGED.set(True)
+    try:
+        yield
+    finally:
+        _UNPINGED.reset(token)
 
 
 def _ping_on_checkout(engine: AsyncEngine) -> None:
@@ -106,7 +123,7 @@ def _ping_on_checkout(engine: AsyncEngine) -> None:
 
     @event.listens_for(pool, "checkout")
     def _ping(_dbapi: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection) -> None:
-        if record.info.pop(_FRESH, False):
+        if record.info.pop(_FRESH, False) or _UNPINGED.get():
             return
         try:
             await_(proxy.driver_connection.execute("SELECT 1"))  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from streetlevel.common import context
 from streetlevel.common.clock import Clock, SystemClock
-from streetlevel.common.db import begin_write
+from streetlevel.common.db import begin_write, unpinged
 from streetlevel.common.events import Envelope
 from streetlevel.common.inbox import (
     Applied,
@@ -176,7 +176,10 @@ class EventProcessor:
         except (ValueError, ValidationError) as exc:
             raise _Deterministic(exc) from exc
         async with self.sessions() as session:
-            await begin_write(session)
+            # No ping: a broken connection fails this batch as an infrastructure error, the
+            # pool replaces it, and the pause-and-retry below runs the batch again.
+            with unpinged():
+                await begin_write(session)
             parked = (
                 await self.inbox.parked_keys(session, {d.key for d in deliveries})
                 if self.kind == "ledger"

@@ -28,13 +28,18 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     insert,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from streetlevel.common.clock import Clock
 from streetlevel.common.db import UtcDateTime
@@ -113,6 +118,22 @@ class SequenceGap(Exception):
     """A ledger event arrived before its predecessor."""
 
 
+def _known_query(t: InboxTables) -> CompoundSelect[str, int | None]:
+    """The inbox rows of ``:event_ids`` (sequence NULL) and the sequences of ``:subjects``."""
+    consumer: BindParameter[str] = bindparam("consumer")
+    events = select(
+        t.inbox.c.event_id.label("key"), null().cast(BigInteger).label("sequence")
+    ).where(
+        t.inbox.c.consumer == consumer,
+        t.inbox.c.event_id.in_(bindparam("event_ids", expanding=True)),
+    )
+    sequences = select(t.sequences.c.subject, t.sequences.c.sequence).where(
+        t.sequences.c.consumer == consumer,
+        t.sequences.c.subject.in_(bindparam("subjects", expanding=True)),
+    )
+    return union_all(events, sequences)
+
+
 class Inbox:
     """The consumer's inbox logic, run inside the caller's transaction."""
 
@@ -121,6 +142,7 @@ class Inbox:
         self.consumer = consumer
         self.kind = kind
         self.clock = clock
+        self._known_query = _known_query(tables)
 
     async def apply(self, session: AsyncSession, event: Envelope, handler: Handler) -> Applied:
         """Apply ``event`` at most once; the caller commits."""
@@ -143,24 +165,7 @@ class Inbox:
             return []
         if handler is None and handler_many is None:
             raise ValueError("apply_many needs a handler or a batch handler")
-        t = self.tables
-        seen = set(
-            (
-                await session.execute(
-                    select(t.inbox.c.event_id)
-                    .where(t.inbox.c.consumer == self.consumer)
-                    .where(t.inbox.c.event_id.in_({e.id for e in events}))
-                )
-            ).scalars()
-        )
-        stored: dict[str, int] = {
-            row.subject: row.sequence
-            for row in await session.execute(
-                select(t.sequences.c.subject, t.sequences.c.sequence)
-                .where(t.sequences.c.consumer == self.consumer)
-                .where(t.sequences.c.subject.in_({e.subject for e in events}))
-            )
-        }
+        seen, stored = await self._known(session, events)
         last = dict(stored)
         remembered: list[str] = []
         results: list[Applied] = []
@@ -190,6 +195,24 @@ class Inbox:
         await self._remember(session, remembered)
         await self._advance(session, stored, last)
         return results
+
+    async def _known(
+        self, session: AsyncSession, events: Sequence[Envelope]
+    ) -> tuple[set[str], dict[str, int]]:
+        """Which events the inbox holds, and each subject's stored sequence: one query."""
+        seen: set[str] = set()
+        stored: dict[str, int] = {}
+        params = {
+            "consumer": self.consumer,
+            "event_ids": sorted({e.id for e in events}),
+            "subjects": sorted({e.subject for e in events}),
+        }
+        for key, sequence in await session.execute(self._known_query, params):
+            if sequence is None:  # an inbox row
+                seen.add(key)
+            else:
+                stored[key] = sequence
+        return seen, stored
 
     async def _apply_batch(
         self,

@@ -110,7 +110,15 @@ async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kaf
                 async def all_verified() -> bool:
                     return [await status_of(x) for x in (a, b, c)] == ["verified"] * 3
 
+                async def indicator_known() -> bool:
+                    # Its own topic: the group may apply it after the enterprises.
+                    async with services.runtime.sessions() as session:
+                        t = orm.indicators
+                        query = select(t.c.code).where(t.c.code == "loneliness-reduced")
+                        return (await session.execute(query)).first() is not None
+
                 await eventually(all_verified)
+                await eventually(indicator_known)
                 body = kit.commission_body(clock.now())
                 draft = await client.post("/v1/commissions", json=body, headers=council)
                 assert draft.status_code == 201, draft.text

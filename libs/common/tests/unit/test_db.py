@@ -34,6 +34,7 @@ from streetlevel.common.db import (
     is_sqlite,
     session_factory,
     to_pence,
+    upsert,
     with_database,
 )
 
@@ -230,6 +231,20 @@ async def test_a_second_writer_waits_for_the_first_instead_of_failing(
     async with engine.connect() as conn:
         rows = list((await conn.execute(select(writes.c.who).order_by(writes.c.id))).scalars())
     assert rows == ["first", "second"]
+
+
+async def test_an_upsert_is_built_once_per_shape_and_inserts_then_updates(
+    db: tuple[AsyncEngine, Path],
+) -> None:
+    engine, _ = db
+    statement = upsert(writes, "sqlite", ("id",), ("who",))
+    assert upsert(writes, "sqlite", ("id",), ("who",)) is statement
+    assert upsert(writes, "postgresql", ("id",), ("who",)) is not statement
+    async with engine.begin() as conn:
+        await conn.execute(statement, [{"id": 1, "who": "first"}, {"id": 2, "who": "other"}])
+        await conn.execute(statement, [{"id": 1, "who": "second"}])
+        rows = (await conn.execute(select(writes.c.id, writes.c.who).order_by(writes.c.id))).all()
+    assert [tuple(r) for r in rows] == [(1, "second"), (2, "other")]
 
 
 def test_with_database_swaps_only_the_database_name() -> None:

@@ -35,14 +35,12 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from streetlevel.common.clock import Clock
-from streetlevel.common.db import UtcDateTime
+from streetlevel.common.db import UtcDateTime, upsert
 from streetlevel.common.events import Envelope
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -143,6 +141,7 @@ class Inbox:
         self.kind = kind
         self.clock = clock
         self._known_query = _known_query(tables)
+        self._remember_insert = insert(tables.inbox)
 
     async def apply(self, session: AsyncSession, event: Envelope, handler: Handler) -> Applied:
         """Apply ``event`` at most once; the caller commits."""
@@ -235,7 +234,7 @@ class Inbox:
         if event_ids:
             now = self.clock.now()
             await session.execute(
-                insert(self.tables.inbox),
+                self._remember_insert,
                 [{"consumer": self.consumer, "event_id": e, "received_at": now} for e in event_ids],
             )
 
@@ -252,11 +251,8 @@ class Inbox:
             return
         bind = session.bind
         dialect = bind.dialect.name if bind is not None else "sqlite"
-        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(self.tables.sequences)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["consumer", "subject"], set_={"sequence": stmt.excluded.sequence}
-        )
-        await session.execute(stmt, rows)
+        keys = ("consumer", "subject")
+        await session.execute(upsert(self.tables.sequences, dialect, keys, ("sequence",)), rows)
 
     async def parked_keys(self, session: AsyncSession, keys: set[str]) -> set[str]:
         """Which of ``keys`` have unresolved parked events."""

@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import orm
@@ -20,6 +18,7 @@ from streetlevel.commissioning.adapters.payloads import (
 )
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.contracts import apply_observation
+from streetlevel.common.db import upsert
 from streetlevel.common.events import Envelope
 from streetlevel.common.runtime import Runtime
 
@@ -37,12 +36,8 @@ async def upsert_many(
         return
     bind = session.bind
     dialect = bind.dialect.name if bind is not None else "sqlite"
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[key],
-        set_={name: stmt.excluded[name] for name in unique[0] if name != key},
-    )
-    await session.execute(stmt, unique)
+    columns = tuple(name for name in unique[0] if name != key)
+    await session.execute(upsert(table, dialect, (key,), columns), unique)
 
 
 def register(runtime: Runtime, services: Services) -> None:

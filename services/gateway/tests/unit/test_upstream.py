@@ -244,7 +244,7 @@ async def test_no_content_and_not_modified_have_no_body_and_keep_the_connection(
     statuses = iter([b"204 No Content", b"304 Not Modified"])
 
     async def empty(_request: bytes, writer: asyncio.StreamWriter) -> bool:
-        writer.write(b"HTTP/1.1 %s\r\netag: \"1\"\r\n\r\n" % next(statuses))
+        writer.write(b'HTTP/1.1 %s\r\netag: "1"\r\n\r\n' % next(statuses))
         await writer.drain()
         return True
 

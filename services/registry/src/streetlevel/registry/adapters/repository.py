@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import BindParameter
 
 from streetlevel.registry.adapters.orm import (
     areas,
@@ -131,6 +135,7 @@ _KNOWN_AREAS = select(areas.c.code).where(areas.c.code.in_(bindparam("codes", ex
 _INSERT = insert(enterprises)
 _UPDATE = update(enterprises).where(_BY_ID)
 _INSERT_REVISION = insert(revisions)
+_REVISION = tuple(c.name for c in revisions.c if c.name != "id")
 _KEYS = {
     field: (
         delete(table).where(table.c.enterprise_id == bindparam("enterprise_id")),
@@ -141,16 +146,48 @@ _KEYS = {
 }
 
 
+@functools.lru_cache(maxsize=256)
+def _save_with_revision(columns: tuple[str, ...]) -> Insert:
+    """PostgreSQL: the UPDATE of ``columns`` as a CTE of its revision's INSERT, one round trip."""
+    saved = update(enterprises).where(_BY_ID).values({c: bindparam(c) for c in columns})
+    row: dict[str, BindParameter[Any]] = {c: bindparam(f"revision_{c}") for c in _REVISION}
+    return insert(revisions).values(row).add_cte(saved.cte("saved"))
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One entry of an enterprise's history, written with the change it describes."""
+
+    action: str
+    actor: str
+    client_id: str | None
+    at: datetime
+    patch: list[dict[str, Any]]
+    request_id: str | None
+
+    def row(self, ent: Enterprise) -> dict[str, Any]:
+        return {
+            "enterprise_id": ent.id,
+            "version": ent.version,
+            "action": self.action,
+            "actor": self.actor,
+            "client_id": self.client_id,
+            "at": self.at,
+            "patch": self.patch,
+            "request_id": self.request_id,
+        }
+
+
 class EnterpriseRepository:
     """Enterprise rows plus the search keys (areas, themes, accreditations) they index."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
 
     async def get(self, enterprise_id: uuid.UUID) -> Enterprise | None:
         """The enterprise, its row locked until the unit of work ends (PostgreSQL)."""
-        postgres = self.session.get_bind().dialect.name == "postgresql"
-        query = _GET_FOR_UPDATE if postgres else _GET
+        query = _GET_FOR_UPDATE if self.postgres else _GET
         row = (await self.session.execute(query, {"enterprise_id": enterprise_id})).first()
         return enterprise_from_row(row) if row is not None else None
 
@@ -171,7 +208,8 @@ class EnterpriseRepository:
         result = await self.session.execute(_KNOWN_AREAS, {"codes": sorted(codes)})
         return sorted(codes - set(result.scalars()))
 
-    async def add(self, ent: Enterprise) -> None:
+    async def add(self, ent: Enterprise, revision: Revision) -> None:
+        """Insert a new enterprise, its search keys and its first revision."""
         values = _detail_columns(ent.details, EnterpriseDetails.model_fields)
         await self.session.execute(
             _INSERT,
@@ -185,11 +223,22 @@ class EnterpriseRepository:
             },
         )
         await self._index(ent, _KEY_TABLES, replace=False)
+        await self.session.execute(_INSERT_REVISION, revision.row(ent))
 
-    async def save(self, ent: Enterprise, changed: Collection[str] = ()) -> None:
-        """Write the aggregate's state and the ``changed`` fields of its details."""
+    async def save(
+        self, ent: Enterprise, revision: Revision, changed: Collection[str] = ()
+    ) -> None:
+        """Write the aggregate's state, the ``changed`` fields of its details and the revision."""
         values = {**_detail_columns(ent.details, changed), **_state_columns(ent)}
-        await self.session.execute(_UPDATE, {"enterprise_id": ent.id, **values})
+        if self.postgres:
+            history = {f"revision_{name}": value for name, value in revision.row(ent).items()}
+            await self.session.execute(
+                _save_with_revision(tuple(values)),
+                {"enterprise_id": ent.id, **values, **history},
+            )
+        else:
+            await self.session.execute(_UPDATE, {"enterprise_id": ent.id, **values})
+            await self.session.execute(_INSERT_REVISION, revision.row(ent))
         await self._index(ent, [name for name in changed if name in _KEY_TABLES], replace=True)
 
     async def _index(self, ent: Enterprise, fields: Iterable[str], *, replace: bool) -> None:
@@ -203,28 +252,3 @@ class EnterpriseRepository:
                 await self.session.execute(
                     add, [{"enterprise_id": ent.id, column: value} for value in values]
                 )
-
-    async def add_revision(
-        self,
-        ent: Enterprise,
-        *,
-        action: str,
-        actor: str,
-        client_id: str | None,
-        at: datetime,
-        patch: list[dict[str, Any]],
-        request_id: str | None,
-    ) -> None:
-        await self.session.execute(
-            _INSERT_REVISION,
-            {
-                "enterprise_id": ent.id,
-                "version": ent.version,
-                "action": action,
-                "actor": actor,
-                "client_id": client_id,
-                "at": at,
-                "patch": patch,
-                "request_id": request_id,
-            },
-        )

@@ -12,7 +12,7 @@ from streetlevel.common.context import current_request_id
 from streetlevel.common.errors import Forbidden, PreconditionFailed, ValidationProblem
 from streetlevel.common.ids import new_id
 from streetlevel.common.uow import UnitOfWork
-from streetlevel.registry.adapters.repository import EnterpriseRepository
+from streetlevel.registry.adapters.repository import EnterpriseRepository, Revision
 from streetlevel.registry.domain.errors import DuplicateIdentifier, EnterpriseNotFound, UnknownAreas
 from streetlevel.registry.domain.model import Enterprise, EnterpriseDetails
 from streetlevel.registry.domain.patch import diff, merge_patch
@@ -68,17 +68,11 @@ async def _check_references(
         raise UnknownAreas(unknown)
 
 
-async def _record_revision(
-    repo: EnterpriseRepository,
-    ent: Enterprise,
-    *,
-    action: str,
-    principal: Principal,
-    before: dict[str, Any],
-    uow: UnitOfWork,
-) -> None:
-    await repo.add_revision(
-        ent,
+def _revision(
+    ent: Enterprise, *, action: str, principal: Principal, before: dict[str, Any], uow: UnitOfWork
+) -> Revision:
+    """The history entry of this change: who, when, which request, and the JSON Patch."""
+    return Revision(
         action=action,
         actor=principal.actor,
         client_id=principal.client_id,
@@ -110,9 +104,8 @@ async def register_enterprise(
             registered_by_org=principal.org,
             owner_client_id=principal.client_id if unbound else None,
         )
-        await repo.add(ent)
-        await _record_revision(
-            repo, ent, action="registered", principal=principal, before={}, uow=uow
+        await repo.add(
+            ent, _revision(ent, action="registered", principal=principal, before={}, uow=uow)
         )
         uow.track(ent)
         await uow.commit()
@@ -164,10 +157,8 @@ async def update_enterprise(
         before = ent.document()
         changed = ent.update(details, now=uow.clock.now())
         if changed:
-            await repo.save(ent, changed)
-            await _record_revision(
-                repo, ent, action="updated", principal=principal, before=before, uow=uow
-            )
+            revision = _revision(ent, action="updated", principal=principal, before=before, uow=uow)
+            await repo.save(ent, revision, changed)
             uow.track(ent)
             await uow.commit()
     return ent
@@ -201,9 +192,8 @@ async def change_status(
             ent.reinstate(reason=text or "", now=now)
         else:
             ent.dissolve(reason=text or "", now=now)
-        await repo.save(ent)
-        await _record_revision(
-            repo, ent, action=action, principal=principal, before=before, uow=uow
+        await repo.save(
+            ent, _revision(ent, action=action, principal=principal, before=before, uow=uow)
         )
         uow.track(ent)
         await uow.commit()

@@ -23,6 +23,5 @@ lint: $(UV_BOOTSTRAP)
 test: install lint
 	UV=$(UV) scripts/test.sh
 
-bench: $(UV_BOOTSTRAP)
-	@test -f bench/run.py || { echo "make bench: bench/run.py does not exist yet" >&2; exit 1; }
-	$(UV) run python bench/run.py
+bench: install
+	$(UV) run --frozen python bench/run.py

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 from ctx import Ctx
-from measure import ROOT, Result, summary
+from measure import ROOT, Result, cpu_seconds, summary
 from spy import Profile
 
 from streetlevel.common.bus.kafka import dlq_topic, ensure_topics
@@ -128,9 +128,16 @@ def event_freshness(ctx: Ctx) -> Result:
     token = ctx.token("registrar")
     profiled_ids = ctx.public_ids(count + PROFILED)[count:]
     urls = ctx.stack.db_urls
+    pids = {name: ctx.stack.services[name].pid for name in ("registry", "commissioning")}
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     sent = asyncio.run(_patch_at_rate(ctx.stack.url("registry"), token, ids, rate))
     stages: dict[str, list[float]] = {}
     lat = asyncio.run(_freshness(urls["registry"], urls["commissioning"], ids, stages))
+    # Everything each process did meanwhile (requests, relay, consumers), per change.
+    cpu_ms = {
+        name: round((cpu_seconds(pid) - cpu_before[name]) * 1000 / len(ids), 3)
+        for name, pid in pids.items()
+    }
     stats = summary(lat)
     # A separate, unmeasured run with py-spy on both ends shows where the delay goes.
     spies = {
@@ -155,6 +162,7 @@ def event_freshness(ctx: Ctx) -> Result:
         "arrived": len(lat),
         "latency_ms": stats,
         "stages_ms": {name: summary(values) for name, values in stages.items()},
+        "cpu_ms_per_change": cpu_ms,
         "profile": profile,
     }
     res.check("all_changes_arrived", len(lat) == len(ids) and not sent["failures"])

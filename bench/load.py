@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from measure import ROOT, cpu_seconds, median, summary
+from measure import ROOT, busy_fraction, cpu_seconds, machine_ticks, median, summary
 
 LUA = ROOT / "bench" / "report.lua"
 LOADGEN = ROOT / ".streetlevel" / "bin" / "loadgen"
@@ -25,6 +26,7 @@ class Wrk:
     p99_ms: float
     errors: int
     cpu_s: dict[str, float]
+    machine_busy: float  # share of all cores busy during the run (every process, wrk too)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -34,6 +36,7 @@ class Wrk:
             "p99_ms": round(self.p99_ms, 3),
             "errors": self.errors,
             "cpu_s": {k: round(v, 3) for k, v in self.cpu_s.items()},
+            "machine_busy": round(self.machine_busy, 3),
         }
 
 
@@ -49,10 +52,11 @@ def wrk(
     """Saturate ``url`` with wrk; CPU seconds used meanwhile by each process in ``pids``."""
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s"]
     cmd += ["--latency", "-s", str(LUA), url]
-    before = _cpu(pids or {})
+    before, ticks, spent = _cpu(pids or {}), machine_ticks(), _children_cpu()
     env = {**os.environ, "BENCH_TOKEN": token or ""}
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    after = _cpu(pids or {})
+    after, busy = _cpu(pids or {}), busy_fraction(ticks, machine_ticks())
+    after["wrk"], before["wrk"] = _children_cpu(), spent
     line = next((x for x in res.stdout.splitlines() if x.startswith("BENCHJSON ")), None)
     if res.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({res.returncode}): {res.stdout[-1000:]} {res.stderr}")
@@ -65,6 +69,7 @@ def wrk(
         p99_ms=data["p99_us"] / 1000,
         errors=errors,
         cpu_s={name: after[name] - before[name] for name in before},
+        machine_busy=busy,
     )
 
 
@@ -104,6 +109,7 @@ def open_loop(
     seconds: float,
     token: str | None = None,
     connections: int = 64,
+    pids: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Send GETs at a constant ``rate``; each latency is measured from its *scheduled* send time.
 
@@ -116,7 +122,11 @@ def open_loop(
     cmd += ["-connections", str(connections), "-samples"]
     if token:
         cmd += ["-H", f"Authorization: Bearer {token}"]
+    ticks, before, spent = machine_ticks(), _cpu(pids or {}), _children_cpu()
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    busy, after = busy_fraction(ticks, machine_ticks()), _cpu(pids or {})
+    cpu = {name: after[name] - before[name] for name in before}
+    cpu["loadgen"] = _children_cpu() - spent
     if res.returncode != 0:
         raise RuntimeError(f"loadgen failed ({res.returncode}): {res.stderr[-1000:]}")
     data: dict[str, Any] = json.loads(res.stdout)
@@ -131,4 +141,14 @@ def open_loop(
         "samples_ms": samples,
         "generator_late_ms_p99": data["generator_late_ms_p99"],
         "wall_seconds": data["wall_seconds"],
+        "machine_busy": round(busy, 3),
+        "cpu_ms_per_request": {
+            name: round(seconds * 1000 / max(data["sent"], 1), 3) for name, seconds in cpu.items()
+        },
     }
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children: the load generator's."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

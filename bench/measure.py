@@ -80,6 +80,26 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores so far, from /proc/stat.
+
+    Busy is user + nice + system + irq + softirq; iowait is idle; steal (time another tenant of
+    the host took) is neither; guest time is already inside user.
+    """
+    with open("/proc/stat") as handle:
+        user, nice, system, idle, iowait, irq, softirq = (
+            int(x) for x in handle.readline().split()[1:8]
+        )
+    busy = user + nice + system + irq + softirq
+    return busy, busy + idle + iowait
+
+
+def busy_fraction(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """Share of the machine's cores busy between two ``machine_ticks()`` readings."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
+
+
 def rss_mb(pid: int) -> float:
     """Resident set size (VmRSS) of a process in MiB."""
     with open(f"/proc/{pid}/status") as handle:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -26,20 +26,10 @@ from streetlevel.common.lease import PostgresLease
 from streetlevel.common.metrics import EVENTS_APPLIED
 from streetlevel.common.outbox import OutboxRelay, notify_channel
 from streetlevel.common.testing.probe import TOPIC, Probe, Thing
+from streetlevel.common.testing.waiting import eventually
 from streetlevel.common.uow import EventWriter, UnitOfWork
 
 GROUP = "probe-consumer"
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], within: float = 60.0, what: str = "condition"
-) -> None:
-    """Poll ``check`` until true; used only to wait for real I/O, never to pass time."""
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @dataclass

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,16 +19,8 @@ from streetlevel.common.events import Envelope
 from streetlevel.common.lease import PostgresLease
 from streetlevel.common.outbox import OutboxRelay, notify_channel
 from streetlevel.common.testing.probe import TOPIC, Probe, Thing
+from streetlevel.common.testing.waiting import eventually
 from streetlevel.common.uow import EventWriter, UnitOfWork
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, within: float = 30) -> None:
-    """Poll ``check`` until true; used only to wait for real I/O, never to pass time."""
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @dataclass

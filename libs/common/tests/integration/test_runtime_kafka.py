@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Column, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +13,7 @@ from streetlevel.common.events import DomainEvent, Envelope
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.settings import CommonSettings
 from streetlevel.common.testing.probe import TOPIC, Probe, Thing
+from streetlevel.common.testing.waiting import eventually
 
 OTHER = "probe.other.v1"
 
@@ -25,15 +24,6 @@ class OtherChanged(DomainEvent):
     event_type = "probe.other.changed.v1"
     topic = OTHER
     thing_id: str
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 60.0) -> None:
-    """Poll ``check`` until true; only to wait for real I/O."""
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.05)
 
 
 async def test_a_group_with_two_topics_joins_once_and_batches_its_read_model(

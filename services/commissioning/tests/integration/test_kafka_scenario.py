@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,7 @@ from streetlevel.commissioning.service.scheduler import run_due_jobs
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within_s: float = 45.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within_s
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.1)
+from streetlevel.common.testing.waiting import eventually
 
 
 async def read_topic(bootstrap: str, topic: str, want: int) -> list[Envelope]:

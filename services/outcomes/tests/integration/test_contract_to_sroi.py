@@ -5,7 +5,6 @@ Every verification, withdrawal and supersession reaches the internal topic exact
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ from asgi_lifespan import LifespanManager
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.ids import new_id
 from streetlevel.common.testing.tokens import TokenFactory
+from streetlevel.common.testing.waiting import eventually
 from streetlevel.outcomes.app import create_app
 from streetlevel.outcomes.migrate import upgrade
 from streetlevel.outcomes.settings import OutcomesSettings
@@ -29,15 +29,6 @@ from ..support import BLACKPOOL_AREAS, BUYER, LSOA_A, LSOA_B, contract_created_d
 SUPPLIER = "e-integration"
 Q1 = {"start": "2026-01-01", "end": "2026-03-31"}
 Q2 = {"start": "2026-04-01", "end": "2026-06-30"}
-
-
-async def eventually(probe: Callable[[], Awaitable[Any]], timeout_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = await probe()
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(0.1)
 
 
 async def test_a_contract_event_leads_to_verified_progress_sroi_and_each_event_once(

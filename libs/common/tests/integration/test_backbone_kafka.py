@@ -165,12 +165,7 @@ async def backbone(
 ) -> AsyncIterator[Backbone]:
     probe = Probe()
 
-    async def prepare(url: str) -> None:
-        engine = create_engine(url)
-        await probe.create_all(engine)
-        await engine.dispose()
-
-    url = await pg_database_factory("probe", prepare=prepare)
+    url = await pg_database_factory("probe", prepare=probe.create_at)
     await topic_factory(TOPIC, partitions=3)
     await topic_factory(dlq_topic(topic_prefix + TOPIC, GROUP), partitions=1)
     bb = Backbone(url=url, bootstrap=kafka_broker.bootstrap, prefix=topic_prefix, probe=probe)

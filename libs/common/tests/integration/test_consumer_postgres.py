@@ -21,12 +21,7 @@ from streetlevel.common.testing.probe import TOPIC, Probe, Thing
 async def probe_db(pg_database_factory: Any) -> AsyncIterator[tuple[Probe, AsyncEngine]]:
     probe = Probe()
 
-    async def prepare(url: str) -> None:
-        engine = create_engine(url)
-        await probe.create_all(engine)
-        await engine.dispose()
-
-    url = await pg_database_factory("probe", prepare=prepare)
+    url = await pg_database_factory("probe", prepare=probe.create_at)
     engine = create_engine(url, pool_size=1)
     yield probe, engine
     await engine.dispose()

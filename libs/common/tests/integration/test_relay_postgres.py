@@ -110,12 +110,7 @@ async def service(
 ) -> AsyncIterator[Service]:
     probe = Probe()
 
-    async def prepare(url: str) -> None:
-        engine = create_engine(url)
-        await probe.create_all(engine)
-        await engine.dispose()
-
-    url = await pg_database_factory("probe", prepare=prepare)
+    url = await pg_database_factory("probe", prepare=probe.create_at)
     await topic_factory(TOPIC, partitions=3)
     made = Service(url=url, bootstrap=kafka_broker.bootstrap, prefix=topic_prefix, probe=probe)
     yield made

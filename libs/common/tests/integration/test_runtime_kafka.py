@@ -8,7 +8,6 @@ from sqlalchemy import Column, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.bus.kafka import dlq_topic, ensure_topics
-from streetlevel.common.db import create_engine
 from streetlevel.common.events import DomainEvent, Envelope
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.settings import CommonSettings
@@ -34,12 +33,7 @@ async def test_a_group_with_two_topics_joins_once_and_batches_its_read_model(
     probe = Probe()
     others = Table("probe_others", probe.metadata, Column("id", String(36), primary_key=True))
 
-    async def prepare(url: str) -> None:
-        engine = create_engine(url)
-        await probe.create_all(engine)
-        await engine.dispose()
-
-    url = await pg_database_factory("probe_runtime", prepare=prepare)
+    url = await pg_database_factory("probe_runtime", prepare=probe.create_at)
     settings = CommonSettings(
         service_name="probe",
         database_url=url,

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from streetlevel.common.db import create_engine
 from streetlevel.common.events import Aggregate, DomainEvent, Envelope
 from streetlevel.common.inbox import InboxTables, inbox_tables
 from streetlevel.common.outbox import outbox_table
@@ -65,6 +66,14 @@ class Probe:
     async def create_all(self, engine: AsyncEngine) -> None:
         async with engine.begin() as conn:
             await conn.run_sync(self.metadata.create_all)
+
+    async def create_at(self, url: str) -> None:
+        """The tables in the database at ``url``: a test database template's ``prepare``."""
+        engine = create_engine(url)
+        try:
+            await self.create_all(engine)
+        finally:
+            await engine.dispose()
 
     async def handle(self, session: AsyncSession, event: Envelope) -> None:
         """Record one application of ``event``: a second one shows as ``applied == 2``."""

@@ -172,14 +172,19 @@ async def test_every_exported_line_is_exactly_the_public_view_of_its_row(pg_api:
     assert "\x02" not in text_
 
 
-async def test_every_public_read_by_id_is_exactly_the_public_view_of_its_row(
-    pg_api: Any,
-) -> None:
+async def _seed_mixed(pg_api: Any) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """120 rows of every status; the public views of those the public may see, by id."""
     engine = pg_api.app.state.runtime.engine
     rows = [row(n) for n in range(120)]
     async with engine.begin() as conn:
         await conn.execute(insert(enterprises), rows)
-    expected = {view["id"]: view for view in await public_views(engine)}
+    return rows, {view["id"]: view for view in await public_views(engine)}
+
+
+async def test_every_public_read_by_id_is_exactly_the_public_view_of_its_row(
+    pg_api: Any,
+) -> None:
+    rows, expected = await _seed_mixed(pg_api)
     assert expected
     for r in rows:
         path = f"/v1/enterprises/{r['id']}"
@@ -205,10 +210,7 @@ async def test_public_list_pages_are_the_public_views_of_their_rows_in_order(
     pg_api: Any,
 ) -> None:
     engine = pg_api.app.state.runtime.engine
-    rows = [row(n) for n in range(120)]
-    async with engine.begin() as conn:
-        await conn.execute(insert(enterprises), rows)
-    expected = {view["id"]: view for view in await public_views(engine)}
+    _, expected = await _seed_mixed(pg_api)
     for sort, order in (("name", "name, id"), ("-updated_at", "updated_at DESC, id DESC")):
         async with engine.connect() as conn:
             ids = [

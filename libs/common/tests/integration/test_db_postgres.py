@@ -96,7 +96,14 @@ async def test_reads_recover_from_a_restart_after_at_most_one_failure_per_connec
         try:
             async with pool.acquire() as conn:
                 await conn.fetchval("SELECT 1")
-        except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
+        # The termination notice can also land while asyncpg starts the query, which it reports
+        # as an InternalClientError (seen once in CI); the lane's caller catches any exception.
+        except (
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,
+            asyncpg.PostgresConnectionError,
+            OSError,
+        ):
             failed += 1  # the caller's pinged fallback answers this one
     assert failed <= 1
     async with pool.acquire() as conn:

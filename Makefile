@@ -12,6 +12,8 @@ install: $(UV_BOOTSTRAP)
 	$(UV) sync --frozen --all-packages
 	scripts/ensure-postgres.sh
 	scripts/ensure-redis.sh
+	scripts/ensure-node.sh
+	scripts/ensure-chromium.sh
 
 run: $(UV_BOOTSTRAP)
 	$(UV) run --frozen streetlevel serve

@@ -27,119 +27,63 @@ class NoticeSpec:
     name: str
     section: str
     fields: tuple[str, ...]
+    #: Fields required only of a public contract (above threshold), not under Part 6.
+    covered_fields: tuple[str, ...] = ()
+
+    def required(self, covered: bool) -> tuple[str, ...]:
+        return (*_COMMON, *self.fields, *(self.covered_fields if covered else ()))
 
 
+def _spec(code: NoticeType, name: str, section: str, fields: str, covered: str = "") -> NoticeSpec:
+    return NoticeSpec(code, name, section, tuple(fields.split()), tuple(covered.split()))
+
+
+#: Fields as the Cabinet Office guidance on each notice lists them (Regulations 2024 content).
 NOTICES: dict[NoticeType, NoticeSpec] = {
-    spec.code: spec
-    for spec in (
-        NoticeSpec(
-            "UK2",
-            "Preliminary market engagement notice",
-            "s.17",
-            (
-                *_COMMON,
-                "engagement_description",
-            ),
-        ),
-        NoticeSpec(
+    s.code: s
+    for s in (
+        _spec("UK2", "Preliminary market engagement notice", "s.17", "engagement_description"),
+        _spec(
             "UK3",
             "Planned procurement notice",
             "s.15",
-            (
-                *_COMMON,
-                "estimated_value",
-                "estimated_tender_notice_date",
-            ),
+            "estimated_value estimated_tender_notice_date",
         ),
-        NoticeSpec(
+        _spec(
             "UK4",
-            "Tender notice (above or below threshold)",
-            "s.21; s.87 below threshold",
-            (
-                *_COMMON,
-                "estimated_value",
-                "lots",
-                "procedure",
-                "award_criteria",
-                "tender_deadline",
-                "enquiry_deadline",
-                "sme_suitable",
-                "vcse_suitable",
-                "reservations",
-            ),
+            "Tender notice",
+            "s.21; s.87 (below-threshold tender notice)",
+            "estimated_value lots procedure award_criteria tender_deadline sme_suitable "
+            "vcse_suitable",
+            "enquiry_deadline reservations conditions_of_participation",
         ),
-        NoticeSpec(
+        _spec(
             "UK5",
             "Transparency notice",
             "s.44; Regulation 26",
-            (
-                *_COMMON,
-                "supplier",
-                "direct_award_ground",
-                "justification",
-                "estimated_value",
-                "contract_period",
-            ),
+            "supplier direct_award_ground justification estimated_value contract_period",
         ),
-        NoticeSpec(
+        _spec(
             "UK6",
             "Contract award notice",
             "s.50; Regulations 27-30",
-            (
-                *_COMMON,
-                "lots",
-                "suppliers",
-                "contract_value",
-                "contract_period",
-                "award_decision_date",
-                "standstill_end",
-                "conflicts_assessment_summary",
-            ),
+            "lots suppliers contract_value contract_period award_decision_date standstill_end",
         ),
-        NoticeSpec(
+        _spec(
             "UK7",
             "Contract details notice",
             "s.53; s.87(3); Regulations 32-35",
-            (
-                *_COMMON,
-                "supplier",
-                "contract_value",
-                "contract_period",
-                "date_entered_into",
-            ),
+            "supplier contract_value contract_period date_entered_into",
+            "kpis_or_reason conflicts_assessment_confirmed",
         ),
-        NoticeSpec(
+        _spec(
             "UK10",
             "Contract change notice",
             "s.75",
-            (
-                *_COMMON,
-                "contract_id",
-                "change_description",
-                "value_change",
-                "reason",
-            ),
+            "contract_id change_description value_change reason",
         ),
-        NoticeSpec(
-            "UK11",
-            "Contract termination notice",
-            "s.80",
-            (
-                *_COMMON,
-                "contract_id",
-                "termination_date",
-                "reason",
-            ),
-        ),
-        NoticeSpec(
-            "UK12",
-            "Procurement termination notice",
-            "s.55",
-            (
-                *_COMMON,
-                "reason",
-            ),
-        ),
+        _spec("UK11", "Contract termination notice", "s.80", "contract_id termination_date reason"),
+        _spec("UK12", "Procurement termination notice", "s.55", "reason"),
     )
 }
 
@@ -209,9 +153,8 @@ class NoticeLog:
                     f"after {self.state} only {', '.join(sorted(allowed)) or 'nothing'} may follow"
                 )
             raise NoticeOutOfOrder(f"{code} cannot be published: {why}.", section=spec.section)
-        missing = [f for f in spec.fields if f not in fields or fields[f] in (None, "", [])]
-        if code == "UK4" and not self.routing.covered:
-            missing = [f for f in missing if f not in ("enquiry_deadline", "reservations")]
+        required = spec.required(self.routing.covered)
+        missing = [f for f in required if f not in fields or fields[f] in (None, "", [])]
         if missing:
             raise ProcurementRuleBroken(
                 f"The {spec.name} lacks {', '.join(missing)}.",

@@ -11,7 +11,7 @@ from streetlevel.commissioning.domain.procurement.errors import (
     ProcurementRuleBroken,
 )
 from streetlevel.commissioning.domain.procurement.sources import ACT_S41_44, ACT_S54, ACT_S84_85
-from streetlevel.commissioning.domain.procurement.thresholds import ContractKind, Routing, threshold
+from streetlevel.commissioning.domain.procurement.thresholds import Routing, threshold
 
 ProcedureKind = Literal["open", "competitive_flexible", "direct_award", "grant"]
 Stage = Literal["participation", "negotiation", "dialogue", "tender", "presentation"]
@@ -68,7 +68,7 @@ def _refuse(detail: str, rule: str, section: str) -> ProcurementRuleBroken:
     return ProcurementRuleBroken(detail, rule=rule, section=section, loc=["procedure"])
 
 
-def check_procedure(plan: ProcedurePlan, routing: Routing, *, kind: ContractKind) -> None:
+def check_procedure(plan: ProcedurePlan, routing: Routing) -> None:
     """Refuse a procedure the commission's classification does not allow, with the section."""
     if plan.kind == "grant":
         if not routing.outside_act:
@@ -109,7 +109,7 @@ def check_procedure(plan: ProcedurePlan, routing: Routing, *, kind: ContractKind
         works_floor = threshold(
             "s85_works_selection", started_on=routing.started_on, nation="england"
         )
-        if not (kind == "works" and routing.value_incl_vat.amount >= works_floor.amount):
+        if not (routing.kind == "works" and routing.value_incl_vat.amount >= works_floor.amount):
             raise _refuse(
                 "Below threshold a council may not restrict who may tender by an assessment of "
                 "suitability: assess it with the tenders, not in a separate selection stage.",

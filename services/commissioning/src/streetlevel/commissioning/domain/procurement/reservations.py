@@ -65,17 +65,20 @@ def _above(reservation: Reservation, terms: LotTerms) -> str | None:
 
 
 def _below(reservation: Reservation, routing: Routing) -> str | None:
-    if reservation != "must_serve_area":
+    if reservation != "must_serve_area" or routing.kind in ("services", "light_touch"):
+        # s.17 LGA 1988 regulates supply and works contracts only, so a council may reserve a
+        # below-threshold services competition by location (PPN 005, WPPN 012 principles).
         return None
     if routing.nation == "wales":
         return (
-            f"a reservation by supplier location is a non-commercial matter ({LGA_S17.cite()}); "
-            "the 2026 order lifting it covers English councils only"
+            f"for a {routing.kind} contract a supplier's location is a non-commercial matter "
+            f"({LGA_S17.cite()}); the 2026 order lifting it covers English councils only"
         )
     if routing.started_on < LOCATION_RESERVATION_FROM:
         return (
-            "councils in England may reserve below-threshold competitions by supplier location "
-            f"only for procurements started on or after 4 February 2026 ({LGA_ORDER_2026.title})"
+            f"councils in England may reserve below-threshold {routing.kind} competitions by "
+            "supplier location only for procurements started on or after 4 February 2026 "
+            f"({LGA_ORDER_2026.title})"
         )
     return None
 

@@ -31,10 +31,10 @@ ACT_SCH1_2026 = Source(
     "Schedule 1 rows 10 and 12 from 1 January 2026, for procurements started on or after it",
     "https://insights.devonshires.com/post/102lxjy/new-public-procurement-thresholds-from-1-january-2026",
 )
-WALES_2026_UNSOURCED = Source(
-    "Welsh Ministers' separate threshold regulations (not read)",
-    "devolved Welsh authorities keep the 2025 amounts here until that instrument is sourced",
-    "https://www.weightmans.com/media-centre/news/new-public-procurement-thresholds-from-1-january-2026",
+ACT_SCH1_2026_WALES = Source(
+    "Procurement Act 2023 (Threshold Amounts) (Amendment) (Wales) Regulations 2025 (WPPN 017)",
+    "Schedule 1 for devolved Welsh authorities from 12.05 a.m. on 1 January 2026",
+    "https://content.govdelivery.com/accounts/UKWALES/bulletins/4001bb7",
 )
 ACT_S3 = Source(
     ACT,
@@ -74,8 +74,19 @@ LGA_ORDER_2026 = Source(
 )
 LGA_S17 = Source(
     "Local Government Act 1988",
-    "s.17(5)(e) (a contractor's location is a non-commercial matter)",
-    "https://www.wardhadaway.com/?p=85292",
+    "s.17(5)(e) (a contractor's location is a non-commercial matter for supply and works "
+    "contracts)",
+    "https://www.anthonycollins.com/newsroom/ebriefings/ppn-1120-and-reserving-contracts-for-local-suppliers-a-sting-in-the-tail-for-local-authorities/",
+)
+WPPN_012 = Source(
+    "WPPN 012: Reserving below threshold procurements for devolved Welsh authorities",
+    "adopts PPN 005 for Welsh public bodies",
+    "https://gov.wales/wppn-012-guidance-on-reserving-below-threshold-procurements-for-devolved-welsh-authorities-html",
+)
+FTS_NOTICE_TYPES = Source(
+    "Find a Tender: notice types and sequences",
+    "UK3 (10-day tendering after 40 days to 1 year), UK4 (25 days normal minimum)",
+    "https://help.oxygen-finance.com/helphub/procurement-act-2023-notice-types",
 )
 PPN_005 = Source(
     "PPN 005: Reserving below threshold procurements (Cabinet Office, February 2025)",

@@ -16,13 +16,15 @@ from streetlevel.commissioning.domain.procurement.sources import (
     ACT_S87,
     ACT_SCH1_2025,
     ACT_SCH1_2026,
-    WALES_2026_UNSOURCED,
+    ACT_SCH1_2026_WALES,
     Source,
 )
 from streetlevel.commissioning.domain.values import Money
 
 Nation = Literal["england", "wales"]
-ContractKind = Literal["goods_services", "light_touch", "works"]
+ContractKind = Literal["goods", "services", "light_touch", "works"]
+#: Schedule 1 row 12 covers goods and services alike; light touch is row 8, works row 10.
+_ROW: dict[str, str] = {"goods": "goods_services", "services": "goods_services"}
 Classification = Literal["above_threshold", "regulated_below_threshold", "not_regulated"]
 NATIONS: tuple[Nation, ...] = ("england", "wales")
 
@@ -40,7 +42,6 @@ class Threshold:
     until: date | None
     nations: frozenset[Nation]
     source: Source
-    provisional: bool = False
 
     def applies(self, started_on: date, nation: Nation) -> bool:
         return (
@@ -60,7 +61,7 @@ def _rows(name: str, y2025: str, y2026: str) -> tuple[Threshold, ...]:
     return (
         Threshold(name, Decimal(y2025), ACT_COMMENCEMENT, _JAN_2026, _BOTH, ACT_SCH1_2025),
         Threshold(name, Decimal(y2026), _JAN_2026, None, _ENG, ACT_SCH1_2026),
-        Threshold(name, Decimal(y2025), _JAN_2026, None, _WLS, WALES_2026_UNSOURCED, True),
+        Threshold(name, Decimal(y2026), _JAN_2026, None, _WLS, ACT_SCH1_2026_WALES),
     )
 
 
@@ -101,6 +102,7 @@ class Routing:
     notifiable_floor: Threshold
     nation: Nation
     started_on: date
+    kind: ContractKind
     reason: str
     outside_act: bool = False
 
@@ -138,11 +140,13 @@ def classify(
 ) -> Routing:
     """Route a commission by the aggregate value of its lots (Schedule 3: no subdivision)."""
     total = Money(amount=sum((v.amount for v in lot_values_incl_vat), Decimal(0)))
-    limit = threshold(kind, started_on=started_on, nation=nation)
+    limit = threshold(_ROW.get(kind, kind), started_on=started_on, nation=nation)
     floor = threshold("notifiable_below_threshold", started_on=started_on, nation=nation)
 
     def routed(classification: Classification, reason: str, outside: bool = False) -> Routing:
-        return Routing(classification, total, limit, floor, nation, started_on, reason, outside)
+        return Routing(
+            classification, total, limit, floor, nation, started_on, kind, reason, outside
+        )
 
     amount = f"£{total.amount:,.2f} including VAT"
     if grant:

@@ -32,8 +32,10 @@ class WorkingDayCalendar:
     """Weekdays that are not Christmas Day, Good Friday or a bank holiday in the chosen parts."""
 
     nation: Nation
-    #: Also skip bank holidays elsewhere in the UK (a longer standstill is always lawful).
-    uk_wide: bool = False
+    #: Also skip bank holidays in Scotland and Northern Ireland: on by default because the
+    #: stored copies read did not show whether s.123's "working day" means the council's part
+    #: of the UK or any part, and a standstill a day too long is lawful where one too short is not.
+    uk_wide: bool = True
     extra_closures: frozenset[date] = field(default_factory=frozenset)
 
     def _subdivisions(self) -> tuple[str, ...]:

@@ -11,9 +11,7 @@ from hypothesis import strategies as st
 from streetlevel.commissioning.domain.procurement.money import ContractValue, total_gross
 from streetlevel.commissioning.domain.values import Money
 
-amounts = st.decimals(min_value=0, max_value=100_000_000, places=2).map(
-    lambda d: Money(amount=d)
-)
+amounts = st.decimals(min_value=0, max_value=100_000_000, places=2).map(lambda d: Money(amount=d))
 rates = st.sampled_from([Decimal(0), Decimal(5), Decimal(20), Decimal("17.5")])
 
 

@@ -20,11 +20,19 @@ OPEN = LotTerms(procedure="open")
 CFP = LotTerms(procedure="competitive_flexible")
 
 
-def routed(amount: str, kind: str = "services", nation: str = "england",
-           started_on: date = date(2026, 3, 1), grant: bool = False) -> Routing:
+def routed(
+    amount: str,
+    kind: str = "services",
+    nation: str = "england",
+    started_on: date = date(2026, 3, 1),
+    grant: bool = False,
+) -> Routing:
     return classify(
-        [Money(amount=Decimal(amount))], kind=kind, nation=nation,  # type: ignore[arg-type]
-        started_on=started_on, grant=grant,
+        [Money(amount=Decimal(amount))],
+        kind=kind,
+        nation=nation,  # type: ignore[arg-type]
+        started_on=started_on,
+        grant=grant,
     )
 
 
@@ -32,11 +40,17 @@ def test_above_threshold_size_social_enterprise_and_area_reservations_are_refuse
     with pytest.raises(ReservationNotAllowed) as err:
         check_reservations(
             ["max_size", "social_enterprise_only", "must_serve_area"],
-            routing=routed("300000"), terms=OPEN, lot="lot-1",
+            routing=routed("300000"),
+            terms=OPEN,
+            lot="lot-1",
         )
     assert err.value.status == 422
     errors = err.value.extensions["errors"]
-    assert [e["loc"][-1] for e in errors] == ["max_size", "must_serve_area", "social_enterprise_only"]
+    assert [e["loc"][-1] for e in errors] == [
+        "max_size",
+        "must_serve_area",
+        "social_enterprise_only",
+    ]
     assert all("s.32" in e["msg"] and "s.33" in e["msg"] for e in errors)
     assert "ss.32-33" in err.value.section
 
@@ -51,12 +65,18 @@ def test_supported_employment_is_reserved_through_a_competitive_flexible_procedu
 @pytest.mark.parametrize(
     ("terms", "why"),
     [
-        (LotTerms("competitive_flexible", reservable_light_touch=False, max_term_months=36),
-         "reservable light touch"),
-        (LotTerms("competitive_flexible", reservable_light_touch=True, max_term_months=61),
-         "five years"),
-        (LotTerms("competitive_flexible", reservable_light_touch=True, max_term_months=None),
-         "five years"),
+        (
+            LotTerms("competitive_flexible", reservable_light_touch=False, max_term_months=36),
+            "reservable light touch",
+        ),
+        (
+            LotTerms("competitive_flexible", reservable_light_touch=True, max_term_months=61),
+            "five years",
+        ),
+        (
+            LotTerms("competitive_flexible", reservable_light_touch=True, max_term_months=None),
+            "five years",
+        ),
         (LotTerms("open", reservable_light_touch=True, max_term_months=36), "competitive flexible"),
     ],
 )
@@ -103,6 +123,9 @@ def test_a_welsh_works_lot_may_not_be_reserved_by_location() -> None:
 
 def test_a_grant_may_be_reserved_freely() -> None:
     routing = routed("900000", grant=True)
-    assert reservation_refusals(
-        ["max_size", "social_enterprise_only", "must_serve_area"], routing=routing, terms=OPEN
-    ) == []
+    assert (
+        reservation_refusals(
+            ["max_size", "social_enterprise_only", "must_serve_area"], routing=routing, terms=OPEN
+        )
+        == []
+    )

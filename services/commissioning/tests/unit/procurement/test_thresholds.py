@@ -27,7 +27,8 @@ def gbp(amount: str) -> Money:
 def test_every_threshold_row_cites_a_stored_source() -> None:
     for row in THRESHOLDS:
         assert row.source.url.startswith("http")
-        assert row.source.title and row.source.section
+        assert row.source.title
+        assert row.source.section
         assert row.amount > 0
 
 
@@ -62,7 +63,8 @@ def test_a_value_equal_to_the_threshold_is_above_it() -> None:
     routing = classify([gbp("207720")], kind="services", nation="england", started_on=NEW_YEAR_2026)
     assert routing.classification == "above_threshold"
     assert routing.covered
-    assert "not less than" in routing.reason and "s.3(2)" in routing.reason
+    assert "not less than" in routing.reason
+    assert "s.3(2)" in routing.reason
 
 
 def test_a_penny_below_the_threshold_is_a_regulated_below_threshold_contract() -> None:
@@ -70,7 +72,8 @@ def test_a_penny_below_the_threshold_is_a_regulated_below_threshold_contract() -
         [gbp("207719.99")], kind="services", nation="england", started_on=NEW_YEAR_2026
     )
     assert routing.classification == "regulated_below_threshold"
-    assert routing.notifiable and routing.part6_procedure_applies
+    assert routing.notifiable
+    assert routing.part6_procedure_applies
 
 
 def test_thirty_thousand_is_notifiable_and_a_penny_less_is_not() -> None:
@@ -101,7 +104,9 @@ def test_lots_are_valued_together_so_splitting_does_not_escape_the_threshold() -
 
 
 def test_light_touch_services_have_their_own_higher_threshold() -> None:
-    routing = classify([gbp("500000")], kind="light_touch", nation="wales", started_on=NEW_YEAR_2026)
+    routing = classify(
+        [gbp("500000")], kind="light_touch", nation="wales", started_on=NEW_YEAR_2026
+    )
     assert routing.classification == "regulated_below_threshold"
     assert routing.threshold.amount == Decimal("663540")
 
@@ -111,7 +116,8 @@ def test_a_grant_is_outside_the_act_at_any_value() -> None:
         [gbp("900000")], kind="services", nation="england", started_on=NEW_YEAR_2026, grant=True
     )
     assert routing.classification == "not_regulated"
-    assert routing.outside_act and not routing.part6_procedure_applies
+    assert routing.outside_act
+    assert not routing.part6_procedure_applies
     assert "pecuniary interest" in routing.reason
 
 

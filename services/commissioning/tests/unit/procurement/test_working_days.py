@@ -24,8 +24,11 @@ WALES = WorkingDayCalendar("wales", uk_wide=False)
 
 def routed(amount: str, grant: bool = False) -> Routing:
     return classify(
-        [Money(amount=Decimal(amount))], kind="services", nation="england",
-        started_on=date(2026, 1, 5), grant=grant,
+        [Money(amount=Decimal(amount))],
+        kind="services",
+        nation="england",
+        started_on=date(2026, 1, 5),
+        grant=grant,
     )
 
 
@@ -50,9 +53,12 @@ def test_the_uk_wide_calendar_also_skips_scottish_and_northern_irish_bank_holida
     assert not wide.is_working_day(date(2026, 11, 30))
 
 
-def test_standstill_across_easter_ends_after_eight_working_days_beginning_with_the_uk6_day() -> None:
+def test_standstill_across_easter_ends_after_eight_working_days_beginning_with_the_uk6_day() -> (
+    None
+):
     result = standstill(routed("300000"), award_notice_at=uk(date(2026, 4, 2)), calendar=ENGLAND)
-    assert result.mandatory and result.applies
+    assert result.mandatory
+    assert result.applies
     assert result.last_day == date(2026, 4, 15)
     assert result.ends_at == datetime(2026, 4, 16, tzinfo=UK_TIME)
     assert "s.51" in result.reason
@@ -74,7 +80,9 @@ def test_the_day_of_publication_is_the_day_in_the_uk_not_in_utc() -> None:
 def test_over_new_year_the_uk_wide_calendar_adds_the_scottish_holiday() -> None:
     notice = uk(date(2026, 12, 23))
     local = standstill(routed("300000"), award_notice_at=notice, calendar=ENGLAND)
-    wide = standstill(routed("300000"), award_notice_at=notice, calendar=WorkingDayCalendar("england"))
+    wide = standstill(
+        routed("300000"), award_notice_at=notice, calendar=WorkingDayCalendar("england")
+    )
     assert local.last_day == date(2027, 1, 6)
     assert wide.last_day == date(2027, 1, 7)  # 4 January 2027 is Scotland's substitute day
 
@@ -82,18 +90,29 @@ def test_over_new_year_the_uk_wide_calendar_adds_the_scottish_holiday() -> None:
 def test_standstill_is_voluntary_below_threshold_and_never_for_a_grant() -> None:
     notice = uk(date(2026, 4, 2))
     below = standstill(routed("60000"), award_notice_at=notice, calendar=ENGLAND)
-    assert not below.applies and below.ends_at is None and below.may_enter_contract(notice)
+    assert not below.applies
+    assert below.ends_at is None
+    assert below.may_enter_contract(notice)
     chosen = standstill(routed("60000"), award_notice_at=notice, calendar=ENGLAND, voluntary=True)
-    assert chosen.applies and not chosen.mandatory and chosen.last_day == date(2026, 4, 15)
-    grant = standstill(routed("60000", grant=True), award_notice_at=notice, calendar=ENGLAND,
-                       voluntary=True)
-    assert not grant.applies and "not a contract" in grant.reason
+    assert chosen.applies
+    assert not chosen.mandatory
+    assert chosen.last_day == date(2026, 4, 15)
+    grant = standstill(
+        routed("60000", grant=True), award_notice_at=notice, calendar=ENGLAND, voluntary=True
+    )
+    assert not grant.applies
+    assert "not a contract" in grant.reason
 
 
 def test_a_named_exemption_makes_the_standstill_voluntary_above_threshold() -> None:
-    result = standstill(routed("300000"), award_notice_at=uk(date(2026, 4, 2)), calendar=ENGLAND,
-                        exempt_reason="direct award for extreme urgency (s.51(3))")
-    assert not result.mandatory and not result.applies
+    result = standstill(
+        routed("300000"),
+        award_notice_at=uk(date(2026, 4, 2)),
+        calendar=ENGLAND,
+        exempt_reason="direct award for extreme urgency (s.51(3))",
+    )
+    assert not result.mandatory
+    assert not result.applies
     assert "extreme urgency" in result.reason
 
 
@@ -107,7 +126,7 @@ def test_moments_without_a_timezone_are_refused() -> None:
 
 
 def test_a_period_has_at_least_one_working_day() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one working day"):
         ENGLAND.add_working_days(date(2026, 4, 2), 0)
 
 
@@ -130,7 +149,10 @@ def test_adding_working_days_lands_on_a_working_day_and_counts_exactly(
 def test_the_uk_wide_standstill_is_never_shorter_than_the_nations(day: date) -> None:
     notice = uk(day)
     local = standstill(routed("300000"), award_notice_at=notice, calendar=ENGLAND)
-    wide = standstill(routed("300000"), award_notice_at=notice, calendar=WorkingDayCalendar("england"))
-    assert local.last_day is not None and wide.last_day is not None
+    wide = standstill(
+        routed("300000"), award_notice_at=notice, calendar=WorkingDayCalendar("england")
+    )
+    assert local.last_day is not None
+    assert wide.last_day is not None
     assert wide.last_day >= local.last_day
     assert local.last_day - day >= timedelta(days=7)

@@ -347,8 +347,8 @@ class Evaluation:
             "bidder_id": bidder_id,
             "successful": bidder_id == winner,
             "winner_id": winner,
-            "total": str(self.weighted_total(bidder_id)),
-            "winner_total": str(self.weighted_total(winner)),
+            "total": f"{self.weighted_total(bidder_id):.2f}",
+            "winner_total": f"{self.weighted_total(winner):.2f}",
             "criteria": [
                 {
                     "name": c.name,

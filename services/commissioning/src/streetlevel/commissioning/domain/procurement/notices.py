@@ -149,9 +149,8 @@ class NoticeLog:
             elif self.state in _TERMINAL:
                 why = f"the procurement ended with {self.state}"
             else:
-                why = (
-                    f"after {self.state} only {', '.join(sorted(allowed)) or 'nothing'} may follow"
-                )
+                codes = ", ".join(sorted(allowed, key=lambda c: int(c[2:])))
+                why = f"after {self.state} only {codes} may follow"
             raise NoticeOutOfOrder(f"{code} cannot be published: {why}.", section=spec.section)
         required = spec.required(self.routing.covered)
         missing = [f for f in required if f not in fields or fields[f] in (None, "", [])]

@@ -281,3 +281,15 @@ def test_the_ranking_is_ordered_by_weighted_total_and_the_leader_wins_without_re
     if len(ranking) == 1 or totals[0] > totals[1]:
         ev.award(ranking[0][0], now=AFTER)
         assert ev.awarded_to == ranking[0][0]
+
+
+def test_a_summary_explains_why_a_higher_scoring_bid_was_not_awarded() -> None:
+    ev = panel()
+    declare_all(ev)
+    score_all(ev, MARKS)
+    ev.start_moderation(now=AFTER)
+    moderate_all(ev, MARKS)
+    ev.award("acorn", reason="Birch excluded: insolvency after tender (s.57)", now=AFTER)
+    assert ev.assessment_summary("birch")["not_awarded_because"].startswith("Birch excluded")
+    assert "scored higher" in ev.assessment_summary("cedar")["not_awarded_because"]
+    assert ev.assessment_summary("acorn")["not_awarded_because"] == ""

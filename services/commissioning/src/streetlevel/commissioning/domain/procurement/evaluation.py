@@ -14,7 +14,7 @@ SCORING_ROLES = frozenset({"chair", "evaluator"})
 MODERATING_ROLES = frozenset({"chair", "moderator"})
 CONFLICTS = "Procurement Act 2023, ss.81-83 (conflicts of interest)"
 MAT = "Procurement Act 2023, s.19 (award to the most advantageous tender)"
-SUMMARIES = "Procurement Act 2023, s.50(3) (assessment summaries)"
+SUMMARIES = "Procurement Act 2023, s.50(3); Procurement Regulations 2024, reg. 31"
 
 
 @dataclass(frozen=True)
@@ -329,8 +329,17 @@ class Evaluation:
         self.awarded_to, self.award_reason = bidder_id, reason
         self._record(now, "awarded", bidder_id=bidder_id, reason=reason, ranking=ranking)
 
+    def _why_not(self, bidder_id: str) -> str:
+        if bidder_id == self.awarded_to:
+            return ""
+        ranking = [b for b, _ in self.ranking()]
+        if ranking.index(bidder_id) < ranking.index(self.awarded_to or bidder_id):
+            return self.award_reason
+        return "Another tender scored higher on the published award criteria."
+
     def assessment_summary(self, bidder_id: str) -> dict[str, Any]:
-        """What s.50(3) gives each bidder privately: its scores and reasons against the winner's."""
+        """What s.50(3) and reg. 31 give each bidder privately: scores and reasons per criterion,
+        the winner's alongside, and why the contract is not awarded to it."""
         self._bidder(bidder_id)
         if self.awarded_to is None:
             raise _broken(
@@ -349,6 +358,7 @@ class Evaluation:
             "winner_id": winner,
             "total": f"{self.weighted_total(bidder_id):.2f}",
             "winner_total": f"{self.weighted_total(winner):.2f}",
+            "not_awarded_because": self._why_not(bidder_id),
             "criteria": [
                 {
                     "name": c.name,

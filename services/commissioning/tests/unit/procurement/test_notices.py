@@ -104,6 +104,7 @@ def test_below_threshold_an_advertised_contract_has_a_tender_notice_then_contrac
     with pytest.raises(NoticeOutOfOrder):
         log.publish("UK6", full("UK6"), now=NOW, summaries_sent=True)
     log.publish("UK7", full("UK7", covered=False), now=NOW)
+    assert log.allowed_next() == {"UK10"}  # only once a change makes it convertible (s.75)
 
 
 def test_no_act_notice_applies_under_thirty_thousand_pounds_or_to_a_grant() -> None:

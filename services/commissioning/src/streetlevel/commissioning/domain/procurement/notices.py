@@ -103,8 +103,14 @@ _DIRECT: dict[str, frozenset[str]] = {
     "start": frozenset({"UK2", "UK5"}),
     "UK2": frozenset({"UK5"}),
 }
-#: Part 6: a below-threshold tender notice only if the council advertises, then UK7 (s.87).
-_BELOW: dict[str, frozenset[str]] = {"start": frozenset({"UK4", "UK7"}), "UK4": frozenset({"UK7"})}
+#: Part 6: a below-threshold tender notice only if the council advertises, then UK7 (s.87);
+#: a UK10 only once a change makes it a convertible contract (s.74(1), s.75).
+_BELOW: dict[str, frozenset[str]] = {
+    "start": frozenset({"UK4", "UK7"}),
+    "UK4": frozenset({"UK7"}),
+    "UK7": frozenset({"UK10"}),
+    "UK10": frozenset({"UK10"}),
+}
 
 
 def sequence(routing: Routing, procedure: ProcedureKind) -> dict[str, frozenset[str]]:

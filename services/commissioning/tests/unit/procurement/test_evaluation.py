@@ -293,3 +293,21 @@ def test_a_summary_explains_why_a_higher_scoring_bid_was_not_awarded() -> None:
     assert ev.assessment_summary("birch")["not_awarded_because"].startswith("Birch excluded")
     assert "scored higher" in ev.assessment_summary("cedar")["not_awarded_because"]
     assert ev.assessment_summary("acorn")["not_awarded_because"] == ""
+
+
+@pytest.mark.parametrize(
+    ("criteria", "bidders", "why"),
+    [
+        ((), ("a",), "distinct criteria"),
+        ((Criterion("q", Decimal(50)), Criterion("q", Decimal(50))), ("a",), "distinct criteria"),
+        ((Criterion("q", Decimal(90)),), ("a",), "sum to 100"),
+        ((Criterion("q", Decimal(100), Decimal(0)),), ("a",), "positive scale"),
+        ((Criterion("q", Decimal(100)),), (), "distinct bidders"),
+        ((Criterion("q", Decimal(100)),), ("a", "a"), "distinct bidders"),
+    ],
+)
+def test_an_evaluation_needs_weighted_criteria_and_distinct_bidders(
+    criteria: tuple[Criterion, ...], bidders: tuple[str, ...], why: str
+) -> None:
+    with pytest.raises(ValueError, match=why):
+        Evaluation("lot-1", DEADLINE, criteria, bidders)

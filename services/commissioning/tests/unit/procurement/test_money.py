@@ -69,3 +69,8 @@ def test_values_at_one_rate_add_up_and_lots_total_by_gross() -> None:
     with pytest.raises(ValueError, match="different VAT rates"):
         a + exempt
     assert total_gross([a, b, exempt]).amount == Decimal("190.00")
+
+
+def test_a_value_whose_vat_does_not_match_its_rate_is_refused() -> None:
+    with pytest.raises(ValueError, match="does not match"):
+        ContractValue(net=Money(amount=Decimal(100)), vat=Money(amount=Decimal(5)))

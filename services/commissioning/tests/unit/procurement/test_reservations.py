@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from streetlevel.commissioning.domain.procurement.errors import ReservationNotAllowed
 from streetlevel.commissioning.domain.procurement.reservations import (
@@ -129,3 +131,18 @@ def test_a_grant_may_be_reserved_freely() -> None:
         )
         == []
     )
+
+
+legacy = st.sets(st.sampled_from(["max_size", "social_enterprise_only", "must_serve_area"]))
+
+
+@given(
+    legacy, st.sampled_from(["goods", "services", "works"]), st.sampled_from(["england", "wales"])
+)
+def test_above_threshold_every_legacy_reservation_is_refused_and_named(
+    reservations: set[str], kind: str, nation: str
+) -> None:
+    routing = routed("6000000", kind=kind, nation=nation)
+    refused = reservation_refusals(reservations, routing=routing, terms=OPEN)  # type: ignore[arg-type]
+    assert {r["reservation"] for r in refused} == reservations
+    assert all(r["reason"] for r in refused)

@@ -92,6 +92,17 @@ class Evaluation:
     award_reason: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.criteria]
+        if not names or len(set(names)) != len(names):
+            raise ValueError("a lot is evaluated on one or more distinct criteria")
+        if sum(c.weight for c in self.criteria) != 100:
+            raise ValueError("criterion weights sum to 100")
+        if any(c.max_score <= 0 or c.weight < 0 for c in self.criteria):
+            raise ValueError("each criterion has a positive scale and a weight of 0 or more")
+        if not self.bidders or len(set(self.bidders)) != len(self.bidders):
+            raise ValueError("a lot is evaluated for one or more distinct bidders")
+
     def _record(self, at: datetime, action: str, **data: Any) -> None:
         self.history.append({"at": at, "action": action, **data})
 

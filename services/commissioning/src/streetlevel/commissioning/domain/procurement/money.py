@@ -32,6 +32,9 @@ class ContractValue:
 
     def __post_init__(self) -> None:
         _check_rate(self.vat_rate)
+        # A penny either way covers rounding in both constructors; more is a wrong VAT figure.
+        if abs(self.vat.amount - self.net.amount * self.vat_rate / _HUNDRED) > PENNY:
+            raise ValueError("the VAT does not match the net value at this rate")
 
     @property
     def gross(self) -> Money:

@@ -37,8 +37,9 @@ def contract_change(
     term_months_before: int,
     term_months_after: int,
 ) -> ChangeDecision:
-    """s.75: a public or convertible contract needs a UK10 before a modification beyond 10 %
-    of value (15 % for works) or of the maximum term; light touch contracts are exempt."""
+    """Whether a modification needs a UK10 contract change notice first (s.75)."""
+    # A public or convertible contract needs one for a change beyond 10 % of value (15 % for
+    # works) or of the maximum term; light touch contracts are exempt (s.75(6)(b)).
     if routing.outside_act:
         return ChangeDecision(False, "Not a contract under the Act: no change notice.")
     convertible = not routing.covered and value_after.amount >= routing.threshold.amount

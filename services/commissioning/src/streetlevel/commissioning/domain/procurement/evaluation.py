@@ -137,8 +137,9 @@ class Evaluation:
     def declare(
         self, member_id: str, bidder_id: str, *, conflicted: bool, details: str, now: datetime
     ) -> None:
-        """Record a declaration: after the deadline (bidders known), before content is seen;
-        a conflict found later may still be declared and voids that member's scores for it."""
+        """Record a member's declaration on one bidder."""
+        # Made after the deadline (bidders known) and before content is seen; a conflict found later
+        # may still be declared (s.81 keeps the duty under review) and voids that member's scores.
         self._member(member_id)
         self._bidder(bidder_id)
         if now < self.tender_deadline:
@@ -349,8 +350,7 @@ class Evaluation:
         return "Another tender scored higher on the published award criteria."
 
     def assessment_summary(self, bidder_id: str) -> dict[str, Any]:
-        """What s.50(3) and reg. 31 give each bidder privately: scores and reasons per criterion,
-        the winner's alongside, and why the contract is not awarded to it."""
+        """What s.50(3) and reg. 31 give one bidder privately, the winner's figures alongside."""
         self._bidder(bidder_id)
         if self.awarded_to is None:
             raise _broken(

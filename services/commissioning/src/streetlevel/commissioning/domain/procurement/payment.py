@@ -13,8 +13,8 @@ PAYMENT_DAYS = 30
 def payment_due(
     routing: Routing, *, invoice_received_on: date, due_on_invoice: date | None = None
 ) -> date | None:
-    """Last day to pay a valid, undisputed invoice: 30 days beginning with its receipt, or the
-    invoice's own due date if later; None where the Act implies no term (a grant, an exemption)."""
+    """Last day to pay a valid, undisputed invoice, or None where the Act implies no term."""
+    # 30 days beginning with its receipt, or the invoice's own due date if that is later.
     if routing.outside_act:
         return None
     statutory = invoice_received_on + timedelta(days=PAYMENT_DAYS - 1)

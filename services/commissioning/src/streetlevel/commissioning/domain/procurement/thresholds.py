@@ -113,8 +113,9 @@ class Routing:
 
     @property
     def part6_procedure_applies(self) -> bool:
-        """s.85 (no suitability restriction on tendering): every regulated below-threshold
-        contract in England, whatever its value; not devolved Welsh authorities (s.85(5))."""
+        """True where s.85 binds: below threshold in England, at any value."""
+        # Devolved Welsh authorities are outside s.85 (s.85(5)); grants and exemptions outside
+        # the Act altogether.
         return not self.covered and not self.outside_act and self.nation == "england"
 
     @property

@@ -106,9 +106,9 @@ def standstill(
     exempt_reason: str | None = None,
     voluntary: bool = False,
 ) -> Standstill:
-    """Mandatory above threshold (unless an s.51(3) exemption is named), voluntary below, never
-    for a grant; the period is eight working days beginning with the day of the UK6 notice and
-    the contract may be entered into from the start of the next day (UK time)."""
+    """The standstill after a UK6: mandatory, voluntary or none, and when it ends."""
+    # Mandatory above threshold unless an s.51(3) exemption is named, voluntary below, never for a
+    # grant: eight working days beginning with the UK6 day; entry from 00:00 UK time the day after.
     if routing.outside_act:
         return Standstill(False, False, None, None, "No standstill: the award is not a contract.")
     mandatory = routing.covered and exempt_reason is None

@@ -1,12 +1,14 @@
 # Street Level entry points. A fresh machine needs only python3 (uv is bootstrapped into .tools).
-UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+# Which uv, and how it is bootstrapped, is decided in one place: scripts/ensure-uv.sh (which
+# scripts/stack uses too).
+UV ?= $(shell scripts/ensure-uv.sh --path)
 # Prerequisite that bootstraps uv, only when no uv was found.
 UV_BOOTSTRAP := $(filter .tools/bin/uv,$(UV))
 
 .PHONY: install run lint test bench
 
 .tools/bin/uv:
-	python3 -m venv .tools && .tools/bin/pip install -q uv==0.13.9
+	UV= scripts/ensure-uv.sh >/dev/null
 
 install: $(UV_BOOTSTRAP)
 	$(UV) sync --frozen --all-packages

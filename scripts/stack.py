@@ -5,6 +5,9 @@
     scripts/stack down     stop everything (nothing is left running)
 
 The PostgreSQL and Kafka come from the test infrastructure (streetlevel.common.testing.infra).
+STREETLEVEL_AREAS_FILE (the ONS LSOA→ward→LAD lookup, or a code,name,type,parent_code list) and
+STREETLEVEL_COUNTIES_FILE load the areas; without them the registry refuses every registration.
+After `set -a; . .streetlevel/stack.env; set +a` the `streetlevel` CLI acts on this stack.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import os
 import secrets
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,6 +44,17 @@ from streetlevel.common.testing.infra import (  # noqa: E402
 
 STATE_DIR = ROOT / ".streetlevel" / "stack"
 ENV_FILE = ROOT / ".streetlevel" / "stack.env"
+# The gateway's server key lives here as a 0600 file, read through STREETLEVEL_SECRETS_DIR.
+SECRETS = "secrets"
+AREAS_ENV = ("STREETLEVEL_AREAS_FILE", "STREETLEVEL_COUNTIES_FILE")
+NO_AREAS = (
+    "NO AREAS LOADED (STREETLEVEL_AREAS_FILE is not set): the registry refuses every "
+    "registration (422, unknown area codes) until areas are loaded. Restart with the official "
+    "ONS lookup: scripts/stack down; STREETLEVEL_AREAS_FILE=/path/to/ons-lookup.csv scripts/stack "
+    "up (or load it into the running registry: set -a; . .streetlevel/stack.env; set +a; "
+    ".venv/bin/streetlevel areas load /path/to/ons-lookup.csv; commissioning and outcomes read "
+    "the file only at start)"
+)
 # Dependencies first, the gateway (which fronts the others) last.
 ORDER = ("registry", "commissioning", "outcomes", "gateway")
 HOST = "127.0.0.1"
@@ -119,16 +134,64 @@ def service_env(
     return env
 
 
-def gateway_env(others: list[Service]) -> dict[str, str]:
-    """The gateway's upstreams and its server key (fresh for every stack)."""
-    env = {
-        "GATEWAY_MODE": "distributed",
-        "GATEWAY_SERVER_KEY": secrets.token_urlsafe(48),
-        "GATEWAY_DATA_DIR": str(STATE_DIR / "gateway-data"),
-    }
+def gateway_env(others: list[Service], secrets_dir: Path | None = None) -> dict[str, str]:
+    """The gateway's upstreams and its server key (fresh for every stack).
+
+    With secrets_dir the key goes to a 0600 file there (STREETLEVEL_SECRETS_DIR), not the env.
+    """
+    key = secrets.token_urlsafe(48)
+    env = {"GATEWAY_MODE": "distributed", "GATEWAY_DATA_DIR": str(STATE_DIR / "gateway-data")}
+    if secrets_dir is None:
+        env["GATEWAY_SERVER_KEY"] = key
+    else:
+        write_secret(secrets_dir, "gateway_server_key", key)
+        env["STREETLEVEL_SECRETS_DIR"] = str(secrets_dir)
     for svc in others:
         env[f"GATEWAY_{svc.prefix}URL"] = svc.url
     return env
+
+
+def write_secret(secrets_dir: Path, name: str, value: str) -> None:
+    """One settings file (named like the variable, lower case), readable by its owner only."""
+    secrets_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    secrets_dir.chmod(0o700)
+    path = secrets_dir / name
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+
+
+def area_files() -> tuple[Path | None, Path | None]:
+    """STREETLEVEL_AREAS_FILE and STREETLEVEL_COUNTIES_FILE; a named file must exist."""
+    files = []
+    for var in AREAS_ENV:
+        value = os.environ.get(var, "")
+        path = Path(value).resolve() if value else None
+        if path is not None and not path.is_file():
+            raise InfraError(f"{var}={value} is not a file")
+        files.append(path)
+    if files[1] is not None and files[0] is None:
+        raise InfraError("STREETLEVEL_COUNTIES_FILE needs STREETLEVEL_AREAS_FILE")
+    return files[0], files[1]
+
+
+def load_areas(db_url: str, areas: Path, counties: Path | None) -> int:
+    """Load the areas into the registry's database before it starts; returns the count."""
+    args = (str(areas), str(counties) if counties else None)
+    code = (
+        "import asyncio\n"
+        "from streetlevel.registry.cli import load_areas\n"
+        "from streetlevel.registry.settings import RegistrySettings\n"
+        f"s = RegistrySettings(database_url={db_url!r})\n"
+        f"print(asyncio.run(load_areas(s, *{args!r})))"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    if res.returncode != 0:
+        raise InfraError(f"registry: loading areas from {areas} failed:\n{res.stderr[-3000:]}")
+    return int(res.stdout.strip().splitlines()[-1])
 
 
 def migrate(svc: Service, db_url: str) -> None:
@@ -142,7 +205,12 @@ def migrate(svc: Service, db_url: str) -> None:
 
 
 def launch(svc: Service, env: dict[str, str]) -> int:
-    """Start one uvicorn process (its own session, so down can stop its whole group)."""
+    """Start one uvicorn process (its own session, so down can stop its whole group).
+
+    A STREETLEVEL_SECRETS_DIR left in the operator's shell (a sourced stack.env) is not passed
+    on: the stack decides which process reads which secrets.
+    """
+    base = {k: v for k, v in os.environ.items() if k != "STREETLEVEL_SECRETS_DIR"}
     cmd = [sys.executable, "-m", "uvicorn", "--factory", f"streetlevel.{svc.name}.app:create_app"]
     cmd += ["--host", HOST, "--port", str(svc.port), "--workers", "1"]
     cmd += ["--timeout-graceful-shutdown", "10"]
@@ -150,7 +218,7 @@ def launch(svc: Service, env: dict[str, str]) -> int:
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
-            env={**os.environ, **env},
+            env={**base, **env},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -196,10 +264,13 @@ def read_stack_env() -> dict[str, str]:
 
 
 def up() -> int:
+    areas, counties = area_files()  # a mistyped path fails here, before anything starts
     if ENV_FILE.exists() or (STATE_DIR / "infra.env").exists():
         print("stack: stopping the previous stack first")
         down()
     STATE_DIR.mkdir(parents=True, exist_ok=True)
+    if areas is None:
+        print(f"stack: WARNING: {NO_AREAS}", file=sys.stderr)
     names = []
     candidates = discover()
     # Each check imports a whole service; run them side by side.
@@ -233,22 +304,28 @@ def up() -> int:
         "STREETLEVEL_SERVICES": " ".join(names),
     }
     write_stack_env(values)
+    # Every service reads the same files (commissioning and outcomes keep them in memory).
+    area_env = {k: str(v) for k, v in zip(AREAS_ENV, (areas, counties), strict=True) if v}
+    loaded = None
     try:
         asyncio.run(create_databases(pg.dsn, names))
         with ThreadPoolExecutor() as pool:
             list(pool.map(lambda s: migrate(s, pg.url(s.name)), services))
+        if areas is not None and "registry" in names:
+            loaded = load_areas(pg.url("registry"), areas, counties)
         # The services start side by side; the gateway only once they are all ready.
         backends = [s for s in services if s is not gateway]
         for group in (backends, [gateway] if gateway else []):
             pids = {}
             for svc in group:
-                env = service_env(svc, pg.url(svc.name), kafka.bootstrap, gateway)
+                env = service_env(svc, pg.url(svc.name), kafka.bootstrap, gateway) | area_env
                 if svc is gateway:
-                    env |= gateway_env(backends)
+                    env |= gateway_env(backends, STATE_DIR / SECRETS)
                 pids[svc.name] = pid = launch(svc, env)
-                key = f"STREETLEVEL_{svc.name.upper()}"
-                values |= {f"{key}_URL": svc.url, f"{key}_DATABASE_URL": pg.url(svc.name)}
-                values[f"{key}_PID"] = str(pid)
+                # The database under the name the service's own settings (and the CLI) read.
+                values[f"{svc.prefix}DATABASE_URL"] = pg.url(svc.name)
+                values[f"STREETLEVEL_{svc.name.upper()}_URL"] = svc.url
+                values[f"STREETLEVEL_{svc.name.upper()}_PID"] = str(pid)
                 write_stack_env(values)
             for svc in group:
                 wait_ready(svc, pids[svc.name])
@@ -258,12 +335,21 @@ def up() -> int:
         down()
         return 1
     if gateway is not None:
+        # What the streetlevel CLI needs to act on this gateway (GatewaySettings' names).
+        values["GATEWAY_MODE"] = "distributed"
+        values["STREETLEVEL_SECRETS_DIR"] = str(STATE_DIR / SECRETS)
         values["STREETLEVEL_GATEWAY_URL"] = gateway.url
         write_stack_env(values)
         print(f"stack: gateway at {gateway.url}")
     else:
         print("stack: no gateway yet; services only")
-    print(f"stack: wrote {ENV_FILE} (set -a; . {ENV_FILE.relative_to(ROOT)})")
+    if loaded is not None:
+        print(f"stack: areas: {loaded} loaded from {areas}")
+    else:
+        print(f"stack: areas: NONE — {NO_AREAS}")
+        print(f"stack: WARNING: {NO_AREAS}", file=sys.stderr)
+    rel = ENV_FILE.relative_to(ROOT)
+    print(f"stack: wrote {ENV_FILE}; to act on this stack: set -a; . {rel}; set +a")
     return 0
 
 
@@ -287,6 +373,8 @@ def down() -> int:
             except (InfraError, OSError, KeyError, ValueError) as exc:
                 failures.append(f"{attach.__name__}: {exc}")
         (STATE_DIR / "infra.env").unlink(missing_ok=True)
+    # The key belonged to this stack's gateway database, which is gone now.
+    shutil.rmtree(STATE_DIR / SECRETS, ignore_errors=True)
     ENV_FILE.unlink(missing_ok=True)
     for msg in failures:
         print(f"stack: {msg}", file=sys.stderr)

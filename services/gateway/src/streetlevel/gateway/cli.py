@@ -1,7 +1,10 @@
 """``streetlevel``: serve the embedded platform and manage clients, councils, keys and areas.
 
-Acts on the data dir of ``$STREETLEVEL_DATA_DIR`` (or the database of $GATEWAY_DATABASE_URL),
-also while the server runs: SQLite writes take the lock up front and wait their turn.
+Acts on the embedded platform under $STREETLEVEL_DATA_DIR (also while it runs: SQLite writes
+take the lock up front), or, with GATEWAY_MODE=distributed, on a distributed gateway's
+database ($GATEWAY_DATABASE_URL, its key $GATEWAY_SERVER_KEY or gateway_server_key under
+$STREETLEVEL_SECRETS_DIR; areas go to $REGISTRY_DATABASE_URL). `.streetlevel/stack.env` sets
+them for the native stack.
 """
 
 from __future__ import annotations
@@ -22,6 +25,53 @@ from streetlevel.gateway import migrate
 from streetlevel.gateway.identity.clients import ClientStore
 from streetlevel.gateway.identity.keys import KeyRing
 from streetlevel.gateway.settings import GatewaySettings, server_key
+
+SOURCE_HINT = "for the native stack: set -a; . .streetlevel/stack.env; set +a"
+
+
+class TargetError(Exception):
+    """The environment does not say which gateway (or registry) the CLI should act on."""
+
+
+def gateway_target() -> GatewaySettings:
+    """The gateway settings to act on; never mistakes a distributed gateway for embedded storage.
+
+    Only the embedded platform's SQLite database may be created here, and only its key
+    generated: a new key for a gateway that already has one makes clients that get 401.
+    """
+    settings = load_settings(GatewaySettings)
+    if settings.mode == "distributed" and settings.is_sqlite:
+        raise TargetError(
+            "GATEWAY_MODE=distributed but GATEWAY_DATABASE_URL does not name the gateway's "
+            f"PostgreSQL database; refusing to use an embedded SQLite database ({SOURCE_HINT})"
+        )
+    if settings.server_key is None and not (
+        settings.mode == "embedded"
+        and (settings.is_sqlite or (settings.data_dir / "server.key").exists())
+    ):
+        raise TargetError(
+            "the gateway's server key is not set (GATEWAY_SERVER_KEY, or a gateway_server_key "
+            f"file under STREETLEVEL_SECRETS_DIR); refusing to generate a new one ({SOURCE_HINT})"
+        )
+    return settings
+
+
+def registry_target(gateway: GatewaySettings) -> Any:
+    """Where ``areas load`` writes: the embedded registry file, or $REGISTRY_DATABASE_URL."""
+    try:
+        registry_settings = importlib.import_module("streetlevel.registry.settings")
+    except ModuleNotFoundError:
+        raise TargetError("the registry service is not installed") from None
+    if gateway.mode == "embedded":
+        url = f"sqlite+aiosqlite:///{gateway.data_dir}/registry.db"
+        return load_settings(registry_settings.RegistrySettings, database_url=url)
+    target = load_settings(registry_settings.RegistrySettings)
+    if target.is_sqlite:
+        raise TargetError(
+            "GATEWAY_MODE=distributed but REGISTRY_DATABASE_URL does not name the registry's "
+            f"PostgreSQL database; refusing to load areas into a SQLite file ({SOURCE_HINT})"
+        )
+    return target
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -156,28 +206,30 @@ def _serve(settings: GatewaySettings, demo: bool) -> int:
     return 0
 
 
-def _load_areas(args: argparse.Namespace) -> Any:
-    try:
-        cli = importlib.import_module("streetlevel.registry.cli")
-        registry_settings = importlib.import_module("streetlevel.registry.settings")
-    except ModuleNotFoundError:
-        raise SystemExit("the registry service is not installed") from None
-    settings = load_settings(GatewaySettings)
-    url = f"sqlite+aiosqlite:///{settings.data_dir}/registry.db"
-    target = load_settings(registry_settings.RegistrySettings, database_url=url)
+def _load_areas(args: argparse.Namespace, target: Any) -> Any:
+    cli = importlib.import_module("streetlevel.registry.cli")
     count = asyncio.run(cli.load_areas(target, args.file, args.counties))
     return {"loaded": count, "file": str(args.file)}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            settings = load_settings(GatewaySettings, mode="embedded")
+        elif args.command == "areas":
+            target = registry_target(load_settings(GatewaySettings))
+        else:
+            settings = gateway_target()
+    except (TargetError, ValueError) as exc:
+        # ValueError: settings that fail validation (pydantic's ValidationError is one).
+        print(f"streetlevel: error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "serve":
-        settings = load_settings(GatewaySettings, mode="embedded")
         return _serve(settings, demo=not args.no_demo)
     if args.command == "areas":
-        result = _load_areas(args)
+        result = _load_areas(args, target)
     else:
-        settings = load_settings(GatewaySettings)
         try:
             result = asyncio.run(_with_stores(settings, lambda c, k: _dispatch(args, c, k)))
         except DomainError as exc:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any, TypeVar
 
@@ -21,6 +21,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+#: The least notice clients get between an operation's deprecation and its sunset (docs/api.md).
+MIN_NOTICE = timedelta(days=180)
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,8 @@ class Deprecation:
         for moment in (self.since, self.sunset):
             if moment is not None and moment.tzinfo is None:
                 raise ValueError("deprecation dates must be timezone-aware")
-        if self.sunset is not None and self.sunset < self.since:
-            raise ValueError("an operation cannot be sunset before it is deprecated")
+        if self.sunset is not None and self.sunset - self.since < MIN_NOTICE:
+            raise ValueError(f"a deprecated operation's sunset must be {MIN_NOTICE.days} days on")
 
     def headers(self) -> list[tuple[str, str]]:
         """The response headers, in the formats RFC 9745 §2.1 and RFC 8594 §3 define."""

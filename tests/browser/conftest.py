@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx2
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
-from streetlevel.common.testing._proc import free_port, tail, terminate
+from streetlevel.common.testing._proc import InfraError
+from streetlevel.common.testing.live import live_app
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exists())
 #: Where scripts/test.sh keeps the run's artifacts (JUnit reports, screenshots).
 ARTIFACTS = ROOT / ".streetlevel" / "test-results" / "browser"
-UNLIMITED = "1000000/minute"
 
 
 def chromium() -> str:
@@ -43,53 +38,20 @@ class Server:
 def gateway_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The whole platform in embedded mode, served by uvicorn on a free loopback port."""
     data_dir = tmp_path_factory.mktemp("browser-gateway")
-    port = free_port()
     env = {
-        **os.environ,
         "GATEWAY_MODE": "embedded",
         "GATEWAY_DATA_DIR": str(data_dir),
         "GATEWAY_SERVER_KEY": "browser-test-server-key",
         "GATEWAY_LOG_JSON": "false",
         "GATEWAY_LOG_LEVEL": "WARNING",
-        "GATEWAY_RATE_LIMIT_ANONYMOUS": UNLIMITED,
+        "GATEWAY_RATE_LIMIT_ANONYMOUS": "1000000/minute",
     }
     log = data_dir / "gateway.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "streetlevel.gateway.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the gateway exited:\n{tail(log)}", pytrace=False)
-            try:
-                if httpx2.get(f"{url}/livez", timeout=1).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the gateway did not start:\n{tail(log)}", pytrace=False)
-            time.sleep(0.2)
-        yield Server(url, log)
-    finally:
-        terminate(proc.pid)
-        proc.wait(timeout=30)
+        with live_app("streetlevel.gateway.app:create_app", env=env, log=log) as url:
+            yield Server(url, log)
+    except InfraError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

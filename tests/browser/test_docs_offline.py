@@ -64,6 +64,9 @@ async def test_swagger_ui_renders_every_tags_operations_without_leaving_the_gate
     assert response.status == 200
     await visit.page.wait_for_selector(".opblock")
     rendered: dict[str, list[dict[str, str]]] = await visit.page.evaluate(SWAGGER_RENDERED)
+    # Opening an operation renders its parameters and schemas under the same strict CSP.
+    await visit.page.locator(".opblock .opblock-summary-control").first.click()
+    await visit.page.wait_for_selector(".opblock.is-open .opblock-body")
     await visit.screenshot("swagger-ui")
     for tag, operations in expected.items():
         assert tag in rendered, f"Swagger UI shows no group for tag {tag!r}"

@@ -42,8 +42,18 @@ async def test_the_documentation_pages_send_a_strict_content_security_policy(
             assert csp["connect-src"] == ["'self'"]
             assert csp["frame-ancestors"] == ["'none'"]
             assert csp["base-uri"] == ["'none'"]
+            assert "'unsafe-inline'" not in csp["script-src"]
             for values in csp.values():
                 assert not any(v.startswith(("http", "*")) for v in values), csp
+
+
+async def test_only_redoc_may_apply_inline_styles(gateway_factory) -> None:
+    async with gateway_factory() as gw:
+        swagger = _csp((await gw.http.get("/docs")).headers["content-security-policy"])
+        redoc = _csp((await gw.http.get("/redoc")).headers["content-security-policy"])
+        assert swagger["style-src"] == ["'self'"]
+        assert "worker-src" not in swagger
+        assert redoc["style-src"] == ["'self'", "'unsafe-inline'"]
 
 
 async def test_every_asset_is_served_with_a_year_of_cache_and_an_etag(gateway_factory) -> None:

@@ -20,13 +20,15 @@ router = APIRouter(include_in_schema=False)
 
 OPENAPI_URL = "/openapi.json"
 TITLE = "Street Level API"
-#: Swagger UI and ReDoc set element styles at run time (React, styled-components), hence
-#: 'unsafe-inline' for styles only; ReDoc's search index runs in a worker built from a blob.
-DOCS_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+_CSP_COMMON = (
+    "default-src 'none'; script-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+#: Swagger UI sets styles only through the CSSOM, which style-src does not restrict.
+SWAGGER_CSP = f"{_CSP_COMMON}; style-src 'self'"
+#: ReDoc's styled-components write <style> text, hence 'unsafe-inline' for styles (never for
+#: scripts); its search index runs in a worker built from a blob.
+REDOC_CSP = f"{_CSP_COMMON}; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:"
 NOSCRIPT = (
     "<noscript><p>This page needs JavaScript. The API description is at "
     f'<a href="{OPENAPI_URL}">{OPENAPI_URL}</a>; the guide for developers is at '
@@ -63,8 +65,8 @@ def redoc_html() -> str:
     )
 
 
-def _html(content: str) -> HTMLResponse:
-    return HTMLResponse(content, headers={"Content-Security-Policy": DOCS_CSP})
+def _html(content: str, csp: str) -> HTMLResponse:
+    return HTMLResponse(content, headers={"Content-Security-Policy": csp})
 
 
 def _etags(header: str | None) -> set[str]:
@@ -78,12 +80,12 @@ async def openapi(gateway: GatewayDep) -> JSONResponse:
 
 @router.get("/docs")
 async def docs() -> HTMLResponse:
-    return _html(swagger_html())
+    return _html(swagger_html(), SWAGGER_CSP)
 
 
 @router.get("/redoc")
 async def redoc() -> HTMLResponse:
-    return _html(redoc_html())
+    return _html(redoc_html(), REDOC_CSP)
 
 
 @router.get("/assets/{digest}/{name}")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from streetlevel.gateway.api import frontdoor
-from streetlevel.gateway.api.deps import GatewayDep
+from streetlevel.gateway.api.deps import GatewayDep, base_url
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,11 +21,6 @@ FRONT_CSP = (
     "form-action 'none'; frame-ancestors 'none'"
 )
 OFFERS = (frontdoor.JSON, frontdoor.HTML)
-
-
-def base_url(request: Request, public_url: str) -> str:
-    """The platform's public base URL: the setting when given, else where the request came."""
-    return public_url.rstrip("/") or f"{request.url.scheme}://{request.url.netloc}"
 
 
 def _front(request: Request, public_url: str) -> Response:

@@ -9,8 +9,7 @@ from starlette.responses import JSONResponse
 
 from streetlevel.common.context import current_request_id
 from streetlevel.common.errors import PROBLEM_BASE
-from streetlevel.gateway.api.deps import GatewayDep
-from streetlevel.gateway.api.routes_front import base_url
+from streetlevel.gateway.api.deps import GatewayDep, base_url
 from streetlevel.gateway.api.schemas import AuthorizationServerMetadata
 from streetlevel.gateway.identity.clients import ALL_SCOPES
 from streetlevel.gateway.identity.tokens import OAuthError, parse_form

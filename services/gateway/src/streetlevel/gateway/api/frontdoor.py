@@ -143,7 +143,7 @@ def index(base_url: str) -> dict[str, Any]:
         link.key: {"href": base + link.path, "title": link.title, "type": link.type}
         for link in LINKS
     }
-    links["developers"] = {"href": base + "/developers", "title": "This page", "type": HTML}
+    links["developers"] = {"href": base + "/developers", "title": "For developers", "type": HTML}
     return {
         "name": NAME,
         "description": ABOUT,

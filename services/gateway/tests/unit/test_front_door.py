@@ -116,3 +116,17 @@ async def test_every_link_of_the_index_answers_on_the_embedded_platform(gateway_
             response = await gw.http.get(link["href"], headers={"Accept": link["type"]})
             assert response.status_code == 200, (key, response.text[:300])
             assert response.headers["content-type"].startswith(link["type"]), key
+
+
+async def test_the_page_and_the_index_offer_the_same_links(gateway_factory) -> None:
+    async with gateway_factory() as gw:
+        page = (await gw.http.get("/developers", headers={"Accept": BROWSER})).text
+        on_page = {
+            href
+            for href in re.findall(r'<a href="([^"]*)"', page)
+            if href.startswith("/") and not href.startswith("/assets/")
+        }
+        index = (await gw.http.get("/developers", headers={"Accept": JSON})).json()
+        in_index = {link["href"].removeprefix("http://gw.test") for link in index["links"].values()}
+        assert on_page == in_index - {"/developers"}
+        assert LICENCE_URL in re.findall(r'<a href="([^"]*)"', page)

@@ -27,6 +27,7 @@ DENIED = (401, 403, 404)
 #   -  not exercised here (a write the principal may make: the scenarios do it)
 READS = {
     "GET /.well-known/jwks.json": "yyyyyy",
+    "GET /.well-known/oauth-authorization-server": "yyyyyy",
     "GET /v1/admin/clients": "nnnnyn",
     "GET /v1/admin/clients/{client_id}": "nnnnyn",
     "GET /v1/admin/councils": "nnnnyn",

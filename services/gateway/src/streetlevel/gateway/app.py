@@ -27,7 +27,13 @@ from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.service import health_router
 from streetlevel.common.settings import load_settings
 from streetlevel.common.web import EdgeMiddleware
-from streetlevel.gateway.api import routes_admin, routes_docs, routes_events, routes_oauth
+from streetlevel.gateway.api import (
+    routes_admin,
+    routes_docs,
+    routes_events,
+    routes_front,
+    routes_oauth,
+)
 from streetlevel.gateway.breaker import CircuitBreaker
 from streetlevel.gateway.embedded import (
     GatedMemoryBus,
@@ -165,7 +171,7 @@ class Gateway:
         )
         api.state.gateway = self
         install_problem_handlers(api)
-        for module in (routes_oauth, routes_admin, routes_events, routes_docs):
+        for module in (routes_oauth, routes_admin, routes_events, routes_docs, routes_front):
             api.include_router(module.router)
         api.include_router(health_router(self.readiness_checks))
         return api

@@ -359,7 +359,7 @@ def _announce(gateway: Gateway, demo: dict[str, Any]) -> None:
     lines = [
         "",
         f"Street Level is running at {base}",
-        f"  API docs:     {base}/docs",
+        f"  API docs:     {base}/docs  (guide for developers: {base}/developers)",
         f"  Change feed:  {base}/v1/events",
         f"  Data dir:     {s.data_dir}",
         "  Demo clients (POST /oauth/token with HTTP Basic client_id:client_secret):",

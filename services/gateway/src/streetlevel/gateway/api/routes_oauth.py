@@ -1,4 +1,4 @@
-"""``POST /oauth/token`` (client credentials) and ``GET /.well-known/jwks.json``."""
+"""``POST /oauth/token`` (client credentials), the JWKS and the RFC 8414 server metadata."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from starlette.responses import JSONResponse
 
 from streetlevel.common.context import current_request_id
 from streetlevel.common.errors import PROBLEM_BASE
-from streetlevel.gateway.api.deps import GatewayDep
+from streetlevel.gateway.api.deps import GatewayDep, base_url
+from streetlevel.gateway.api.schemas import AuthorizationServerMetadata
+from streetlevel.gateway.identity.clients import ALL_SCOPES
 from streetlevel.gateway.identity.tokens import OAuthError, parse_form
 
 router = APIRouter(tags=["identity"])
@@ -105,3 +107,29 @@ async def token(request: Request, gateway: GatewayDep) -> JSONResponse:
 async def jwks(gateway: GatewayDep) -> JSONResponse:
     # Shorter than the rotation lead time, so a staged key reaches every cache before it signs.
     return JSONResponse(await gateway.keys.jwks(), headers={"Cache-Control": "public, max-age=10"})
+
+
+@router.get(
+    "/.well-known/oauth-authorization-server",
+    summary="OAuth 2.0 authorisation server metadata (RFC 8414)",
+    description="Where to get a token and how: what OAuth client libraries discover. `issuer` "
+    "is the `iss` claim of every token the gateway signs.",
+    response_model=AuthorizationServerMetadata,
+)
+async def authorization_server_metadata(
+    request: Request, gateway: GatewayDep
+) -> AuthorizationServerMetadata:
+    base = base_url(request, gateway.settings.public_url)
+    return AuthorizationServerMetadata(
+        issuer=gateway.settings.jwt_issuer,
+        token_endpoint=f"{base}/oauth/token",
+        jwks_uri=f"{base}/.well-known/jwks.json",
+        grant_types_supported=["client_credentials"],
+        # identity.tokens.credentials: HTTP Basic or the form's client_id and client_secret.
+        token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+        scopes_supported=sorted(ALL_SCOPES),
+        # No authorisation endpoint exists; "none" is the registered response type that hands
+        # out nothing there, and RFC 8414 makes the member required (and non-empty).
+        response_types_supported=["none"],
+        service_documentation=f"{base}/developers",
+    )

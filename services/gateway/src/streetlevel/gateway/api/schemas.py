@@ -53,3 +53,20 @@ class CouncilRead(BaseModel):
     org_id: str
     name: str
     area: str
+
+
+class AuthorizationServerMetadata(BaseModel):
+    """RFC 8414 §2 metadata of the gateway's OAuth 2.0 authorisation server."""
+
+    issuer: str = Field(description="equal to the `iss` claim of every token issued")
+    token_endpoint: str
+    jwks_uri: str
+    grant_types_supported: list[Literal["client_credentials"]]
+    token_endpoint_auth_methods_supported: list[
+        Literal["client_secret_basic", "client_secret_post"]
+    ]
+    scopes_supported: list[str]
+    response_types_supported: list[str] = Field(
+        description="`none`: there is no authorisation endpoint; RFC 8414 requires the member"
+    )
+    service_documentation: str

@@ -14,6 +14,7 @@ from streetlevel.common.etags import digest_tag, none_match
 
 #: Media types worth compressing (JSON, NDJSON, CSV, HTML, text); SSE never is.
 _COMPRESSIBLE = (b"application/json", b"application/problem+json", b"application/x-ndjson")
+_KNOWN_TYPES: dict[bytes, bool] = {}
 _NOT_MODIFIED_DROPS = frozenset({b"content-type", b"content-length", b"content-encoding"})
 _CODING_DROPS = frozenset({b"content-length", b"vary"})
 
@@ -29,10 +30,15 @@ class Compression:
 
 def compressible(content_type: bytes) -> bool:
     """Text and JSON media types, never ``text/event-stream`` (it must flow event by event)."""
-    media = content_type.split(b";", 1)[0].strip().lower()
-    if media == b"text/event-stream":
-        return False
-    return media.startswith(b"text/") or media in _COMPRESSIBLE or media.endswith(b"+json")
+    known = _KNOWN_TYPES.get(content_type)
+    if known is None:
+        media = content_type.split(b";", 1)[0].strip().lower()
+        known = media != b"text/event-stream" and (
+            media.startswith(b"text/") or media in _COMPRESSIBLE or media.endswith(b"+json")
+        )
+        if len(_KNOWN_TYPES) < 256:  # the apps' own few types; never grows with requests
+            _KNOWN_TYPES[content_type] = known
+    return known
 
 
 def accepts_gzip(accept_encoding: bytes) -> bool:
@@ -134,18 +140,21 @@ class HttpMiddleware:
                 gzip = accepts_gzip(value)
             elif key == b"if-none-match":
                 inm = value.decode("latin-1")
-        head = method == "HEAD"
-        done = None
-        if head:
-            # The app serves the GET. ASGI 2.3 makes a streaming response listen for a
-            # disconnect, which ``_head_receive`` reports once the headers are out.
-            done = asyncio.Event()
-            asgi = {**scope.get("asgi", {}), "spec_version": "2.3"}
-            scope = {**scope, "method": "GET", "asgi": asgi, "streetlevel.method": "HEAD"}
-            receive = _head_receive(receive, done)
-        reply = _Reply(send, self.compression, gzip=gzip, inm=inm, done=done)
+        reply = _Reply(send, self.compression, gzip=gzip, inm=inm, done=None)
         reply.conditional = method in ("GET", "HEAD")
-        await self.app(scope, receive, reply.send)
+        if method != "HEAD":
+            await self.app(scope, receive, reply.send)
+            return
+        # The app serves the GET. ASGI 2.3 makes a streaming response listen for a
+        # disconnect, which ``_head_receive`` reports once the headers are out.
+        reply.done = asyncio.Event()
+        asgi = {**scope.get("asgi", {}), "spec_version": "2.3"}
+        inner = {**scope, "method": "GET", "asgi": asgi, "streetlevel.method": "HEAD"}
+        try:
+            await self.app(inner, _head_receive(receive, reply.done), reply.send)
+        finally:
+            if "route" in inner:  # for the edge's metrics and access log
+                scope["route"] = inner["route"]
 
 
 class _Reply:

@@ -334,3 +334,35 @@ async def test_reads_and_open_writes_pass_without_a_token() -> None:
     async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
         assert (await client.get("/things")).status_code == 200
         assert (await client.post("/token")).status_code == 200
+
+
+async def test_event_stream_headers_leave_before_the_first_event() -> None:
+    release = asyncio.Event()
+
+    async def feed(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"text/event-stream; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await release.wait()  # no event yet: the client must already have its headers
+        await send({"type": "http.response.body", "body": b"data: x\n\n", "more_body": False})
+
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "headers": [(b"accept-encoding", b"gzip")],
+    }
+    task = asyncio.create_task(HttpMiddleware(feed)(scope, receive, send))
+    await asyncio.sleep(0.05)
+    assert [m["type"] for m in sent] == ["http.response.start"]
+    release.set()
+    await task
+    assert sent[1]["body"] == b"data: x\n\n"
+    assert b"content-encoding" not in dict(sent[0]["headers"])

@@ -178,6 +178,10 @@ class _Reply:
     async def send(self, message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.start":
+            for key, value in message.get("headers", ()):
+                if key == b"content-type" and value.startswith(b"text/event-stream"):
+                    await self._events(message)  # never held back, never compressed
+                    return
             self.start = message
             return
         if kind != "http.response.body":
@@ -241,6 +245,13 @@ class _Reply:
             self.done.set()
             return
         await self._send({"type": "http.response.body", "body": body, "more_body": more})
+
+    async def _events(self, start: Message) -> None:
+        await self._send(start)
+        if self.done is not None:
+            self.quiet = True
+            await self._send({"type": "http.response.body", "body": b"", "more_body": False})
+            self.done.set()
 
     async def _not_modified(
         self, start: Message, headers: list[tuple[bytes, bytes]], ctype: bytes | None

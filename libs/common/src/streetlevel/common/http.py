@@ -212,6 +212,7 @@ class _Reply:
         body: bytes = message.get("body", b"")
         more: bool = message.get("more_body", False)
         ctype = tag = coded = None
+        varies = False
         for key, value in headers:
             if key == b"content-type":
                 ctype = value
@@ -219,15 +220,20 @@ class _Reply:
                 tag = value
             elif key == b"content-encoding":
                 coded = value
+            elif key == b"vary":
+                varies = True
         if self.conditional and status == 200:
             if tag is None and not more and body:
                 tag = digest_tag(body).encode()
                 headers.append((b"etag", tag))
-            if tag is not None and none_match(self.inm, tag.decode("latin-1")):
+            if self.inm is not None and tag is not None and none_match(self.inm, tag.decode()):
                 await self._not_modified(start, headers, ctype)
                 return
         if ctype is not None and coded is None and compressible(ctype):
-            headers = _with_vary(headers, b"Accept-Encoding")
+            if varies:
+                headers = _with_vary(headers, b"Accept-Encoding")
+            else:
+                headers.append((b"vary", b"Accept-Encoding"))
             if self.gzip and status >= 200 and status not in (204, 304):
                 if not more:
                     if len(body) >= self._c.min_bytes:

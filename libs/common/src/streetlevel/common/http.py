@@ -15,6 +15,7 @@ from streetlevel.common.etags import digest_tag, none_match
 #: Media types worth compressing (JSON, NDJSON, CSV, HTML, text); SSE never is.
 _COMPRESSIBLE = (b"application/json", b"application/problem+json", b"application/x-ndjson")
 _KNOWN_TYPES: dict[bytes, bool] = {}
+_KNOWN_CODINGS: dict[bytes, bool] = {}
 _NOT_MODIFIED_DROPS = frozenset({b"content-type", b"content-length", b"content-encoding"})
 _CODING_DROPS = frozenset({b"content-length", b"vary"})
 
@@ -43,6 +44,15 @@ def compressible(content_type: bytes) -> bool:
 
 def accepts_gzip(accept_encoding: bytes) -> bool:
     """Whether ``Accept-Encoding`` admits gzip (explicitly or by ``*``) with q > 0."""
+    known = _KNOWN_CODINGS.get(accept_encoding)
+    if known is None:
+        known = _accepts_gzip(accept_encoding)
+        if len(_KNOWN_CODINGS) < 256:  # clients send a handful of distinct values
+            _KNOWN_CODINGS[accept_encoding] = known
+    return known
+
+
+def _accepts_gzip(accept_encoding: bytes) -> bool:
     explicit: float | None = None
     anything: float | None = None
     for item in accept_encoding.lower().split(b","):

@@ -48,12 +48,13 @@ def wrk(
     threads: int = 2,
     connections: int = 32,
     pids: dict[str, int] | None = None,
+    accept_encoding: str | None = None,
 ) -> Wrk:
     """Saturate ``url`` with wrk; CPU seconds used meanwhile by each process in ``pids``."""
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s"]
     cmd += ["--latency", "-s", str(LUA), url]
     before, ticks, spent = _cpu(pids or {}), machine_ticks(), _children_cpu()
-    env = {**os.environ, "BENCH_TOKEN": token or ""}
+    env = {**os.environ, "BENCH_TOKEN": token or "", "BENCH_ACCEPT_ENCODING": accept_encoding or ""}
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     after, busy = _cpu(pids or {}), busy_fraction(ticks, machine_ticks())
     after["wrk"], before["wrk"] = _children_cpu(), spent

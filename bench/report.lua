@@ -1,7 +1,12 @@
--- wrk script: an optional bearer token from $BENCH_TOKEN, and a one-line JSON summary at the end.
+-- wrk script: an optional bearer token from $BENCH_TOKEN (and Accept-Encoding from
+-- $BENCH_ACCEPT_ENCODING), and a one-line JSON summary at the end.
 local token = os.getenv("BENCH_TOKEN")
 if token and token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token
+end
+local coding = os.getenv("BENCH_ACCEPT_ENCODING")
+if coding and coding ~= "" then
+  wrk.headers["Accept-Encoding"] = coding
 end
 
 done = function(summary, latency, requests)

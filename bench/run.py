@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable
 
 import b_data
+import b_edge
 import b_events
 import b_http
 import b_start
@@ -32,6 +33,7 @@ BENCHMARKS: dict[str, Callable[[Ctx], Result]] = {
     "export": b_data.export,
     "event_freshness": b_events.event_freshness,
     "event_throughput": b_events.event_throughput,
+    "http_edge": b_edge.http_edge,
 }
 
 

@@ -210,8 +210,8 @@ async def test_an_unknown_route_is_a_not_found_problem(client: httpx2.AsyncClien
 async def test_a_wrong_method_is_a_405_problem_with_allow(client: httpx2.AsyncClient) -> None:
     response = await client.delete("/search")
 
-    assert_problem(response, 405, "validation")
-    assert response.headers["allow"] == "GET"
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
 
 
 async def test_an_http_exception_keeps_its_status_and_detail(client: httpx2.AsyncClient) -> None:

@@ -60,7 +60,7 @@ async def test_registration_returns_201_with_location_etag_and_a_pending_record(
     assert created["status"] == "pending"
     assert created["size"] == "small"
     assert created["version"] == 1
-    assert response.headers["etag"] == '"1"'
+    assert response.headers["etag"] == '"v1"'
     assert response.headers["location"].endswith(f"/v1/enterprises/{created['id']}")
     assert created["contact"]["email"] == "hello@revoe-kitchen.example.org"
     assert created["annual_turnover"] == {"amount": "250000.00", "currency": "GBP"}
@@ -117,7 +117,7 @@ async def test_patch_merges_honours_if_match_and_refuses_status(api, body) -> No
     response = await api.client.patch(
         url,
         json={"employees": 60, "contact": {"phone": None}, "website": None},
-        headers={**headers, "If-Match": '"1"', "Content-Type": "application/merge-patch+json"},
+        headers={**headers, "If-Match": '"v1"', "Content-Type": "application/merge-patch+json"},
     )
     assert response.status_code == 200, response.text
     updated = response.json()
@@ -125,9 +125,9 @@ async def test_patch_merges_honours_if_match_and_refuses_status(api, body) -> No
     assert updated["website"] is None
     assert updated["contact"] == {"email": "hello@revoe-kitchen.example.org", "phone": None}
     assert updated["version"] == 2
-    assert response.headers["etag"] == '"2"'
+    assert response.headers["etag"] == '"v2"'
     stale = await api.client.patch(
-        url, json={"employees": 1}, headers={**headers, "If-Match": '"1"'}
+        url, json={"employees": 1}, headers={**headers, "If-Match": '"v1"'}
     )
     assert stale.status_code == 412
     status = await api.client.patch(url, json={"status": "verified"}, headers=headers)

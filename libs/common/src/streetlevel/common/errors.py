@@ -22,6 +22,7 @@ PROBLEM_TYPES = (
     "idempotency-conflict",
     "upstream-unavailable",
     "payload-too-large",
+    "method-not-allowed",
     "gone",
     "internal",
 )

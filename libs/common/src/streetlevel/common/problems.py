@@ -15,6 +15,7 @@ from starlette.responses import Response
 from streetlevel.common.consumer import is_infrastructure_error, is_input_error, sqlstate
 from streetlevel.common.context import current_request_id
 from streetlevel.common.errors import PROBLEM_BASE, DomainError
+from streetlevel.common.http import allowed_methods
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ _STATUS_SLUGS = {
     401: ("unauthorized", "Unauthorized"),
     403: ("forbidden", "Forbidden"),
     404: ("not-found", "Not found"),
-    405: ("validation", "Method not allowed"),
+    405: ("method-not-allowed", "Method not allowed"),
     406: ("validation", "Not acceptable"),
     409: ("conflict", "Conflict"),
     410: ("gone", "Gone"),
@@ -98,8 +99,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
-        return problem(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the first matching route's methods; list every one.
+            allow = allowed_methods(request.app.router.routes, request.scope["path"])
+            headers["Allow"] = ", ".join(allow) or headers.get("Allow", "")
+            method = request.scope.get("streetlevel.method", request.method)
+            return problem(405, f"{method} is not allowed here.", headers=headers)
+        return problem(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(DataError)
     async def _data(_request: Request, _exc: DataError) -> Response:

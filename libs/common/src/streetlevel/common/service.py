@@ -16,7 +16,9 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
+from streetlevel.common.authfirst import AuthFirst, WriteRules, WriteScopes
 from streetlevel.common.errors import Unauthorized
+from streetlevel.common.http import Compression, HttpMiddleware
 from streetlevel.common.idempotency import IdempotencyMiddleware
 from streetlevel.common.logging import configure_logging
 from streetlevel.common.metrics import render
@@ -123,14 +125,35 @@ def health_router(checks: Callable[[], dict[str, Callable[[], Awaitable[Any]]]])
 
 
 class _ServiceApp(FastAPI):
-    """Puts the edge middleware outside Starlette's error middleware, so 500s get its headers."""
+    """Puts the edge middleware outside Starlette's error middleware, so 500s get its headers.
+
+    Outside in: edge (ids, limits, headers) → auth before body → HTTP (HEAD, OPTIONS, ETags,
+    gzip) → fast lanes → FastAPI.
+    """
 
     edge: dict[str, Any]
+    write_rules: WriteRules | None
 
     def build_middleware_stack(self) -> ASGIApp:
         app = super().build_middleware_stack()
         lanes = _FastLanes(app, self.state.runtime, self.router.routes)
-        return EdgeMiddleware(lanes if lanes.lanes else app, **self.edge)
+        inner: ASGIApp = lanes if lanes.lanes else app
+        runtime: Runtime = self.state.runtime
+        settings = runtime.settings
+        if settings.http_edge:
+            compression = Compression(
+                settings.gzip_min_bytes, settings.gzip_level, settings.gzip_stream_level
+            )
+            inner = HttpMiddleware(
+                inner, routes=lambda: self.router.routes, compression=compression
+            )
+
+            async def verify(authorization: str | None) -> Principal:
+                return await principal_of(runtime, authorization)
+
+            if self.write_rules is not None:
+                inner = AuthFirst(inner, verify=verify, rules=self.write_rules)
+        return EdgeMiddleware(inner, **self.edge)
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
@@ -147,8 +170,13 @@ def build_service_app(
     on_start: Sequence[Hook] = (),
     version: str = "1.0.0",
     idempotency: Table | None = None,
+    write_scopes: WriteScopes | None = None,
 ) -> FastAPI:
-    """A service's ASGI app; its lifespan starts and stops the runtime."""
+    """A service's ASGI app; its lifespan starts and stops the runtime.
+
+    With ``write_scopes`` every write needs a valid token before its body is read, and the
+    writes named there one of their scopes, checked at the same point (401/403 before 422).
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -178,6 +206,11 @@ def build_service_app(
     if idempotency is not None:
         app.add_middleware(IdempotencyMiddleware, runtime=runtime, table=idempotency)
     app.edge = {"service": runtime.service, "max_body_bytes": runtime.settings.max_body_bytes}
+    app.write_rules = (
+        WriteRules(write_scopes, routes=lambda: app.router.routes)
+        if write_scopes is not None
+        else None
+    )
     return app
 
 

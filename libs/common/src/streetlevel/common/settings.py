@@ -51,6 +51,14 @@ class CommonSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    http_edge: bool = Field(
+        default=True,
+        description="HEAD, OPTIONS, ETags with 304, compression and auth-before-body "
+        "(docs/http.md); off only to measure what they cost",
+    )
+    gzip_min_bytes: int = Field(default=1024, ge=0, description="smallest body worth gzip")
+    gzip_level: int = Field(default=6, ge=1, le=9, description="gzip level of whole bodies")
+    gzip_stream_level: int = Field(default=1, ge=1, le=9, description="gzip level of streams")
 
     @model_validator(mode="after")
     def _check_consistency(self) -> CommonSettings:

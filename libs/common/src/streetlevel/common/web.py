@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from streetlevel.common import context
 from streetlevel.common.errors import PayloadTooLarge
+from streetlevel.common.etags import digest_tag
 from streetlevel.common.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 access_log = logging.getLogger("streetlevel.access")
@@ -30,6 +31,7 @@ SECURITY_HEADERS = [
     (b"cross-origin-resource-policy", b"cross-origin"),
 ]
 PUBLIC_CACHE = b"public, max-age=60"
+_VARY_BOTH = (b"vary", b"Accept-Encoding, Authorization")
 _MAX_METRIC_KEYS = 4096
 
 
@@ -165,7 +167,10 @@ class EdgeMiddleware:
                 names = {k for k, _ in headers}
                 headers.append((b"x-request-id", rid.encode()))
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
-                headers.append((b"vary", b"Authorization"))
+                if b"vary" in names:
+                    headers = _vary_authorization(headers)
+                else:
+                    headers.append((b"vary", b"Authorization"))
                 if anonymous:
                     if method in ("GET", "HEAD"):
                         headers.append((b"access-control-allow-origin", b"*"))
@@ -276,13 +281,22 @@ class EdgeMiddleware:
         await send({"type": "http.response.body", "body": b""})
 
 
+def _vary_authorization(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """One ``Vary`` naming what the app varies on (e.g. Accept-Encoding) and Authorization."""
+    if (b"vary", b"Accept-Encoding") in headers:  # what the HTTP layer sends: the hot case
+        return [(k, v) for k, v in headers if k != b"vary"] + [_VARY_BOTH]
+    tokens: list[bytes] = []
+    for key, value in headers:
+        if key == b"vary":
+            tokens.extend(t.strip() for t in value.split(b",") if t.strip())
+    if not any(t.lower() == b"authorization" for t in tokens):
+        tokens.append(b"Authorization")
+    return [(k, v) for k, v in headers if k != b"vary"] + [(b"vary", b", ".join(tokens))]
+
+
 class _BodyTooLarge(PayloadTooLarge):
     """Raised from ``receive`` when the streamed body passes the limit."""
 
 
-def etag_for(payload: Any) -> str:
-    """A strong ETag for a resource version or representation."""
-    import hashlib
-
-    raw = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+#: The digest tag of the platform's one ETag scheme (``streetlevel.common.etags``).
+etag_for = digest_tag

@@ -18,10 +18,12 @@ from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
 from streetlevel.common.auth import ANONYMOUS, KeySource, Principal, TokenVerifier, bearer_token
+from streetlevel.common.authfirst import WriteRules, answer, refusal
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import asyncpg_dsn, create_engine
 from streetlevel.common.errors import Unauthorized
+from streetlevel.common.http import Compression, HttpMiddleware
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
 from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.service import health_router
@@ -55,6 +57,13 @@ log = logging.getLogger(__name__)
 #: The gateway's own routes (everything else under /v1 belongs to a service).
 ROUTE_PREFIXES = ("/oauth", "/.well-known", "/v1/admin", "/v1/events")
 UNLIMITED = frozenset({"/livez", "/readyz", "/metrics"})
+#: The gateway's own writes: each needs a token (401) and these scopes (403) before its body.
+WRITE_SCOPES = {
+    ("POST", "/v1/admin/clients"): ["admin"],
+    ("DELETE", "/v1/admin/clients/{client_id}"): ["admin"],
+    ("POST", "/v1/admin/clients/{client_id}/secret"): ["admin"],
+    ("POST", "/v1/admin/councils"): ["admin"],
+}
 DESCRIPTION = """The Street Level REST API: the enterprise register, commissioning and outcomes.
 
 Get a token with `POST /oauth/token` (client credentials) and send it as `Authorization:
@@ -153,6 +162,20 @@ class Gateway:
         )
         self.writer = FeedWriter(settings, lease=lease, clock=self.clock, memory_bus=self.bus)
         self.api = self._build_api()
+        #: The gateway's own routes behind the shared HTTP layer; proxied responses pass
+        #: through as their service made them (compressed, tagged, HEAD) — never twice.
+        self.local: Any = self.api
+        if settings.http_edge:
+            self.local = HttpMiddleware(
+                self.api,
+                routes=lambda: self.api.router.routes,
+                compression=Compression(
+                    settings.gzip_min_bytes, settings.gzip_level, settings.gzip_stream_level
+                ),
+            )
+        self.write_rules = WriteRules(
+            WRITE_SCOPES, open_paths=("/oauth/token",), routes=lambda: self.api.router.routes
+        )
         self.openapi = MergedOpenAPI(
             self.api.openapi,
             {s.name: (s.prefixes, self._spec_source(s)) for s in services},
@@ -293,7 +316,7 @@ class GatewayApp:
         gw = self.gateway
         path: str = scope["path"]
         if path in UNLIMITED:
-            await gw.api(scope, receive, send)
+            await gw.local(scope, receive, send)
             return
         oauth = path == "/oauth/token"
         principal: Principal = ANONYMOUS
@@ -329,8 +352,14 @@ class GatewayApp:
                 observe = gw.enterprise_binding(principal)
             await gw.proxy.forward(scope, receive, limited, upstream, observe)
             return
+        if gw.settings.http_edge:
+            needed = gw.write_rules.scopes_for(scope["method"], path)
+            denied = refusal(principal, needed) if needed is not None else None
+            if denied is not None:
+                await answer(denied, scope, receive, limited)
+                return
         scope["state"] = {**scope.get("state", {}), "principal": principal}
-        await gw.api(scope, receive, limited)
+        await gw.local(scope, receive, limited)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -40,11 +40,10 @@ HOP_BY_HOP = frozenset(
 REPLACED_REQUEST = frozenset(
     {b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-request-id", b"forwarded"}
 )
-#: The gateway's edge sets these once for the whole response.
+#: The gateway's edge sets these once for the whole response (it merges the upstream's Vary).
 REPLACED_RESPONSE = frozenset(
     {
         b"x-request-id",
-        b"vary",
         b"access-control-allow-origin",
         b"access-control-expose-headers",
         b"server",

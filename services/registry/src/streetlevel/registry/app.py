@@ -21,6 +21,15 @@ from streetlevel.registry.settings import RegistrySettings
 log = logging.getLogger(__name__)
 
 ROUTE_PREFIXES = ("/v1/enterprises", "/v1/areas", "/v1/themes")
+#: Scopes a write needs (one of), checked before its body is read; every write needs a token.
+WRITE_SCOPES = {
+    ("POST", "/v1/enterprises"): ["registry:write"],
+    ("PATCH", "/v1/enterprises/{id}"): ["registry:write", "registry:verify"],
+    ("POST", "/v1/enterprises/{id}/verification"): ["registry:verify"],
+    ("POST", "/v1/enterprises/{id}/suspension"): ["registry:verify"],
+    ("POST", "/v1/enterprises/{id}/reinstatement"): ["registry:verify"],
+    ("POST", "/v1/enterprises/{id}/dissolution"): ["registry:verify"],
+}
 
 
 async def prepare_database(runtime: Runtime) -> None:
@@ -70,6 +79,7 @@ def create_app(
         routers=[routes_export.router, routes_enterprises.router, routes_areas.router],
         on_start=[prepare_database],
         idempotency=idempotency,
+        write_scopes=WRITE_SCOPES,
     )
     app.state.area_cache = AreaCache()
     return app

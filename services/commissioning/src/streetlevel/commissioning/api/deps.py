@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 import orjson
@@ -10,6 +9,7 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from streetlevel.commissioning.service.context import Services
+from streetlevel.common.etags import digest_tag, none_match
 
 
 async def get_services(request: Request) -> Services:
@@ -38,8 +38,8 @@ def single(
 ) -> Response:
     """A single resource with a strong ETag; ``If-None-Match`` → 304."""
     raw = orjson.dumps(body)
-    etag = etag or '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+    etag = etag or digest_tag(raw)
     out = {"ETag": etag, **(headers or {})}
-    if status == 200 and request.headers.get("if-none-match") in (etag, "*"):
+    if status == 200 and none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=out)
     return Response(raw, status_code=status, media_type="application/json", headers=out)

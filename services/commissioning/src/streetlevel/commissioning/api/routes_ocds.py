@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
@@ -39,7 +42,8 @@ async def release_package(
             session, after=position.get("seq"), limit=size, ocid=ocid
         )
     next_cursor = encode_cursor({"seq": nxt}) if nxt is not None else None
-    body = {**ocds.package_meta(str(request.url), services.clock.now()), "releases": releases}
+    published = _published(releases, services.clock.now())
+    body = {**ocds.package_meta(str(request.url), published), "releases": releases}
     # The next page travels in the Link header: the 1.1 package schema has no paging field.
     return json_response(body, headers=link_header(str(request.url), next_cursor))
 
@@ -51,9 +55,8 @@ async def release(release_id: str, request: Request, services: ServicesDep) -> R
         found = await queries.release_by_id(session, release_id)
     if found is None:
         raise NotFound("No such release.")
-    return json_response(
-        {**ocds.package_meta(str(request.url), services.clock.now()), "releases": [found]}
-    )
+    published = _published([found], services.clock.now())
+    return json_response({**ocds.package_meta(str(request.url), published), "releases": [found]})
 
 
 @router.get("/records/{ocid}")
@@ -63,7 +66,7 @@ async def record(ocid: str, request: Request, services: ServicesDep) -> Response
         releases = await queries.releases_for(session, ocid)
     if not releases:
         raise NotFound("No such contracting process.")
-    meta = ocds.package_meta(str(request.url), services.clock.now())
+    meta = ocds.package_meta(str(request.url), _published(releases, services.clock.now()))
     return json_response(
         {
             **meta,
@@ -72,3 +75,13 @@ async def record(ocid: str, request: Request, services: ServicesDep) -> Response
             ],
         }
     )
+
+
+def _published(releases: list[dict[str, Any]], now: datetime) -> datetime:
+    """The latest release's date (OCDS's rule on demand; the package keeps its ETag)."""
+    dates = [
+        datetime.fromisoformat(str(r["date"]).replace("Z", "+00:00"))
+        for r in releases
+        if r.get("date")
+    ]
+    return max(dates, default=now)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import orjson
@@ -17,6 +16,7 @@ from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, PreconditionFailed, ValidationProblem
+from streetlevel.common.etags import digest_tag, match
 from streetlevel.common.ids import new_id
 from streetlevel.common.patch import merge_patch
 
@@ -31,8 +31,7 @@ def require_council(principal: Principal, scope: str = "commissioning:write") ->
 
 def etag(c: Commission) -> str:
     """A strong validator over the commission's content (drafts change without events)."""
-    digest = hashlib.sha256(orjson.dumps(c.public_view(), option=orjson.OPT_SORT_KEYS))
-    return f'"{digest.hexdigest()[:32]}"'
+    return digest_tag(orjson.dumps(c.public_view(), option=orjson.OPT_SORT_KEYS))
 
 
 async def spec_context(
@@ -92,7 +91,7 @@ async def patch_commission(
     async with services.uow() as uow:
         repo = Commissions(uow.session)
         commission = await load_for_buyer(repo, commission_id, principal)
-        if if_match is not None and if_match not in (etag(commission), "*"):
+        if not match(if_match, etag(commission)):
             raise PreconditionFailed("The commission changed since you read it (If-Match).")
         reason = str(patch.pop("amendment_rationale", "") or "Amended while open")
         current = commission.s.model_dump(mode="json")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
@@ -10,7 +9,8 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.auth import Principal
-from streetlevel.common.errors import NotFound, PreconditionFailed
+from streetlevel.common.errors import NotFound
+from streetlevel.common.etags import version_tag
 from streetlevel.outcomes.adapters.repository import ContractRepository
 from streetlevel.outcomes.domain.plans import ContractTerms
 from streetlevel.outcomes.state import Outcomes
@@ -53,19 +53,6 @@ async def contract_or_404(session: AsyncSession, contract_id: str) -> ContractTe
     return contract
 
 
-_VERSION_TAG = re.compile(r'^(?:W/)?"v(\d+)(?:-[a-z]+)?"$')
-
-
 def version_etag(version: int, role: Role) -> str:
     """An ETag per version and representation (the public one shows less)."""
-    return f'"v{version}"' if role != "public" else f'"v{version}-public"'
-
-
-def expected_version(if_match: str | None) -> int | None:
-    """The version an ``If-Match`` header expects (None: no precondition)."""
-    if if_match is None or if_match.strip() == "*":
-        return None
-    match = _VERSION_TAG.match(if_match.strip())
-    if match is None:
-        raise PreconditionFailed("If-Match does not name a version of this resource.")
-    return int(match.group(1))
+    return version_tag(version, "public" if role == "public" else None)

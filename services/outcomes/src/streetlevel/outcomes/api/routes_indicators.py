@@ -8,12 +8,13 @@ from fastapi import APIRouter, Body, Header, Query, Request
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
+from streetlevel.common.etags import expected_version, none_match, version_tag
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.repository import IndicatorRepository, indicator_from_row
-from streetlevel.outcomes.api.deps import OutcomesDep, Session, expected_version
+from streetlevel.outcomes.api.deps import OutcomesDep, Session
 from streetlevel.outcomes.api.patching import validate_patched
 from streetlevel.outcomes.api.schemas import IndicatorCreate, IndicatorRead
 from streetlevel.outcomes.domain.errors import UnknownIndicator
@@ -73,8 +74,8 @@ async def get_indicator(
     if indicator is None:
         raise UnknownIndicator(f"No indicator {code}.")
     body = indicator_json(indicator)
-    etag = f'"v{indicator.version}"'
-    if if_none_match == etag:
+    etag = version_tag(indicator.version)
+    if none_match(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
     return JSONResponse(body, headers={"ETag": etag})
 
@@ -92,7 +93,10 @@ async def create_indicator(
     return JSONResponse(
         payload,
         status_code=201,
-        headers={"Location": f"/v1/indicators/{indicator.code}", "ETag": f'"v{indicator.version}"'},
+        headers={
+            "Location": f"/v1/indicators/{indicator.code}",
+            "ETag": version_tag(indicator.version),
+        },
     )
 
 
@@ -119,4 +123,4 @@ async def patch_indicator(
         data=data,
         expected_version=expected_version(if_match),
     )
-    return JSONResponse(indicator_json(indicator), headers={"ETag": f'"v{indicator.version}"'})
+    return JSONResponse(indicator_json(indicator), headers={"ETag": version_tag(indicator.version)})

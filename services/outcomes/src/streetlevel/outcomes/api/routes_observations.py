@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse
 
 from streetlevel.common.errors import Forbidden, NotFound, Unauthorized
+from streetlevel.common.etags import digest_tag
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.service import CurrentPrincipal
-from streetlevel.common.web import etag_for
 from streetlevel.outcomes.adapters import queries
 from streetlevel.outcomes.adapters.observation_repository import (
     ObservationRepository,
@@ -54,7 +54,7 @@ def _iso(value: Any) -> str | None:
 
 def _created(observation: Observation, status: int = 200) -> JSONResponse:
     body = observation_json(observation)
-    headers = {"ETag": etag_for(body)}
+    headers = {"ETag": digest_tag(body)}
     if status == 201:
         headers["Location"] = f"/v1/observations/{observation.id}"
     return JSONResponse(body, status_code=status, headers=headers)

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import NotFound, ValidationProblem
+from streetlevel.common.etags import expected_version, none_match
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal
@@ -20,7 +21,6 @@ from streetlevel.outcomes.api.deps import (
     Role,
     Session,
     contract_or_404,
-    expected_version,
     role_of,
     version_etag,
 )
@@ -105,7 +105,7 @@ async def get_plan(
     if plan is None:
         raise NotFound(f"No plan {plan_id}.")
     body, etag = await _viewed(session, plan, principal)
-    if if_none_match == etag:
+    if none_match(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
     return JSONResponse(body, headers={"ETag": etag})
 

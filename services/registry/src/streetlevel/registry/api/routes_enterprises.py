@@ -13,6 +13,7 @@ from starlette.types import Message, Scope, Send
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, ValidationProblem
+from streetlevel.common.etags import none_match
 from streetlevel.common.pagination import check_limit, link_header
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of
@@ -74,7 +75,7 @@ def _resource(row: Any, view: View, *, status_code: int = 200, **headers: str) -
     return JSONResponse(
         _render(row, view),
         status_code=status_code,
-        headers={"ETag": handlers.etag(row.version), **headers},
+        headers={"ETag": handlers.etag(row.version, view), **headers},
     )
 
 
@@ -169,8 +170,8 @@ def _view(row: Any, principal: Principal) -> View:
 
 async def _readable(
     runtime: Runtime, enterprise_id: uuid.UUID, principal: Principal, *, ping: bool = True
-) -> tuple[int, bytes] | None:
-    """The version and JSON of what ``principal`` may read of the enterprise, or None."""
+) -> tuple[str, bytes] | None:
+    """The ETag and JSON of what ``principal`` may read of the enterprise, or None."""
     engine = runtime.engine
     if engine.dialect.name == "postgresql":
         # Most reads are of the public record, which the database renders (record.py).
@@ -178,16 +179,15 @@ async def _readable(
         if found is None or (view := _view(found, principal)) is View.NONE:
             return None
         if view is View.PUBLIC:
-            return found.version, found.body
+            return handlers.etag(found.version, view), found.body
     row = await record.read_record(engine, enterprise_id, ping=ping)
     if row is None or (view := _view(row, principal)) is View.NONE:
         return None
-    return row.version, orjson.dumps(_render(row, view))
+    return handlers.etag(row.version, view), orjson.dumps(_render(row, view))
 
 
-def _representation(version: int, body: bytes, if_none_match: str | None) -> Response:
-    tag = handlers.etag(version)
-    if if_none_match is not None and handlers.matches(if_none_match, version):
+def _representation(tag: str, body: bytes, if_none_match: str | None) -> Response:
+    if none_match(if_none_match, tag):
         return Response(status_code=304, headers={"ETag": tag})
     return Response(body, media_type="application/json", headers={"ETag": tag})
 

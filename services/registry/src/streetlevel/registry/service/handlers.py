@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from streetlevel.common.auth import Principal
 from streetlevel.common.context import current_request_id
 from streetlevel.common.errors import Forbidden, PreconditionFailed, ValidationProblem
+from streetlevel.common.etags import expected_version, version_tag
 from streetlevel.common.ids import new_id
 from streetlevel.common.uow import UnitOfWork
 from streetlevel.registry.adapters.repository import EnterpriseRepository, Revision
@@ -26,14 +27,9 @@ from streetlevel.registry.service.access import (
 )
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def matches(if_match: str, version: int) -> bool:
-    """Whether an ``If-Match`` header names this version (or ``*``)."""
-    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
-    return "*" in tags or etag(version) in tags
+def etag(version: int, view: View = View.FULL) -> str:
+    """The version tag of the platform's scheme; the public view is a representation apart."""
+    return version_tag(version, "public" if view is View.PUBLIC else None)
 
 
 def ownership(ent: Enterprise) -> Ownership:
@@ -138,7 +134,8 @@ async def update_enterprise(
             if view_of(principal, target) is View.NONE:
                 raise EnterpriseNotFound(f"No enterprise {enterprise_id}.")
             raise Forbidden("Only the enterprise itself or the registrar may change it.")
-        if if_match is not None and not matches(if_match, ent.version):
+        expected = expected_version(if_match)
+        if expected is not None and expected != ent.version:
             raise PreconditionFailed(
                 f"The enterprise is at version {ent.version}; If-Match was {if_match}."
             )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from pydantic import BaseModel
 from sqlalchemy import Table
 from starlette.responses import JSONResponse, Response
 from starlette.routing import compile_path
@@ -17,12 +18,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
 from streetlevel.common.authfirst import AuthFirst, WriteRules, WriteScopes
-from streetlevel.common.errors import Unauthorized
+from streetlevel.common.errors import Forbidden, Unauthorized
 from streetlevel.common.http import Compression, HttpMiddleware
 from streetlevel.common.idempotency import IdempotencyMiddleware
 from streetlevel.common.logging import configure_logging
 from streetlevel.common.metrics import render
-from streetlevel.common.openapi import with_problem_responses
+from streetlevel.common.openapi import declare_security, describe_routes
 from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.web import EdgeMiddleware
@@ -133,6 +134,8 @@ class _ServiceApp(FastAPI):
 
     edge: dict[str, Any]
     write_rules: WriteRules | None
+    #: Models a route documents by reference only (e.g. another media type of a stream).
+    schemas: Sequence[type[BaseModel]] = ()
 
     def build_middleware_stack(self) -> ASGIApp:
         app = super().build_middleware_stack()
@@ -157,7 +160,7 @@ class _ServiceApp(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
-            self.openapi_schema = with_problem_responses(super().openapi())
+            self.openapi_schema = describe_routes(super().openapi(), self.routes, self.schemas)
         return self.openapi_schema
 
 
@@ -171,6 +174,7 @@ def build_service_app(
     version: str = "1.0.0",
     idempotency: Table | None = None,
     write_scopes: WriteScopes | None = None,
+    schemas: Sequence[type[BaseModel]] = (),
 ) -> FastAPI:
     """A service's ASGI app; its lifespan starts and stops the runtime.
 
@@ -197,8 +201,13 @@ def build_service_app(
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # One schema per model: a request model that responses reuse is documented as it is
+        # accepted (decimals as number or string); response models that must say exactly what
+        # is sent (strings) pin their own mode.
+        separate_input_output_schemas=False,
     )
     app.state.runtime = runtime
+    app.schemas = schemas
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -230,6 +239,29 @@ async def get_principal(request: Request) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def requires(*scopes: str) -> Any:
+    """A route dependency refusing anonymous callers (401) and, given scopes, others (403).
+
+    Several scopes are alternatives (any one will do). The route's OpenAPI ``security`` is
+    derived from this dependency, so the document says exactly what is enforced.
+    """
+
+    async def require_token(principal: CurrentPrincipal) -> Principal:
+        if principal.is_anonymous:
+            raise Unauthorized("This operation needs a bearer token.")
+        if scopes and not any(principal.has(scope) for scope in scopes):
+            if len(scopes) == 1:
+                principal.require(scopes[0])
+            raise Forbidden(
+                f"This operation needs one of the scopes {', '.join(scopes)}.",
+                required_scope=" ".join(scopes),
+            )
+        return principal
+
+    declare_security(require_token, *scopes)
+    return Depends(require_token)
 
 
 async def get_runtime(request: Request) -> Runtime:

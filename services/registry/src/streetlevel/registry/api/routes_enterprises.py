@@ -16,7 +16,7 @@ from streetlevel.common.errors import Forbidden, ValidationProblem
 from streetlevel.common.etags import none_match
 from streetlevel.common.pagination import check_limit, link_header
 from streetlevel.common.runtime import Runtime
-from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of
+from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of, requires
 from streetlevel.common.web import header
 from streetlevel.registry.adapters import queries, record
 from streetlevel.registry.adapters.repository import details_from_row
@@ -88,6 +88,7 @@ async def _respond(
 
 @router.post(
     "",
+    dependencies=[requires("registry:write")],
     status_code=201,
     responses={201: {"model": EnterpriseRead}},
     summary="Register an enterprise (status pending)",
@@ -95,6 +96,7 @@ async def _respond(
 async def register(
     body: EnterpriseCreate, request: Request, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
+    """Register an enterprise; it starts pending until the registrar verifies it."""
     ent = await handlers.register_enterprise(uow=runtime.uow(), details=body, principal=principal)
     location = str(request.url_for("get_enterprise", enterprise_id=str(ent.id)))
     return await _respond(runtime, ent.id, principal, status_code=201, Location=location)
@@ -118,6 +120,7 @@ async def list_enterprises(
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> Response:
+    """Search the public register (a registrar also sees pending ones)."""
     page_size = check_limit(limit)
     if sort == "relevance" and not (q and q.strip()):
         raise ValidationProblem(
@@ -229,6 +232,7 @@ async def get_enterprise(
     principal: CurrentPrincipal,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
+    """An enterprise; private fields for itself and the registrar; ETag."""
     found = await _readable(runtime, enterprise_id, principal)
     if found is None:
         raise EnterpriseNotFound(f"No enterprise {enterprise_id}.")
@@ -237,6 +241,8 @@ async def get_enterprise(
 
 @router.patch(
     "/{enterprise_id}",
+    # The enterprise itself (registry:write) or the registrar (registry:verify).
+    dependencies=[requires("registry:write", "registry:verify")],
     responses={200: {"model": EnterpriseRead}},
     summary="Update with a JSON merge patch (RFC 7396); honours If-Match",
 )
@@ -247,6 +253,7 @@ async def update(
     patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
+    """Change an enterprise (itself or the registrar); status cannot be patched."""
     await handlers.update_enterprise(
         uow=runtime.uow(),
         enterprise_id=enterprise_id,
@@ -274,34 +281,54 @@ async def _change(
     return await _respond(runtime, enterprise_id, principal)
 
 
-@router.post("/{enterprise_id}/verification", responses={200: {"model": EnterpriseRead}})
+@router.post(
+    "/{enterprise_id}/verification",
+    dependencies=[requires("registry:verify")],
+    responses={200: {"model": EnterpriseRead}},
+)
 async def verification(
     enterprise_id: uuid.UUID,
     body: VerificationCreate,
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
 ) -> Response:
+    """The registrar's decision: verified or rejected, with a note."""
     return await _change(runtime, principal, enterprise_id, body.decision, body.note)
 
 
-@router.post("/{enterprise_id}/suspension", responses={200: {"model": EnterpriseRead}})
+@router.post(
+    "/{enterprise_id}/suspension",
+    dependencies=[requires("registry:verify")],
+    responses={200: {"model": EnterpriseRead}},
+)
 async def suspension(
     enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
+    """Suspend a verified enterprise, with a reason (the registrar)."""
     return await _change(runtime, principal, enterprise_id, "suspended", body.reason)
 
 
-@router.post("/{enterprise_id}/reinstatement", responses={200: {"model": EnterpriseRead}})
+@router.post(
+    "/{enterprise_id}/reinstatement",
+    dependencies=[requires("registry:verify")],
+    responses={200: {"model": EnterpriseRead}},
+)
 async def reinstatement(
     enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
+    """Reinstate a suspended enterprise, with a reason (the registrar)."""
     return await _change(runtime, principal, enterprise_id, "reinstated", body.reason)
 
 
-@router.post("/{enterprise_id}/dissolution", responses={200: {"model": EnterpriseRead}})
+@router.post(
+    "/{enterprise_id}/dissolution",
+    dependencies=[requires("registry:verify")],
+    responses={200: {"model": EnterpriseRead}},
+)
 async def dissolution(
     enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
+    """Record that an enterprise has dissolved, with a reason (the registrar)."""
     return await _change(runtime, principal, enterprise_id, "dissolved", body.reason)
 
 
@@ -310,7 +337,7 @@ def _public_op(op: dict[str, Any]) -> bool:
     return head not in PRIVATE_FIELDS
 
 
-@router.get("/{enterprise_id}/history", response_model=RevisionPage)
+@router.get("/{enterprise_id}/history", dependencies=[requires()], response_model=RevisionPage)
 async def history(
     enterprise_id: uuid.UUID,
     request: Request,
@@ -319,6 +346,7 @@ async def history(
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> Response:
+    """Every change: who, when, what (JSON Patch); for itself, its council, the registrar."""
     page_size = check_limit(limit)
     if principal.is_anonymous:
         principal.require("registry:write")
@@ -354,6 +382,7 @@ async def history(
 async def social_enterprise_check(
     enterprise_id: uuid.UUID, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
+    """Each social-enterprise criterion as met, not met or unknown, with reasons."""
     row, _ = await _visible_row(runtime, enterprise_id, principal)
     result = check(details_from_row(row))
     return JSONResponse({"enterprise_id": str(row.id), **result.model_dump(mode="json")})

@@ -107,6 +107,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
 async def _everything(demo: Demo, who: str) -> None:
     read = demo.read
     await read("/.well-known/jwks.json", who)
+    await read("/.well-known/oauth-authorization-server", who)
     await read("/v1/events?limit=50", who)
     await read("/v1/themes", who)
     await read("/v1/areas?limit=5", who)

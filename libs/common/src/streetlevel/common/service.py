@@ -16,6 +16,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
+from streetlevel.common.contract import EventContract, contract_router
 from streetlevel.common.errors import Unauthorized
 from streetlevel.common.idempotency import IdempotencyMiddleware
 from streetlevel.common.logging import configure_logging
@@ -147,8 +148,12 @@ def build_service_app(
     on_start: Sequence[Hook] = (),
     version: str = "1.0.0",
     idempotency: Table | None = None,
+    contract: EventContract | None = None,
 ) -> FastAPI:
-    """A service's ASGI app; its lifespan starts and stops the runtime."""
+    """A service's ASGI app; its lifespan starts and stops the runtime.
+
+    ``contract``: the service's published events, served for the gateway to merge.
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -175,6 +180,9 @@ def build_service_app(
     for router in routers:
         app.include_router(router)
     app.include_router(health_router(runtime.readiness_checks))
+    if contract is not None:
+        app.state.event_contract = contract
+        app.include_router(contract_router(contract, settings.public_base_url))
     if idempotency is not None:
         app.add_middleware(IdempotencyMiddleware, runtime=runtime, table=idempotency)
     app.edge = {"service": runtime.service, "max_body_bytes": runtime.settings.max_body_bytes}

@@ -176,6 +176,7 @@ def build_service_app(
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.state.public_base_url = settings.public_base_url
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)

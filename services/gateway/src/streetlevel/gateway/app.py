@@ -176,6 +176,7 @@ class Gateway:
             openapi_url=None,
         )
         api.state.gateway = self
+        api.state.public_base_url = self.settings.public_base_url
         install_problem_handlers(api)
         for module in (routes_oauth, routes_admin, routes_events, routes_docs, routes_contract):
             api.include_router(module.router)

@@ -24,7 +24,13 @@ from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.commissioning.service import bidding, commissions
 from streetlevel.commissioning.service.commissions import etag
 from streetlevel.common.errors import ValidationProblem
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 from streetlevel.common.service import CurrentPrincipal
 
 router = APIRouter(prefix="/v1/commissions", tags=["commissions"])
@@ -115,7 +121,7 @@ async def list_commissions(
     next_cursor = encode_cursor({"id": nxt}) if nxt else None
     return json_response(
         {"items": [c.public_view() for c in items], "next_cursor": next_cursor},
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )
 
 

@@ -8,7 +8,13 @@ from starlette.responses import Response
 from streetlevel.commissioning.adapters import ocds, queries
 from streetlevel.commissioning.api.deps import ServicesDep, json_response
 from streetlevel.common.errors import NotFound
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 
 router = APIRouter(prefix="/v1/ocds", tags=["ocds"])
 
@@ -39,9 +45,14 @@ async def release_package(
             session, after=position.get("seq"), limit=size, ocid=ocid
         )
     next_cursor = encode_cursor({"seq": nxt}) if nxt is not None else None
-    body = {**ocds.package_meta(str(request.url), services.clock.now()), "releases": releases}
+    body = {
+        **ocds.package_meta(
+            public_url(request), services.clock.now(), base_url=services.settings.public_base_url
+        ),
+        "releases": releases,
+    }
     # The next page travels in the Link header: the 1.1 package schema has no paging field.
-    return json_response(body, headers=link_header(str(request.url), next_cursor))
+    return json_response(body, headers=link_header(public_url(request), next_cursor))
 
 
 @router.get("/releases/{release_id}")
@@ -52,7 +63,14 @@ async def release(release_id: str, request: Request, services: ServicesDep) -> R
     if found is None:
         raise NotFound("No such release.")
     return json_response(
-        {**ocds.package_meta(str(request.url), services.clock.now()), "releases": [found]}
+        {
+            **ocds.package_meta(
+                public_url(request),
+                services.clock.now(),
+                base_url=services.settings.public_base_url,
+            ),
+            "releases": [found],
+        }
     )
 
 
@@ -63,7 +81,9 @@ async def record(ocid: str, request: Request, services: ServicesDep) -> Response
         releases = await queries.releases_for(session, ocid)
     if not releases:
         raise NotFound("No such contracting process.")
-    meta = ocds.package_meta(str(request.url), services.clock.now())
+    meta = ocds.package_meta(
+        public_url(request), services.clock.now(), base_url=services.settings.public_base_url
+    )
     return json_response(
         {
             **meta,

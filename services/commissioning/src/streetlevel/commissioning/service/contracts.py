@@ -22,7 +22,13 @@ from streetlevel.common.events import Envelope
 async def _release(services: Services, session: AsyncSession, contract: Contract, tag: str) -> None:
     commission = await Commissions(session).get(contract.commission_id)
     assert commission is not None
-    await record_release(session, commission=commission, tag=tag, now=services.clock.now())
+    await record_release(
+        session,
+        commission=commission,
+        tag=tag,
+        now=services.clock.now(),
+        base_url=services.settings.public_base_url,
+    )
 
 
 async def change_contract(

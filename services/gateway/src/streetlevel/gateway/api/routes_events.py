@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from streetlevel.common.errors import ValidationProblem
-from streetlevel.common.pagination import check_limit, link_header
+from streetlevel.common.pagination import check_limit, link_header, public_url
 from streetlevel.gateway.api.deps import GatewayDep
 
 router = APIRouter(tags=["events"])
@@ -68,5 +68,5 @@ async def events(
     next_cursor = str(last) if last is not None else None
     return JSONResponse(
         {"items": items, "next_cursor": next_cursor},
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse
 
 from streetlevel.common.errors import Forbidden, NotFound, Unauthorized
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 from streetlevel.common.service import CurrentPrincipal
 from streetlevel.common.web import etag_for
 from streetlevel.outcomes.adapters import queries
@@ -120,7 +126,7 @@ async def list_observations(
             "items": [observation_json(observation_from_row(r)) for r in page],
             "next_cursor": next_cursor,
         },
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )
 
 

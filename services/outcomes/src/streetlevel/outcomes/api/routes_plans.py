@@ -10,7 +10,13 @@ from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import NotFound, ValidationProblem
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal
 from streetlevel.outcomes.adapters import orm
@@ -90,7 +96,7 @@ async def list_plans(
     next_cursor = encode_cursor({"id": page[-1]}) if more else None
     return JSONResponse(
         {"items": items, "next_cursor": next_cursor},
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )
 
 

@@ -13,7 +13,7 @@ from starlette.types import Message, Scope, Send
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, ValidationProblem
-from streetlevel.common.pagination import check_limit, link_header
+from streetlevel.common.pagination import check_limit, link_header, public_url
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of
 from streetlevel.common.web import header
@@ -159,7 +159,7 @@ async def list_enterprises(
         # Serialised once, by orjson: the bytes JSONResponse would send.
         body = orjson.dumps({"items": [_render(r, view) for r in rows], "next_cursor": next_cursor})
     return Response(
-        body, media_type="application/json", headers=link_header(str(request.url), next_cursor)
+        body, media_type="application/json", headers=link_header(public_url(request), next_cursor)
     )
 
 
@@ -346,7 +346,7 @@ async def history(
     ]
     return JSONResponse(
         {"items": items, "next_cursor": next_cursor},
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )
 
 

@@ -127,8 +127,8 @@ async def test_the_embedded_platform_tells_the_same_story_as_the_distributed_one
                 "registry.enterprise.verified.v1",
                 "commissioning.question.answered.v1",
                 "commissioning.lot.awarded.v1",
-                "commissioning.contract.payments_updated.v1",
-                "outcomes.plan.created.v1",
+                "commissioning.contract.created.v1",
+                "outcomes.indicator.created.v1",
             } <= checked
         finally:
             await api.close()

@@ -95,7 +95,8 @@ async def register(
     body: EnterpriseCreate, request: Request, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
     ent = await handlers.register_enterprise(uow=runtime.uow(), details=body, principal=principal)
-    location = str(request.url_for("get_enterprise", enterprise_id=str(ent.id)))
+    # A path, as every service's Location: the service's own host is not the public one.
+    location = str(request.app.url_path_for("get_enterprise", enterprise_id=str(ent.id)))
     return await _respond(runtime, ent.id, principal, status_code=201, Location=location)
 
 

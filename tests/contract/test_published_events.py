@@ -207,3 +207,12 @@ async def test_a_schema_that_disagrees_with_an_event_is_caught(demo: Platform) -
     schema = (await demo.http.get(event["dataschema"].removeprefix(BASE_URL))).json()
     broken = {**event["data"], "price": {"amount": 35000, "currency": "GBP"}}
     assert schema_errors(broken, schema) != []
+
+
+def test_the_feed_writer_consumes_exactly_the_public_topics_the_services_publish() -> None:
+    from streetlevel.gateway.feed import PUBLIC_TOPICS
+
+    public = {CLASSES[t].topic for t in PUBLIC}
+    internal = {CLASSES[t].topic for t in INTERNAL}
+    assert set(PUBLIC_TOPICS) == public
+    assert not public & internal, "a topic carries public and internal types at once"

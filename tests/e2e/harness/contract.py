@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from .api import Api
+
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exists())
+VALIDATOR = ROOT / "tests" / "contract" / "node" / "validate-asyncapi.cjs"
+
+
+def asyncapi_errors(document: dict[str, Any]) -> list[dict[str, str]]:
+    """The error diagnostics of the official AsyncAPI parser (tests/node) for ``document``."""
+    node = shutil.which("node")
+    assert node is not None, "node is missing: run scripts/ensure-node.sh"
+    with tempfile.TemporaryDirectory(prefix="asyncapi-") as tmp:
+        path = Path(tmp) / "asyncapi.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        done = subprocess.run(
+            [node, str(VALIDATOR), str(path)], capture_output=True, text=True, timeout=120
+        )
+    assert done.returncode == 0, done.stderr
+    return [d for d in json.loads(done.stdout) if d["severity"] == "error"]
 
 
 async def check_feed_against_published_schemas(api: Api, feed: list[dict[str, Any]]) -> set[str]:

@@ -44,6 +44,7 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
                 "commissioning.commission.amended.v1",
                 "commissioning.commission.cancelled.v1",
                 "commissioning.commission.closed.v1",
+                "commissioning.commission.completed.v1",
                 "commissioning.question.answered.v1",
                 "commissioning.lot.awarded.v1",
                 "commissioning.lot.unsuccessful.v1",

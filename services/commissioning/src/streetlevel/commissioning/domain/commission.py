@@ -242,6 +242,9 @@ class Commission(Aggregate):
             raise IllegalStatus(f"Only an awarded commission can complete, not {self.status}.")
         self.status = "complete"
         self.updated_at = now
+        self.record(
+            ev.CommissionCompleted(commission_id=self.id, status="complete"), subject=self.subject
+        )
 
     def public_view(self) -> dict[str, Any]:
         """The commission as anyone may see it once published."""

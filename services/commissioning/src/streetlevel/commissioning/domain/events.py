@@ -16,7 +16,8 @@ TOPICS = (
         COMMISSION_TOPIC,
         key="the commission id (lot and question events are keyed by their commission)",
         description="Public tenders: published, amended, questions answered, cancelled, "
-        "closed at the deadline, each lot awarded or unsuccessful. Never bid content.",
+        "closed at the deadline, each lot awarded or unsuccessful, completed once every "
+        "contract has ended. Never bid content.",
     ),
     TopicInfo(
         CONTRACT_TOPIC,
@@ -62,6 +63,15 @@ class QuestionAnswered(DomainEvent):
     answer: str
     asked_at: str
     answered_at: str
+
+
+class CommissionCompleted(DomainEvent):
+    """Every contract of an awarded commission has ended (completed or terminated)."""
+
+    event_type = "commissioning.commission.completed.v1"
+    topic = COMMISSION_TOPIC
+    commission_id: str
+    status: str
 
 
 class LotBidCount(_Part):
@@ -189,6 +199,7 @@ ALL_EVENTS: tuple[type[DomainEvent], ...] = (
     CommissionAmended,
     CommissionCancelled,
     CommissionClosed,
+    CommissionCompleted,
     QuestionAnswered,
     LotAwarded,
     LotUnsuccessful,

@@ -8,7 +8,8 @@ from typing import ClassVar
 import orjson
 import pytest
 
-from streetlevel.common.contract import VISIBILITY, EventContract, merge_asyncapi, schema_response
+from streetlevel.common.asyncapi import VISIBILITY, merge_asyncapi
+from streetlevel.common.contract import EventContract, schema_response
 from streetlevel.common.events import DomainEvent, PendingEvent, TopicInfo, envelope_for
 
 

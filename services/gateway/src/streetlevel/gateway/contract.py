@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from streetlevel.common.contract import VISIBILITY, merge_asyncapi
+from streetlevel.common.asyncapi import VISIBILITY, merge_asyncapi
 from streetlevel.gateway.embedded import ServiceSpec
 
 DocumentSource = Callable[[], Awaitable[dict[str, Any]]]

@@ -216,3 +216,26 @@ def test_the_feed_writer_consumes_exactly_the_public_topics_the_services_publish
     internal = {CLASSES[t].topic for t in INTERNAL}
     assert set(PUBLIC_TOPICS) == public
     assert not public & internal, "a topic carries public and internal types at once"
+
+
+async def test_every_absolute_url_the_platform_emits_starts_with_its_public_base_url(
+    demo: Platform,
+) -> None:
+    await _settled_feed(demo.http)
+    page = await demo.http.get("/v1/ocds/releases", params={"limit": "1"})
+    package = page.json()
+    assert package["uri"] == f"{BASE_URL}/v1/ocds/releases?limit=1"
+    assert package["publisher"]["uri"] == BASE_URL
+    assert package["publicationPolicy"].startswith(BASE_URL + "/")
+    assert page.headers["link"].startswith(f"<{BASE_URL}/v1/ocds/releases?")
+    releases = (await demo.http.get("/v1/ocds/releases", params={"limit": "200"})).json()
+    sources = [
+        t["source"]
+        for r in releases["releases"]
+        for c in r.get("contracts", [])
+        for t in c.get("implementation", {}).get("transactions", [])
+    ]
+    assert sources, "the demo's contract has published payments"
+    assert all(s.startswith(f"{BASE_URL}/v1/contracts/") for s in sources)
+    listed = await demo.http.get("/v1/enterprises", params={"limit": "1"})
+    assert listed.headers["link"].startswith(f"<{BASE_URL}/v1/enterprises?")

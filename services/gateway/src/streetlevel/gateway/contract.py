@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from streetlevel.common.asyncapi import VISIBILITY, merge_asyncapi
+from streetlevel.common.errors import UpstreamUnavailable
 from streetlevel.gateway.embedded import ServiceSpec
 
 DocumentSource = Callable[[], Awaitable[dict[str, Any]]]
@@ -73,7 +74,10 @@ class EventCatalogue:
         if service not in self.sources:
             return None
         document = await self._document(service)
-        messages = (document or {}).get("components", {}).get("messages", {})
+        if document is None:
+            # Not "no such type": its owner is down for now, and a 404 would say otherwise.
+            raise UpstreamUnavailable(f"The {service} service cannot be reached; retry later.")
+        messages = document.get("components", {}).get("messages", {})
         message = messages.get(event_type)
         return None if message is None else str(message.get(VISIBILITY))
 
@@ -82,7 +86,11 @@ class EventCatalogue:
         cached = self._schemas.get(event_type)
         if cached is not None and self._fresh(cached[0]):
             return cached[1]
-        body = await self.sources[event_type.split(".", 1)[0]].schema(event_type)
+        service = event_type.split(".", 1)[0]
+        try:
+            body = await self.sources[service].schema(event_type)
+        except Exception as exc:  # the owner is down or broken: say so, never "not found"
+            raise UpstreamUnavailable(f"The {service} service cannot be reached.") from exc
         if body is not None:
             self._schemas[event_type] = (time.monotonic(), body)
         return body

@@ -52,6 +52,13 @@ def _ordering(key: str) -> str:
     )
 
 
+def _subclasses(cls: type[DomainEvent]) -> list[type[DomainEvent]]:
+    out = []
+    for sub in cls.__subclasses__():
+        out += [sub, *_subclasses(sub)]
+    return out
+
+
 class EventContract:
     """One service's event types, their checked-in schemas and its AsyncAPI fragment."""
 
@@ -61,11 +68,29 @@ class EventContract:
         events: Iterable[type[DomainEvent]],
         schemas: Traversable,
         topics: Sequence[TopicInfo] = (),
+        package: str | None = None,
     ) -> None:
         self.service = service
-        self.events = {cls.event_type: cls for cls in events}
+        self._events = {cls.event_type: cls for cls in events}
         self.schemas = schemas
         self.topics = {t.name: t for t in topics}
+        self.package = package
+
+    @property
+    def events(self) -> dict[str, type[DomainEvent]]:
+        """The given classes, plus any event class defined anywhere in ``package``.
+
+        An event type added in another module of the service is published all the same, so
+        it is in the contract too (its schema must be checked in: tests/contract says so).
+        """
+        found = dict(self._events)
+        if self.package is not None:
+            prefix = self.package + "."
+            for cls in _subclasses(DomainEvent):
+                event_type = cls.__dict__.get("event_type")
+                if cls.__module__.startswith(prefix) and isinstance(event_type, str):
+                    found.setdefault(event_type, cls)
+        return found
 
     @classmethod
     def of_module(cls, service: str, module: ModuleType) -> EventContract:
@@ -80,7 +105,8 @@ class EventContract:
             and isinstance(value.__dict__.get("event_type"), str)
         ]
         topics = getattr(module, "TOPICS", ())
-        return cls(service, events, files(f"streetlevel.{service}") / "schemas" / "events", topics)
+        package = f"streetlevel.{service}"
+        return cls(service, events, files(package) / "schemas" / "events", topics, package)
 
     def schema_bytes(self, event_type: str) -> bytes | None:
         """The checked-in schema file of one of this service's types, byte for byte."""

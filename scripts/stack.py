@@ -131,6 +131,9 @@ def service_env(
     }
     if gateway is not None and svc.name != "gateway":
         env[f"{p}JWKS_URL"] = f"{gateway.url}/.well-known/jwks.json"
+    if gateway is not None:
+        # Every absolute URL the platform emits (dataschema, OCDS, Link) is the gateway's.
+        env[f"{p}PUBLIC_BASE_URL"] = gateway.url
     return env
 
 

@@ -14,6 +14,8 @@ from asgi_lifespan import LifespanManager
 from streetlevel.gateway.app import GatewayEdge, create_app
 from streetlevel.gateway.settings import GatewaySettings
 
+#: The contract platform's public base URL: every absolute URL it emits starts with it.
+BASE_URL = "http://platform.test"
 #: Quotas far above what a fuzz run sends: a 429 would hide the answer under test.
 UNLIMITED = "1000000/minute"
 
@@ -54,6 +56,7 @@ def settings(data_dir: Path) -> GatewaySettings:
         rate_limit_anonymous=UNLIMITED,
         rate_limit_client=UNLIMITED,
         rate_limit_oauth=UNLIMITED,
+        public_base_url=BASE_URL,
     )
 
 
@@ -63,7 +66,7 @@ async def embedded_platform(data_dir: Path) -> AsyncIterator[Platform]:
     app = create_app(settings(data_dir))
     async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
         transport = httpx2.ASGITransport(app=app, client=("203.0.113.9", 4711))
-        async with httpx2.AsyncClient(transport=transport, base_url="http://platform.test") as http:
+        async with httpx2.AsyncClient(transport=transport, base_url=BASE_URL) as http:
             yield Platform(app, http)
 
 

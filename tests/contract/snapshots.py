@@ -12,10 +12,12 @@ from streetlevel.common.events import DomainEvent
 
 HERE = Path(__file__).resolve().parent
 ROOT = next(p for p in HERE.parents if (p / "uv.lock").exists())
-EVENTS_DIR = HERE / "events"
 OPENAPI_FILE = HERE / "openapi.json"
 #: Why the OpenAPI snapshot changed, entry by entry, each with the snapshot's digest.
 CHANGES_FILE = HERE / "CHANGES.md"
+#: Each service's event schemas are package data, so the running platform serves these very
+#: files at ``/schemas/events/<type>.json`` (byte for byte).
+SCHEMA_DIRS = "services/*/src/streetlevel/*/schemas/events"
 
 
 def service_event_modules() -> list[str]:
@@ -49,8 +51,19 @@ def event_classes() -> dict[str, type[DomainEvent]]:
     return classes
 
 
+def schema_dir(service: str) -> Path:
+    """Where ``service`` keeps its event types' JSON Schemas (its package data)."""
+    return ROOT / "services" / service / "src" / "streetlevel" / service / "schemas" / "events"
+
+
 def event_schema_path(event_type: str) -> Path:
-    return EVENTS_DIR / f"{event_type}.json"
+    """A type's schema lives with the service that owns it: the type's first segment."""
+    return schema_dir(event_type.split(".", 1)[0]) / f"{event_type}.json"
+
+
+def checked_in_schemas() -> dict[str, Path]:
+    """Every checked-in event schema by its type."""
+    return {path.stem: path for path in sorted(ROOT.glob(f"{SCHEMA_DIRS}/*.json"))}
 
 
 def dump(document: dict[str, Any]) -> str:

@@ -1,6 +1,8 @@
 """Every event's JSON Schema matches its checked-in contract, its catalogue entry and its topic.
 
-Regenerate the checked-in schemas with ``uv run python -m tests.contract.update_snapshots``.
+The checked-in schemas are each service's package data (``services/<service>/src/streetlevel/
+<service>/schemas/events/``), the very files the gateway serves as every event's ``dataschema``.
+Regenerate them with ``uv run python -m tests.contract.update_snapshots``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 from streetlevel.common.events import DomainEvent
 
 from .compat import schema_changes
-from .snapshots import EVENTS_DIR, event_classes, event_schema_path, load
+from .snapshots import checked_in_schemas, dump, event_classes, event_schema_path, load
 
 #: EVENTS.md's catalogue: topic → (visibility, the event types it carries).
 CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
@@ -42,6 +44,8 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
                 "commissioning.commission.amended.v1",
                 "commissioning.commission.cancelled.v1",
                 "commissioning.commission.closed.v1",
+                "commissioning.commission.completed.v1",
+                "commissioning.question.answered.v1",
                 "commissioning.lot.awarded.v1",
                 "commissioning.lot.unsuccessful.v1",
             }
@@ -87,7 +91,7 @@ PRIVATE_FIELDS = frozenset(
 VERSIONED = re.compile(r"^[a-z]+(\.[a-z_]+)+\.v[1-9][0-9]*$")
 
 CLASSES = event_classes()
-CHECKED_IN = sorted(path.stem for path in EVENTS_DIR.glob("*.json"))
+CHECKED_IN = sorted(checked_in_schemas())
 EVERY_TYPE = sorted(set(CLASSES) | set(CHECKED_IN))
 
 
@@ -96,8 +100,19 @@ def test_the_services_publish_events_and_their_schemas_are_checked_in() -> None:
     missing = sorted(set(CLASSES) - set(CHECKED_IN))
     assert not missing, (
         f"no checked-in schema for {missing}: run "
-        "`uv run python -m tests.contract.update_snapshots` and commit tests/contract/events/"
+        "`uv run python -m tests.contract.update_snapshots` and commit the service's "
+        "schemas/events/"
     )
+
+
+@pytest.mark.parametrize("event_type", CHECKED_IN)
+def test_a_checked_in_schema_lives_with_its_service_in_the_stable_form(event_type: str) -> None:
+    path = checked_in_schemas()[event_type]
+    assert path == event_schema_path(event_type), f"{path} belongs to another service"
+    # The gateway serves these bytes as they are: one canonical form, no hard-coded host.
+    text = path.read_text(encoding="utf-8")
+    assert text == dump(load(path)), f"{path} is not in the stable form: regenerate it"
+    assert "$id" not in load(path), "a schema's identity is the URL it is served at"
 
 
 @pytest.mark.parametrize("event_type", EVERY_TYPE)

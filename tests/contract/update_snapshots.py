@@ -1,6 +1,7 @@
 """Regenerate the checked-in contracts: ``uv run python -m tests.contract.update_snapshots``.
 
-Writes every event type's JSON Schema to tests/contract/events/ and the embedded platform's
+Writes every event type's JSON Schema to its service's package data
+(services/<service>/src/streetlevel/<service>/schemas/events/) and the embedded platform's
 merged OpenAPI document to tests/contract/openapi.json, then prints what changed compared
 with the previous files, breaking changes first. Review the diff before committing it: a
 breaking change to a published contract needs a new ``.vN`` event type or API version instead.
@@ -26,8 +27,8 @@ from .compat import Report, openapi_changes, schema_changes
 from .platform import merged_openapi
 from .snapshots import (
     CHANGES_FILE,
-    EVENTS_DIR,
     OPENAPI_FILE,
+    checked_in_schemas,
     digest,
     dump,
     event_classes,
@@ -37,16 +38,16 @@ from .snapshots import (
 
 
 def update_events() -> dict[str, Report]:
-    EVENTS_DIR.mkdir(parents=True, exist_ok=True)
     reports: dict[str, Report] = {}
     current = event_classes()
     for event_type, cls in sorted(current.items()):
         path = event_schema_path(event_type)
+        path.parent.mkdir(parents=True, exist_ok=True)
         schema = cls.json_schema()
         if path.exists():
             reports[event_type] = schema_changes(load(path), schema)
         path.write_text(dump(schema), encoding="utf-8")
-    for stale in sorted(EVENTS_DIR.glob("*.json")):
+    for stale in checked_in_schemas().values():
         if stale.stem not in current:
             report = Report(breaking=[f"{stale.stem}: event type removed"])
             reports[stale.stem] = report
@@ -103,7 +104,7 @@ def main() -> None:
             print(f"BREAKING {name}: {line}")
         for line in report.additive:
             print(f"additive {name}: {line}")
-    print(f"updated {len(event_classes())} event schemas under {EVENTS_DIR}")
+    print(f"updated {len(event_classes())} event schemas under services/*/schemas/events/")
 
 
 if __name__ == "__main__":

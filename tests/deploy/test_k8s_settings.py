@@ -136,3 +136,19 @@ def test_network_policies_allow_exactly_the_declared_flows(
         labels = dep["spec"]["template"]["metadata"]["labels"]
         selector = generator.PEERS[labels["app.kubernetes.io/name"]]["podSelector"]["matchLabels"]
         assert selector.items() <= labels.items()
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_every_service_publishes_under_the_one_public_host_of_the_overlay(
+    rendered: Rendered, checks: ModuleType, overlay: str
+) -> None:
+    route = next(d for d in rendered[overlay] if d["kind"] == "HTTPRoute")
+    (host,) = route["spec"]["hostnames"]
+    found = {
+        w.service: w.env.get(f"{w.service.upper()}_PUBLIC_BASE_URL")
+        for w in checks.workloads(rendered[overlay])
+        if w.kind == "Deployment"
+    }
+    assert found == dict.fromkeys(
+        ("registry", "commissioning", "outcomes", "gateway"), f"https://{host}"
+    )

@@ -18,6 +18,7 @@ from streetlevel_e2e_harness.blackpool import (
     register_enterprises,
     wait_eligible,
 )
+from streetlevel_e2e_harness.contract import check_feed_against_published_schemas
 from streetlevel_e2e_harness.story import LOT_A, LOT_B, LOT_C, deliver_and_pay, evaluate_and_award
 
 ENQUIRY_S, TENDER_S = 35.0, 45.0
@@ -205,7 +206,11 @@ async def cross_check(
     assert positions == sorted(set(positions)), "the feed is gapless-ordered and never repeats"
     ours = [e for e in feed if e["subject"] in (f"commission/{cid}", f"contract/{contract['id']}")]
     kinds = [e["type"].removeprefix("org.streetlevel.commissioning.") for e in ours]
-    assert kinds[:2] == ["commission.published.v1", "commission.closed.v1"], kinds
+    assert kinds[:3] == [
+        "commission.published.v1",
+        "question.answered.v1",
+        "commission.closed.v1",
+    ], kinds
     assert kinds.count("lot.awarded.v1") == 3
     assert kinds.index("contract.created.v1") < kinds.index("contract.activated.v1")
     assert kinds.index("contract.activated.v1") < kinds.index("contract.payments_updated.v1")
@@ -239,3 +244,9 @@ async def cross_check(
         e["subject"] for e in feed if e["type"].endswith("registry.enterprise.verified.v1")
     }
     assert {f"enterprise/{r['id']}" for r in records.values()} <= registered
+    # A partner council mirrors the answers too; the asker is never in the event.
+    answered = [e for e in ours if e["type"].endswith("question.answered.v1")]
+    assert [e["data"]["answer"] for e in answered] == ["Yes, one bid per ward."]
+    assert all(records[k]["id"] not in json.dumps(answered) for k in records)
+    checked = await check_feed_against_published_schemas(api, feed)
+    assert {"commissioning.question.answered.v1", "commissioning.lot.awarded.v1"} <= checked

@@ -18,6 +18,7 @@ from streetlevel_e2e_harness.blackpool import (
     register_enterprises,
     wait_eligible,
 )
+from streetlevel_e2e_harness.contract import check_feed_against_published_schemas
 from streetlevel_e2e_harness.platform import GEOGRAPHY
 from streetlevel_e2e_harness.story import LOT_A, LOT_B, LOT_C, deliver_and_pay, evaluate_and_award
 
@@ -36,7 +37,11 @@ async def test_the_embedded_platform_tells_the_same_story_as_the_distributed_one
     monkeypatch.setenv("COMMISSIONING_STANDSTILL_DAYS", "0")
     monkeypatch.setenv("COMMISSIONING_SCHEDULER_INTERVAL_S", "0.5")
     settings = GatewaySettings(
-        data_dir=tmp_path, mode="embedded", server_key="embedded-e2e-key", key_publish_lead_s=0
+        data_dir=tmp_path,
+        mode="embedded",
+        server_key="embedded-e2e-key",
+        key_publish_lead_s=0,
+        public_base_url="http://embedded.test",
     )
     app = create_app(settings)
     async with LifespanManager(app):
@@ -63,6 +68,18 @@ async def test_the_embedded_platform_tells_the_same_story_as_the_distributed_one
             await api.post(f"/v1/commissions/{cid}/publish", cast.blackpool, expect=200)
             for key in ("cic", "coop", "charity", "sole"):
                 await wait_eligible(api, ent[key], cid, within=30)
+            asked = await api.post(
+                f"/v1/commissions/{cid}/questions",
+                ent["coop"],
+                json={"text": "Can a co-operative bid for more than one ward?"},
+                expect=201,
+            )
+            await api.post(
+                f"/v1/commissions/{cid}/questions/{asked.json()['id']}/answer",
+                cast.blackpool,
+                json={"answer": "Yes, one bid per ward."},
+                expect=200,
+            )
             refused = await api.post(
                 f"/v1/commissions/{cid}/bids",
                 ent["ineligible"],
@@ -102,5 +119,16 @@ async def test_the_embedded_platform_tells_the_same_story_as_the_distributed_one
             assert awarded[0]["data"]["price"] == money("35000.00")
             for value in secrets.values():
                 assert value not in json.dumps(feed)
+            answered = [e for e in feed if e["type"].endswith("question.answered.v1")]
+            assert [e["data"]["answer"] for e in answered] == ["Yes, one bid per ward."]
+            assert ent["coop"].enterprise_id not in json.dumps(answered)
+            checked = await check_feed_against_published_schemas(api, feed)
+            assert {
+                "registry.enterprise.verified.v1",
+                "commissioning.question.answered.v1",
+                "commissioning.lot.awarded.v1",
+                "commissioning.contract.created.v1",
+                "outcomes.indicator.created.v1",
+            } <= checked
         finally:
             await api.close()

@@ -115,3 +115,27 @@ def test_the_link_header_adds_a_cursor_to_a_bare_url() -> None:
 
 def test_the_last_page_has_no_link_header() -> None:
     assert link_header("http://test/v1/events?cursor=abc", None) == {}
+
+
+def test_links_are_built_on_the_public_base_url_not_the_host_a_service_sees() -> None:
+    from types import SimpleNamespace
+
+    from starlette.requests import Request
+
+    from streetlevel.common.pagination import public_url
+
+    app = SimpleNamespace(state=SimpleNamespace(public_base_url="https://api.example.org/sl"))
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "server": ("registry", 8000),
+        "path": "/v1/things",
+        "query_string": b"limit=2",
+        "headers": [(b"host", b"registry:8000")],
+        "app": app,
+    }
+
+    link = link_header(public_url(Request(scope)), "next-page")["Link"]
+
+    assert link == '<https://api.example.org/sl/v1/things?limit=2&cursor=next-page>; rel="next"'

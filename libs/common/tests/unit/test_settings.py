@@ -145,3 +145,49 @@ def test_a_bad_secret_file_fails_when_loading(
 
     with pytest.raises(ValidationError, match="database_url"):
         load_settings(SvcSettings)
+
+
+def test_the_public_base_url_defaults_to_the_local_url_outside_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("STREETLEVEL_PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("TESTSVC_PUBLIC_BASE_URL", raising=False)
+
+    assert SvcSettings().public_base_url == "http://127.0.0.1:8000"
+
+
+def test_the_platform_wide_public_base_url_feeds_every_service_and_a_services_own_wins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STREETLEVEL_PUBLIC_BASE_URL", "https://api.example.org/")
+    assert SvcSettings().public_base_url == "https://api.example.org"
+    monkeypatch.setenv("TESTSVC_PUBLIC_BASE_URL", "https://svc.example.org/base")
+    assert SvcSettings().public_base_url == "https://svc.example.org/base"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "api.example.org",
+        "ftp://api.example.org",
+        "https://",
+        "https://api.example.org/?page=1",
+        "https://api.example.org/#top",
+        "https://user:pw@api.example.org",
+        "https://api.example.org:99999",
+    ],
+)
+def test_a_malformed_public_base_url_fails_at_construction(url: str) -> None:
+    with pytest.raises(ValidationError, match="public_base_url"):
+        SvcSettings(public_base_url=url)
+
+
+def test_production_requires_an_https_public_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STREETLEVEL_PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("TESTSVC_PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(ValidationError, match="required in production"):
+        SvcSettings(environment="production")
+    with pytest.raises(ValidationError, match="https"):
+        SvcSettings(environment="production", public_base_url="http://api.example.org")
+    settings = SvcSettings(environment="production", public_base_url="https://api.example.org")
+    assert settings.public_base_url == "https://api.example.org"

@@ -298,3 +298,45 @@ async def test_a_retried_post_with_the_same_idempotency_key_replays_the_draft(ha
     assert again.json()["id"] == first.json()["id"]
     other = await h.client.post("/v1/commissions", json={**body, "title": "Other"}, headers=headers)
     assert other.status_code == 422
+
+
+async def test_an_answered_question_is_published_to_the_feed_without_its_asker(
+    harness: Any,
+) -> None:
+    h = harness
+    asker = str(new_id())
+    await h.enterprise(h.record(asker, "Asking CIC"))
+    c = await published(h)
+    asked = await h.client.post(
+        f"/v1/commissions/{c['id']}/questions",
+        json={"text": "May we bid for two wards?"},
+        headers=h.bidder(asker),
+    )
+    assert asked.status_code == 201, asked.text
+    assert "commissioning.question.answered.v1" not in await h.published_types()
+    answered = await h.client.post(
+        f"/v1/commissions/{c['id']}/questions/{asked.json()['id']}/answer",
+        json={"answer": "Yes, one bid per ward."},
+        headers=h.council(),
+    )
+    assert answered.status_code == 200, answered.text
+    events = [
+        e for e in await h.published() if e.short_type == "commissioning.question.answered.v1"
+    ]
+    assert len(events) == 1
+    event = events[0]
+    assert event.subject == f"commission/{c['id']}"
+    assert event.data == {
+        "commission_id": c["id"],
+        "question_id": asked.json()["id"],
+        "question": "May we bid for two wards?",
+        "answer": "Yes, one bid per ward.",
+        "asked_at": asked.json()["asked_at"],
+        "answered_at": answered.json()["answered_at"],
+    }
+    assert asker not in event.to_json().decode()
+    # Ordered with the commission's other events: the next version of the commission.
+    published_event = next(
+        e for e in await h.published() if e.short_type == "commissioning.commission.published.v1"
+    )
+    assert event.seq == published_event.seq + 1

@@ -58,6 +58,10 @@ async def test_a_contract_waits_for_standstill_then_runs_and_completes_the_commi
         "commissioning.contract.activated.v1",
         "commissioning.contract.completed.v1",
     ]
+    # A council mirrors the commission's status from the feed too: complete once all ended.
+    last = [e for e in await h.published() if e.subject == f"commission/{cid}"][-1]
+    assert last.short_type == "commissioning.commission.completed.v1"
+    assert last.data == {"commission_id": cid, "status": "complete"}
 
 
 async def test_terminating_needs_a_reason_and_is_published(harness: Any) -> None:

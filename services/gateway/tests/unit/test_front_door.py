@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,11 @@ REQUIRED_PATHS = (
     "/.well-known/jwks.json",
     "/.well-known/oauth-authorization-server",
 )
+
+
+def vary(response: Any) -> set[str]:
+    """The response's Vary members, however the headers were split."""
+    return {v.strip() for line in response.headers.get_list("vary") for v in line.split(",")}
 
 
 @pytest.mark.parametrize(
@@ -54,7 +60,7 @@ async def test_a_browser_gets_a_short_page_with_every_entry_point_and_the_licenc
             page = await gw.http.get(path, headers={"Accept": BROWSER})
             assert page.status_code == 200
             assert page.headers["content-type"].startswith("text/html")
-            assert "Accept" in page.headers.get_list("vary")
+            assert "Accept" in vary(page)
             hrefs = set(re.findall(r'href="([^"]*)"', page.text))
             for wanted in REQUIRED_PATHS:
                 assert wanted in hrefs, (path, wanted)
@@ -80,12 +86,12 @@ async def test_the_front_door_page_allows_no_script_at_all(gateway_factory) -> N
 
 
 async def test_a_program_gets_the_same_links_as_a_json_index(gateway_factory) -> None:
-    async with gateway_factory() as gw:
+    async with gateway_factory(public_base_url="http://gw.test") as gw:
         for path in ("/", "/developers"):
             index = await gw.http.get(path, headers={"Accept": "application/json"})
             assert index.status_code == 200
             assert index.headers["content-type"] == "application/json"
-            assert "Accept" in index.headers.get_list("vary")
+            assert "Accept" in vary(index)
             body = index.json()
             assert body["name"] == "Street Level API"
             assert body["version"] == "v1"
@@ -102,7 +108,7 @@ async def test_a_program_gets_the_same_links_as_a_json_index(gateway_factory) ->
 
 
 async def test_the_index_uses_the_public_url_when_one_is_set(gateway_factory) -> None:
-    async with gateway_factory(public_url="https://api.streetlevel.example/") as gw:
+    async with gateway_factory(public_base_url="https://api.streetlevel.example/") as gw:
         body = (await gw.http.get("/", headers={"Accept": "application/json"})).json()
         assert body["links"]["docs"]["href"] == "https://api.streetlevel.example/docs"
 
@@ -119,7 +125,7 @@ async def test_every_link_of_the_index_answers_on_the_embedded_platform(gateway_
 
 
 async def test_the_page_and_the_index_offer_the_same_links(gateway_factory) -> None:
-    async with gateway_factory() as gw:
+    async with gateway_factory(public_base_url="http://gw.test") as gw:
         page = (await gw.http.get("/developers", headers={"Accept": BROWSER})).text
         on_page = {
             href

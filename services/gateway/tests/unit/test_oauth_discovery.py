@@ -15,7 +15,7 @@ BASE = "http://localhost"
 
 
 async def test_the_metadata_is_valid_rfc_8414_and_names_the_tokens_issuer(gateway_factory) -> None:
-    async with gateway_factory() as gw:
+    async with gateway_factory(public_base_url=BASE) as gw:
         response = await gw.http.get(BASE + METADATA)
         assert response.status_code == 200
         metadata = response.json()
@@ -50,7 +50,7 @@ async def test_both_advertised_client_authentication_methods_really_work(gateway
 
 
 async def test_the_metadata_uses_the_public_url_when_one_is_set(gateway_factory) -> None:
-    async with gateway_factory(public_url="https://api.streetlevel.example") as gw:
+    async with gateway_factory(public_base_url="https://api.streetlevel.example") as gw:
         metadata = (await gw.http.get(METADATA)).json()
         AuthorizationServerMetadata(metadata).validate()
         assert metadata["token_endpoint"] == "https://api.streetlevel.example/oauth/token"

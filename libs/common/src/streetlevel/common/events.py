@@ -9,28 +9,52 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from streetlevel.common.ids import new_id
 
-SCHEMA_BASE = "https://schemas.streetlevel.org/events/"
 TYPE_PREFIX = "org.streetlevel."
+#: Where the embedded platform serves by default (``make run``); settings decide otherwise.
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+#: Where the gateway serves each event type's data schema, under the public base URL.
+SCHEMA_PATH = "/schemas/events/"
+#: Where operators (admin scope) read the schemas of internal event types.
+INTERNAL_SCHEMA_PATH = "/v1/admin/schemas/events/"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+Visibility = Literal["public", "internal"]
+
+
+def schema_url(base_url: str, event_type: str, visibility: Visibility = "public") -> str:
+    """The ``dataschema`` of ``event_type`` (short or full type) under ``base_url``."""
+    path = SCHEMA_PATH if visibility == "public" else INTERNAL_SCHEMA_PATH
+    return f"{base_url.rstrip('/')}{path}{event_type.removeprefix(TYPE_PREFIX)}.json"
+
+
+@dataclass(frozen=True)
+class TopicInfo:
+    """What consumers of a topic need beyond its messages: the Kafka key and what it holds."""
+
+    name: str
+    key: str
+    description: str = ""
 
 
 class DomainEvent(BaseModel):
     """A fact in the past tense; subclasses set ``event_type`` and ``topic``.
 
     ``event_type`` is the type after ``org.streetlevel.`` (e.g.
-    ``registry.enterprise.registered.v1``); ``topic`` the Kafka topic that carries it.
+    ``registry.enterprise.registered.v1``); ``topic`` the Kafka topic that carries it;
+    ``visibility`` whether that topic is public (the change feed) or internal (operators only).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_type: ClassVar[str]
     topic: ClassVar[str]
+    visibility: ClassVar[Visibility] = "public"
 
     @classmethod
     def full_type(cls) -> str:
@@ -38,9 +62,13 @@ class DomainEvent(BaseModel):
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
-        """The JSON Schema of this event's ``data``, as checked in under tests/contract."""
+        """The JSON Schema of this event's ``data``, as checked in with its service.
+
+        No ``$id``: the schema is identified by where it is served (``dataschema``), which
+        depends on the platform's configured public base URL, while the file must not.
+        """
         schema = cls.model_json_schema(mode="serialization")
-        schema["$id"] = SCHEMA_BASE + cls.event_type + ".json"
+        schema["$schema"] = JSON_SCHEMA_DIALECT
         schema["title"] = cls.full_type()
         return schema
 
@@ -136,8 +164,9 @@ def envelope_for(
     causation_id: str | None = None,
     traceparent: str | None = None,
     event_id: uuid.UUID | None = None,
+    base_url: str = DEFAULT_PUBLIC_BASE_URL,
 ) -> Envelope:
-    """Wrap a recorded event in its envelope."""
+    """Wrap a recorded event in its envelope; ``dataschema`` lies under ``base_url``."""
     payload = pending.payload
     return Envelope(
         id=str(event_id or new_id()),
@@ -145,7 +174,7 @@ def envelope_for(
         type=payload.full_type(),
         subject=pending.subject,
         time=(time or datetime.now(UTC)).astimezone(UTC),
-        dataschema=SCHEMA_BASE + payload.event_type + ".json",
+        dataschema=schema_url(base_url, payload.event_type, payload.visibility),
         sequence=str(pending.sequence),
         correlationid=correlation_id,
         causationid=causation_id,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from streetlevel.common.errors import ValidationProblem
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -54,6 +57,19 @@ def check_limit(limit: int | None) -> int:
             ],
         )
     return limit
+
+
+def public_url(request: Request) -> str:
+    """The request's URL as the world reaches it: the platform's public base URL + path + query.
+
+    Behind the gateway a service sees its own host; clients must get links under the one
+    configured base (``app.state.public_base_url``, set from the settings).
+    """
+    base = getattr(request.app.state, "public_base_url", None)
+    if not base:
+        return str(request.url)
+    query = request.url.query
+    return f"{base}{request.url.path}" + (f"?{query}" if query else "")
 
 
 def link_header(url: str, next_cursor: str | None) -> dict[str, str]:

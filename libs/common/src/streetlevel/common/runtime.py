@@ -82,6 +82,7 @@ class Runtime:
             service=self.service,
             clock=self.clock,
             is_postgres=not settings.is_sqlite,
+            base_url=settings.public_base_url,
         )
         source = key_source or (http_key_source(settings.jwks_url) if settings.jwks_url else None)
         self.verifier: TokenVerifier | None = (

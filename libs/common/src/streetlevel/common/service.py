@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
 from streetlevel.common.authfirst import AuthFirst, WriteRules, WriteScopes
+from streetlevel.common.contract import EventContract, contract_router
 from streetlevel.common.errors import Forbidden, Unauthorized
 from streetlevel.common.http import Compression, HttpMiddleware
 from streetlevel.common.idempotency import IdempotencyMiddleware
@@ -175,11 +176,13 @@ def build_service_app(
     idempotency: Table | None = None,
     write_scopes: WriteScopes | None = None,
     schemas: Sequence[type[BaseModel]] = (),
+    contract: EventContract | None = None,
 ) -> FastAPI:
     """A service's ASGI app; its lifespan starts and stops the runtime.
 
     With ``write_scopes`` every write needs a valid token before its body is read, and the
     writes named there one of their scopes, checked at the same point (401/403 before 422).
+    ``contract``: the service's published events, served for the gateway to merge.
     """
 
     @asynccontextmanager
@@ -208,10 +211,14 @@ def build_service_app(
     )
     app.state.runtime = runtime
     app.schemas = schemas
+    app.state.public_base_url = settings.public_base_url
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
     app.include_router(health_router(runtime.readiness_checks))
+    if contract is not None:
+        app.state.event_contract = contract
+        app.include_router(contract_router(contract, settings.public_base_url))
     if idempotency is not None:
         app.add_middleware(IdempotencyMiddleware, runtime=runtime, table=idempotency)
     app.edge = {"service": runtime.service, "max_body_bytes": runtime.settings.max_body_bytes}

@@ -5,11 +5,30 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from streetlevel.common.events import DEFAULT_PUBLIC_BASE_URL
+
 S = TypeVar("S", bound="CommonSettings")
+
+PUBLIC_BASE_URL_ENV = "STREETLEVEL_PUBLIC_BASE_URL"
+
+
+def check_public_base_url(value: str) -> str:
+    """An absolute http(s) URL without query, fragment or credentials; no trailing slash."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"public_base_url must be an absolute http(s) URL, not {value!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("public_base_url takes no query, fragment or credentials")
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError as exc:
+        raise ValueError(f"public_base_url has a malformed port: {value!r}") from exc
+    return value.strip().rstrip("/")
 
 
 class CommonSettings(BaseSettings):
@@ -59,9 +78,42 @@ class CommonSettings(BaseSettings):
     gzip_min_bytes: int = Field(default=1024, ge=0, description="smallest body worth gzip")
     gzip_level: int = Field(default=6, ge=1, le=9, description="gzip level of whole bodies")
     gzip_stream_level: int = Field(default=1, ge=1, le=9, description="gzip level of streams")
+    public_base_url: str = Field(
+        default="",
+        description="the platform's public base URL (the gateway as the world reaches it); "
+        "every absolute URL in events, OCDS and Link headers starts with it. Default: "
+        f"${PUBLIC_BASE_URL_ENV}, else {DEFAULT_PUBLIC_BASE_URL} outside production; "
+        "required (https) in production",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shared_public_base_url(cls, data: object) -> object:
+        # One platform-wide variable feeds every service; a service's own variable wins.
+        if isinstance(data, dict) and not data.get("public_base_url"):
+            shared = os.environ.get(PUBLIC_BASE_URL_ENV, "")
+            data["public_base_url"] = shared or cls.default_public_base_url(data)
+        return data
+
+    @classmethod
+    def default_public_base_url(cls, data: dict[str, Any]) -> str:
+        """The base URL when none is configured ("" in production: it must be set)."""
+        return "" if data.get("environment") == "production" else DEFAULT_PUBLIC_BASE_URL
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _valid_public_base_url(cls, value: str) -> str:
+        return check_public_base_url(value) if value else value
 
     @model_validator(mode="after")
     def _check_consistency(self) -> CommonSettings:
+        if not self.public_base_url:
+            raise ValueError(
+                f"public_base_url is required in production (or {PUBLIC_BASE_URL_ENV}): "
+                "the https URL the platform is published at"
+            )
+        if self.environment == "production" and not self.public_base_url.startswith("https://"):
+            raise ValueError("public_base_url must be https in production")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("database_url must use sqlite+aiosqlite:// or postgresql+asyncpg://")
         if self.bus == "kafka" and not self.kafka_bootstrap_servers:

@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from streetlevel.common import context
 from streetlevel.common.clock import Clock
 from streetlevel.common.db import begin_write
-from streetlevel.common.events import Aggregate, PendingEvent, envelope_for
+from streetlevel.common.events import (
+    DEFAULT_PUBLIC_BASE_URL,
+    Aggregate,
+    PendingEvent,
+    envelope_for,
+)
 from streetlevel.common.outbox import notify_channel, outbox_insert, write_outbox
 
 
@@ -20,9 +25,17 @@ class EventWriter:
     """Turns recorded events into outbox rows in the current transaction."""
 
     def __init__(
-        self, *, outbox: Table, source: str, service: str, clock: Clock, is_postgres: bool
+        self,
+        *,
+        outbox: Table,
+        source: str,
+        service: str,
+        clock: Clock,
+        is_postgres: bool,
+        base_url: str = DEFAULT_PUBLIC_BASE_URL,
     ) -> None:
         self.outbox = outbox
+        self.base_url = base_url
         self.source = source
         self.service = service
         self.clock = clock
@@ -45,6 +58,7 @@ class EventWriter:
                     correlation_id=context.current_request_id(),
                     causation_id=context.causation_id.get(),
                     traceparent=context.traceparent.get(),
+                    base_url=self.base_url,
                 ),
             )
             for pending in events

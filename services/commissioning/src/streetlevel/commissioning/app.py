@@ -16,6 +16,7 @@ from streetlevel.commissioning.api import (
     routes_contracts,
     routes_ocds,
 )
+from streetlevel.commissioning.domain import events as domain_events
 from streetlevel.commissioning.domain.events import COMMISSION_TOPIC, CONTRACT_TOPIC
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.scheduler import Scheduler
@@ -23,6 +24,7 @@ from streetlevel.commissioning.settings import CommissioningSettings
 from streetlevel.common.auth import KeySource
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock
+from streetlevel.common.contract import EventContract
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
@@ -94,6 +96,7 @@ def create_app(
         on_start=[migrate_first],
         idempotency=orm.idempotency,
         write_scopes=WRITE_SCOPES,
+        contract=EventContract.of_module("commissioning", domain_events),
     )
     app.state.services = services
     scheduler = Scheduler(services, settings.scheduler_interval_s)

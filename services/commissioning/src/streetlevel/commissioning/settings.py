@@ -35,5 +35,4 @@ class CommissioningSettings(CommonSettings):
     scheduler_interval_s: float = Field(default=2.0, gt=0, le=3600)
     scheduler_enabled: bool = True
     migrate_on_start: bool = Field(default=False, description="run Alembic at start (embedded)")
-    public_base_url: str = "https://api.streetlevel.org"
     ocid_prefix: str = "ocds-stlvl0"

@@ -32,12 +32,14 @@ from streetlevel.common.settings import load_settings
 from streetlevel.common.web import EdgeMiddleware
 from streetlevel.gateway.api import (
     routes_admin,
+    routes_contract,
     routes_docs,
     routes_events,
     routes_front,
     routes_oauth,
 )
 from streetlevel.gateway.breaker import CircuitBreaker
+from streetlevel.gateway.contract import EventCatalogue, service_source
 from streetlevel.gateway.embedded import (
     GatedMemoryBus,
     ServiceSpec,
@@ -182,6 +184,11 @@ class Gateway:
             {s.name: (s.prefixes, self._spec_source(s)) for s in services},
             cache_s=settings.openapi_cache_s,
         )
+        self.contract = EventCatalogue(
+            {s.name: service_source(s, settings.public_base_url, self._session) for s in services},
+            base_url=settings.public_base_url,
+            cache_s=settings.openapi_cache_s,
+        )
         self._stack = contextlib.AsyncExitStack()
 
     def _build_api(self) -> FastAPI:
@@ -194,8 +201,16 @@ class Gateway:
             openapi_url=None,
         )
         api.state.gateway = self
+        api.state.public_base_url = self.settings.public_base_url
         install_problem_handlers(api)
-        for module in (routes_oauth, routes_admin, routes_events, routes_docs, routes_front):
+        for module in (
+            routes_oauth,
+            routes_admin,
+            routes_events,
+            routes_docs,
+            routes_front,
+            routes_contract,
+        ):
             api.include_router(module.router)
         api.include_router(health_router(self.readiness_checks))
         return api
@@ -213,6 +228,10 @@ class Gateway:
                 return dict(await resp.json())
 
         return source
+
+    def _session(self) -> aiohttp.ClientSession:
+        assert self.proxy.session is not None
+        return self.proxy.session
 
     def readiness_checks(self) -> dict[str, Callable[[], Awaitable[Any]]]:
         checks: dict[str, Callable[[], Awaitable[Any]]] = {"database": self._check_database}

@@ -355,12 +355,13 @@ def _bearer(token: str) -> dict[str, str]:
 
 def _announce(gateway: Gateway, demo: dict[str, Any]) -> None:
     s = gateway.settings
-    base = s.public_url or f"http://{s.host}:{s.port}"
+    base = s.public_base_url
     lines = [
         "",
         f"Street Level is running at {base}",
         f"  API docs:     {base}/docs  (guide for developers: {base}/developers)",
         f"  Change feed:  {base}/v1/events",
+        f"  Event contract (AsyncAPI 3.0): {base}/asyncapi.json",
         f"  Data dir:     {s.data_dir}",
         "  Demo clients (POST /oauth/token with HTTP Basic client_id:client_secret):",
     ]

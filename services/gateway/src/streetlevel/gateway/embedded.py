@@ -152,6 +152,7 @@ def _mount(
         jwt_issuer=settings.jwt_issuer,
         jwt_audience=settings.jwt_audience,
         jwks_url=None,
+        public_base_url=settings.public_base_url,
         log_level=settings.log_level,
         log_json=settings.log_json,
     )

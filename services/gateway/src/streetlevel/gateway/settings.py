@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -42,7 +42,6 @@ class GatewaySettings(CommonSettings):
     )
     jwks_min_refresh_s: float = Field(default=10.0, ge=0)
     keys_cache_s: float = Field(default=5.0, ge=0)
-    public_url: str = ""
     registry_url: str = "http://127.0.0.1:8001"
     commissioning_url: str = "http://127.0.0.1:8002"
     outcomes_url: str = "http://127.0.0.1:8003"
@@ -80,6 +79,17 @@ class GatewaySettings(CommonSettings):
         if self.environment == "production" and self.server_key is None:
             raise ValueError("GATEWAY_SERVER_KEY is required in production")
         return self
+
+    @classmethod
+    def default_public_base_url(cls, data: dict[str, Any]) -> str:
+        """Outside production: the local URL this gateway serves on."""
+        if data.get("environment") == "production":
+            return ""
+        host = str(data.get("host") or "127.0.0.1")
+        if host in ("0.0.0.0", "::"):  # all interfaces: loopback is one of them
+            host = "127.0.0.1"
+        port = data.get("port") or os.environ.get("STREETLEVEL_PORT") or 8000
+        return f"http://{host}:{port}"
 
     def service_url(self, name: str) -> str:
         return str(getattr(self, f"{name}_url"))

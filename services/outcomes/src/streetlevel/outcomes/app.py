@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from streetlevel.common.auth import KeySource
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock
+from streetlevel.common.contract import EventContract
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
@@ -22,6 +23,7 @@ from streetlevel.outcomes.api import (
     routes_plans,
     routes_reports,
 )
+from streetlevel.outcomes.domain import events as domain_events
 from streetlevel.outcomes.domain.events import INDICATOR_TOPIC, OBSERVATION_TOPIC, PLAN_TOPIC
 from streetlevel.outcomes.service.handlers import seed_catalogue
 from streetlevel.outcomes.settings import OutcomesSettings
@@ -92,6 +94,7 @@ def create_app(
         on_start=[prepare],
         idempotency=orm.idempotency,
         write_scopes=WRITE_SCOPES,
+        contract=EventContract.of_module("outcomes", domain_events),
     )
     app.state.outcomes = outcomes
     return app

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from streetlevel.common.auth import KeySource
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock
+from streetlevel.common.contract import EventContract
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
@@ -16,6 +17,7 @@ from streetlevel.registry.adapters.areas import AreaCache, area_count, read_refe
 from streetlevel.registry.adapters.orm import idempotency, inbox, outbox
 from streetlevel.registry.api import routes_areas, routes_enterprises, routes_export
 from streetlevel.registry.api.schemas import HsdsExport
+from streetlevel.registry.domain import events as domain_events
 from streetlevel.registry.domain.events import TOPIC
 from streetlevel.registry.settings import RegistrySettings
 
@@ -82,6 +84,7 @@ def create_app(
         on_start=[prepare_database],
         idempotency=idempotency,
         write_scopes=WRITE_SCOPES,
+        contract=EventContract.of_module("registry", domain_events),
     )
     app.state.area_cache = AreaCache()
     return app

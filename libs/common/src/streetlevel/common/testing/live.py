@@ -23,6 +23,9 @@ def live_app(
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "--factory", factory]
     command.extend(["--host", LOOPBACK, "--port", str(port)])
+    url = f"http://{LOOPBACK}:{port}"
+    # The served address is the public base URL unless the caller names another.
+    env = {"STREETLEVEL_PUBLIC_BASE_URL": url, **env}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             command,
@@ -31,7 +34,6 @@ def live_app(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so terminate() reaches every child
         )
-    url = f"http://{LOOPBACK}:{port}"
     try:
         deadline = time.monotonic() + within
         while not _answers(url + ready_path):

@@ -19,7 +19,6 @@ EXTENSIONS = (
     "v1.1/extension.json",
 )
 LICENSE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-PUBLISHER = {"name": "Street Level", "uri": "https://streetlevel.org"}
 PROCUREMENT_METHOD = {"open": "open", "selective": "selective", "micro_grant": "direct"}
 TENDER_STATUS = {
     "draft": "planning",
@@ -140,6 +139,7 @@ def build_release(
     release_id: str,
     date: datetime,
     tenderers: int | None = None,
+    base_url: str,
 ) -> dict[str, Any]:
     """A full-snapshot release of the contracting process after a change tagged ``tag``."""
     spec = commission.s
@@ -277,7 +277,7 @@ def build_release(
         transactions = [
             {
                 "id": f"{c.id}:{p.period.start}",
-                "source": f"https://streetlevel.org/v1/contracts/{c.id}/payments",
+                "source": f"{base_url}/v1/contracts/{c.id}/payments",
                 "date": _as_datetime(p.period.end),
                 "value": (
                     {"amount": None, "currency": "GBP"} if p.suppressed else _value(p.amount.amount)
@@ -343,13 +343,15 @@ def _merge_obj(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]
     return out
 
 
-def package_meta(uri: str, published: datetime) -> dict[str, Any]:
+def package_meta(uri: str, published: datetime, *, base_url: str) -> dict[str, Any]:
+    """A package's metadata; ``uri`` and every link lie under the public ``base_url``."""
     return {
         "uri": uri,
         "version": "1.1",
         "extensions": list(EXTENSIONS),
         "publishedDate": iso(published),
-        "publisher": PUBLISHER,
+        "publisher": {"name": "Street Level", "uri": base_url},
         "license": LICENSE,
-        "publicationPolicy": "https://streetlevel.org/open-data",
+        # The public site's open-data page (API.md), under the same base as everything else.
+        "publicationPolicy": f"{base_url}/open-data",
     }

@@ -29,7 +29,13 @@ from streetlevel.commissioning.service import bidding, commissions
 from streetlevel.commissioning.service.commissions import etag
 from streetlevel.common.errors import ValidationProblem
 from streetlevel.common.openapi import merge_patch_body, problems
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 from streetlevel.common.service import CurrentPrincipal, requires
 
 router = APIRouter(prefix="/v1/commissions", tags=["commissions"])
@@ -125,7 +131,7 @@ async def list_commissions(
     next_cursor = encode_cursor({"id": nxt}) if nxt else None
     return json_response(
         {"items": [c.public_view() for c in items], "next_cursor": next_cursor},
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )
 
 

@@ -18,7 +18,13 @@ from streetlevel.commissioning.api.views import contract_view, payments_view, se
 from streetlevel.commissioning.domain.errors import ContractNotFound
 from streetlevel.commissioning.service.contracts import change_contract
 from streetlevel.common.openapi import problems
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 from streetlevel.common.service import CurrentPrincipal, requires
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
@@ -61,7 +67,7 @@ async def list_contracts(
             "items": [contract_view(c, exact=sees_ledger(principal, c)) for c in items],
             "next_cursor": next_cursor,
         },
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )
 
 

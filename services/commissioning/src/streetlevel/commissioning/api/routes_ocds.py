@@ -12,7 +12,13 @@ from streetlevel.commissioning.adapters import ocds, queries
 from streetlevel.commissioning.api.deps import ServicesDep, json_response
 from streetlevel.commissioning.api.schemas import RecordPackage, ReleasePackage
 from streetlevel.common.errors import NotFound
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 
 router = APIRouter(prefix="/v1/ocds", tags=["ocds"])
 
@@ -44,9 +50,14 @@ async def release_package(
         )
     next_cursor = encode_cursor({"seq": nxt}) if nxt is not None else None
     published = _published(releases, services.clock.now())
-    body = {**ocds.package_meta(str(request.url), published), "releases": releases}
+    body = {
+        **ocds.package_meta(
+            public_url(request), published, base_url=services.settings.public_base_url
+        ),
+        "releases": releases,
+    }
     # The next page travels in the Link header: the 1.1 package schema has no paging field.
-    return json_response(body, headers=link_header(str(request.url), next_cursor))
+    return json_response(body, headers=link_header(public_url(request), next_cursor))
 
 
 @router.get("/releases/{release_id}", response_model=ReleasePackage)
@@ -57,7 +68,14 @@ async def release(release_id: str, request: Request, services: ServicesDep) -> R
     if found is None:
         raise NotFound("No such release.")
     published = _published([found], services.clock.now())
-    return json_response({**ocds.package_meta(str(request.url), published), "releases": [found]})
+    return json_response(
+        {
+            **ocds.package_meta(
+                public_url(request), published, base_url=services.settings.public_base_url
+            ),
+            "releases": [found],
+        }
+    )
 
 
 @router.get("/records/{ocid}", response_model=RecordPackage)
@@ -67,7 +85,11 @@ async def record(ocid: str, request: Request, services: ServicesDep) -> Response
         releases = await queries.releases_for(session, ocid)
     if not releases:
         raise NotFound("No such contracting process.")
-    meta = ocds.package_meta(str(request.url), _published(releases, services.clock.now()))
+    meta = ocds.package_meta(
+        public_url(request),
+        _published(releases, services.clock.now()),
+        base_url=services.settings.public_base_url,
+    )
     return json_response(
         {
             **meta,

@@ -136,6 +136,30 @@ class Commission(Aggregate):
                 ev.CommissionCancelled(commission_id=self.id, reason=reason), subject=self.subject
             )
 
+    def answer_question(
+        self,
+        *,
+        question_id: str,
+        question: str,
+        answer: str,
+        asked_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Publish a question's answer to every bidder; the asker is never named."""
+        if not self.is_public:
+            raise IllegalStatus("Only a published commission has questions to answer.")
+        self.record(
+            ev.QuestionAnswered(
+                commission_id=self.id,
+                question_id=question_id,
+                question=question,
+                answer=answer,
+                asked_at=iso(asked_at),
+                answered_at=iso(now),
+            ),
+            subject=self.subject,
+        )
+
     def close(
         self, *, now: datetime, valid_bids: dict[str, int], total_bids: dict[str, int]
     ) -> None:
@@ -218,6 +242,9 @@ class Commission(Aggregate):
             raise IllegalStatus(f"Only an awarded commission can complete, not {self.status}.")
         self.status = "complete"
         self.updated_at = now
+        self.record(
+            ev.CommissionCompleted(commission_id=self.id, status="complete"), subject=self.subject
+        )
 
     def public_view(self) -> dict[str, Any]:
         """The commission as anyone may see it once published."""

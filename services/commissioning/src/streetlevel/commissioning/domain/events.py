@@ -7,10 +7,25 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from streetlevel.commissioning.domain.values import Money, OutcomeTarget, RateCardItem
-from streetlevel.common.events import DomainEvent
+from streetlevel.common.events import DomainEvent, TopicInfo
 
 COMMISSION_TOPIC = "commissioning.commission.v1"
 CONTRACT_TOPIC = "commissioning.contract.v1"
+TOPICS = (
+    TopicInfo(
+        COMMISSION_TOPIC,
+        key="the commission id (lot and question events are keyed by their commission)",
+        description="Public tenders: published, amended, questions answered, cancelled, "
+        "closed at the deadline, each lot awarded or unsuccessful, completed once every "
+        "contract has ended. Never bid content.",
+    ),
+    TopicInfo(
+        CONTRACT_TOPIC,
+        key="the contract id",
+        description="Contracts from award to completion, with their public payments per "
+        "period (disclosure-controlled).",
+    ),
+)
 
 
 class _Part(BaseModel):
@@ -35,6 +50,28 @@ class CommissionCancelled(DomainEvent):
     topic = COMMISSION_TOPIC
     commission_id: str
     reason: str
+
+
+class QuestionAnswered(DomainEvent):
+    """A tender question and its answer, public to every bidder; the asker stays anonymous."""
+
+    event_type = "commissioning.question.answered.v1"
+    topic = COMMISSION_TOPIC
+    commission_id: str
+    question_id: str
+    question: str
+    answer: str
+    asked_at: str
+    answered_at: str
+
+
+class CommissionCompleted(DomainEvent):
+    """Every contract of an awarded commission has ended (completed or terminated)."""
+
+    event_type = "commissioning.commission.completed.v1"
+    topic = COMMISSION_TOPIC
+    commission_id: str
+    status: str
 
 
 class LotBidCount(_Part):
@@ -162,6 +199,8 @@ ALL_EVENTS: tuple[type[DomainEvent], ...] = (
     CommissionAmended,
     CommissionCancelled,
     CommissionClosed,
+    CommissionCompleted,
+    QuestionAnswered,
     LotAwarded,
     LotUnsuccessful,
     ContractCreated,

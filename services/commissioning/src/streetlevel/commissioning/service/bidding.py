@@ -179,7 +179,8 @@ async def answer_question(
     *, services: Services, principal: Principal, commission_id: str, question_id: str, answer: str
 ) -> dict[str, Any]:
     async with services.uow() as uow:
-        await load_for_buyer(Commissions(uow.session), commission_id, principal)
+        repo = Commissions(uow.session)
+        commission = await load_for_buyer(repo, commission_id, principal)
         q = orm.questions
         row = (
             (
@@ -196,5 +197,15 @@ async def answer_question(
         await uow.session.execute(
             update(q).where(q.c.id == question_id).values(answer=answer, answered_at=now)
         )
+        # Bidders mirror the answers from the feed; the event never names the asker.
+        commission.answer_question(
+            question_id=question_id,
+            question=row["text"],
+            answer=answer,
+            asked_at=row["asked_at"],
+            now=now,
+        )
+        await repo.save(commission)
+        uow.track(commission)
         await uow.commit()
     return {**dict(row), "answer": answer, "answered_at": now}

@@ -113,7 +113,13 @@ async def patch_commission(
             commission.amend(spec, changed=changed, now=now, reason=reason)
         await repo.save(commission)
         if commission.status == "open" and changed:
-            await record_release(uow.session, commission=commission, tag="tenderAmendment", now=now)
+            await record_release(
+                uow.session,
+                commission=commission,
+                tag="tenderAmendment",
+                now=now,
+                base_url=services.settings.public_base_url,
+            )
         uow.track(commission)
         await uow.commit()
     return commission
@@ -138,7 +144,13 @@ async def publish_commission(
         )
         commission.publish(now=now)
         await repo.save(commission)
-        await record_release(uow.session, commission=commission, tag="tender", now=now)
+        await record_release(
+            uow.session,
+            commission=commission,
+            tag="tender",
+            now=now,
+            base_url=services.settings.public_base_url,
+        )
         uow.track(commission)
         await uow.commit()
     return commission
@@ -156,7 +168,11 @@ async def cancel_commission(
         await repo.save(commission)
         if was_public:
             await record_release(
-                uow.session, commission=commission, tag="tenderCancellation", now=now
+                uow.session,
+                commission=commission,
+                tag="tenderCancellation",
+                now=now,
+                base_url=services.settings.public_base_url,
             )
         uow.track(commission)
         await uow.commit()

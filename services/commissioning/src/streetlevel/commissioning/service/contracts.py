@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from streetlevel.commissioning.adapters import queries
 from streetlevel.commissioning.adapters.payloads import ObservationEventData
 from streetlevel.commissioning.adapters.repository import Commissions, Contracts, ReadModels
+from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
 from streetlevel.commissioning.domain.errors import ContractNotFound
 from streetlevel.commissioning.service.context import Services
@@ -22,7 +23,13 @@ from streetlevel.common.events import Envelope
 async def _release(services: Services, session: AsyncSession, contract: Contract, tag: str) -> None:
     commission = await Commissions(session).get(contract.commission_id)
     assert commission is not None
-    await record_release(session, commission=commission, tag=tag, now=services.clock.now())
+    await record_release(
+        session,
+        commission=commission,
+        tag=tag,
+        now=services.clock.now(),
+        base_url=services.settings.public_base_url,
+    )
 
 
 async def change_contract(
@@ -50,24 +57,28 @@ async def change_contract(
         else:
             contract.complete(now=now)
         await repo.save(contract)
-        await _finish_commission(uow.session, contract, now=now)
+        finished = await _finish_commission(uow.session, contract, now=now)
         await _release(services, uow.session, contract, "contractUpdate")
-        uow.track(contract)
+        uow.track(contract, *([finished] if finished is not None else []))
         await uow.commit()
     return contract
 
 
-async def _finish_commission(session: AsyncSession, contract: Contract, *, now: datetime) -> None:
-    """An awarded commission is complete once every contract has ended."""
+async def _finish_commission(
+    session: AsyncSession, contract: Contract, *, now: datetime
+) -> Commission | None:
+    """An awarded commission is complete once every contract has ended: the one completed."""
     repo = Commissions(session)
     commission = await repo.get(contract.commission_id, lock=True)
     if commission is None or commission.status != "awarded":
-        return
+        return None
     others = await Contracts(session).for_commission(commission.id)
     statuses = [contract.status if c.id == contract.id else c.status for c in others]
-    if all(s in ("complete", "terminated") for s in statuses):
-        commission.complete(now=now)
-        await repo.save(commission)
+    if not all(s in ("complete", "terminated") for s in statuses):
+        return None
+    commission.complete(now=now)
+    await repo.save(commission)
+    return commission
 
 
 async def apply_observation(services: Services, session: AsyncSession, envelope: Envelope) -> None:

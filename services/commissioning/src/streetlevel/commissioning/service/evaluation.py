@@ -81,7 +81,13 @@ async def close_commission(
             valid[bid.lot_id] = valid.get(bid.lot_id, 0) + 1
     commission.close(now=now, valid_bids=valid, total_bids=total)
     await Commissions(session).save(commission)
-    await record_release(session, commission=commission, tag="tenderUpdate", now=now)
+    await record_release(
+        session,
+        commission=commission,
+        tag="tenderUpdate",
+        now=now,
+        base_url=services.settings.public_base_url,
+    )
     return commission
 
 
@@ -172,7 +178,13 @@ async def award_lot(
                 uow.track(contract)
         await repo.save(commission)
         tags = ["award", "contract"] if contract is not None else ["tenderUpdate"]
-        await record_release(session, commission=commission, tag=tags, now=now)
+        await record_release(
+            session,
+            commission=commission,
+            tag=tags,
+            now=now,
+            base_url=services.settings.public_base_url,
+        )
         uow.track(commission)
         await uow.commit()
     if refusal is not None:

@@ -15,9 +15,17 @@ from streetlevel.common.ids import new_id
 
 
 async def record_release(
-    session: AsyncSession, *, commission: Commission, tag: str | list[str], now: datetime
+    session: AsyncSession,
+    *,
+    commission: Commission,
+    tag: str | list[str],
+    now: datetime,
+    base_url: str,
 ) -> None:
-    """Snapshot the contracting process after ``tag``'s change as a new release row."""
+    """Snapshot the contracting process after ``tag``'s change as a new release row.
+
+    ``base_url``: the platform's public base URL, for the absolute links the release carries.
+    """
     repo = Contracts(session)
     contracts = await repo.for_commission(commission.id)
     enterprises = await ReadModels(session).enterprises([c.supplier_id for c in contracts])
@@ -39,6 +47,7 @@ async def record_release(
         release_id=release_id,
         date=now,
         tenderers=tenderers,
+        base_url=base_url,
     )
     document["tender"]["hasEnquiries"] = bool(asked.scalar_one())
     await session.execute(

@@ -6,7 +6,13 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import JSONResponse
 
 from streetlevel.common.openapi import problems
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 from streetlevel.gateway.api.deps import Admin, GatewayDep
 from streetlevel.gateway.api.schemas import (
     ClientCreate,
@@ -59,7 +65,7 @@ async def list_clients(
         items=[ClientRead(**c.public()) for c in clients[:size]], next_cursor=next_cursor
     )
     return JSONResponse(
-        page.model_dump(mode="json"), headers=link_header(str(request.url), next_cursor)
+        page.model_dump(mode="json"), headers=link_header(public_url(request), next_cursor)
     )
 
 

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from streetlevel.common.errors import ValidationProblem
 from streetlevel.common.openapi import problems
-from streetlevel.common.pagination import check_limit, link_header
+from streetlevel.common.pagination import check_limit, link_header, public_url
 from streetlevel.gateway.api.deps import GatewayDep
 from streetlevel.gateway.api.schemas import EventPage
 
@@ -90,5 +90,5 @@ async def events(
     next_cursor = str(last) if last is not None else None  # the same string as `position`
     return JSONResponse(
         {"items": items, "next_cursor": next_cursor},
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )

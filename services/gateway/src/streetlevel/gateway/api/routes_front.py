@@ -34,9 +34,9 @@ def _front(request: Request, public_url: str) -> Response:
 
 @router.get("/")
 async def home(request: Request, gateway: GatewayDep) -> Response:
-    return _front(request, gateway.settings.public_url)
+    return _front(request, gateway.settings.public_base_url)
 
 
 @router.get("/developers")
 async def developers(request: Request, gateway: GatewayDep) -> Response:
-    return _front(request, gateway.settings.public_url)
+    return _front(request, gateway.settings.public_base_url)

@@ -116,7 +116,7 @@ async def jwks(gateway: GatewayDep) -> JSONResponse:
 async def authorization_server_metadata(
     request: Request, gateway: GatewayDep
 ) -> AuthorizationServerMetadata:
-    base = base_url(request, gateway.settings.public_url)
+    base = base_url(request, gateway.settings.public_base_url)
     return AuthorizationServerMetadata(
         issuer=gateway.settings.jwt_issuer,
         token_endpoint=f"{base}/oauth/token",

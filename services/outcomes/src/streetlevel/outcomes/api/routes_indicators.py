@@ -10,7 +10,13 @@ from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.etags import expected_version, none_match, version_tag
 from streetlevel.common.openapi import problems
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.outcomes.adapters import orm
@@ -61,7 +67,7 @@ async def list_indicators(
     items = [indicator_json(indicator_from_row(row)) for row in page]
     return JSONResponse(
         {"items": items, "next_cursor": next_cursor},
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )
 
 

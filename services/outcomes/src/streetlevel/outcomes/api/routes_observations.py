@@ -10,7 +10,13 @@ from starlette.responses import JSONResponse
 from streetlevel.common.errors import Forbidden, NotFound, Unauthorized
 from streetlevel.common.etags import digest_tag
 from streetlevel.common.openapi import problems
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.outcomes.adapters import queries
 from streetlevel.outcomes.adapters.observation_repository import (
@@ -133,7 +139,7 @@ async def list_observations(
             "items": [observation_json(observation_from_row(r)) for r in page],
             "next_cursor": next_cursor,
         },
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )
 
 

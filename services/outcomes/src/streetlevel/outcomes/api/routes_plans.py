@@ -12,7 +12,13 @@ from streetlevel.common.auth import Principal
 from streetlevel.common.errors import NotFound, ValidationProblem
 from streetlevel.common.etags import expected_version, none_match
 from streetlevel.common.openapi import problems
-from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
+from streetlevel.common.pagination import (
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    link_header,
+    public_url,
+)
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.outcomes.adapters import orm
@@ -92,7 +98,7 @@ async def list_plans(
     next_cursor = encode_cursor({"id": page[-1]}) if more else None
     return JSONResponse(
         {"items": items, "next_cursor": next_cursor},
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )
 
 

@@ -7,12 +7,29 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from streetlevel.common.events import DomainEvent
+from streetlevel.common.events import DomainEvent, TopicInfo
 from streetlevel.outcomes.domain.values import IndicatorData, Period, Target
 
 INDICATOR_TOPIC = "outcomes.indicator.v1"
 PLAN_TOPIC = "outcomes.plan.v1"
 OBSERVATION_TOPIC = "outcomes.observation.v1"
+TOPICS = (
+    TopicInfo(
+        INDICATOR_TOPIC,
+        key="the indicator code",
+        description="The outcome indicator catalogue: each event carries the indicator.",
+    ),
+    TopicInfo(
+        PLAN_TOPIC,
+        key="the plan id",
+        description="Measurement plans: a contract's indicators and targets (no observations).",
+    ),
+    TopicInfo(
+        OBSERVATION_TOPIC,
+        key="the contract id (payment lines of one contract are applied in order)",
+        description="INTERNAL: exact observed figures between services, never public.",
+    ),
+)
 
 
 class IndicatorCreated(DomainEvent):
@@ -57,6 +74,7 @@ class _ObservationEvent(DomainEvent):
     """Exact figures between services: internal topic only, keyed by contract."""
 
     topic = OBSERVATION_TOPIC
+    visibility = "internal"
     observation_id: str
     plan_id: str
     contract_id: str

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.errors import NotFound
-from streetlevel.common.pagination import check_limit, link_header
+from streetlevel.common.pagination import check_limit, link_header, public_url
 from streetlevel.registry.adapters import areas as area_store
 from streetlevel.registry.adapters.export import LICENSE
 from streetlevel.registry.api.deps import AreaCacheDep, RuntimeDep
@@ -38,7 +38,7 @@ async def list_areas(
         rows, next_cursor = await area_store.list_areas(
             conn, kind=type, parent=parent, q=q, limit=page_size, cursor=cursor
         )
-    headers = {"X-License": LICENSE, **link_header(str(request.url), next_cursor)}
+    headers = {"X-License": LICENSE, **link_header(public_url(request), next_cursor)}
     return JSONResponse(
         {"items": [_area(r) for r in rows], "next_cursor": next_cursor}, headers=headers
     )

@@ -14,7 +14,7 @@ from starlette.types import Message, Scope, Send
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, ValidationProblem
 from streetlevel.common.etags import none_match
-from streetlevel.common.pagination import check_limit, link_header
+from streetlevel.common.pagination import check_limit, link_header, public_url
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of, requires
 from streetlevel.common.web import header
@@ -98,7 +98,8 @@ async def register(
 ) -> Response:
     """Register an enterprise; it starts pending until the registrar verifies it."""
     ent = await handlers.register_enterprise(uow=runtime.uow(), details=body, principal=principal)
-    location = str(request.url_for("get_enterprise", enterprise_id=str(ent.id)))
+    # A path, as every service's Location: the service's own host is not the public one.
+    location = str(request.app.url_path_for("get_enterprise", enterprise_id=str(ent.id)))
     return await _respond(runtime, ent.id, principal, status_code=201, Location=location)
 
 
@@ -163,7 +164,7 @@ async def list_enterprises(
         # Serialised once, by orjson: the bytes JSONResponse would send.
         body = orjson.dumps({"items": [_render(r, view) for r in rows], "next_cursor": next_cursor})
     return Response(
-        body, media_type="application/json", headers=link_header(str(request.url), next_cursor)
+        body, media_type="application/json", headers=link_header(public_url(request), next_cursor)
     )
 
 
@@ -374,7 +375,7 @@ async def history(
     ]
     return JSONResponse(
         {"items": items, "next_cursor": next_cursor},
-        headers=link_header(str(request.url), next_cursor),
+        headers=link_header(public_url(request), next_cursor),
     )
 
 

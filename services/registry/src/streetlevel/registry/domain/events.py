@@ -8,10 +8,19 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from streetlevel.common.events import DomainEvent
+from streetlevel.common.events import DomainEvent, TopicInfo
 from streetlevel.registry.domain.identifiers import Identifier
 
 TOPIC = "registry.enterprise.v1"
+TOPICS = (
+    TopicInfo(
+        TOPIC,
+        key="the enterprise id",
+        description="The open register: each event carries the enterprise's public record "
+        "after the change (registered, updated, verified or rejected, suspended, reinstated, "
+        "dissolved).",
+    ),
+)
 
 
 class PublicService(BaseModel):

@@ -1,0 +1,122 @@
+"""The Blackpool story through a client openapi-python-client generates from the merged OpenAPI.
+
+Generated once per session into a temporary directory from the embedded platform's
+``/openapi.json``, then driven against the embedded platform (in-process, httpx's ASGI
+transport, an injected clock moved past the tender deadline) and against the native stack
+(real processes, PostgreSQL and Kafka; its scheduler closes the tender on the wall clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import httpx2
+import pytest
+import pytest_asyncio
+from asgi_lifespan import LifespanManager
+from streetlevel_e2e_harness.genclient import Driver, Generated, generate
+from streetlevel_e2e_harness.genstory import Who, tell
+from streetlevel_e2e_harness.platform import GEOGRAPHY, Platform
+
+from streetlevel.gateway.app import create_app
+from streetlevel.gateway.settings import GatewaySettings
+
+#: The embedded clock starts this far behind the wall clock and catches up at the deadline:
+#: tokens stay valid throughout (their iat never lies in the future, the lifetime covers it).
+BEHIND = timedelta(minutes=50)
+#: (enquiry, tender) seconds after the commission is drafted.
+EMBEDDED_WINDOW = (1200.0, 1800.0)
+NATIVE_WINDOW = (15.0, 20.0)
+
+
+class CatchUpClock:
+    """Wall time minus an offset that the test removes to make the deadline pass."""
+
+    def __init__(self, behind: timedelta) -> None:
+        self.behind = behind
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) - self.behind
+
+
+def _settings(data_dir: Path) -> GatewaySettings:
+    return GatewaySettings(
+        data_dir=data_dir,
+        mode="embedded",
+        server_key="generated-client-key",
+        key_publish_lead_s=0,
+        token_lifetime_s=3600,
+        log_json=False,
+        log_level="WARNING",
+        rate_limit_anonymous="1000000/minute",
+        rate_limit_client="1000000/minute",
+        rate_limit_oauth="1000000/minute",
+    )
+
+
+def _embedded_env(patch: pytest.MonkeyPatch) -> None:
+    """The story's geography, a quick scheduler and an immediate contract start."""
+    patch.setenv("STREETLEVEL_AREAS_FILE", str(GEOGRAPHY / "areas.csv"))
+    patch.setenv("STREETLEVEL_COUNTIES_FILE", str(GEOGRAPHY / "lads_england_2024.csv"))
+    patch.setenv("COMMISSIONING_STANDSTILL_DAYS", "0")
+    patch.setenv("COMMISSIONING_SCHEDULER_INTERVAL_S", "0.2")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def generated(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Generated]:
+    """The generated client, from the merged document a fresh embedded platform serves."""
+    app = create_app(_settings(tmp_path_factory.mktemp("genclient-doc")))
+    async with LifespanManager(app, startup_timeout=120):
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://doc.test") as http:
+            response = await http.get("/openapi.json")
+            assert response.status_code == 200, response.text
+            document = response.json()
+    yield generate(document, tmp_path_factory.mktemp("genclient"))
+
+
+@pytest.mark.timeout(180)
+async def test_the_generated_client_tells_the_blackpool_story_on_the_embedded_platform(
+    generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _embedded_env(monkeypatch)
+    clock = CatchUpClock(BEHIND)
+    app = create_app(_settings(tmp_path), clock=clock)
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.21", 5000))
+        driver = Driver(generated, "http://embedded.test", {"transport": transport})
+        made, secret = await app.gateway.clients.create(kind="registrar", name="operator")
+
+        async def pass_deadline() -> None:
+            clock.behind = timedelta(0)
+
+        await tell(
+            driver,
+            Who(made.id, secret),
+            now=clock.now,
+            window=EMBEDDED_WINDOW,
+            pass_deadline=pass_deadline,
+        )
+
+
+@pytest.mark.timeout(240)
+async def test_the_generated_client_tells_the_blackpool_story_on_the_native_stack(
+    generated: Generated, platform: Platform
+) -> None:
+    made = platform.cli("clients", "create", "--kind", "registrar", "--name", "generated client")
+    driver = Driver(generated, platform.gateway_url, {"timeout": 60.0})
+    # No clock reaches into the service processes: the tender is short and the story waits.
+
+    async def pass_deadline() -> None:
+        return None
+
+    await tell(
+        driver,
+        Who(made["client_id"], made["client_secret"]),
+        now=lambda: datetime.now(UTC),
+        window=NATIVE_WINDOW,
+        pass_deadline=pass_deadline,
+    )

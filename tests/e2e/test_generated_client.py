@@ -107,7 +107,7 @@ async def test_the_generated_client_tells_the_blackpool_story_on_the_native_stac
     generated: Generated, platform: Platform
 ) -> None:
     made = platform.cli("clients", "create", "--kind", "registrar", "--name", "generated client")
-    driver = Driver(generated, platform.gateway_url, {"timeout": 60.0})
+    driver = Driver(generated, platform.gateway_url)
     # No clock reaches into the service processes: the tender is short and the story waits.
 
     async def pass_deadline() -> None:

@@ -62,13 +62,15 @@ class Generated:
     def client(self, base_url: str, token: str | None, **httpx_args: Any) -> Any:
         """A generated ``Client`` (anonymous) or ``AuthenticatedClient``, strict on statuses."""
         module = importlib.import_module(f"{self.name}.client")
+        common = {
+            "base_url": base_url,
+            "raise_on_unexpected_status": True,
+            "timeout": httpx.Timeout(60.0),
+            "httpx_args": httpx_args,
+        }
         if token is None:
-            return module.Client(
-                base_url=base_url, raise_on_unexpected_status=True, httpx_args=httpx_args
-            )
-        return module.AuthenticatedClient(
-            base_url=base_url, token=token, raise_on_unexpected_status=True, httpx_args=httpx_args
-        )
+            return module.Client(**common)
+        return module.AuthenticatedClient(token=token, **common)
 
     def unexpected_status(self) -> type[Exception]:
         error: type[Exception] = importlib.import_module(f"{self.name}.errors").UnexpectedStatus

@@ -201,7 +201,7 @@ async def cross_check(
     )
 
     feed = await api.items("/v1/events", limit=200)
-    positions = [e["position"] for e in feed]
+    positions = [int(e["position"]) for e in feed]
     assert positions == sorted(set(positions)), "the feed is gapless-ordered and never repeats"
     ours = [e for e in feed if e["subject"] in (f"commission/{cid}", f"contract/{contract['id']}")]
     kinds = [e["type"].removeprefix("org.streetlevel.commissioning.") for e in ours]

@@ -52,7 +52,8 @@ async def test_the_feed_shows_every_public_event_once_in_order_from_any_cursor(
             )
             assert verified.status_code == 200, verified.text
         everything = await _caught_up(gw, registry_events=6)
-        positions = [e["position"] for e in everything]
+        assert all(isinstance(e["position"], str) for e in everything)  # like the cursor
+        positions = [int(e["position"]) for e in everything]
         assert positions == list(range(1, len(positions) + 1))
         registry = [e for e in everything if e["source"] == "/streetlevel/registry"]
         assert len(registry) == 6
@@ -68,7 +69,9 @@ async def test_the_feed_shows_every_public_event_once_in_order_from_any_cursor(
                 after = int(page["next_cursor"])
             # More events may arrive meanwhile: what was there is seen once, in order, then more.
             assert seen[: len(everything) - cursor] == everything[cursor:]
-            assert [e["position"] for e in seen] == list(range(cursor + 1, cursor + 1 + len(seen)))
+            assert [int(e["position"]) for e in seen] == list(
+                range(cursor + 1, cursor + 1 + len(seen))
+            )
         verified = (
             await gw.http.get("/v1/events?types=registry.enterprise.verified.v1&limit=200")
         ).json()["items"]

@@ -44,7 +44,7 @@ class Principal:
         if self.is_anonymous:
             raise Unauthorized("This operation needs a bearer token.")
         if scope not in self.scopes:
-            raise Forbidden(f"This operation needs the '{scope}' scope.")
+            raise Forbidden(f"This operation needs the '{scope}' scope.", required_scope=scope)
 
     @property
     def actor(self) -> str:

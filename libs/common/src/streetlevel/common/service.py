@@ -20,7 +20,7 @@ from streetlevel.common.errors import Unauthorized
 from streetlevel.common.idempotency import IdempotencyMiddleware
 from streetlevel.common.logging import configure_logging
 from streetlevel.common.metrics import render
-from streetlevel.common.openapi import with_problem_responses
+from streetlevel.common.openapi import declare_security, describe_routes
 from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.web import EdgeMiddleware
@@ -134,7 +134,7 @@ class _ServiceApp(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
-            self.openapi_schema = with_problem_responses(super().openapi())
+            self.openapi_schema = describe_routes(super().openapi(), self.routes)
         return self.openapi_schema
 
 
@@ -197,6 +197,24 @@ async def get_principal(request: Request) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def requires(scope: str | None = None) -> Any:
+    """A route dependency refusing anonymous callers (401) and, given ``scope``, others (403).
+
+    The route's OpenAPI ``security`` is derived from it, so the document says what is enforced.
+    """
+
+    async def require_token(principal: CurrentPrincipal) -> Principal:
+        if scope is None:
+            if principal.is_anonymous:
+                raise Unauthorized("This operation needs a bearer token.")
+        else:
+            principal.require(scope)
+        return principal
+
+    declare_security(require_token, scope)
+    return Depends(require_token)
 
 
 async def get_runtime(request: Request) -> Runtime:

@@ -23,6 +23,7 @@ from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import asyncpg_dsn, create_engine
 from streetlevel.common.errors import Unauthorized
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
+from streetlevel.common.openapi import describe_routes
 from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.service import health_router
 from streetlevel.common.settings import load_settings
@@ -148,7 +149,7 @@ class Gateway:
         self.writer = FeedWriter(settings, lease=lease, clock=self.clock, memory_bus=self.bus)
         self.api = self._build_api()
         self.openapi = MergedOpenAPI(
-            self.api.openapi,
+            lambda: describe_routes(self.api.openapi(), self.api.routes),
             {s.name: (s.prefixes, self._spec_source(s)) for s in services},
             cache_s=settings.openapi_cache_s,
         )

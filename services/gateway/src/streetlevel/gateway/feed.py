@@ -130,7 +130,8 @@ class FeedReader:
             if types:
                 query = query.where(fe.c.type.in_([full_type(t) for t in types]))
             rows = (await conn.execute(query)).all()
-        return [{**orjson.loads(r.envelope), "position": r.position} for r in rows]
+        # A string, like `sequence` and the cursor it is passed back as (compare as integers).
+        return [{**orjson.loads(r.envelope), "position": str(r.position)} for r in rows]
 
     async def stream(
         self,
@@ -148,7 +149,7 @@ class FeedReader:
         while True:
             items = await self.page(after=after, limit=batch, types=types)
             for item in items:
-                after = item["position"]
+                after = int(item["position"])
                 yield (
                     f"id: {after}\nevent: {item['type']}\n".encode()
                     + b"data: "

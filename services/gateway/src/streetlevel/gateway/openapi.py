@@ -1,4 +1,4 @@
-"""One OpenAPI 3.1 document: the gateway's routes plus every service's, with security schemes."""
+"""One OpenAPI 3.1 document: the gateway's routes plus every service's, as each declares them."""
 
 from __future__ import annotations
 
@@ -7,63 +7,66 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from streetlevel.common.openapi import with_problem_responses
+from streetlevel.common.openapi import (
+    SCHEME,
+    oauth2_scheme,
+    operations,
+    reference_responses,
+    rename_refs,
+    shared_components,
+)
 from streetlevel.gateway.identity.clients import ALL_SCOPES
 
 SpecSource = Callable[[], Awaitable[dict[str, Any]]]
 
-#: Scopes of operations whose requirement API.md states (others: optional or owner checks).
-KNOWN_SCOPES: dict[tuple[str, str], str] = {
-    ("post", "/v1/enterprises"): "registry:write",
-    ("post", "/v1/enterprises/{id}/verification"): "registry:verify",
-    ("post", "/v1/enterprises/{id}/suspension"): "registry:verify",
-    ("post", "/v1/enterprises/{id}/reinstatement"): "registry:verify",
-    ("post", "/v1/enterprises/{id}/dissolution"): "registry:verify",
-    ("post", "/v1/commissions"): "commissioning:write",
-    ("post", "/v1/commissions/{id}/publish"): "commissioning:write",
-    ("post", "/v1/commissions/{id}/cancel"): "commissioning:write",
-    ("post", "/v1/commissions/{id}/bids"): "commissioning:bid",
-    ("put", "/v1/commissions/{id}/bids/{bid_id}/score"): "commissioning:evaluate",
-    ("post", "/v1/commissions/{id}/lots/{lot_id}/award"): "commissioning:evaluate",
-    ("post", "/v1/indicators"): "outcomes:write",
-    ("post", "/v1/observations"): "outcomes:report",
-    ("post", "/v1/observations/{id}/verification"): "outcomes:verify",
-    ("post", "/v1/observations/{id}/verification-withdrawal"): "outcomes:verify",
-    ("post", "/v1/admin/clients"): "admin",
-    ("get", "/v1/admin/clients"): "admin",
-    ("get", "/v1/admin/clients/{client_id}"): "admin",
-    ("delete", "/v1/admin/clients/{client_id}"): "admin",
-    ("post", "/v1/admin/clients/{client_id}/secret"): "admin",
-    ("post", "/v1/admin/councils"): "admin",
-    ("get", "/v1/admin/councils"): "admin",
+#: What each tag groups, in the order the documentation shows them.
+TAGS: dict[str, str] = {
+    "identity": "OAuth 2.0 client-credentials tokens and the keys that verify them.",
+    "enterprises": "The register of social enterprises: registration, verification, history.",
+    "export": "Bulk export of the public register (CSV, NDJSON, HSDS 3.0), streamed.",
+    "areas": "ONS geography (county, LAD, ward, LSOA) and the theme vocabulary.",
+    "commissions": "Commissions (tenders), their lots, questions and answers.",
+    "bids": "Sealed bids, scores, ranking and award.",
+    "contracts": "Contracts from awards, their lifecycle and outcome payments.",
+    "ocds": "The contracting record in OCDS 1.1.5 (lots and metrics extensions).",
+    "indicators": "The outcome indicator catalogue.",
+    "plans": "Measurement plans: baselines, targets and SROI assumptions per contract.",
+    "observations": "Reported and verified outcome observations (buyer and supplier only).",
+    "reports": "Progress, social value and area reports, and the open outcomes dataset.",
+    "events": "The public change feed of CloudEvents, as pages or Server-Sent Events.",
+    "admin": "API clients and councils (operators only).",
 }
-PUBLIC_PATHS = ("/oauth/token", "/.well-known/jwks.json", "/openapi.json", "/docs")
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+INFO_EXTRA: dict[str, Any] = {
+    "contact": {"name": "Street Level", "url": "https://streetlevel.org"},
+    "license": {"name": "Apache 2.0", "identifier": "Apache-2.0"},
+}
+LICENSING = """
+The software is licensed under Apache-2.0. The open data it publishes (the register, the
+contracting record, outcomes, exports and the change feed) is licensed under the Open
+Government Licence v3.0: https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
+"""
+#: Statuses the gateway adds: its rate limiter (every operation) and its proxy (services').
+RATE_LIMITED = "429"
+PROXY_ERRORS = ("502", "503", "504")
 
 
-def _normalise(path: str) -> str:
-    # Services name their path parameters freely; compare templates by shape.
-    import re
-
-    return re.sub(r"\{[^}]+\}", "{}", path)
-
-
-_KNOWN = {(m, _normalise(p)): s for (m, p), s in KNOWN_SCOPES.items()}
-
-
-def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                name = value.rsplit("/", 1)[-1]
-                if value.startswith("#/components/schemas/") and name in renames:
-                    value = "#/components/schemas/" + renames[name]
-            out[key] = _rename_refs(value, renames)
-        return out
-    if isinstance(node, list):
-        return [_rename_refs(item, renames) for item in node]
-    return node
+def _unique_schemas(
+    schemas: dict[str, Any], service: str, spec: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The service's schemas; a name another service means differently gets the service's."""
+    # Names should be unique at the source (the contract test checks); this keeps a clash from
+    # overwriting another service's model if one slips through.
+    own = spec.get("components", {}).get("schemas", {})
+    renames = {
+        key: f"{service.capitalize()}{key}"
+        for key, value in own.items()
+        if key in schemas and schemas[key] != value
+    }
+    out = {}
+    for key, value in own.items():
+        name = renames.get(key, key)
+        out[name] = {**value, "title": name} if key in renames else value
+    return out, renames
 
 
 def merge(
@@ -72,51 +75,37 @@ def merge(
     """Merge service documents (name → (prefixes, document)) into the gateway's."""
     doc = copy.deepcopy(gateway)
     doc["openapi"] = "3.1.0"
+    doc["info"] = {**doc.get("info", {}), **INFO_EXTRA}
+    doc["info"]["description"] = doc["info"].get("description", "").rstrip() + "\n" + LICENSING
+    doc["servers"] = [{"url": "/", "description": "This Street Level platform"}]
     paths: dict[str, Any] = doc.setdefault("paths", {})
     schemas: dict[str, Any] = doc.setdefault("components", {}).setdefault("schemas", {})
-    tags = {t["name"]: t for t in doc.get("tags", [])}
+    for path in paths.values():
+        for operation in path.values():
+            if isinstance(operation, dict):
+                operation["x-streetlevel-service"] = "gateway"
     for name, (prefixes, spec) in sorted(services.items()):
-        own = spec.get("components", {}).get("schemas", {})
-        renames = {
-            key: f"{name.capitalize()}{key}"
-            for key, value in own.items()
-            if key in schemas and schemas[key] != value
-        }
-        spec = _rename_refs(spec, renames)
-        for key, value in spec.get("components", {}).get("schemas", {}).items():
-            schemas[renames.get(key, key)] = value
-        for path, item in spec.get("paths", {}).items():
+        own, renames = _unique_schemas(schemas, name, spec)
+        schemas.update(own)
+        for path, item in rename_refs(spec.get("paths", {}), renames).items():
             if any(path == p or path.startswith(p + "/") for p in prefixes):
                 paths[path] = item
-        for tag in spec.get("tags", []):
-            tags.setdefault(tag["name"], tag)
-        tags.setdefault(name, {"name": name, "description": f"The {name} service"})
-    doc["tags"] = list(tags.values())
+    shared_components(doc)
     doc["components"]["securitySchemes"] = {
-        "oauth2": {
-            "type": "oauth2",
-            "description": "Client credentials; tokens are EdDSA JWTs valid for 5 minutes.",
-            "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": ALL_SCOPES}},
-        },
-        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        SCHEME: oauth2_scheme(ALL_SCOPES, descriptions=ALL_SCOPES)
     }
-    for path, item in paths.items():
-        for method in METHODS:
-            operation = item.get(method) if isinstance(item, dict) else None
-            if not isinstance(operation, dict) or "security" in operation:
-                continue
-            scope = _KNOWN.get((method, _normalise(path)))
-            if scope is not None:
-                operation["security"] = [{"oauth2": [scope]}, {"bearer": []}]
-            elif path in PUBLIC_PATHS:
-                operation["security"] = [{}]
-            elif method in ("get", "head"):
-                # Anonymous works (open data); a token may widen what is visible.
-                operation["security"] = [{}, {"oauth2": []}, {"bearer": []}]
-            else:
-                # Every write acts for a principal; which one may is the owner's check.
-                operation["security"] = [{"oauth2": []}, {"bearer": []}]
-    return with_problem_responses(doc)
+    used: set[str] = set()
+    for _, _, operation in operations(doc):
+        proxied = operation.pop("x-streetlevel-service", None) != "gateway"
+        errors = {s for s in operation.get("responses", {}) if s[0] in "45"}
+        errors.add(RATE_LIMITED)
+        if proxied:
+            errors.update(PROXY_ERRORS)
+        reference_responses(operation, errors)
+        used.update(operation.get("tags", []))
+    doc["tags"] = [{"name": n, "description": d} for n, d in TAGS.items() if n in used]
+    doc["tags"] += [{"name": n} for n in sorted(used - TAGS.keys())]
+    return doc
 
 
 class MergedOpenAPI:

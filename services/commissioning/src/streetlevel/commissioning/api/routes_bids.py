@@ -21,7 +21,7 @@ from streetlevel.commissioning.service import bidding, evaluation
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, NotFound
-from streetlevel.common.service import CurrentPrincipal
+from streetlevel.common.service import CurrentPrincipal, requires
 
 router = APIRouter(prefix="/v1/commissions", tags=["bids"])
 
@@ -40,7 +40,7 @@ async def _state(
     return c, closed
 
 
-@router.post("/{commission_id}/bids", status_code=201)
+@router.post("/{commission_id}/bids", dependencies=[requires("commissioning:bid")], status_code=201)
 async def submit_bid(
     commission_id: str,
     body: BidCreate,
@@ -104,7 +104,7 @@ async def get_bid(
     return single(request, bid_view(bid, access, record.name if record else None))
 
 
-@router.patch("/{commission_id}/bids/{bid_id}")
+@router.patch("/{commission_id}/bids/{bid_id}", dependencies=[requires("commissioning:bid")])
 async def revise_bid(
     commission_id: str,
     bid_id: str,
@@ -129,7 +129,9 @@ async def revise_bid(
     return single(request, bid_view(bid, "bidder"))
 
 
-@router.post("/{commission_id}/bids/{bid_id}/withdrawal")
+@router.post(
+    "/{commission_id}/bids/{bid_id}/withdrawal", dependencies=[requires("commissioning:bid")]
+)
 async def withdraw_bid(
     commission_id: str,
     bid_id: str,
@@ -143,7 +145,9 @@ async def withdraw_bid(
     return single(request, bid_view(bid, "bidder"))
 
 
-@router.put("/{commission_id}/bids/{bid_id}/score")
+@router.put(
+    "/{commission_id}/bids/{bid_id}/score", dependencies=[requires("commissioning:evaluate")]
+)
 async def score_bid(
     commission_id: str,
     bid_id: str,
@@ -181,7 +185,11 @@ async def ranking(
     return json_response(ranking_view(rank(c.s, bids), buyer=buyer, commission=c, lot_id=lot_id))
 
 
-@router.post("/{commission_id}/lots/{lot_id}/award", status_code=201)
+@router.post(
+    "/{commission_id}/lots/{lot_id}/award",
+    dependencies=[requires("commissioning:evaluate")],
+    status_code=201,
+)
 async def award(
     commission_id: str,
     lot_id: str,

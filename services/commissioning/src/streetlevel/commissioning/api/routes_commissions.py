@@ -25,7 +25,7 @@ from streetlevel.commissioning.service import bidding, commissions
 from streetlevel.commissioning.service.commissions import etag
 from streetlevel.common.errors import ValidationProblem
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
-from streetlevel.common.service import CurrentPrincipal
+from streetlevel.common.service import CurrentPrincipal, requires
 
 router = APIRouter(prefix="/v1/commissions", tags=["commissions"])
 
@@ -35,7 +35,7 @@ def _one(request: Request, c: Commission, *, status: int = 200) -> Response:
     return single(request, c.public_view(), status=status, headers=headers, etag=etag(c))
 
 
-@router.post("", status_code=201)
+@router.post("", dependencies=[requires("commissioning:write")], status_code=201)
 async def create_commission(
     body: CommissionCreate, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -134,7 +134,7 @@ async def get_commission(
     return _one(request, await _visible(services, commission_id, principal.org))
 
 
-@router.patch("/{commission_id}")
+@router.patch("/{commission_id}", dependencies=[requires("commissioning:write")])
 async def patch_commission(
     commission_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -156,7 +156,7 @@ async def patch_commission(
     return _one(request, c)
 
 
-@router.post("/{commission_id}/publish")
+@router.post("/{commission_id}/publish", dependencies=[requires("commissioning:write")])
 async def publish_commission(
     commission_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -166,7 +166,7 @@ async def publish_commission(
     return _one(request, c)
 
 
-@router.post("/{commission_id}/cancel")
+@router.post("/{commission_id}/cancel", dependencies=[requires("commissioning:write")])
 async def cancel_commission(
     commission_id: str,
     body: ReasonBody,
@@ -194,7 +194,9 @@ def _question_view(q: dict[str, Any], *, own: bool) -> dict[str, Any]:
     return view
 
 
-@router.post("/{commission_id}/questions", status_code=201)
+@router.post(
+    "/{commission_id}/questions", dependencies=[requires("commissioning:bid")], status_code=201
+)
 async def ask_question(
     commission_id: str,
     body: QuestionCreate,
@@ -211,7 +213,10 @@ async def ask_question(
     )
 
 
-@router.post("/{commission_id}/questions/{question_id}/answer")
+@router.post(
+    "/{commission_id}/questions/{question_id}/answer",
+    dependencies=[requires("commissioning:write")],
+)
 async def answer_question(
     commission_id: str,
     question_id: str,

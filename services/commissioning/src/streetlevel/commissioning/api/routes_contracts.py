@@ -13,7 +13,7 @@ from streetlevel.commissioning.api.views import contract_view, payments_view, se
 from streetlevel.commissioning.domain.errors import ContractNotFound
 from streetlevel.commissioning.service.contracts import change_contract
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
-from streetlevel.common.service import CurrentPrincipal
+from streetlevel.common.service import CurrentPrincipal, requires
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 
@@ -71,7 +71,7 @@ async def get_contract(
     return single(request, contract_view(contract, exact=sees_ledger(principal, contract)))
 
 
-@router.post("/{contract_id}/activate")
+@router.post("/{contract_id}/activate", dependencies=[requires("commissioning:write")])
 async def activate(
     contract_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -81,7 +81,7 @@ async def activate(
     return single(request, contract_view(c, exact=True))
 
 
-@router.post("/{contract_id}/terminate")
+@router.post("/{contract_id}/terminate", dependencies=[requires("commissioning:write")])
 async def terminate(
     contract_id: str,
     body: ReasonBody,
@@ -99,7 +99,7 @@ async def terminate(
     return single(request, contract_view(c, exact=True))
 
 
-@router.post("/{contract_id}/complete")
+@router.post("/{contract_id}/complete", dependencies=[requires("commissioning:write")])
 async def complete(
     contract_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:

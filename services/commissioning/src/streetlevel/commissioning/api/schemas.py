@@ -10,7 +10,8 @@ from streetlevel.commissioning.domain.values import CommissionSpec, Money
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # One schema for requests and responses: decimals documented as the strings they are sent as.
+    model_config = ConfigDict(extra="forbid", json_schema_mode_override="serialization")
 
 
 class CommissionCreate(CommissionSpec):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from streetlevel.common.auth import ANONYMOUS, Principal
+from streetlevel.common.openapi import declare_security
 
 if TYPE_CHECKING:
     from streetlevel.gateway.app import Gateway
@@ -26,6 +27,9 @@ async def get_principal(request: Request) -> Principal:
 async def admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     principal.require("admin")
     return principal
+
+
+declare_security(admin, "admin")
 
 
 GatewayDep = Annotated["Gateway", Depends(get_gateway)]

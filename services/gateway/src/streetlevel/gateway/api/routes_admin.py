@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 from starlette.responses import JSONResponse
 
+from streetlevel.common.openapi import problems
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.gateway.api.deps import Admin, GatewayDep
 from streetlevel.gateway.api.schemas import (
@@ -78,7 +79,7 @@ async def rotate_secret(client_id: str, gateway: GatewayDep, _admin: Admin) -> J
     return JSONResponse(payload.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
 
 
-@router.post("/councils", status_code=201, response_model=CouncilRead)
+@router.post("/councils", status_code=201, response_model=CouncilRead, responses=problems(409))
 async def add_council(body: CouncilCreate, gateway: GatewayDep, _admin: Admin) -> CouncilRead:
     return CouncilRead(
         **await gateway.clients.add_council(org_id=body.org_id, name=body.name, area=body.area)

@@ -8,20 +8,29 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from streetlevel.common.errors import ValidationProblem
+from streetlevel.common.openapi import problems
 from streetlevel.common.pagination import check_limit, link_header
 from streetlevel.gateway.api.deps import GatewayDep
+from streetlevel.gateway.api.schemas import EventPage
 
 router = APIRouter(tags=["events"])
 
 DESCRIPTION = """Every event of the public topics, in the order the feed writer stored them.
 
 Each item is the CloudEvents 1.0 envelope exactly as published plus a `position` extension
-attribute (gapless, increasing). `cursor` is the position of the last event you processed;
-`next_cursor` is the position to resume from (it is returned even on the last page: the feed
-never ends — poll again later). A cursor older than the retention → 410. With
-`Accept: text/event-stream` the feed is streamed as Server-Sent Events whose `id` is the
-position; reconnect with `Last-Event-ID` to resume.
+attribute: a decimal integer sent as a string (like `sequence`), gapless and increasing. The
+cursor is a position: `cursor` is the position of the last event you processed, and
+`next_cursor` is the position to resume from — the same string as the last item's `position`
+(it is returned even on the last page: the feed never ends — poll again later). A cursor older
+than the retention → 410. With `Accept: text/event-stream` the feed is streamed as Server-Sent
+Events whose `id` is the position and whose `data` is the item; reconnect with `Last-Event-ID`
+to resume.
 """
+SSE_SCHEMA = {
+    "type": "string",
+    "description": "Server-Sent Events: `id: <position>`, `event: <type>`, `data: <EventRead "
+    "as JSON>`, separated by blank lines; `: heartbeat` comments keep the connection alive.",
+}
 
 
 def _position(value: str | None, where: str) -> int | None:
@@ -35,7 +44,20 @@ def _position(value: str | None, where: str) -> int | None:
     return int(value)
 
 
-@router.get("/v1/events", summary="The public change feed", description=DESCRIPTION)
+@router.get(
+    "/v1/events",
+    summary="The public change feed",
+    description=DESCRIPTION,
+    response_model=None,
+    responses={
+        200: {
+            "model": EventPage,
+            "description": "A page of events, or with `Accept: text/event-stream` a stream",
+            "content": {"text/event-stream": {"schema": SSE_SCHEMA}},
+        },
+        **problems(410),
+    },
+)
 async def events(
     request: Request,
     gateway: GatewayDep,
@@ -65,7 +87,7 @@ async def events(
     size = check_limit(limit)
     items = await gateway.feed.page(after=after, limit=size, types=wanted)
     last = items[-1]["position"] if items else after
-    next_cursor = str(last) if last is not None else None
+    next_cursor = str(last) if last is not None else None  # the same string as `position`
     return JSONResponse(
         {"items": items, "next_cursor": next_cursor},
         headers=link_header(str(request.url), next_cursor),

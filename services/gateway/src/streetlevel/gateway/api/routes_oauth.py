@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from streetlevel.common.context import current_request_id
 from streetlevel.common.errors import PROBLEM_BASE
 from streetlevel.gateway.api.deps import GatewayDep
+from streetlevel.gateway.api.schemas import JwksRead, OAuthErrorRead, TokenRead
 from streetlevel.gateway.identity.tokens import OAuthError, parse_form
 
 router = APIRouter(tags=["identity"])
@@ -65,26 +66,12 @@ def oauth_error(exc: OAuthError) -> JSONResponse:
                 }
             },
         },
-        "responses": {
-            "200": {
-                "description": "The token",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "access_token": {"type": "string"},
-                                "token_type": {"type": "string", "enum": ["Bearer"]},
-                                "expires_in": {"type": "integer"},
-                                "scope": {"type": "string"},
-                            },
-                        }
-                    }
-                },
-            },
-            "400": {"description": "RFC 6749 error (`invalid_request`, `invalid_scope`, ...)"},
-            "401": {"description": "RFC 6749 `invalid_client`"},
-        },
+        "security": [{}],
+    },
+    responses={
+        200: {"model": TokenRead, "description": "The token"},
+        400: {"model": OAuthErrorRead, "description": "RFC 6749 error (`invalid_request`, ...)"},
+        401: {"model": OAuthErrorRead, "description": "RFC 6749 `invalid_client`"},
     },
 )
 async def token(request: Request, gateway: GatewayDep) -> JSONResponse:
@@ -101,7 +88,12 @@ async def token(request: Request, gateway: GatewayDep) -> JSONResponse:
     return JSONResponse(granted, headers=NO_STORE)
 
 
-@router.get("/.well-known/jwks.json", summary="The token signing keys (JWKS)")
+@router.get(
+    "/.well-known/jwks.json",
+    summary="The token signing keys (JWKS)",
+    responses={200: {"model": JwksRead, "description": "The public keys (RFC 7517)"}},
+    openapi_extra={"security": [{}]},
+)
 async def jwks(gateway: GatewayDep) -> JSONResponse:
     # Shorter than the rotation lead time, so a staged key reaches every cache before it signs.
     return JSONResponse(await gateway.keys.jwks(), headers={"Cache-Control": "public, max-age=10"})

@@ -53,3 +53,73 @@ class CouncilRead(BaseModel):
     org_id: str
     name: str
     area: str
+
+
+class TokenRead(BaseModel):
+    """RFC 6749 §5.1 access token response."""
+
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    scope: str
+
+
+class OAuthErrorRead(BaseModel):
+    """RFC 6749 §5.2 error, with the platform's problem members alongside."""
+
+    error: Literal["invalid_client", "invalid_request", "invalid_scope", "unsupported_grant_type"]
+    error_description: str
+    type: str
+    title: str
+    status: int
+    detail: str
+    request_id: str | None
+
+
+class JwkRead(BaseModel):
+    """One public signing key (RFC 7517); Ed25519 keys are OKP with ``x``, RSA keys have n/e."""
+
+    kty: str
+    kid: str
+    use: str
+    alg: str
+    crv: str | None = None
+    x: str | None = None
+    n: str | None = None
+    e: str | None = None
+
+
+class JwksRead(BaseModel):
+    keys: list[JwkRead]
+
+
+class EventRead(BaseModel):
+    """A CloudEvents 1.0 envelope as published, plus the feed's ``position``."""
+
+    specversion: Literal["1.0"]
+    id: str
+    source: str
+    type: str
+    subject: str | None = None
+    time: datetime
+    datacontenttype: str | None = None
+    dataschema: str | None = None
+    sequence: str | None = Field(default=None, description="per-aggregate version (integer)")
+    correlationid: str | None = None
+    causationid: str | None = None
+    traceparent: str | None = None
+    data: dict[str, object] = Field(description="the event's data; its schema is `dataschema`")
+    position: str = Field(
+        pattern=r"^[1-9][0-9]*$",
+        description="CloudEvents extension attribute (a string, like `sequence`): the event's "
+        "place in the feed, a decimal integer, gapless and increasing (compare as integers). "
+        "It is also the SSE `id` and the cursor to resume after this event",
+    )
+
+
+class EventPage(BaseModel):
+    items: list[EventRead]
+    next_cursor: str | None = Field(
+        description="the cursor to resume after the last item: its `position` (on an empty "
+        "page, the cursor you sent); null only when the feed is empty and no cursor was sent"
+    )

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.patch import merge_patch
-from streetlevel.common.service import CurrentPrincipal
+from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.repository import IndicatorRepository, indicator_from_row
 from streetlevel.outcomes.api.deps import OutcomesDep, Session, expected_version
@@ -79,7 +79,7 @@ async def get_indicator(
     return JSONResponse(body, headers={"ETag": etag})
 
 
-@router.post("", status_code=201)
+@router.post("", dependencies=[requires("outcomes:write")], status_code=201)
 async def create_indicator(
     body: IndicatorCreate, principal: CurrentPrincipal, outcomes: OutcomesDep
 ) -> JSONResponse:
@@ -96,7 +96,7 @@ async def create_indicator(
     )
 
 
-@router.patch("/{code}")
+@router.patch("/{code}", dependencies=[requires("outcomes:write")])
 async def patch_indicator(
     code: str,
     patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 from streetlevel.common.errors import Forbidden, NotFound, Unauthorized
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
-from streetlevel.common.service import CurrentPrincipal
+from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.common.web import etag_for
 from streetlevel.outcomes.adapters import queries
 from streetlevel.outcomes.adapters.observation_repository import (
@@ -60,7 +60,7 @@ def _created(observation: Observation, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-@router.post("", status_code=201)
+@router.post("", dependencies=[requires("outcomes:report")], status_code=201)
 async def report_observation(
     body: ObservationCreate, principal: CurrentPrincipal, outcomes: OutcomesDep
 ) -> JSONResponse:
@@ -79,7 +79,7 @@ async def report_observation(
     return _created(observation, 201)
 
 
-@router.get("")
+@router.get("", dependencies=[requires()])
 async def list_observations(
     request: Request,
     session: Session,
@@ -124,7 +124,7 @@ async def list_observations(
     )
 
 
-@router.get("/{observation_id}")
+@router.get("/{observation_id}", dependencies=[requires()])
 async def get_observation(
     observation_id: str, session: Session, principal: CurrentPrincipal
 ) -> JSONResponse:
@@ -139,7 +139,7 @@ async def get_observation(
     return _created(observation)
 
 
-@router.post("/{observation_id}/verification")
+@router.post("/{observation_id}/verification", dependencies=[requires("outcomes:verify")])
 async def verify_observation(
     observation_id: str,
     body: VerificationCreate,
@@ -157,7 +157,9 @@ async def verify_observation(
     return _created(observation)
 
 
-@router.post("/{observation_id}/verification-withdrawal")
+@router.post(
+    "/{observation_id}/verification-withdrawal", dependencies=[requires("outcomes:verify")]
+)
 async def withdraw_verification(
     observation_id: str,
     body: WithdrawalCreate,

@@ -12,7 +12,7 @@ from streetlevel.common.auth import Principal
 from streetlevel.common.errors import NotFound, ValidationProblem
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.patch import merge_patch
-from streetlevel.common.service import CurrentPrincipal
+from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.repository import PlanRepository
 from streetlevel.outcomes.api.deps import (
@@ -110,7 +110,7 @@ async def get_plan(
     return JSONResponse(body, headers={"ETag": etag})
 
 
-@router.patch("/{plan_id}")
+@router.patch("/{plan_id}", dependencies=[requires("outcomes:write")])
 async def patch_plan(
     plan_id: str,
     patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],

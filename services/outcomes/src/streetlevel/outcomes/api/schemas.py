@@ -19,7 +19,8 @@ GSS = r"^[EW]\d{8}$"
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # One schema for requests and responses: decimals documented as the strings they are sent as.
+    model_config = ConfigDict(extra="forbid", json_schema_mode_override="serialization")
 
 
 class IndicatorCreate(IndicatorData):

@@ -15,7 +15,7 @@ from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, ValidationProblem
 from streetlevel.common.pagination import check_limit, link_header
 from streetlevel.common.runtime import Runtime
-from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of
+from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of, requires
 from streetlevel.common.web import header
 from streetlevel.registry.adapters import queries, record
 from streetlevel.registry.adapters.repository import details_from_row
@@ -87,6 +87,7 @@ async def _respond(
 
 @router.post(
     "",
+    dependencies=[requires("registry:write")],
     status_code=201,
     responses={201: {"model": EnterpriseRead}},
     summary="Register an enterprise (status pending)",
@@ -237,6 +238,7 @@ async def get_enterprise(
 
 @router.patch(
     "/{enterprise_id}",
+    dependencies=[requires()],
     responses={200: {"model": EnterpriseRead}},
     summary="Update with a JSON merge patch (RFC 7396); honours If-Match",
 )
@@ -274,7 +276,11 @@ async def _change(
     return await _respond(runtime, enterprise_id, principal)
 
 
-@router.post("/{enterprise_id}/verification", responses={200: {"model": EnterpriseRead}})
+@router.post(
+    "/{enterprise_id}/verification",
+    dependencies=[requires("registry:verify")],
+    responses={200: {"model": EnterpriseRead}},
+)
 async def verification(
     enterprise_id: uuid.UUID,
     body: VerificationCreate,
@@ -284,21 +290,33 @@ async def verification(
     return await _change(runtime, principal, enterprise_id, body.decision, body.note)
 
 
-@router.post("/{enterprise_id}/suspension", responses={200: {"model": EnterpriseRead}})
+@router.post(
+    "/{enterprise_id}/suspension",
+    dependencies=[requires("registry:verify")],
+    responses={200: {"model": EnterpriseRead}},
+)
 async def suspension(
     enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
     return await _change(runtime, principal, enterprise_id, "suspended", body.reason)
 
 
-@router.post("/{enterprise_id}/reinstatement", responses={200: {"model": EnterpriseRead}})
+@router.post(
+    "/{enterprise_id}/reinstatement",
+    dependencies=[requires("registry:verify")],
+    responses={200: {"model": EnterpriseRead}},
+)
 async def reinstatement(
     enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
     return await _change(runtime, principal, enterprise_id, "reinstated", body.reason)
 
 
-@router.post("/{enterprise_id}/dissolution", responses={200: {"model": EnterpriseRead}})
+@router.post(
+    "/{enterprise_id}/dissolution",
+    dependencies=[requires("registry:verify")],
+    responses={200: {"model": EnterpriseRead}},
+)
 async def dissolution(
     enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
@@ -310,7 +328,7 @@ def _public_op(op: dict[str, Any]) -> bool:
     return head not in PRIVATE_FIELDS
 
 
-@router.get("/{enterprise_id}/history", response_model=RevisionPage)
+@router.get("/{enterprise_id}/history", dependencies=[requires()], response_model=RevisionPage)
 async def history(
     enterprise_id: uuid.UUID,
     request: Request,

@@ -12,7 +12,7 @@ Outcome = Literal["met", "not_met", "unknown"]
 THRESHOLD_PCT = 50.0
 
 
-class Criterion(BaseModel):
+class CheckCriterion(BaseModel):
     code: str
     name: str
     result: Outcome
@@ -21,23 +21,25 @@ class Criterion(BaseModel):
 
 class SocialEnterpriseCheck(BaseModel):
     result: Outcome
-    criteria: list[Criterion]
+    criteria: list[CheckCriterion]
 
 
-def _flag(code: str, name: str, value: bool | None, yes: str, no: str, missing: str) -> Criterion:
+def _flag(
+    code: str, name: str, value: bool | None, yes: str, no: str, missing: str
+) -> CheckCriterion:
     if value is None:
-        return Criterion(code=code, name=name, result="unknown", reason=missing)
-    return Criterion(
+        return CheckCriterion(code=code, name=name, result="unknown", reason=missing)
+    return CheckCriterion(
         code=code, name=name, result="met" if value else "not_met", reason=yes if value else no
     )
 
 
-def _share(code: str, name: str, value: float | None, what: str) -> Criterion:
+def _share(code: str, name: str, value: float | None, what: str) -> CheckCriterion:
     if value is None:
-        return Criterion(code=code, name=name, result="unknown", reason=f"{what} not stated.")
+        return CheckCriterion(code=code, name=name, result="unknown", reason=f"{what} not stated.")
     met = value >= THRESHOLD_PCT
     verdict = "at least" if met else "below"
-    return Criterion(
+    return CheckCriterion(
         code=code,
         name=name,
         result="met" if met else "not_met",
@@ -49,7 +51,7 @@ def check(details: EnterpriseDetails) -> SocialEnterpriseCheck:
     """Assess ``details`` against the usual UK social enterprise criteria."""
     mission = (details.mission or "").strip()
     criteria = [
-        Criterion(
+        CheckCriterion(
             code="social_mission",
             name="Social or environmental mission",
             result="met" if mission else "unknown",
@@ -92,10 +94,10 @@ def check(details: EnterpriseDetails) -> SocialEnterpriseCheck:
     return SocialEnterpriseCheck(result=overall, criteria=criteria)
 
 
-def _asset_lock(details: EnterpriseDetails) -> Criterion:
+def _asset_lock(details: EnterpriseDetails) -> CheckCriterion:
     name = "Asset lock"
     if details.legal_form in CIC_FORMS:
-        return Criterion(
+        return CheckCriterion(
             code="asset_lock",
             name=name,
             result="met",

@@ -9,11 +9,11 @@ transport, an injected clock moved past the tender deadline) and against the nat
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import httpx2
 import pytest
 import pytest_asyncio
 from asgi_lifespan import LifespanManager
@@ -21,7 +21,7 @@ from streetlevel_e2e_harness.genclient import Driver, Generated, generate
 from streetlevel_e2e_harness.genstory import Who, tell
 from streetlevel_e2e_harness.platform import GEOGRAPHY, Platform
 
-from streetlevel.gateway.app import create_app
+from streetlevel.gateway.app import GatewayEdge, create_app
 from streetlevel.gateway.settings import GatewaySettings
 
 #: The embedded clock starts this far behind the wall clock and catches up at the deadline:
@@ -29,7 +29,7 @@ from streetlevel.gateway.settings import GatewaySettings
 BEHIND = timedelta(minutes=50)
 #: (enquiry, tender) seconds after the commission is drafted.
 EMBEDDED_WINDOW = (1200.0, 1800.0)
-NATIVE_WINDOW = (15.0, 20.0)
+NATIVE_WINDOW = (12.0, 16.0)
 
 
 class CatchUpClock:
@@ -65,41 +65,58 @@ def _embedded_env(patch: pytest.MonkeyPatch) -> None:
     patch.setenv("COMMISSIONING_SCHEDULER_INTERVAL_S", "0.2")
 
 
+@dataclass
+class Embedded:
+    """The embedded platform of this module, its clock and an httpx transport into it."""
+
+    app: GatewayEdge
+    clock: CatchUpClock
+    transport: httpx.ASGITransport
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def generated(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Generated]:
-    """The generated client, from the merged document a fresh embedded platform serves."""
-    app = create_app(_settings(tmp_path_factory.mktemp("genclient-doc")))
-    async with LifespanManager(app, startup_timeout=120):
-        transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://doc.test") as http:
-            response = await http.get("/openapi.json")
-            assert response.status_code == 200, response.text
-            document = response.json()
-    yield generate(document, tmp_path_factory.mktemp("genclient"))
+async def embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Embedded]:
+    """One embedded platform: it serves the document to generate from, then hosts the story."""
+    clock = CatchUpClock(BEHIND)
+    with pytest.MonkeyPatch.context() as patch:
+        _embedded_env(patch)
+        app = create_app(_settings(tmp_path_factory.mktemp("genclient-platform")), clock=clock)
+        lifespan = LifespanManager(app, startup_timeout=120, shutdown_timeout=30)
+        await lifespan.__aenter__()
+    try:
+        yield Embedded(app, clock, httpx.ASGITransport(app=app, client=("198.51.100.21", 5000)))
+    finally:
+        await lifespan.__aexit__(None, None, None)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def generated(embedded: Embedded, tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    """The generated client, from the merged document the embedded gateway serves."""
+    transport = embedded.transport
+    async with httpx.AsyncClient(transport=transport, base_url="http://doc.test") as http:
+        response = await http.get("/openapi.json")
+    assert response.status_code == 200, response.text
+    return generate(response.json(), tmp_path_factory.mktemp("genclient"))
 
 
 @pytest.mark.timeout(180)
 async def test_the_generated_client_tells_the_blackpool_story_on_the_embedded_platform(
-    generated: Generated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    generated: Generated, embedded: Embedded
 ) -> None:
-    _embedded_env(monkeypatch)
-    clock = CatchUpClock(BEHIND)
-    app = create_app(_settings(tmp_path), clock=clock)
-    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
-        transport = httpx.ASGITransport(app=app, client=("198.51.100.21", 5000))
-        driver = Driver(generated, "http://embedded.test", {"transport": transport})
-        made, secret = await app.gateway.clients.create(kind="registrar", name="operator")
+    driver = Driver(generated, "http://embedded.test", {"transport": embedded.transport})
+    made, secret = await embedded.app.gateway.clients.create(kind="registrar", name="operator")
+    clock = embedded.clock
 
-        async def pass_deadline() -> None:
-            clock.behind = timedelta(0)
+    async def pass_deadline() -> None:
+        clock.behind = timedelta(0)
 
-        await tell(
-            driver,
-            Who(made.id, secret),
-            now=clock.now,
-            window=EMBEDDED_WINDOW,
-            pass_deadline=pass_deadline,
-        )
+    await tell(
+        driver,
+        Who(made.id, secret),
+        now=clock.now,
+        window=EMBEDDED_WINDOW,
+        pass_deadline=pass_deadline,
+    )
 
 
 @pytest.mark.timeout(240)

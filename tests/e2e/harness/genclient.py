@@ -76,6 +76,17 @@ class Generated:
         error: type[Exception] = importlib.import_module(f"{self.name}.errors").UnexpectedStatus
         return error
 
+    def response(self, method: str, path: str, status: int) -> dict[str, Any]:
+        """The response object the document declares for ``status`` ($ref resolved)."""
+        responses = self.operation(method, path).get("responses", {})
+        found = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or {}
+        ref = found.get("$ref", "")
+        if ref.startswith("#/components/responses/"):
+            components = self.document.get("components", {}).get("responses", {})
+            found = components.get(ref.rsplit("/", 1)[-1], {})
+        response: dict[str, Any] = found
+        return response
+
     def operation(self, method: str, path: str) -> dict[str, Any]:
         """The document's operation object (by its exact path template)."""
         item = self.document.get("paths", {}).get(path)
@@ -263,8 +274,7 @@ class Driver:
     def _check_model(self, method: str, path: str, status: int, parsed: Any) -> None:
         """``parsed`` is an instance of the generated model the document declares."""
         route = f"{method} {path}"
-        response = self.gen.operation(method, path).get("responses", {}).get(str(status), {})
-        content = response.get("content") or {}
+        content = self.gen.response(method, path, status).get("content") or {}
         media = next((m for m in content if m in _READABLE or m.endswith("+json")), None)
         schema = content.get(media, {}).get("schema") if media else None
         if not schema:
@@ -317,8 +327,7 @@ class Driver:
         got = response.headers.get("content-type", "").split(";")[0].strip()
         assert got == media_type, f"{route}: answered {got}"
         before = len(self.failures)
-        declared = self.gen.operation(method, path).get("responses", {}).get("200", {})
-        content = declared.get("content") or {}
+        content = self.gen.response(method, path, 200).get("content") or {}
         if media_type not in content:
             self.fail(route, f"the document declares {sorted(content)} for its 200")
         elif media_type == "application/x-ndjson":
@@ -329,7 +338,9 @@ class Driver:
 
     def _check_items(self, route: str, media: dict[str, Any], text: str) -> None:
         """Each line of an NDJSON body parses into the generated model of its item schema."""
-        item = media.get("itemSchema") or (media.get("schema") or {}).get("items") or {}
+        schema = media.get("schema") or {}
+        # OAS 3.2's itemSchema, an array's items, or a schema that describes each line.
+        item = media.get("itemSchema") or schema.get("items") or schema
         ref = item.get("$ref", "")
         if not ref:
             self.fail(route, "declares no item schema for its lines")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -82,13 +83,20 @@ async def tell(
 ) -> Story:
     """Register, verify, commission, question, bid, close, award, deliver, report, publish."""
     story = Story(driver, registrar)
-    await story.login(registrar)
-    await _register_and_verify(story)
-    cid = await _commission_and_bid(story, now, window)
-    await pass_deadline()
-    await _close_and_award(story, cid)
-    await _deliver(story)
-    await _read_open_data(story)
+    started = time.monotonic()
+
+    async def act(name: str, step: Awaitable[Any]) -> Any:
+        done = await step
+        print(f"{time.monotonic() - started:6.1f}s {name}")
+        return done
+
+    await act("login", story.login(registrar))
+    await act("registered and verified", _register_and_verify(story))
+    cid = await act("commissioned and bid", _commission_and_bid(story, now, window))
+    await act("deadline passed", pass_deadline())
+    await act("closed and awarded", _close_and_award(story, cid))
+    await act("delivered and reported", _deliver(story))
+    await act("open data read", _read_open_data(story))
     failing = driver.failing()
     print("carried:", *sorted(set(driver.passed) - failing), sep="\n  ")
     print("not carried:", *sorted(failing), sep="\n  ")

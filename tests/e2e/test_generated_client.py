@@ -123,6 +123,10 @@ async def test_the_generated_client_tells_the_blackpool_story_on_the_embedded_pl
 async def test_the_generated_client_tells_the_blackpool_story_on_the_native_stack(
     generated: Generated, platform: Platform
 ) -> None:
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=60) as http:
+        native = (await http.get("/openapi.json")).json()
+    for part in ("paths", "components"):
+        assert native[part] == generated.document[part], f"the native stack's {part} differ"
     made = platform.cli("clients", "create", "--kind", "registrar", "--name", "generated client")
     driver = Driver(generated, platform.gateway_url)
     # No clock reaches into the service processes: the tender is short and the story waits.

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from starlette.responses import StreamingResponse
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 PROBLEM_JSON = "application/problem+json"
@@ -60,7 +64,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             },
         },
         "unmet": {"type": "array", "items": {"type": "object"}},
-        "required_scope": {"type": "string", "description": "the scope a 403 asks for"},
+        "required_scope": {
+            "type": "string",
+            "description": "on a 403: the scope needed (space-separated when any one will do)",
+        },
     },
     "additionalProperties": True,
 }
@@ -75,20 +82,63 @@ MONEY_SCHEMA: dict[str, Any] = {
         "currency": {"type": "string", "const": "GBP"},
     },
 }
+#: A closed range of ISO dates (reporting and payment periods).
+PERIOD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Period",
+    "description": "A closed date range.",
+    "required": ["start", "end"],
+    "properties": {
+        "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+    },
+    "additionalProperties": False,
+}
 #: Schemas every service means the same by: one definition in every document.
-SHARED_SCHEMAS = {"Problem": PROBLEM_SCHEMA, "Money": MONEY_SCHEMA}
+SHARED_SCHEMAS = {"Problem": PROBLEM_SCHEMA, "Money": MONEY_SCHEMA, "Period": PERIOD_SCHEMA}
+#: A streamed CSV body, documented as text (its columns are the NDJSON item's fields).
+CSV_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "description": "CSV with a header row; the columns are the NDJSON item's fields.",
+}
 _SECURITY = "streetlevel_security_scope"
+
+
+class NDJSONResponse(StreamingResponse):
+    """A streamed NDJSON body: as ``response_class``, the route's model documents one line."""
+
+    media_type = "application/x-ndjson"
+
+
 _SPLIT = re.compile(r"^(?P<name>.+)-(Input|Output)$")
 
 
-def declare_security(dependency: Callable[..., Any], scope: str | None) -> None:
-    """Mark a route dependency as enforcing a token (and ``scope`` when given)."""
-    setattr(dependency, _SECURITY, scope or "")
+def declare_security(dependency: Callable[..., Any], *scopes: str) -> None:
+    """Mark a route dependency as enforcing a token and, given scopes, any one of them."""
+    setattr(dependency, _SECURITY, scopes)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` of a route for the error statuses it can answer besides the usual."""
     return {status: {"description": ERRORS[str(status)][1]} for status in statuses}
+
+
+def merge_patch_body(of: str) -> dict[str, Any]:
+    """The ``openapi_extra`` of a route that reads a JSON merge patch (RFC 7396) itself."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "additionalProperties": True,
+                        "description": f"A JSON merge patch (RFC 7396) of {of}'s fields.",
+                    }
+                }
+            },
+        }
+    }
 
 
 def _walk(dependant: Dependant) -> Iterator[Dependant]:
@@ -98,20 +148,22 @@ def _walk(dependant: Dependant) -> Iterator[Dependant]:
 
 
 def route_security(route: APIRoute) -> tuple[bool, list[str]]:
-    """Whether ``route`` refuses anonymous callers, and the scopes it enforces."""
-    needs_token, scopes = False, set()
+    """Whether ``route`` refuses anonymous callers, and the scopes of which it needs one."""
+    needs_token, scopes = False, []
     for dependant in _walk(route.dependant):
-        scope = getattr(dependant.call, _SECURITY, None)
-        if scope is not None:
+        declared = getattr(dependant.call, _SECURITY, None)
+        if declared is not None:
             needs_token = True
-            if scope:
-                scopes.add(scope)
-    return needs_token, sorted(scopes)
+            scopes += [s for s in declared if s not in scopes]
+    return needs_token, scopes
 
 
 def security_requirement(needs_token: bool, scopes: list[str]) -> list[dict[str, list[str]]]:
-    # `{}` first: anonymous callers are served; a token may widen what they see.
-    return [{SCHEME: scopes}] if needs_token else [{}, {SCHEME: []}]
+    """OpenAPI ``security``: requirements are alternatives, so each scope is one of them."""
+    if not needs_token:
+        # `{}` first: anonymous callers are served; a token may widen what they see.
+        return [{}, {SCHEME: []}]
+    return [{SCHEME: [scope]} for scope in scopes] or [{SCHEME: []}]
 
 
 def _validates_input(dependant: Dependant) -> bool:
@@ -181,6 +233,14 @@ def shared_components(doc: dict[str, Any]) -> None:
     }
 
 
+def prune_responses(doc: dict[str, Any]) -> None:
+    """Drop the shared problem responses no operation refers to."""
+    used = set(re.findall(r'"#/components/responses/([A-Za-z]+)"', json.dumps(doc.get("paths"))))
+    responses = doc.get("components", {}).get("responses", {})
+    for name in [n for n in responses if n not in used]:
+        del responses[name]
+
+
 def rename_refs(node: Any, renames: dict[str, str]) -> Any:
     """A copy of ``node`` whose schema references follow ``renames``."""
     if isinstance(node, dict):
@@ -218,9 +278,21 @@ def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]
                 yield method, path, operation
 
 
-def describe_routes(document: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:
-    """A copy of ``document`` with each route's security and error responses, and shared parts."""
+def describe_routes(
+    document: dict[str, Any], routes: Iterable[Any], models: Iterable[type[BaseModel]] = ()
+) -> dict[str, Any]:
+    """A copy of ``document`` with each route's security and error responses, and shared parts.
+
+    ``models`` are added to the components for routes that refer to them by ``$ref``.
+    """
     doc = copy.deepcopy(document)
+    mode: Literal["serialization"] = "serialization"
+    wanted = [(model, mode) for model in models]
+    if wanted:
+        _, extra = models_json_schema(wanted, ref_template="#/components/schemas/{model}")
+        found = doc.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in extra.get("$defs", {}).items():
+            found.setdefault(name, schema)
     scopes: set[str] = set()
     paths = doc.get("paths", {})
     for path, route in api_routes(routes):
@@ -242,6 +314,7 @@ def describe_routes(document: dict[str, Any], routes: Iterable[Any]) -> dict[str
                 statuses = _error_statuses(path, route, needs_token)
             reference_responses(operation, statuses)
     shared_components(doc)
+    prune_responses(doc)
     doc["components"]["securitySchemes"] = {SCHEME: oauth2_scheme(sorted(scopes))}
     return doc
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from pydantic import BaseModel
 from sqlalchemy import Table
 from starlette.responses import JSONResponse, Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
-from streetlevel.common.errors import Unauthorized
+from streetlevel.common.errors import Forbidden, Unauthorized
 from streetlevel.common.idempotency import IdempotencyMiddleware
 from streetlevel.common.logging import configure_logging
 from streetlevel.common.metrics import render
@@ -126,6 +127,8 @@ class _ServiceApp(FastAPI):
     """Puts the edge middleware outside Starlette's error middleware, so 500s get its headers."""
 
     edge: dict[str, Any]
+    #: Models a route documents by reference only (e.g. another media type of a stream).
+    schemas: Sequence[type[BaseModel]] = ()
 
     def build_middleware_stack(self) -> ASGIApp:
         app = super().build_middleware_stack()
@@ -134,7 +137,7 @@ class _ServiceApp(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
-            self.openapi_schema = describe_routes(super().openapi(), self.routes)
+            self.openapi_schema = describe_routes(super().openapi(), self.routes, self.schemas)
         return self.openapi_schema
 
 
@@ -147,6 +150,7 @@ def build_service_app(
     on_start: Sequence[Hook] = (),
     version: str = "1.0.0",
     idempotency: Table | None = None,
+    schemas: Sequence[type[BaseModel]] = (),
 ) -> FastAPI:
     """A service's ASGI app; its lifespan starts and stops the runtime."""
 
@@ -171,6 +175,7 @@ def build_service_app(
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.schemas = schemas
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -199,21 +204,26 @@ async def get_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def requires(scope: str | None = None) -> Any:
-    """A route dependency refusing anonymous callers (401) and, given ``scope``, others (403).
+def requires(*scopes: str) -> Any:
+    """A route dependency refusing anonymous callers (401) and, given scopes, others (403).
 
-    The route's OpenAPI ``security`` is derived from it, so the document says what is enforced.
+    Several scopes are alternatives (any one will do). The route's OpenAPI ``security`` is
+    derived from this dependency, so the document says exactly what is enforced.
     """
 
     async def require_token(principal: CurrentPrincipal) -> Principal:
-        if scope is None:
-            if principal.is_anonymous:
-                raise Unauthorized("This operation needs a bearer token.")
-        else:
-            principal.require(scope)
+        if principal.is_anonymous:
+            raise Unauthorized("This operation needs a bearer token.")
+        if scopes and not any(principal.has(scope) for scope in scopes):
+            if len(scopes) == 1:
+                principal.require(scopes[0])
+            raise Forbidden(
+                f"This operation needs one of the scopes {', '.join(scopes)}.",
+                required_scope=" ".join(scopes),
+            )
         return principal
 
-    declare_security(require_token, scope)
+    declare_security(require_token, *scopes)
     return Depends(require_token)
 
 

@@ -11,6 +11,7 @@ from streetlevel.common.openapi import (
     SCHEME,
     oauth2_scheme,
     operations,
+    prune_responses,
     reference_responses,
     rename_refs,
     shared_components,
@@ -103,6 +104,7 @@ def merge(
             errors.update(PROXY_ERRORS)
         reference_responses(operation, errors)
         used.update(operation.get("tags", []))
+    prune_responses(doc)
     doc["tags"] = [{"name": n, "description": d} for n, d in TAGS.items() if n in used]
     doc["tags"] += [{"name": n} for n in sorted(used - TAGS.keys())]
     return doc

@@ -15,6 +15,7 @@ from streetlevel.common.settings import load_settings
 from streetlevel.registry.adapters.areas import AreaCache, area_count, read_reference, store_areas
 from streetlevel.registry.adapters.orm import idempotency, inbox, outbox
 from streetlevel.registry.api import routes_areas, routes_enterprises, routes_export
+from streetlevel.registry.api.schemas import HsdsExport
 from streetlevel.registry.domain.events import TOPIC
 from streetlevel.registry.settings import RegistrySettings
 
@@ -68,6 +69,7 @@ def create_app(
         description="The open register of social enterprises, and the ONS area reference. "
         "Open data under the Open Government Licence v3.0.",
         routers=[routes_export.router, routes_enterprises.router, routes_areas.router],
+        schemas=[HsdsExport],
         on_start=[prepare_database],
         idempotency=idempotency,
     )

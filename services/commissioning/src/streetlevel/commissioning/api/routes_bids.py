@@ -12,7 +12,16 @@ from streetlevel.commissioning.adapters.repository import (
     deadline_passed,
 )
 from streetlevel.commissioning.api.deps import ServicesDep, json_response, single
-from streetlevel.commissioning.api.schemas import AwardBody, BidCreate, BidUpdate, ScoreBody
+from streetlevel.commissioning.api.schemas import (
+    AwardBody,
+    BidCreate,
+    BidList,
+    BidRead,
+    BidUpdate,
+    ContractRead,
+    RankingRead,
+    ScoreBody,
+)
 from streetlevel.commissioning.api.views import bid_access, bid_view, contract_view, ranking_view
 from streetlevel.commissioning.domain.bid import rank
 from streetlevel.commissioning.domain.commission import Commission
@@ -21,6 +30,7 @@ from streetlevel.commissioning.service import bidding, evaluation
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, NotFound
+from streetlevel.common.openapi import problems
 from streetlevel.common.service import CurrentPrincipal, requires
 
 router = APIRouter(prefix="/v1/commissions", tags=["bids"])
@@ -40,7 +50,13 @@ async def _state(
     return c, closed
 
 
-@router.post("/{commission_id}/bids", dependencies=[requires("commissioning:bid")], status_code=201)
+@router.post(
+    "/{commission_id}/bids",
+    dependencies=[requires("commissioning:bid")],
+    status_code=201,
+    response_model=BidRead,
+    responses=problems(409),
+)
 async def submit_bid(
     commission_id: str,
     body: BidCreate,
@@ -66,7 +82,7 @@ async def submit_bid(
     )
 
 
-@router.get("/{commission_id}/bids")
+@router.get("/{commission_id}/bids", response_model=BidList, responses=problems(403))
 async def list_bids(
     commission_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -86,7 +102,11 @@ async def list_bids(
     return json_response({"items": items, "next_cursor": None})
 
 
-@router.get("/{commission_id}/bids/{bid_id}")
+@router.get(
+    "/{commission_id}/bids/{bid_id}",
+    response_model=BidRead,
+    responses={304: {"description": "Not modified (If-None-Match)"}},
+)
 async def get_bid(
     commission_id: str,
     bid_id: str,
@@ -94,6 +114,7 @@ async def get_bid(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:
+    """A bid as the caller may see it (bidder; buyer after tender_end; winner public)."""
     c, closed = await _state(services, commission_id, principal)
     async with services.runtime.sessions() as session:
         bid = await Bids(session).get(bid_id)
@@ -104,7 +125,12 @@ async def get_bid(
     return single(request, bid_view(bid, access, record.name if record else None))
 
 
-@router.patch("/{commission_id}/bids/{bid_id}", dependencies=[requires("commissioning:bid")])
+@router.patch(
+    "/{commission_id}/bids/{bid_id}",
+    dependencies=[requires("commissioning:bid")],
+    response_model=BidRead,
+    responses=problems(409),
+)
 async def revise_bid(
     commission_id: str,
     bid_id: str,
@@ -113,6 +139,7 @@ async def revise_bid(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:
+    """Revise the bidder's own live bid before tender_end."""
     bid = await bidding.revise_bid(
         services=services,
         principal=principal,
@@ -130,7 +157,10 @@ async def revise_bid(
 
 
 @router.post(
-    "/{commission_id}/bids/{bid_id}/withdrawal", dependencies=[requires("commissioning:bid")]
+    "/{commission_id}/bids/{bid_id}/withdrawal",
+    dependencies=[requires("commissioning:bid")],
+    response_model=BidRead,
+    responses=problems(409),
 )
 async def withdraw_bid(
     commission_id: str,
@@ -139,6 +169,7 @@ async def withdraw_bid(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:
+    """Withdraw the bidder's own bid before tender_end."""
     bid = await bidding.withdraw_bid(
         services=services, principal=principal, commission_id=commission_id, bid_id=bid_id
     )
@@ -146,7 +177,10 @@ async def withdraw_bid(
 
 
 @router.put(
-    "/{commission_id}/bids/{bid_id}/score", dependencies=[requires("commissioning:evaluate")]
+    "/{commission_id}/bids/{bid_id}/score",
+    dependencies=[requires("commissioning:evaluate")],
+    response_model=BidRead,
+    responses=problems(409),
 )
 async def score_bid(
     commission_id: str,
@@ -156,6 +190,7 @@ async def score_bid(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:
+    """Score a bid's quality and social value (0–100) during evaluation."""
     bid = await evaluation.score_bid(
         services=services,
         principal=principal,
@@ -168,7 +203,9 @@ async def score_bid(
     return single(request, bid_view(bid, "buyer"))
 
 
-@router.get("/{commission_id}/lots/{lot_id}/ranking")
+@router.get(
+    "/{commission_id}/lots/{lot_id}/ranking", response_model=RankingRead, responses=problems(403)
+)
 async def ranking(
     commission_id: str, lot_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -189,6 +226,8 @@ async def ranking(
     "/{commission_id}/lots/{lot_id}/award",
     dependencies=[requires("commissioning:evaluate")],
     status_code=201,
+    response_model=ContractRead,
+    responses=problems(409),
 )
 async def award(
     commission_id: str,

@@ -14,7 +14,11 @@ from streetlevel.commissioning.api.deps import ServicesDep, json_response, singl
 from streetlevel.commissioning.api.schemas import (
     AnswerBody,
     CommissionCreate,
+    CommissionPage,
+    CommissionRead,
     QuestionCreate,
+    QuestionList,
+    QuestionRead,
     ReasonBody,
 )
 from streetlevel.commissioning.domain.commission import Commission, iso
@@ -24,6 +28,7 @@ from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.commissioning.service import bidding, commissions
 from streetlevel.commissioning.service.commissions import etag
 from streetlevel.common.errors import ValidationProblem
+from streetlevel.common.openapi import merge_patch_body, problems
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.service import CurrentPrincipal, requires
 
@@ -35,7 +40,12 @@ def _one(request: Request, c: Commission, *, status: int = 200) -> Response:
     return single(request, c.public_view(), status=status, headers=headers, etag=etag(c))
 
 
-@router.post("", dependencies=[requires("commissioning:write")], status_code=201)
+@router.post(
+    "",
+    dependencies=[requires("commissioning:write")],
+    status_code=201,
+    response_model=CommissionRead,
+)
 async def create_commission(
     body: CommissionCreate, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -50,7 +60,7 @@ async def create_commission(
     return _one(request, c, status=201)
 
 
-@router.get("")
+@router.get("", response_model=CommissionPage)
 async def list_commissions(
     request: Request,
     principal: CurrentPrincipal,
@@ -127,14 +137,25 @@ async def _visible(services: ServicesDep, commission_id: str, org: str | None) -
     return c
 
 
-@router.get("/{commission_id}")
+@router.get(
+    "/{commission_id}",
+    response_model=CommissionRead,
+    responses={304: {"description": "Not modified (If-None-Match)"}},
+)
 async def get_commission(
     commission_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
+    """A commission (a council also sees its own drafts); ETag and If-None-Match."""
     return _one(request, await _visible(services, commission_id, principal.org))
 
 
-@router.patch("/{commission_id}", dependencies=[requires("commissioning:write")])
+@router.patch(
+    "/{commission_id}",
+    dependencies=[requires("commissioning:write")],
+    response_model=CommissionRead,
+    responses=problems(409, 412),
+    openapi_extra=merge_patch_body("CommissionCreate"),
+)
 async def patch_commission(
     commission_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -156,17 +177,28 @@ async def patch_commission(
     return _one(request, c)
 
 
-@router.post("/{commission_id}/publish", dependencies=[requires("commissioning:write")])
+@router.post(
+    "/{commission_id}/publish",
+    dependencies=[requires("commissioning:write")],
+    response_model=CommissionRead,
+    responses=problems(409, 422),
+)
 async def publish_commission(
     commission_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
+    """Publish a draft: questions and bids are accepted until tender_end."""
     c = await commissions.publish_commission(
         services=services, principal=principal, commission_id=commission_id
     )
     return _one(request, c)
 
 
-@router.post("/{commission_id}/cancel", dependencies=[requires("commissioning:write")])
+@router.post(
+    "/{commission_id}/cancel",
+    dependencies=[requires("commissioning:write")],
+    response_model=CommissionRead,
+    responses=problems(409),
+)
 async def cancel_commission(
     commission_id: str,
     body: ReasonBody,
@@ -174,6 +206,7 @@ async def cancel_commission(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:
+    """Cancel a commission before award, with a reason."""
     c = await commissions.cancel_commission(
         services=services, principal=principal, commission_id=commission_id, reason=body.reason
     )
@@ -195,7 +228,11 @@ def _question_view(q: dict[str, Any], *, own: bool) -> dict[str, Any]:
 
 
 @router.post(
-    "/{commission_id}/questions", dependencies=[requires("commissioning:bid")], status_code=201
+    "/{commission_id}/questions",
+    dependencies=[requires("commissioning:bid")],
+    status_code=201,
+    response_model=QuestionRead,
+    responses=problems(409),
 )
 async def ask_question(
     commission_id: str,
@@ -203,6 +240,7 @@ async def ask_question(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:
+    """Ask a question about an open commission (an enterprise, before enquiry_end)."""
     q = await bidding.ask_question(
         services=services, principal=principal, commission_id=commission_id, text=body.text
     )
@@ -216,6 +254,8 @@ async def ask_question(
 @router.post(
     "/{commission_id}/questions/{question_id}/answer",
     dependencies=[requires("commissioning:write")],
+    response_model=QuestionRead,
+    responses=problems(409),
 )
 async def answer_question(
     commission_id: str,
@@ -224,6 +264,7 @@ async def answer_question(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:
+    """Answer a question (the buyer); answers are public, askers stay anonymous."""
     q = await bidding.answer_question(
         services=services,
         principal=principal,
@@ -234,7 +275,7 @@ async def answer_question(
     return json_response(_question_view(q, own=False))
 
 
-@router.get("/{commission_id}/questions")
+@router.get("/{commission_id}/questions", response_model=QuestionList)
 async def list_questions(
     commission_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:

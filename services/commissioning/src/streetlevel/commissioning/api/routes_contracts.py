@@ -8,17 +8,23 @@ from starlette.responses import Response
 from streetlevel.commissioning.adapters import queries
 from streetlevel.commissioning.adapters.repository import Contracts
 from streetlevel.commissioning.api.deps import ServicesDep, json_response, single
-from streetlevel.commissioning.api.schemas import ReasonBody
+from streetlevel.commissioning.api.schemas import (
+    ContractPage,
+    ContractRead,
+    PaymentsRead,
+    ReasonBody,
+)
 from streetlevel.commissioning.api.views import contract_view, payments_view, sees_ledger
 from streetlevel.commissioning.domain.errors import ContractNotFound
 from streetlevel.commissioning.service.contracts import change_contract
+from streetlevel.common.openapi import problems
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.service import CurrentPrincipal, requires
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 
 
-@router.get("")
+@router.get("", response_model=ContractPage)
 async def list_contracts(
     request: Request,
     principal: CurrentPrincipal,
@@ -59,7 +65,11 @@ async def list_contracts(
     )
 
 
-@router.get("/{contract_id}")
+@router.get(
+    "/{contract_id}",
+    response_model=ContractRead,
+    responses={304: {"description": "Not modified (If-None-Match)"}},
+)
 async def get_contract(
     contract_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -71,17 +81,28 @@ async def get_contract(
     return single(request, contract_view(contract, exact=sees_ledger(principal, contract)))
 
 
-@router.post("/{contract_id}/activate", dependencies=[requires("commissioning:write")])
+@router.post(
+    "/{contract_id}/activate",
+    dependencies=[requires("commissioning:write")],
+    response_model=ContractRead,
+    responses=problems(409),
+)
 async def activate(
     contract_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
+    """Activate a contract (the buyer)."""
     c = await change_contract(
         services=services, principal=principal, contract_id=contract_id, action="activate"
     )
     return single(request, contract_view(c, exact=True))
 
 
-@router.post("/{contract_id}/terminate", dependencies=[requires("commissioning:write")])
+@router.post(
+    "/{contract_id}/terminate",
+    dependencies=[requires("commissioning:write")],
+    response_model=ContractRead,
+    responses=problems(409),
+)
 async def terminate(
     contract_id: str,
     body: ReasonBody,
@@ -89,6 +110,7 @@ async def terminate(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:
+    """Terminate a contract early, with a reason (the buyer)."""
     c = await change_contract(
         services=services,
         principal=principal,
@@ -99,17 +121,23 @@ async def terminate(
     return single(request, contract_view(c, exact=True))
 
 
-@router.post("/{contract_id}/complete", dependencies=[requires("commissioning:write")])
+@router.post(
+    "/{contract_id}/complete",
+    dependencies=[requires("commissioning:write")],
+    response_model=ContractRead,
+    responses=problems(409),
+)
 async def complete(
     contract_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
+    """Mark a contract complete (the buyer)."""
     c = await change_contract(
         services=services, principal=principal, contract_id=contract_id, action="complete"
     )
     return single(request, contract_view(c, exact=True))
 
 
-@router.get("/{contract_id}/payments")
+@router.get("/{contract_id}/payments", response_model=PaymentsRead)
 async def payments(
     contract_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:

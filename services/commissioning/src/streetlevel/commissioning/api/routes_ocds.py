@@ -7,13 +7,14 @@ from starlette.responses import Response
 
 from streetlevel.commissioning.adapters import ocds, queries
 from streetlevel.commissioning.api.deps import ServicesDep, json_response
+from streetlevel.commissioning.api.schemas import RecordPackage, ReleasePackage
 from streetlevel.common.errors import NotFound
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 
 router = APIRouter(prefix="/v1/ocds", tags=["ocds"])
 
 
-@router.get("/releases")
+@router.get("/releases", response_model=ReleasePackage)
 async def release_package(
     request: Request,
     services: ServicesDep,
@@ -44,7 +45,7 @@ async def release_package(
     return json_response(body, headers=link_header(str(request.url), next_cursor))
 
 
-@router.get("/releases/{release_id}")
+@router.get("/releases/{release_id}", response_model=ReleasePackage)
 async def release(release_id: str, request: Request, services: ServicesDep) -> Response:
     """One release, wrapped in a release package."""
     async with services.runtime.sessions() as session:
@@ -56,7 +57,7 @@ async def release(release_id: str, request: Request, services: ServicesDep) -> R
     )
 
 
-@router.get("/records/{ocid}")
+@router.get("/records/{ocid}", response_model=RecordPackage)
 async def record(ocid: str, request: Request, services: ServicesDep) -> Response:
     """The record package of one contracting process, with its compiled release."""
     async with services.runtime.sessions() as session:

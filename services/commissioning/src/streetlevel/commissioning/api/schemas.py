@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from streetlevel.commissioning.domain.values import CommissionSpec, Money
+from streetlevel.commissioning.domain.values import (
+    CommissionSpec,
+    Criterion,
+    Eligibility,
+    Money,
+    OutcomeTarget,
+    Payment,
+    Procedure,
+    RateCardItem,
+    Timeline,
+)
 
 
 class Body(BaseModel):
@@ -58,3 +70,265 @@ class ScoreBody(Body):
 
 class AwardBody(Body):
     bid_id: str | None = Field(default=None, max_length=36)
+
+
+# Responses: what the views in api/views.py and Commission.public_view() render.
+
+
+class Read(BaseModel):
+    """A response body (documentation only: the routes render their views directly)."""
+
+    model_config = ConfigDict(json_schema_mode_override="serialization")
+
+
+class BuyerRead(Read):
+    id: str = Field(description="the council's org-id, e.g. GB-LAE-BPL")
+    name: str
+
+
+class SupplierRead(Read):
+    enterprise_id: str
+    name: str | None
+
+
+class LotAwardRead(Read):
+    supplier: SupplierRead
+    price: Money
+    contract_id: str
+
+
+class LotRead(Read):
+    id: str
+    title: str
+    description: str
+    areas: list[str]
+    value: Money
+    outcomes: list[OutcomeTarget]
+    status: Literal["open", "awarded", "unsuccessful"]
+    award: LotAwardRead | None = Field(default=None, description="once awarded")
+
+
+class AmendmentRead(Read):
+    date: datetime
+    changed_fields: list[str]
+    rationale: str | None
+
+
+class CommissionRead(Read):
+    id: str
+    ocid: str
+    buyer: BuyerRead
+    title: str
+    description: str
+    need: str
+    themes: list[str]
+    procedure: Procedure
+    value: Money
+    timeline: Timeline
+    eligibility: Eligibility
+    award_criteria: list[Criterion]
+    payment: Payment
+    lots: list[LotRead]
+    status: Literal["draft", "open", "evaluation", "awarded", "complete", "cancelled"]
+    amendments: list[AmendmentRead]
+    cancel_reason: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    published_at: datetime | None
+    version: int
+
+
+class CommissionPage(Read):
+    items: list[CommissionRead]
+    next_cursor: str | None
+
+
+class QuestionRead(Read):
+    id: str
+    commission_id: str
+    question: str
+    answer: str | None
+    asked_at: datetime
+    answered_at: datetime | None
+    asked_by_you: bool | None = Field(default=None, description="only on the asker's own")
+
+
+class QuestionList(Read):
+    """Every question of the commission (not paged)."""
+
+    items: list[QuestionRead]
+
+
+class BidScoresRead(Read):
+    quality: str | None
+    social_value: str | None
+    note: str | None
+
+
+class BidRead(Read):
+    """A bid as the caller may see it: the bidder and (after the deadline) the buyer see it
+    whole; everyone sees the winning bid's supplier and price once awarded."""
+
+    id: str
+    commission_id: str
+    lot_id: str
+    price: Money
+    status: Literal["submitted", "withdrawn", "disqualified", "awarded"]
+    enterprise_id: str | None = Field(default=None, description="bidder and buyer views")
+    supplier: SupplierRead | None = Field(default=None, description="public view of a winner")
+    proposal: str | None = None
+    social_value_commitments: list[Commitment] | None = None
+    disqualified_reason: str | None = None
+    submitted_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int | None = None
+    scores: BidScoresRead | None = Field(default=None, description="the buyer's view")
+
+
+class BidList(Read):
+    """The bids the caller may see (not paged)."""
+
+    items: list[BidRead]
+
+
+class RankedBidRead(Read):
+    """A place in the ranking; a loser's figures are the buyer's alone (they reveal price)."""
+
+    rank: int
+    winner: bool
+    bid_id: str | None = None
+    enterprise_id: str | None = None
+    price: Money | None = None
+    price_score: str | None = None
+    quality: str | None = None
+    social_value: str | None = None
+    total: str | None = None
+    submitted_at: datetime | None = None
+
+
+class RankingRead(Read):
+    commission_id: str
+    lot_id: str
+    status: Literal["open", "awarded", "unsuccessful"] | None
+    items: list[RankedBidRead]
+
+
+class ContractLotRead(Read):
+    id: str
+    title: str
+    areas: list[str]
+    outcomes: list[OutcomeTarget]
+
+
+class ContractPeriodRead(Read):
+    start: datetime
+    end: datetime
+
+
+class ContractRead(Read):
+    id: str
+    commission_id: str
+    ocid: str
+    buyer: BuyerRead
+    supplier: SupplierRead
+    lot: ContractLotRead
+    value: Money
+    period: ContractPeriodRead
+    payment_model: Literal["fixed", "outcomes", "blended"]
+    rate_card: list[RateCardItem]
+    status: Literal["pending", "active", "terminated", "complete"]
+    status_reason: str | None
+    standstill_end: datetime | None
+    paid_total: Money
+    paid_total_exact: bool = Field(description="false: the public sum of the period totals")
+    created_at: datetime | None
+    updated_at: datetime | None
+    version: int
+
+
+class ContractPage(Read):
+    items: list[ContractRead]
+    next_cursor: str | None
+
+
+class Period(Read):
+    """A closed date range."""
+
+    start: date
+    end: date
+
+
+class PeriodPaymentRead(Read):
+    period: Period
+    amount: Money
+    suppressed: bool
+    rounded: bool = False
+
+
+class PaymentLineRead(Read):
+    line_no: int
+    kind: Literal["payment", "reversal"]
+    observation_id: str
+    indicator_code: str
+    period: Period
+    area: str | None
+    units: str
+    unit_price: Money
+    amount: Money
+    running_total: Money
+    note: str | None
+    reversed: bool
+
+
+class PaymentsRead(Read):
+    """Totals per period for everyone; ``lines`` for the buyer and the supplier only."""
+
+    contract_id: str
+    total: Money
+    suppressed: bool
+    periods: list[PeriodPaymentRead]
+    lines: list[PaymentLineRead] | None = None
+
+
+class PublisherRead(Read):
+    name: str
+    uri: str
+
+
+class OcdsRelease(Read):
+    """An OCDS 1.1.5 release (lots and metrics extensions); see the OCDS release schema."""
+
+    model_config = ConfigDict(extra="allow", json_schema_mode_override="serialization")
+
+    ocid: str
+    id: str
+    date: datetime
+    tag: list[str]
+    initiationType: Literal["tender"]
+    language: str | None = None
+
+
+class OcdsPackageMeta(Read):
+    uri: str
+    version: Literal["1.1"]
+    extensions: list[str]
+    publishedDate: datetime
+    publisher: PublisherRead
+    license: str
+    publicationPolicy: str
+
+
+class ReleasePackage(OcdsPackageMeta):
+    """An OCDS release package; the next page is in the ``Link`` header (``rel="next"``)."""
+
+    releases: list[OcdsRelease]
+
+
+class OcdsRecord(Read):
+    ocid: str
+    releases: list[OcdsRelease]
+    compiledRelease: OcdsRelease
+
+
+class RecordPackage(OcdsPackageMeta):
+    records: list[OcdsRecord]

@@ -95,5 +95,6 @@ async def token(request: Request, gateway: GatewayDep) -> JSONResponse:
     openapi_extra={"security": [{}]},
 )
 async def jwks(gateway: GatewayDep) -> JSONResponse:
+    """The public keys that verify access tokens (RFC 7517); cache for 10 seconds."""
     # Shorter than the rotation lead time, so a staged key reaches every cache before it signs.
     return JSONResponse(await gateway.keys.jwks(), headers={"Cache-Control": "public, max-age=10"})

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Header, Query, Request
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
+from streetlevel.common.openapi import problems
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal, requires
@@ -15,7 +16,7 @@ from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.repository import IndicatorRepository, indicator_from_row
 from streetlevel.outcomes.api.deps import OutcomesDep, Session, expected_version
 from streetlevel.outcomes.api.patching import validate_patched
-from streetlevel.outcomes.api.schemas import IndicatorCreate, IndicatorRead
+from streetlevel.outcomes.api.schemas import IndicatorCreate, IndicatorPage, IndicatorRead
 from streetlevel.outcomes.domain.errors import UnknownIndicator
 from streetlevel.outcomes.domain.indicators import Indicator
 from streetlevel.outcomes.domain.values import IndicatorData
@@ -34,7 +35,7 @@ def indicator_json(indicator: Indicator) -> dict[str, Any]:
     return read.model_dump(mode="json")
 
 
-@router.get("")
+@router.get("", response_model=IndicatorPage)
 async def list_indicators(
     request: Request,
     session: Session,
@@ -63,12 +64,17 @@ async def list_indicators(
     )
 
 
-@router.get("/{code}")
+@router.get(
+    "/{code}",
+    response_model=IndicatorRead,
+    responses={304: {"description": "Not modified (If-None-Match)"}},
+)
 async def get_indicator(
     code: str,
     session: Session,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
+    """One indicator of the catalogue; ETag and If-None-Match."""
     indicator = await IndicatorRepository(session).get(code)
     if indicator is None:
         raise UnknownIndicator(f"No indicator {code}.")
@@ -79,7 +85,13 @@ async def get_indicator(
     return JSONResponse(body, headers={"ETag": etag})
 
 
-@router.post("", dependencies=[requires("outcomes:write")], status_code=201)
+@router.post(
+    "",
+    dependencies=[requires("outcomes:write", "admin")],
+    status_code=201,
+    response_model=IndicatorRead,
+    responses=problems(409),
+)
 async def create_indicator(
     body: IndicatorCreate, principal: CurrentPrincipal, outcomes: OutcomesDep
 ) -> JSONResponse:
@@ -96,7 +108,12 @@ async def create_indicator(
     )
 
 
-@router.patch("/{code}", dependencies=[requires("outcomes:write")])
+@router.patch(
+    "/{code}",
+    dependencies=[requires("outcomes:write", "admin")],
+    response_model=IndicatorRead,
+    responses=problems(409, 412),
+)
 async def patch_indicator(
     code: str,
     patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],

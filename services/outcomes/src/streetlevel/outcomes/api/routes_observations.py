@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse
 
 from streetlevel.common.errors import Forbidden, NotFound, Unauthorized
+from streetlevel.common.openapi import problems
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.common.web import etag_for
@@ -18,7 +19,13 @@ from streetlevel.outcomes.adapters.observation_repository import (
 )
 from streetlevel.outcomes.adapters.repository import PlanRepository
 from streetlevel.outcomes.api.deps import OutcomesDep, Session, contract_or_404, role_of
-from streetlevel.outcomes.api.schemas import ObservationCreate, VerificationCreate, WithdrawalCreate
+from streetlevel.outcomes.api.schemas import (
+    ObservationCreate,
+    ObservationPage,
+    ObservationRead,
+    VerificationCreate,
+    WithdrawalCreate,
+)
 from streetlevel.outcomes.domain.observations import Observation
 from streetlevel.outcomes.service import handlers
 
@@ -60,7 +67,13 @@ def _created(observation: Observation, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-@router.post("", dependencies=[requires("outcomes:report")], status_code=201)
+@router.post(
+    "",
+    dependencies=[requires("outcomes:report")],
+    status_code=201,
+    response_model=ObservationRead,
+    responses=problems(409),
+)
 async def report_observation(
     body: ObservationCreate, principal: CurrentPrincipal, outcomes: OutcomesDep
 ) -> JSONResponse:
@@ -79,7 +92,7 @@ async def report_observation(
     return _created(observation, 201)
 
 
-@router.get("", dependencies=[requires()])
+@router.get("", dependencies=[requires()], response_model=ObservationPage, responses=problems(403))
 async def list_observations(
     request: Request,
     session: Session,
@@ -124,10 +137,16 @@ async def list_observations(
     )
 
 
-@router.get("/{observation_id}", dependencies=[requires()])
+@router.get(
+    "/{observation_id}",
+    dependencies=[requires()],
+    response_model=ObservationRead,
+    responses=problems(403),
+)
 async def get_observation(
     observation_id: str, session: Session, principal: CurrentPrincipal
 ) -> JSONResponse:
+    """One observation (the contract's buyer and supplier only)."""
     if principal.is_anonymous:
         raise Unauthorized("Observations are visible to the contract's buyer and supplier only.")
     observation = await ObservationRepository(session).get(observation_id)
@@ -139,7 +158,12 @@ async def get_observation(
     return _created(observation)
 
 
-@router.post("/{observation_id}/verification", dependencies=[requires("outcomes:verify")])
+@router.post(
+    "/{observation_id}/verification",
+    dependencies=[requires("outcomes:verify")],
+    response_model=ObservationRead,
+    responses=problems(409),
+)
 async def verify_observation(
     observation_id: str,
     body: VerificationCreate,
@@ -158,7 +182,10 @@ async def verify_observation(
 
 
 @router.post(
-    "/{observation_id}/verification-withdrawal", dependencies=[requires("outcomes:verify")]
+    "/{observation_id}/verification-withdrawal",
+    dependencies=[requires("outcomes:verify")],
+    response_model=ObservationRead,
+    responses=problems(409),
 )
 async def withdraw_verification(
     observation_id: str,

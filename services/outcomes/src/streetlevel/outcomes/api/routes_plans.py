@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import NotFound, ValidationProblem
+from streetlevel.common.openapi import problems
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor, link_header
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal, requires
@@ -25,7 +26,7 @@ from streetlevel.outcomes.api.deps import (
     version_etag,
 )
 from streetlevel.outcomes.api.patching import validate_patched
-from streetlevel.outcomes.api.schemas import PlanUpdate
+from streetlevel.outcomes.api.schemas import PlanPage, PlanRead, PlanUpdate
 from streetlevel.outcomes.domain.plans import MeasurementPlan
 from streetlevel.outcomes.service import handlers
 
@@ -63,7 +64,7 @@ async def _viewed(
     return plan_json(plan, role), version_etag(plan.version, role)
 
 
-@router.get("")
+@router.get("", response_model=PlanPage)
 async def list_plans(
     request: Request,
     session: Session,
@@ -72,6 +73,7 @@ async def list_plans(
     limit: Annotated[int | None, Query()] = None,
     cursor: Annotated[str | None, Query()] = None,
 ) -> JSONResponse:
+    """Measurement plans, filtered by contract; the public sees targets only."""
     size = check_limit(limit)
     after = decode_cursor(cursor)
     query = select(orm.plans.c.id).order_by(orm.plans.c.id).limit(size + 1)
@@ -94,13 +96,18 @@ async def list_plans(
     )
 
 
-@router.get("/{plan_id}")
+@router.get(
+    "/{plan_id}",
+    response_model=PlanRead,
+    responses={304: {"description": "Not modified (If-None-Match)"}},
+)
 async def get_plan(
     plan_id: str,
     session: Session,
     principal: CurrentPrincipal,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
+    """One measurement plan; the buyer and supplier also see baselines and assumptions."""
     plan = await PlanRepository(session).get(plan_id)
     if plan is None:
         raise NotFound(f"No plan {plan_id}.")
@@ -110,7 +117,12 @@ async def get_plan(
     return JSONResponse(body, headers={"ETag": etag})
 
 
-@router.patch("/{plan_id}", dependencies=[requires("outcomes:write")])
+@router.patch(
+    "/{plan_id}",
+    dependencies=[requires("outcomes:write")],
+    response_model=PlanRead,
+    responses=problems(409, 412),
+)
 async def patch_plan(
     plan_id: str,
     patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],

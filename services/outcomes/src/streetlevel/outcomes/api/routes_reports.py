@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import JSONResponse, StreamingResponse
 
 from streetlevel.common.errors import NotFound
+from streetlevel.common.openapi import CSV_SCHEMA, NDJSONResponse
 from streetlevel.common.service import CurrentPrincipal
 from streetlevel.outcomes.adapters import queries
 from streetlevel.outcomes.adapters.repository import (
@@ -26,6 +27,12 @@ from streetlevel.outcomes.api.deps import (
     Session,
     contract_or_404,
     role_of,
+)
+from streetlevel.outcomes.api.schemas import (
+    AreaReport,
+    OutcomeExportRow,
+    ProgressReport,
+    SocialValueReport,
 )
 from streetlevel.outcomes.service import reports
 
@@ -61,10 +68,11 @@ async def _contract_inputs(session: Session, contract_id: str) -> tuple[Any, ...
     return contract, plan, catalogue, rows, summary
 
 
-@router.get("/contracts/{contract_id}/progress")
+@router.get("/contracts/{contract_id}/progress", response_model=ProgressReport)
 async def contract_progress(
     contract_id: str, session: Session, principal: CurrentPrincipal, outcomes: OutcomesDep
 ) -> JSONResponse:
+    """Per indicator: target, verified, reported-unverified, % of target, on track."""
     contract, plan, catalogue, rows, summary = await _contract_inputs(session, contract_id)
     public = role_of(principal, contract) == "public"
     published = (
@@ -86,10 +94,11 @@ async def contract_progress(
     return JSONResponse({**body, "contract": summary, "licence": LICENCE})
 
 
-@router.get("/contracts/{contract_id}/social-value")
+@router.get("/contracts/{contract_id}/social-value", response_model=SocialValueReport)
 async def contract_social_value(
     contract_id: str, session: Session, principal: CurrentPrincipal, outcomes: OutcomesDep
 ) -> JSONResponse:
+    """Monetised social value and SROI, with every input shown."""
     contract, plan, catalogue, rows, summary = await _contract_inputs(session, contract_id)
     public = role_of(principal, contract) == "public"
     published = (
@@ -110,7 +119,7 @@ async def contract_social_value(
     return JSONResponse({**body, "contract": summary, "licence": LICENCE})
 
 
-@router.get("/areas/{code}")
+@router.get("/areas/{code}", response_model=AreaReport)
 async def area_report(code: str, session: Session, outcomes: OutcomesDep) -> JSONResponse:
     """What was achieved in an area and every area inside it (always disclosure-controlled)."""
     catalogue = await IndicatorRepository(session).catalogue()
@@ -150,7 +159,17 @@ async def area_report(code: str, session: Session, outcomes: OutcomesDep) -> JSO
     )
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    response_class=NDJSONResponse,
+    responses={
+        200: {
+            "model": OutcomeExportRow,
+            "description": "Every published figure: NDJSON (one OutcomeExportRow a line) or CSV",
+            "content": {"text/csv": {"schema": CSV_SCHEMA}},
+        }
+    },
+)
 async def export(
     session: Session,
     outcomes: OutcomesDep,

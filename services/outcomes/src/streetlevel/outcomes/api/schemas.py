@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from streetlevel.outcomes.domain.values import (
     Assumptions,
     IndicatorData,
+    Money,
     Period,
     PlanIndicator,
+    ProxyValue,
 )
 
 GSS = r"^[EW]\d{8}$"
@@ -56,3 +58,180 @@ class VerificationCreate(Request):
 
 class WithdrawalCreate(Request):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+# Responses: what the routes render (documentation; the routes build their bodies directly).
+
+
+class Read(BaseModel):
+    model_config = ConfigDict(json_schema_mode_override="serialization")
+
+
+class IndicatorPage(Read):
+    items: list[IndicatorRead]
+    next_cursor: str | None
+
+
+class PlanRead(Read):
+    """A measurement plan; the public sees indicators and targets only (no baselines)."""
+
+    id: str
+    contract_id: str
+    indicators: list[PlanIndicator]
+    assumptions: Assumptions | None = Field(default=None, description="buyer and supplier")
+    version: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class PlanPage(Read):
+    items: list[PlanRead]
+    next_cursor: str | None
+
+
+class ObservationRead(Read):
+    id: str
+    plan_id: str
+    contract_id: str
+    indicator_code: str
+    period: Period
+    area: str
+    value: str = Field(description="exact decimal")
+    evidence: str | None
+    status: Literal["reported", "verified", "rejected", "superseded"]
+    current: bool
+    supersedes: str | None
+    superseded_by: str | None
+    reported_at: datetime | None
+    decided_at: datetime | None
+    decision_note: str | None
+    version: int
+
+
+class ObservationPage(Read):
+    items: list[ObservationRead]
+    next_cursor: str | None
+
+
+class Figure(Read):
+    """A published figure: null and ``suppressed`` when disclosure control hides it."""
+
+    value: str | None
+    suppressed: bool
+
+
+class PartyRead(Read):
+    id: str
+    name: str | None
+
+
+class SupplierSummary(Read):
+    enterprise_id: str
+    name: str | None
+
+
+class ContractSummary(Read):
+    buyer: PartyRead
+    supplier: SupplierSummary
+    status: str
+
+
+class ProgressLine(Read):
+    indicator_code: str
+    name: str
+    unit: str
+    sensitive: bool
+    target: str | None
+    verified: Figure
+    reported_unverified: str | None = Field(description="null under disclosure control")
+    percent_of_target: str | None
+    on_track: bool | None
+
+
+class ProgressReport(Read):
+    contract_id: str
+    plan_id: str
+    as_of: date
+    elapsed_pct: str
+    disclosure_control: bool
+    outputs: list[ProgressLine]
+    outcomes: list[ProgressLine]
+    contract: ContractSummary
+    licence: str
+
+
+class SocialValueLine(Read):
+    indicator_code: str
+    quantity: str
+    proxy_value: ProxyValue | None
+    monetised: bool
+    yearly_impact: list[Money]
+    present_value: Money
+
+
+class SocialValueReport(Read):
+    contract_id: str
+    plan_id: str
+    formula: str
+    assumptions: Assumptions
+    contract_value: Money
+    indicators: list[SocialValueLine]
+    suppressed_indicators: list[str]
+    total_present_value: Money
+    sroi_ratio: str | None
+    disclosure_control: bool
+    contract: ContractSummary
+    licence: str
+
+
+class AreaRef(Read):
+    code: str
+    name: str | None
+    type: str | None
+
+
+class PeriodFigure(Figure):
+    period: Period
+
+
+class AreaFigures(Read):
+    area: str
+    name: str | None
+    type: str | None
+    reported_at_this_level: bool
+    best_fit: bool = Field(description="ward totals from ONS best-fit LSOAs")
+    periods: list[PeriodFigure]
+    total: Figure
+
+
+class AreaIndicator(Read):
+    indicator_code: str
+    name: str
+    unit: str
+    kind: str
+    sensitive: bool
+    areas: list[AreaFigures]
+
+
+class AreaReport(Read):
+    area: AreaRef
+    note: str
+    indicators: list[AreaIndicator]
+    licence: str
+    licence_url: str
+
+
+class OutcomeExportRow(Read):
+    """One published figure of the open outcomes dataset (one NDJSON line or CSV row)."""
+
+    indicator_code: str
+    area: str
+    area_type: str | None
+    reported_at_this_level: bool
+    best_fit: bool
+    period_start: date | None
+    period_end: date | None
+    contract_id: str | None
+    value: str | None
+    suppressed: bool
+    licence: str

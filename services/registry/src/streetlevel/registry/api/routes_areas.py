@@ -32,6 +32,7 @@ async def list_areas(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> Response:
+    """ONS areas by type, parent or name."""
     page_size = check_limit(limit)
     async with runtime.engine.connect() as conn:
         rows, next_cursor = await area_store.list_areas(
@@ -45,6 +46,7 @@ async def list_areas(
 
 @router.get("/v1/areas/{code}", response_model=AreaDetail)
 async def get_area(code: str, runtime: RuntimeDep, cache: AreaCacheDep) -> Response:
+    """An area with its parent chain and children."""
     async with runtime.engine.connect() as conn:
         row = await area_store.get_area(conn, code)
         if row is None:
@@ -63,6 +65,7 @@ async def get_area(code: str, runtime: RuntimeDep, cache: AreaCacheDep) -> Respo
 
 @router.get("/v1/themes", response_model=ThemeList, summary="Theme codes")
 async def list_themes() -> dict[str, Any]:
+    """The theme codes enterprises, commissions and indicators use."""
     return {
         "items": [{"code": t.code, "name": t.name, "description": t.description} for t in THEMES]
     }

@@ -95,6 +95,7 @@ async def _respond(
 async def register(
     body: EnterpriseCreate, request: Request, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
+    """Register an enterprise; it starts pending until the registrar verifies it."""
     ent = await handlers.register_enterprise(uow=runtime.uow(), details=body, principal=principal)
     location = str(request.url_for("get_enterprise", enterprise_id=str(ent.id)))
     return await _respond(runtime, ent.id, principal, status_code=201, Location=location)
@@ -118,6 +119,7 @@ async def list_enterprises(
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> Response:
+    """Search the public register (a registrar also sees pending ones)."""
     page_size = check_limit(limit)
     if sort == "relevance" and not (q and q.strip()):
         raise ValidationProblem(
@@ -230,6 +232,7 @@ async def get_enterprise(
     principal: CurrentPrincipal,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
+    """An enterprise; private fields for itself and the registrar; ETag."""
     found = await _readable(runtime, enterprise_id, principal)
     if found is None:
         raise EnterpriseNotFound(f"No enterprise {enterprise_id}.")
@@ -249,6 +252,7 @@ async def update(
     patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
+    """Change an enterprise (itself or the registrar); status cannot be patched."""
     await handlers.update_enterprise(
         uow=runtime.uow(),
         enterprise_id=enterprise_id,
@@ -287,6 +291,7 @@ async def verification(
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
 ) -> Response:
+    """The registrar's decision: verified or rejected, with a note."""
     return await _change(runtime, principal, enterprise_id, body.decision, body.note)
 
 
@@ -298,6 +303,7 @@ async def verification(
 async def suspension(
     enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
+    """Suspend a verified enterprise, with a reason (the registrar)."""
     return await _change(runtime, principal, enterprise_id, "suspended", body.reason)
 
 
@@ -309,6 +315,7 @@ async def suspension(
 async def reinstatement(
     enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
+    """Reinstate a suspended enterprise, with a reason (the registrar)."""
     return await _change(runtime, principal, enterprise_id, "reinstated", body.reason)
 
 
@@ -320,6 +327,7 @@ async def reinstatement(
 async def dissolution(
     enterprise_id: uuid.UUID, body: ReasonCreate, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
+    """Record that an enterprise has dissolved, with a reason (the registrar)."""
     return await _change(runtime, principal, enterprise_id, "dissolved", body.reason)
 
 
@@ -337,6 +345,7 @@ async def history(
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> Response:
+    """Every change: who, when, what (JSON Patch); for itself, its council, the registrar."""
     page_size = check_limit(limit)
     if principal.is_anonymous:
         principal.require("registry:write")
@@ -372,6 +381,7 @@ async def history(
 async def social_enterprise_check(
     enterprise_id: uuid.UUID, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
+    """Each social-enterprise criterion as met, not met or unknown, with reasons."""
     row, _ = await _visible_row(runtime, enterprise_id, principal)
     result = check(details_from_row(row))
     return JSONResponse({"enterprise_id": str(row.id), **result.model_dump(mode="json")})

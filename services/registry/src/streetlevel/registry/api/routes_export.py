@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from streetlevel.common.openapi import CSV_SCHEMA, NDJSONResponse
 from streetlevel.registry.adapters.export import (
     LICENSE,
     LICENSE_URL,
@@ -18,6 +19,7 @@ from streetlevel.registry.adapters.export import (
 )
 from streetlevel.registry.adapters.views import timestamp
 from streetlevel.registry.api.deps import RuntimeDep
+from streetlevel.registry.api.schemas import EnterpriseExportLine
 
 router = APIRouter(prefix="/v1/enterprises", tags=["export"])
 
@@ -43,11 +45,23 @@ class ExportResponse(StreamingResponse):
 @router.get(
     "/export",
     summary="Bulk export of the public register (streamed; Open Government Licence v3.0)",
-    response_class=StreamingResponse,
+    response_class=NDJSONResponse,
+    responses={
+        200: {
+            "model": EnterpriseExportLine,
+            "description": "`ndjson`: a meta line, then one public record a line; `hsds`: one "
+            "HSDS 3.0 document; `csv`: one row per enterprise",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/HsdsExport"}},
+                "text/csv": {"schema": CSV_SCHEMA},
+            },
+        }
+    },
 )
 async def export(
     runtime: RuntimeDep, format: Annotated[Format, Query()] = "ndjson"
 ) -> StreamingResponse:
+    """The public register, streamed in constant memory: CSV, NDJSON or HSDS 3.0."""
     extension = "json" if format == "hsds" else format
     return ExportResponse(
         stream_export(runtime.engine, format, generated_at=timestamp(runtime.clock.now())),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from streetlevel.registry.domain.check import SocialEnterpriseCheck
 from streetlevel.registry.domain.events import EnterprisePublic
@@ -94,3 +94,69 @@ class ThemeRead(BaseModel):
 
 class ThemeList(BaseModel):
     items: list[ThemeRead]
+
+
+# The bulk export (documentation: the route streams these without building models).
+
+
+class ExportMeta(BaseModel):
+    license: str
+    license_url: str
+    publisher: str
+    generated_at: str
+
+
+class ExportMetaLine(BaseModel):
+    """The first NDJSON line: the licence and when the export was made."""
+
+    meta: ExportMeta = Field(alias="_meta")
+
+
+class EnterpriseExportLine(RootModel[ExportMetaLine | EnterpriseRead]):
+    """One NDJSON line: the meta line first, then one public enterprise record a line."""
+
+
+class HsdsServiceArea(BaseModel):
+    id: str
+    service_id: str
+    name: str
+    description: str
+    extent: str
+    extent_type: Literal["text"]
+
+
+class HsdsService(BaseModel):
+    id: str
+    organization_id: str
+    name: str
+    description: str
+    status: Literal["active", "temporarily closed", "defunct"]
+    service_areas: list[HsdsServiceArea]
+
+
+class HsdsOrganizationIdentifier(BaseModel):
+    id: str
+    organization_id: str
+    identifier_scheme: Literal["org-id.guide"]
+    identifier_type: str
+    identifier: str
+
+
+class HsdsOrganization(BaseModel):
+    """An HSDS 3.0 organization with its services (public fields only)."""
+
+    id: str
+    name: str
+    description: str
+    legal_status: str
+    website: str | None = None
+    year_incorporated: int | None = None
+    organization_identifiers: list[HsdsOrganizationIdentifier]
+    services: list[HsdsService]
+
+
+class HsdsExport(ExportMeta):
+    """``format=hsds``: the register as HSDS 3.0 organizations."""
+
+    standard: Literal["HSDS 3.0"]
+    contents: list[HsdsOrganization]

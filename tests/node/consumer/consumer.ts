@@ -5,7 +5,9 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "streetlevel-api";
 
-export type StreetLevel = Client<paths>;
+// JSON and problem+json only: the change feed also answers text/event-stream, never asked for here.
+type Media = "application/json" | "application/problem+json";
+export type StreetLevel = Client<paths, Media>;
 
 type Json<P extends keyof paths, M extends keyof paths[P], S extends number> = paths[P][M] extends {
   responses: { [K in S]: { content: { "application/json": infer T } } };
@@ -22,7 +24,7 @@ export type CommissionCreate = NonNullable<
 /** A client of the platform at baseUrl, anonymous or with a bearer token. */
 export function connect(baseUrl: string, token?: string): StreetLevel {
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
-  return createClient<paths>({ baseUrl, headers });
+  return createClient<paths, Media>({ baseUrl, headers });
 }
 
 function fail(what: string, status: number, problem: { title?: string | null } | undefined): never {

@@ -8,6 +8,8 @@ transport, an injected clock moved past the tender deadline) and against the nat
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,11 +18,13 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+import uvicorn
 from asgi_lifespan import LifespanManager
 from streetlevel_e2e_harness.genclient import Driver, Generated, generate
 from streetlevel_e2e_harness.genstory import Who, tell
-from streetlevel_e2e_harness.platform import GEOGRAPHY, Platform
+from streetlevel_e2e_harness.platform import GEOGRAPHY, ROOT, Platform
 
+from streetlevel.common.testing._proc import free_port
 from streetlevel.gateway.app import GatewayEdge, create_app
 from streetlevel.gateway.settings import GatewaySettings
 
@@ -141,3 +145,69 @@ async def test_the_generated_client_tells_the_blackpool_story_on_the_native_stac
         window=NATIVE_WINDOW,
         pass_deadline=pass_deadline,
     )
+
+
+TRANSPILE = """
+const ts = require("typescript");
+const fs = require("fs");
+const source = fs.readFileSync(process.argv[1], "utf8");
+const compilerOptions = { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 };
+fs.writeFileSync(process.argv[2], ts.transpileModule(source, { compilerOptions }).outputText);
+"""
+RUN = """
+import { main } from "./consumer.mjs";
+await main(process.argv[2], process.argv[3], process.argv[4]);
+"""
+
+
+@pytest.mark.timeout(120)
+async def test_the_typescript_consumer_runs_against_the_embedded_platform(
+    embedded: Embedded, tmp_path: Path
+) -> None:
+    """consumer.ts (type-checked in tests/contract) pages, reads the feed, drafts a commission."""
+    node_dir = ROOT / "tests" / "node"
+    (tmp_path / "node_modules").symlink_to(node_dir / "node_modules")
+    transpiled = await _node(
+        "-e",
+        TRANSPILE,
+        str(node_dir / "consumer" / "consumer.ts"),
+        str(tmp_path / "consumer.mjs"),
+        cwd=node_dir,
+    )
+    assert transpiled[0] == 0, transpiled[1]
+    (tmp_path / "run.mjs").write_text(RUN)
+    gateway = embedded.app.gateway
+    if "GB-LAE-BPL" not in {c["org_id"] for c in await gateway.clients.councils()}:
+        await gateway.clients.add_council(
+            org_id="GB-LAE-BPL", name="Blackpool Council", area="E06000009"
+        )
+    council, secret = await gateway.clients.create(kind="council", name="ts", org="GB-LAE-BPL")
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            embedded.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not serving.done(), "uvicorn did not start"
+            await asyncio.sleep(0.05)
+        code, said = await _node(
+            str(tmp_path / "run.mjs"), f"http://127.0.0.1:{port}", council.id, secret, cwd=tmp_path
+        )
+    finally:
+        server.should_exit = True
+        await serving
+    assert code == 0, said
+    assert "enterprises serve Blackpool" in said
+    assert re.search(r"commission \S+ is draft", said), said
+
+
+async def _node(*argv: str, cwd: Path) -> tuple[int, str]:
+    """node with argv, without blocking the loop that serves the platform."""
+    child = await asyncio.create_subprocess_exec(
+        "node", *argv, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await asyncio.wait_for(child.communicate(), timeout=90)
+    return child.returncode or 0, out.decode()

@@ -2,9 +2,10 @@
 
 A change is breaking when something a client or consumer relied on goes away or tightens: a
 removed property, a newly required property, a changed type or format, a narrowed enum or
-changed const; for OpenAPI also a removed path, operation, response code or media type, and a
-newly required parameter or request body. Additions (optional properties, enum values, paths,
-operations, responses) are compatible.
+changed const; for OpenAPI also a removed path, operation, response code or media type, a
+newly required parameter or request body, withdrawn anonymous access and a security requirement
+that no longer suffices. Shared responses (``$ref``) are compared by what they say. Additions
+(optional properties, enum values, paths, operations, responses) are compatible.
 """
 
 from __future__ import annotations
@@ -259,9 +260,35 @@ def _operation(
         if code not in new_responses:
             report.breaking.append(f"{where}: response {code} removed")
             continue
-        _content(diff, old_response, new_responses[code], f"{where} -> {code}")
+        # Shared responses (#/components/responses/...) are compared by what they say.
+        old_resolved, _ = diff.old.resolve(old_response)
+        new_resolved, _ = diff.new.resolve(new_responses[code])
+        _content(diff, old_resolved, new_resolved, f"{where} -> {code}")
     for code in set(new_responses) - set(old_responses):
         report.additive.append(f"{where}: response {code} added")
+    _security(report, old_op, new_op, where)
+
+
+def _security(report: Report, old_op: dict[str, Any], new_op: dict[str, Any], where: str) -> None:
+    """Anonymous access withdrawn, or a scope a caller had enough of no longer enough: breaking."""
+    if "security" not in old_op or "security" not in new_op:
+        return
+    old, new = old_op["security"], new_op["security"]
+    if {} in old and {} not in new:
+        report.breaking.append(f"{where}: anonymous access removed")
+    elif {} not in old and {} in new:
+        report.additive.append(f"{where}: anonymous access allowed")
+    for requirement in old:
+        # Still enough when some new alternative asks for no scheme or scope beyond it.
+        if requirement and not any(
+            alternative
+            and all(
+                set(v) <= set(requirement.get(k, ())) and k in requirement
+                for k, v in alternative.items()
+            )
+            for alternative in new
+        ):
+            report.breaking.append(f"{where}: security {requirement} no longer enough")
 
 
 def _content(diff: SchemaDiff, old: dict[str, Any], new: dict[str, Any], where: str) -> None:

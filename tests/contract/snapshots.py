@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from pathlib import Path
@@ -13,6 +14,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = next(p for p in HERE.parents if (p / "uv.lock").exists())
 EVENTS_DIR = HERE / "events"
 OPENAPI_FILE = HERE / "openapi.json"
+#: Why the OpenAPI snapshot changed, entry by entry, each with the snapshot's digest.
+CHANGES_FILE = HERE / "CHANGES.md"
 
 
 def service_event_modules() -> list[str]:
@@ -58,3 +61,8 @@ def dump(document: dict[str, Any]) -> str:
 def load(path: Path) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return document
+
+
+def digest(snapshot: str) -> str:
+    """The SHA-256 of a snapshot file's text, as CHANGES.md records it."""
+    return hashlib.sha256(snapshot.encode("utf-8")).hexdigest()

@@ -150,7 +150,7 @@ def test_a_renamed_definition_with_the_same_shape_is_not_breaking() -> None:
     assert schema_changes(BASE, changed(edit)).breaking == []
 
 
-def operation(**overrides: Any) -> dict[str, Any]:
+def operation(method: str = "get", **overrides: Any) -> dict[str, Any]:
     op: dict[str, Any] = {
         "parameters": [
             {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -164,8 +164,9 @@ def operation(**overrides: Any) -> dict[str, Any]:
             "200": {
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}
             },
-            "404": {"content": {"application/problem+json": {"schema": {"type": "object"}}}},
+            "404": {"$ref": "#/components/responses/NotFound"},
         },
+        "security": [{}, {"oauth2": []}] if method == "get" else [{"oauth2": ["things:write"]}],
     }
     op.update(overrides)
     return op
@@ -174,8 +175,15 @@ def operation(**overrides: Any) -> dict[str, Any]:
 def document(**paths: Any) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
-        "paths": paths or {"/v1/things/{id}": {"post": operation(), "get": operation()}},
+        "paths": paths
+        or {"/v1/things/{id}": {"post": operation(method="post"), "get": operation()}},
         "components": {
+            "responses": {
+                "NotFound": {
+                    "description": "not found",
+                    "content": {"application/problem+json": {"schema": {"type": "object"}}},
+                }
+            },
             "schemas": {
                 "In": {
                     "type": "object",
@@ -187,7 +195,7 @@ def document(**paths: Any) -> dict[str, Any]:
                     "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
                     "required": ["id", "name"],
                 },
-            }
+            },
         },
     }
 
@@ -262,6 +270,22 @@ def edited(edit: Any) -> dict[str, Any]:
             ),
             "GET /v1/things/{id} -> 404: media type application/problem+json removed",
         ),
+        (
+            lambda d: d["paths"]["/v1/things/{id}"]["get"].update(security=[{"oauth2": []}]),
+            "GET /v1/things/{id}: anonymous access removed",
+        ),
+        (
+            lambda d: d["paths"]["/v1/things/{id}"]["post"].update(
+                security=[{"oauth2": ["things:write", "things:admin"]}]
+            ),
+            "POST /v1/things/{id}: security {'oauth2': ['things:write']} no longer enough",
+        ),
+        (
+            lambda d: d["components"]["responses"]["NotFound"].update(
+                content={"application/json": {"schema": {"type": "object"}}}
+            ),
+            "GET /v1/things/{id} -> 404: media type application/problem+json removed",
+        ),
     ],
     ids=[
         "removed-path",
@@ -274,6 +298,9 @@ def edited(edit: Any) -> dict[str, Any]:
         "response-property-removed",
         "response-property-type",
         "error-media-type",
+        "anonymous-access-removed",
+        "scope-added",
+        "shared-response-media-type",
     ],
 )
 def test_a_breaking_openapi_change_is_reported(edit: Any, expected: str) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .compat import METHODS, openapi_changes
-from .snapshots import OPENAPI_FILE, load
+from .snapshots import CHANGES_FILE, OPENAPI_FILE, digest, load
 
 #: Operations anyone may call without a token, by design (API.md).
 PUBLIC_BY_DESIGN = frozenset({("post", "/oauth/token"), ("get", "/.well-known/jwks.json")})
@@ -145,6 +145,9 @@ def test_every_error_response_is_documented_as_a_problem(merged_document: dict[s
             continue  # RFC 6749 errors, documented on the operation itself
         for status, response in operation.get("responses", {}).items():
             if status.startswith(("4", "5")):
+                if "$ref" in response:  # a shared response: #/components/responses/<name>
+                    name = response["$ref"].removeprefix("#/components/responses/")
+                    response = merged_document["components"]["responses"][name]
                 content = response.get("content", {})
                 if "application/problem+json" not in content:
                     wrong.append(f"{method.upper()} {path} {status}")
@@ -161,3 +164,14 @@ def test_every_write_needs_a_token(merged_document: dict[str, Any]) -> None:
         and {} in operation.get("security", [])
     ]
     assert anonymous_writes == []
+
+
+def test_the_snapshot_is_the_one_the_last_change_note_records() -> None:
+    """Every snapshot change has a note in CHANGES.md (written by update_snapshots)."""
+    recorded = re.findall(r"snapshot: `sha256:([0-9a-f]{64})`", CHANGES_FILE.read_text("utf-8"))
+    assert recorded, "tests/contract/CHANGES.md records no snapshot"
+    current = digest(OPENAPI_FILE.read_text(encoding="utf-8"))
+    assert recorded[-1] == current, (
+        "the OpenAPI snapshot changed without a note: regenerate it with "
+        "`uv run python -m tests.contract.update_snapshots --note 'why'`"
+    )

@@ -26,6 +26,7 @@ from streetlevel.common.db import create_engine
 from streetlevel.gateway.app import create_app
 from streetlevel.gateway.identity.keys import KeyRing
 from streetlevel.gateway.settings import GatewaySettings
+from tests.contract.platform import merged_openapi
 
 SERVICE_PATHS = (
     "/v1/enterprises",
@@ -196,6 +197,16 @@ async def test_every_service_answers_through_the_gateway_with_the_edge_headers(
     document = (await surface.api.get("/openapi.json", expect=200)).json()
     for path in SERVICE_PATHS:
         assert path in document["paths"]
+
+
+async def test_the_merged_document_is_the_same_in_both_modes(
+    surface: Surface, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Distributed, the gateway fetches each service's document over HTTP; embedded, in process.
+    served = (await surface.api.get("/openapi.json", expect=200)).json()
+    reference = await merged_openapi(tmp_path_factory.mktemp("reference-openapi"))
+    assert served["paths"].keys() == reference["paths"].keys(), surface.mode
+    assert served == reference, surface.mode
 
 
 async def test_the_change_feed_pages_gaplessly_and_resumes_from_any_cursor(

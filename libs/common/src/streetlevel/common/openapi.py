@@ -307,6 +307,11 @@ def describe_routes(
             if "security" not in (route.openapi_extra or {}):  # else the route says (`[{}]`)
                 operation["security"] = security_requirement(needs_token, needed)
             responses = operation.get("responses", {})
+            for response in responses.values():
+                for media in (response.get("content") or {}).values():
+                    schema = media.get("schema") or {}
+                    if "$ref" in schema:  # FastAPI adds `type: string` for a streamed class
+                        media["schema"] = {"$ref": schema["$ref"]}
             if any(_own(r) for s, r in responses.items() if s[0] in "45"):
                 # A route documenting its own errors (not problems) lists them all itself.
                 statuses = {s for s in responses if s[0] in "45"}

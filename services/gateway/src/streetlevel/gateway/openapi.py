@@ -43,8 +43,9 @@ INFO_EXTRA: dict[str, Any] = {
 }
 LICENSING = """
 The software is licensed under Apache-2.0. The open data it publishes (the register, the
-contracting record, outcomes, exports and the change feed) is licensed under the Open
-Government Licence v3.0: https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
+contracting record, outcomes, exports and the change feed) is licensed under the
+Open Government Licence v3.0:
+https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
 """
 #: Statuses the gateway adds: its rate limiter (every operation) and its proxy (services').
 RATE_LIMITED = "429"

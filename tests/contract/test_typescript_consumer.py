@@ -22,7 +22,15 @@ CONSUMER = NODE / "consumer"
 
 def _operations(diagnostics: str) -> str:
     """Each diagnostic's consumer function and the operations it calls (what to fix)."""
-    lines = (CONSUMER / "consumer.ts").read_text().splitlines()
+    source = (CONSUMER / "consumer.ts").read_text()
+    lines = source.splitlines()
+    # Aliases of an operation's types: `Json<"/path", "get", 200>`, `paths["/path"]["post"]`.
+    aliases = {
+        alias: f"{method.upper()} {path}"
+        for alias, path, method in re.findall(
+            r'export type (\w+)\s*=[^;]*?(?:Json<|paths\[)"([^"]+)"(?:, |\]\[)"(\w+)"', source
+        )
+    }
     starts = [
         (i, m.group(1))
         for i, line in enumerate(lines, 1)
@@ -35,8 +43,11 @@ def _operations(diagnostics: str) -> str:
             start, name = found[-1]
             end = next((i for i, _ in starts if i > start), len(lines) + 1)
             body = "\n".join(lines[start - 1 : end - 1])
-            calls = re.findall(r'\.(GET|POST|PUT|PATCH|DELETE)\("([^"]+)"', body)
-            named.add(f"{name}: {', '.join(f'{m} {p}' for m, p in calls) or 'types only'}")
+            calls = [
+                f"{m} {p}" for m, p in re.findall(r'\.(GET|POST|PUT|PATCH|DELETE)\("([^"]+)"', body)
+            ]
+            calls += [f"{t} ({op})" for t, op in aliases.items() if re.search(rf"\b{t}\b", body)]
+            named.add(f"{name}: {', '.join(calls) or 'types only'}")
     return "\n".join(sorted(named))
 
 

@@ -30,8 +30,9 @@ import httpx
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 _REQUEST = re.compile(r'"method": "(\w+)",\s*"url": "([^"]+)"')
 _WARNING = re.compile(r"^WARNING parsing (\w+) (\S+) within \S+", re.MULTILINE)
-#: Response media types the generator reads (its _source_by_content_type): the first one wins.
-_READABLE = ("application/json", "application/octet-stream")
+#: Response media types whose schema the generator turns into a model (it also reads text/* and
+#: octet-stream, as str and bytes); of those a response lists, the first one wins.
+_READABLE = ("application/json",)
 
 
 def _route(method: str, path: str) -> tuple[str, str]:

@@ -158,6 +158,20 @@ def route_security(route: APIRoute) -> tuple[bool, list[str]]:
     return needs_token, scopes
 
 
+def declared_security(routes: Iterable[Any]) -> dict[tuple[str, str], list[str] | None]:
+    """(METHOD, path) → the scopes (any one) a route needs; [] a token only; None anonymous.
+
+    For an edge that checks scopes before reading a body: the same declarations as the
+    document's ``security``, so the two cannot drift apart.
+    """
+    out: dict[tuple[str, str], list[str] | None] = {}
+    for path, route in api_routes(routes):
+        needs_token, scopes = route_security(route)
+        for method in route.methods or ():
+            out[(method, path)] = scopes if needs_token else None
+    return out
+
+
 def security_requirement(needs_token: bool, scopes: list[str]) -> list[dict[str, list[str]]]:
     """OpenAPI ``security``: requirements are alternatives, so each scope is one of them."""
     if not needs_token:

@@ -173,6 +173,10 @@ def build_service_app(
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # One schema per model: a request model that responses reuse is documented as it is
+        # accepted (decimals as number or string); response models that must say exactly what
+        # is sent (strings) pin their own mode.
+        separate_input_output_schemas=False,
     )
     app.state.runtime = runtime
     app.schemas = schemas

@@ -47,6 +47,32 @@ contracting record, outcomes, exports and the change feed) is licensed under the
 Open Government Licence v3.0:
 https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/
 """
+#: Conditional GETs (the shared edge, libs/common/web.py): every GET whose 200 is one whole
+#: JSON body carries an ETag and answers 304 to a matching If-None-Match; streams do not.
+STREAMED = ("application/x-ndjson", "text/csv")
+CONDITIONAL: dict[str, dict[str, Any]] = {
+    "parameters": {
+        "IfNoneMatch": {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": False,
+            "description": "An ETag from an earlier response: 304 if it is still current.",
+            "schema": {"type": "string"},
+        }
+    },
+    "headers": {
+        "ETag": {
+            "description": "The representation's validator, for If-None-Match (and If-Match).",
+            "schema": {"type": "string"},
+        }
+    },
+    "responses": {
+        "NotModified": {
+            "description": "Not modified: the If-None-Match ETag is still current.",
+            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+        }
+    },
+}
 #: Statuses the gateway adds: its rate limiter (every operation) and its proxy (services').
 RATE_LIMITED = "429"
 PROXY_ERRORS = ("502", "503", "504")
@@ -96,8 +122,12 @@ def merge(
     doc["components"]["securitySchemes"] = {
         SCHEME: oauth2_scheme(ALL_SCOPES, descriptions=ALL_SCOPES)
     }
+    for kind, parts in CONDITIONAL.items():
+        doc["components"].setdefault(kind, {}).update(copy.deepcopy(parts))
     used: set[str] = set()
-    for _, _, operation in operations(doc):
+    for method, _, operation in operations(doc):
+        if method == "get":
+            _conditional(operation)
         proxied = operation.pop("x-streetlevel-service", None) != "gateway"
         errors = {s for s in operation.get("responses", {}) if s[0] in "45"}
         errors.add(RATE_LIMITED)
@@ -109,6 +139,18 @@ def merge(
     doc["tags"] = [{"name": n, "description": d} for n, d in TAGS.items() if n in used]
     doc["tags"] += [{"name": n} for n in sorted(used - TAGS.keys())]
     return doc
+
+
+def _conditional(operation: dict[str, Any]) -> None:
+    """Declare the edge's ETag, If-None-Match and 304 on a GET of one whole JSON body."""
+    ok = operation.get("responses", {}).get("200")
+    if ok is None or "$ref" in ok or any(m in ok.get("content", {}) for m in STREAMED):
+        return
+    ok.setdefault("headers", {})["ETag"] = {"$ref": "#/components/headers/ETag"}
+    operation["responses"]["304"] = {"$ref": "#/components/responses/NotModified"}
+    parameters = operation.setdefault("parameters", [])
+    if not any(str(p.get("name", "")).lower() == "if-none-match" for p in parameters):
+        parameters.append({"$ref": "#/components/parameters/IfNoneMatch"})
 
 
 class MergedOpenAPI:

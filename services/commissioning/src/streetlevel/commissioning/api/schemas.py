@@ -22,8 +22,7 @@ from streetlevel.commissioning.domain.values import (
 
 
 class Body(BaseModel):
-    # One schema for requests and responses: decimals documented as the strings they are sent as.
-    model_config = ConfigDict(extra="forbid", json_schema_mode_override="serialization")
+    model_config = ConfigDict(extra="forbid")
 
 
 class CommissionCreate(CommissionSpec):
@@ -78,7 +77,7 @@ class AwardBody(Body):
 class Read(BaseModel):
     """A response body (documentation only: the routes render their views directly)."""
 
-    model_config = ConfigDict(json_schema_mode_override="serialization")
+    model_config = ConfigDict()
 
 
 class BuyerRead(Read):
@@ -298,7 +297,7 @@ class PublisherRead(Read):
 class OcdsRelease(Read):
     """An OCDS 1.1.5 release (lots and metrics extensions); see the OCDS release schema."""
 
-    model_config = ConfigDict(extra="allow", json_schema_mode_override="serialization")
+    model_config = ConfigDict(extra="allow")
 
     ocid: str
     id: str

@@ -38,10 +38,7 @@ def pennies(value: Decimal) -> Decimal:
 class Strict(BaseModel):
     """Request-facing value objects refuse unknown fields (no mass assignment)."""
 
-    # One schema for requests and responses: decimals documented as the strings they are sent as.
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, json_schema_mode_override="serialization"
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Money(Strict):

@@ -21,8 +21,7 @@ GSS = r"^[EW]\d{8}$"
 
 
 class Request(BaseModel):
-    # One schema for requests and responses: decimals documented as the strings they are sent as.
-    model_config = ConfigDict(extra="forbid", json_schema_mode_override="serialization")
+    model_config = ConfigDict(extra="forbid")
 
 
 class IndicatorCreate(IndicatorData):
@@ -64,7 +63,7 @@ class WithdrawalCreate(Request):
 
 
 class Read(BaseModel):
-    model_config = ConfigDict(json_schema_mode_override="serialization")
+    model_config = ConfigDict()
 
 
 class IndicatorPage(Read):

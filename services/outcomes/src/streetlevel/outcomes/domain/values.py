@@ -17,10 +17,7 @@ WHOLE_UNITS: frozenset[str] = frozenset({"people", "count"})
 class Value(BaseModel):
     """A frozen value object that refuses unknown fields."""
 
-    # One schema for requests and responses: decimals documented as the strings they are sent as.
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", json_schema_mode_override="serialization"
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Period(Value):

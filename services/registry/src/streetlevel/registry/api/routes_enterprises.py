@@ -241,7 +241,8 @@ async def get_enterprise(
 
 @router.patch(
     "/{enterprise_id}",
-    dependencies=[requires()],
+    # The enterprise itself (registry:write) or the registrar (registry:verify).
+    dependencies=[requires("registry:write", "registry:verify")],
     responses={200: {"model": EnterpriseRead}},
     summary="Update with a JSON merge patch (RFC 7396); honours If-Match",
 )

@@ -94,13 +94,7 @@ def _check_areas(codes: list[str]) -> list[str]:
 
 
 class Strict(BaseModel):
-    # One schema for requests and responses: decimals documented as the strings they are sent as.
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        str_strip_whitespace=True,
-        json_schema_mode_override="serialization",
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="after")
     @classmethod

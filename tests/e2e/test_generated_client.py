@@ -78,7 +78,9 @@ class Embedded:
     transport: httpx.ASGITransport
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+# Module scope: this module is the client's only user, so it is still generated once a session,
+# and the platform's relays and scheduler stop when its last test ends, not with the session.
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Embedded]:
     """One embedded platform: it serves the document to generate from, then hosts the story."""
     clock = CatchUpClock(BEHIND)
@@ -93,7 +95,7 @@ async def embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Em
         await lifespan.__aexit__(None, None, None)
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def generated(embedded: Embedded, tmp_path_factory: pytest.TempPathFactory) -> Generated:
     """The generated client, from the merged document the embedded gateway serves."""
     transport = embedded.transport

@@ -10,13 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from streetlevel.commissioning.domain.values import (
     CommissionSpec,
-    Criterion,
     Eligibility,
     Money,
-    OutcomeTarget,
-    Payment,
     Procedure,
-    RateCardItem,
     Timeline,
 )
 
@@ -80,6 +76,33 @@ class Read(BaseModel):
     model_config = ConfigDict()
 
 
+class CriterionRead(Read):
+    name: Literal["price", "quality", "social_value"]
+    weight: str = Field(description="a percentage (0–100) as a decimal string")
+
+
+class OutcomeTargetRead(Read):
+    indicator_code: str
+    target: str = Field(description="a decimal string")
+
+
+class RateCardItemRead(Read):
+    indicator_code: str
+    price_per_unit: Money
+    max_units: str | None = Field(description="a decimal string; null: no cap")
+
+
+class PaymentRead(Read):
+    model: Literal["fixed", "outcomes", "blended"]
+    rate_card: list[RateCardItemRead]
+    outcomes_share_pct: str | None = Field(description="a percentage as a decimal string")
+
+
+class CommitmentRead(Read):
+    indicator_code: str
+    quantity: str = Field(description="a decimal string")
+
+
 class BuyerRead(Read):
     id: str = Field(description="the council's org-id, e.g. GB-LAE-BPL")
     name: str
@@ -102,7 +125,7 @@ class LotRead(Read):
     description: str
     areas: list[str]
     value: Money
-    outcomes: list[OutcomeTarget]
+    outcomes: list[OutcomeTargetRead]
     status: Literal["open", "awarded", "unsuccessful"]
     award: LotAwardRead | None = Field(default=None, description="once awarded")
 
@@ -125,8 +148,8 @@ class CommissionRead(Read):
     value: Money
     timeline: Timeline
     eligibility: Eligibility
-    award_criteria: list[Criterion]
-    payment: Payment
+    award_criteria: list[CriterionRead]
+    payment: PaymentRead
     lots: list[LotRead]
     status: Literal["draft", "open", "evaluation", "awarded", "complete", "cancelled"]
     amendments: list[AmendmentRead]
@@ -176,7 +199,7 @@ class BidRead(Read):
     enterprise_id: str | None = Field(default=None, description="bidder and buyer views")
     supplier: SupplierRead | None = Field(default=None, description="public view of a winner")
     proposal: str | None = None
-    social_value_commitments: list[Commitment] | None = None
+    social_value_commitments: list[CommitmentRead] | None = None
     disqualified_reason: str | None = None
     submitted_at: datetime | None = None
     updated_at: datetime | None = None
@@ -216,7 +239,7 @@ class ContractLotRead(Read):
     id: str
     title: str
     areas: list[str]
-    outcomes: list[OutcomeTarget]
+    outcomes: list[OutcomeTargetRead]
 
 
 class ContractPeriodRead(Read):
@@ -234,7 +257,7 @@ class ContractRead(Read):
     value: Money
     period: ContractPeriodRead
     payment_model: Literal["fixed", "outcomes", "blended"]
-    rate_card: list[RateCardItem]
+    rate_card: list[RateCardItemRead]
     status: Literal["pending", "active", "terminated", "complete"]
     status_reason: str | None
     standstill_end: datetime | None

@@ -14,7 +14,6 @@ from streetlevel.outcomes.domain.values import (
     Money,
     Period,
     PlanIndicator,
-    ProxyValue,
 )
 
 GSS = r"^[EW]\d{8}$"
@@ -66,6 +65,41 @@ class Read(BaseModel):
     model_config = ConfigDict()
 
 
+class BaselineRead(Read):
+    value: str = Field(description="a decimal string")
+    date: date
+
+
+class TargetRead(Read):
+    period: Period
+    area: str | None
+    value: str = Field(description="a decimal string")
+
+
+class PlanIndicatorRead(Read):
+    code: str
+    baseline: BaselineRead | None = Field(default=None, description="buyer and supplier")
+    targets: list[TargetRead]
+
+
+class AssumptionsRead(Read):
+    """SROI assumptions: percentages (0–100) as decimal strings."""
+
+    deadweight: str
+    attribution: str
+    displacement: str
+    drop_off: str
+    discount_rate: str
+    duration_years: int
+
+
+class ProxyValueRead(Read):
+    amount: str = Field(description="a decimal string")
+    currency: str
+    source: str
+    year: int
+
+
 class IndicatorPage(Read):
     items: list[IndicatorRead]
     next_cursor: str | None
@@ -76,8 +110,8 @@ class PlanRead(Read):
 
     id: str
     contract_id: str
-    indicators: list[PlanIndicator]
-    assumptions: Assumptions | None = Field(default=None, description="buyer and supplier")
+    indicators: list[PlanIndicatorRead]
+    assumptions: AssumptionsRead | None = Field(default=None, description="buyer and supplier")
     version: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -162,7 +196,7 @@ class ProgressReport(Read):
 class SocialValueLine(Read):
     indicator_code: str
     quantity: str
-    proxy_value: ProxyValue | None
+    proxy_value: ProxyValueRead | None
     monetised: bool
     yearly_impact: list[Money]
     present_value: Money
@@ -172,7 +206,7 @@ class SocialValueReport(Read):
     contract_id: str
     plan_id: str
     formula: str
-    assumptions: Assumptions
+    assumptions: AssumptionsRead
     contract_value: Money
     indicators: list[SocialValueLine]
     suppressed_indicators: list[str]

@@ -41,7 +41,7 @@ async def test_a_contract_waits_for_standstill_then_runs_and_completes_the_commi
     early = await h.client.post(f"{url}/activate", headers=h.council())
     assert early.status_code == 409
     assert (await h.client.post(f"{url}/complete", headers=h.council())).status_code == 409
-    h.clock.advance(days=10)
+    h.clock.advance(days=20)  # past the standstill and the contract's start (day 30)
     assert (await h.client.post(f"{url}/activate", headers=h.council())).json()[
         "status"
     ] == "active"
@@ -78,6 +78,7 @@ async def test_terminating_needs_a_reason_and_is_published(harness: Any) -> None
 async def test_a_new_report_superseding_a_paid_observation_reverses_its_line(harness: Any) -> None:
     h = harness
     k, _, supplier = await awarded_contract(h)
+    h.after_first_period()
     first, second = str(new_id()), str(new_id())
     for kind in ("reported", "verified"):
         await h.deliver(

@@ -15,7 +15,7 @@ from weakref import WeakKeyDictionary
 
 import asyncpg
 import orjson
-from sqlalchemy import BigInteger, DateTime, Dialect, Table, event
+from sqlalchemy import BigInteger, DateTime, Dialect, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -297,3 +297,16 @@ def with_database(url: str, database: str) -> str:
 def asyncpg_dsn(url: str) -> str:
     """A SQLAlchemy ``postgresql+asyncpg://`` URL as a plain libpq DSN for asyncpg."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def database_now(session: AsyncSession, fallback: datetime) -> datetime:
+    """The database clock on PostgreSQL (this statement's time); ``fallback`` elsewhere.
+
+    Every replica then agrees on "now" for rules about dates, whatever its own clock says.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return fallback
+    value = (await session.execute(text("SELECT statement_timestamp()"))).scalar_one()
+    if not isinstance(value, datetime):
+        return fallback
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -55,6 +55,7 @@ class Runtime:
         outbox: Table,
         inbox: InboxTables | None = None,
         publishes: Sequence[str] = (),
+        compacted: Sequence[str] = (),
         clock: Clock | None = None,
         memory_bus: MemoryBus | None = None,
         key_source: KeySource | None = None,
@@ -64,6 +65,8 @@ class Runtime:
         self.outbox = outbox
         self.inbox = inbox
         self.publishes = tuple(publishes)
+        # Topics kept one record per key (``cleanup.policy=compact``), whoever creates them.
+        self.compacted = frozenset(compacted)
         self.clock: Clock = clock or SystemClock()
         self.memory_bus = memory_bus
         self.consumer_specs: list[ConsumerSpec] = []
@@ -174,15 +177,21 @@ class Runtime:
             for spec in self.consumer_specs:
                 wanted += [self.topic(t) for t in spec.topics]
                 wanted += [dlq_topic(self.topic(t), spec.name) for t in spec.topics]
-            starting.append(
-                ensure_topics(
-                    s.kafka_bootstrap_servers,
-                    wanted,
-                    partitions=s.kafka_topic_partitions,
-                    replication=s.kafka_topic_replication,
-                    client_options=s.kafka_options(),
+            compact = {self.topic(t) for t in self.compacted}
+            for names, config in (
+                ([t for t in wanted if t not in compact], None),
+                ([t for t in wanted if t in compact], {"cleanup.policy": "compact"}),
+            ):
+                starting.append(
+                    ensure_topics(
+                        s.kafka_bootstrap_servers,
+                        names,
+                        partitions=s.kafka_topic_partitions,
+                        replication=s.kafka_topic_replication,
+                        config=config,
+                        client_options=s.kafka_options(),
+                    )
                 )
-            )
         try:
             await asyncio.gather(*starting)
         except BaseException:

@@ -15,7 +15,8 @@ from streetlevel.common.settings import load_settings
 from streetlevel.registry.adapters.areas import AreaCache, area_count, read_reference, store_areas
 from streetlevel.registry.adapters.orm import idempotency, inbox, outbox
 from streetlevel.registry.api import routes_areas, routes_enterprises, routes_export
-from streetlevel.registry.domain.events import TOPIC
+from streetlevel.registry.domain.events import THEME_TOPIC, TOPIC
+from streetlevel.registry.service.themes import publish_themes
 from streetlevel.registry.settings import RegistrySettings
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,13 @@ async def prepare_database(runtime: Runtime) -> None:
     log.info("loaded %d areas from %s", loaded, settings.areas_file)
 
 
+async def announce_themes(runtime: Runtime) -> None:
+    """Publish the theme vocabulary through the outbox when it changed (idempotent)."""
+    published = await publish_themes(uow=runtime.uow())
+    if published:
+        log.info("published %d theme events on %s", published, THEME_TOPIC)
+
+
 def create_app(
     settings: RegistrySettings | None = None,
     *,
@@ -57,7 +65,8 @@ def create_app(
         settings,
         outbox=outbox,
         inbox=inbox,
-        publishes=[TOPIC],
+        publishes=[TOPIC, THEME_TOPIC],
+        compacted=[THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,
         key_source=key_source,
@@ -68,7 +77,7 @@ def create_app(
         description="The open register of social enterprises, and the ONS area reference. "
         "Open data under the Open Government Licence v3.0.",
         routers=[routes_export.router, routes_enterprises.router, routes_areas.router],
-        on_start=[prepare_database],
+        on_start=[prepare_database, announce_themes],
         idempotency=idempotency,
     )
     app.state.area_cache = AreaCache()

@@ -63,3 +63,8 @@ class ShiftedClock:
         """Back to the base clock's time (the end of a replayed history)."""
         self.offset = max(self.offset, timedelta(0))
         return self.travel_to(self.base.now())
+
+
+def clock_offset(clock: Clock) -> timedelta:
+    """How far ``clock`` is shifted from real time (zero for every clock but a shifted one)."""
+    return clock.offset if isinstance(clock, ShiftedClock) else timedelta(0)

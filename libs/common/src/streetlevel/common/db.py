@@ -30,6 +30,8 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_
 
+from streetlevel.common.clock import Clock, clock_offset
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Execution option that makes a SQLite transaction start with ``BEGIN IMMEDIATE``.
 WRITE = {"streetlevel_write": True}
@@ -299,14 +301,15 @@ def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def database_now(session: AsyncSession, fallback: datetime) -> datetime:
-    """The database clock on PostgreSQL (this statement's time); ``fallback`` elsewhere.
+async def database_now(session: AsyncSession, clock: Clock) -> datetime:
+    """The database clock on PostgreSQL (this statement's time); ``clock`` elsewhere.
 
-    Every replica then agrees on "now" for rules about dates, whatever its own clock says.
+    Every replica then agrees on "now" for rules about dates, whatever its own clock says. A
+    shifted clock (rehearsals, tests) shifts the database clock by the same offset.
     """
     if session.get_bind().dialect.name != "postgresql":
-        return fallback
+        return clock.now()
     value = (await session.execute(text("SELECT statement_timestamp()"))).scalar_one()
     if not isinstance(value, datetime):
-        return fallback
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return clock.now()
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)) + clock_offset(clock)

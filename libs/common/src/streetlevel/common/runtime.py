@@ -24,7 +24,7 @@ from streetlevel.common.bus.kafka import (
     ensure_topics,
 )
 from streetlevel.common.bus.memory import MemoryBus
-from streetlevel.common.clock import Clock, SystemClock
+from streetlevel.common.clock import Clock, ShiftedClock, SystemClock
 from streetlevel.common.consumer import EventProcessor
 from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
 from streetlevel.common.inbox import BatchHandler, Handler, InboxTables, Kind
@@ -67,7 +67,11 @@ class Runtime:
         self.publishes = tuple(publishes)
         # Topics kept one record per key (``cleanup.policy=compact``), whoever creates them.
         self.compacted = frozenset(compacted)
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or (
+            ShiftedClock(SystemClock(), timedelta(seconds=settings.clock_offset_s))
+            if settings.clock_offset_s
+            else SystemClock()
+        )
         self.memory_bus = memory_bus
         self.consumer_specs: list[ConsumerSpec] = []
         self.processors: dict[str, EventProcessor] = {}

@@ -51,6 +51,12 @@ class CommonSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    clock_offset_s: float = Field(
+        default=0,
+        ge=0,
+        description="run this many seconds ahead of real time (rehearsals and tests only: "
+        "the database clock is shifted alike; refused in production)",
+    )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> CommonSettings:
@@ -62,6 +68,8 @@ class CommonSettings(BaseSettings):
             self.kafka_sasl_username and self.kafka_sasl_password
         ):
             raise ValueError("SASL needs kafka_sasl_username and kafka_sasl_password")
+        if self.clock_offset_s and self.environment == "production":
+            raise ValueError("clock_offset_s is for rehearsals and tests, never production")
         if self.bus == "kafka" and self.is_sqlite:
             raise ValueError("bus=kafka needs PostgreSQL (the relay lease is an advisory lock)")
         return self

@@ -17,6 +17,8 @@ from streetlevel.commissioning.domain.contract import Contract, PaymentLine
 from streetlevel.commissioning.domain.eligibility import Applicant
 from streetlevel.commissioning.domain.public_ledger import PublicPayments
 from streetlevel.commissioning.domain.values import CommissionSpec, OutcomeTarget, RateCardItem
+from streetlevel.common.clock import Clock, clock_offset
+from streetlevel.common.db import database_now
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -30,22 +32,20 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def db_now(session: AsyncSession, fallback: datetime) -> datetime:
-    """The database clock on PostgreSQL (this statement's time); the injected clock on SQLite."""
-    if is_postgres(session):
-        value = (await session.execute(text("SELECT statement_timestamp()"))).scalar_one()
-        return utc(value) or fallback
-    return fallback
+async def db_now(session: AsyncSession, clock: Clock) -> datetime:
+    """The database clock on PostgreSQL (shifted like ``clock``); the injected clock on SQLite."""
+    return await database_now(session, clock)
 
 
-async def deadline_passed(session: AsyncSession, deadline: datetime, fallback: datetime) -> bool:
+async def deadline_passed(session: AsyncSession, deadline: datetime, clock: Clock) -> bool:
     """Compared in SQL against the database clock on PostgreSQL; the injected clock on SQLite."""
     if is_postgres(session):
         result = await session.execute(
-            text("SELECT statement_timestamp() >= :deadline"), {"deadline": deadline}
+            text("SELECT statement_timestamp() + :shift >= :deadline"),
+            {"deadline": deadline, "shift": clock_offset(clock)},
         )
         return bool(result.scalar_one())
-    return fallback >= deadline
+    return clock.now() >= deadline
 
 
 class Commissions:

@@ -49,7 +49,7 @@ async def change_contract(
         if contract.buyer_id != principal.org:
             raise Forbidden("Only the buyer council may change this contract.")
         # The database clock on PostgreSQL: a contract is never active before its start.
-        now = await db_now(uow.session, uow.clock.now())
+        now = await db_now(uow.session, uow.clock)
         changed = True
         if action == "activate":
             changed = contract.activate(now=now)
@@ -115,7 +115,7 @@ async def apply_observation(services: Services, session: AsyncSession, envelope:
     if contract is None:
         return
     lines = await repo.lines(contract.id)
-    now = await db_now(session, services.clock.now())
+    now = await db_now(session, services.clock)
     if kind == "outcomes.observation.verified.v1":
         line = contract.price(
             VerifiedObservation(

@@ -25,7 +25,7 @@ async def run_due_jobs(services: Services, now: datetime | None = None) -> int:
     done = 0
     while True:
         async with services.uow() as uow:
-            when = now or await db_now(uow.session, services.clock.now())
+            when = now or await db_now(uow.session, services.clock)
             claimed = await Commissions(uow.session).claim_due(when, limit=1)
             if not claimed:
                 break
@@ -38,7 +38,7 @@ async def run_due_jobs(services: Services, now: datetime | None = None) -> int:
             await uow.commit()
     while True:
         async with services.uow() as uow:
-            when = now or await db_now(uow.session, services.clock.now())
+            when = now or await db_now(uow.session, services.clock)
             due = await Contracts(uow.session).claim_due(when, limit=1)
             if not due:
                 return done

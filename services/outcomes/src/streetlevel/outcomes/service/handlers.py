@@ -166,7 +166,7 @@ async def report_observation(
             plan_id=plan_id, indicator_code=indicator_code, period=period, area=area
         )
         # The database clock on PostgreSQL: whether a period has ended is not a replica's call.
-        now = await database_now(uow.session, uow.clock.now())
+        now = await database_now(uow.session, uow.clock)
         observation = Observation.report(
             observation_id=str(new_id()),
             plan=plan,
@@ -220,7 +220,7 @@ async def decide_observation(
     principal.require("outcomes:verify")
     async with uow:
         repo, observation, contract = await _load_for_buyer(uow, observation_id)
-        now = await database_now(uow.session, uow.clock.now())
+        now = await database_now(uow.session, uow.clock)
         observation.decide(
             contract=contract, org=principal.org, decision=decision, note=note, now=now
         )

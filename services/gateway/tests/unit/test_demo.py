@@ -50,10 +50,11 @@ async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outc
             releases = (await http.get("/v1/ocds/releases", params={"limit": 200})).json()
             dated = 0
             for release in releases["releases"]:
-                assert release["date"] <= today.isoformat()
+                released = datetime.fromisoformat(release["date"])
+                assert released <= today
                 for contract in release.get("contracts", []):
                     for transaction in contract.get("implementation", {}).get("transactions", []):
-                        assert transaction["date"] <= release["date"]
+                        assert datetime.fromisoformat(transaction["date"]) <= released
                         dated += 1
             assert dated >= 2, "two quarters paid"
     printed = capsys.readouterr().out

@@ -145,3 +145,10 @@ def test_a_bad_secret_file_fails_when_loading(
 
     with pytest.raises(ValidationError, match="database_url"):
         load_settings(SvcSettings)
+
+
+def test_a_shifted_clock_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TESTSVC_CLOCK_OFFSET_S", "86400")
+    assert SvcSettings().clock_offset_s == 86400
+    with pytest.raises(ValidationError, match="never production"):
+        SvcSettings(environment="production")

@@ -26,9 +26,10 @@ from streetlevel.common.events import Envelope
 
 
 async def _release(services: Services, session: AsyncSession, contract: Contract, tag: str) -> None:
-    commission = await Commissions(session).get(contract.commission_id)
-    assert commission is not None
-    await record_release(session, commission=commission, tag=tag, now=services.clock.now())
+    # Dated on the clock that judged the change (the database's on PostgreSQL), so a release
+    # is never dated before the period close it reports.
+    now = await db_now(session, services.clock)
+    await record_release(session, commission=await _commission(session, contract), tag=tag, now=now)
 
 
 async def change_contract(

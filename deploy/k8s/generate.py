@@ -96,11 +96,22 @@ class Topic:
     producer: str
     consumers: tuple[str, ...]
     partitions: int = 6
+    #: One record per key, kept forever (``cleanup.policy=compact``): a vocabulary, not a log.
+    compacted: bool = False
 
 
 GATEWAY_FEED = "gateway-feed"
 TOPICS: tuple[Topic, ...] = (
     Topic("registry.enterprise.v1", True, "registry", ("commissioning", "outcomes", GATEWAY_FEED)),
+    # The theme vocabulary: every consumer reads the whole list from the start of the topic.
+    Topic(
+        "registry.theme.v1",
+        True,
+        "registry",
+        ("commissioning", "outcomes", GATEWAY_FEED),
+        partitions=1,
+        compacted=True,
+    ),
     Topic("commissioning.commission.v1", True, "commissioning", (GATEWAY_FEED,)),
     Topic("commissioning.contract.v1", True, "commissioning", ("outcomes", GATEWAY_FEED)),
     Topic("outcomes.indicator.v1", True, "outcomes", ("commissioning", GATEWAY_FEED)),
@@ -184,7 +195,14 @@ def network_policies() -> list[dict[str, Any]]:
     return docs
 
 
-def _kafka_topic(name: str, partitions: int, retention_ms: int) -> dict[str, Any]:
+def _kafka_topic(
+    name: str, partitions: int, retention_ms: int, *, compacted: bool = False
+) -> dict[str, Any]:
+    config: dict[str, Any] = {"min.insync.replicas": 2}
+    if compacted:
+        config["cleanup.policy"] = "compact"
+    else:
+        config |= {"retention.ms": retention_ms, "cleanup.policy": "delete"}
     return {
         "apiVersion": "kafka.strimzi.io/v1",
         "kind": "KafkaTopic",
@@ -194,11 +212,7 @@ def _kafka_topic(name: str, partitions: int, retention_ms: int) -> dict[str, Any
             "partitions": partitions,
             # Production values; overlays/dev patches replicas and min.insync.replicas to 1.
             "replicas": 3,
-            "config": {
-                "min.insync.replicas": 2,
-                "retention.ms": retention_ms,
-                "cleanup.policy": "delete",
-            },
+            "config": config,
         },
     }
 
@@ -206,7 +220,7 @@ def _kafka_topic(name: str, partitions: int, retention_ms: int) -> dict[str, Any
 def kafka_topics() -> list[dict[str, Any]]:
     """One KafkaTopic per topic and per dead-letter topic."""
     week, month = 7 * 24 * 3600 * 1000, 30 * 24 * 3600 * 1000
-    docs = [_kafka_topic(t.name, t.partitions, week) for t in TOPICS]
+    docs = [_kafka_topic(t.name, t.partitions, week, compacted=t.compacted) for t in TOPICS]
     docs += [
         _kafka_topic(dlq(t.name, group), DLQ_PARTITIONS, month)
         for t in TOPICS

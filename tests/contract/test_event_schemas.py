@@ -36,6 +36,10 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
             )
         ),
     ),
+    "registry.theme.v1": (
+        "public",
+        frozenset({"registry.theme.defined.v1", "registry.theme.retired.v1"}),
+    ),
     "commissioning.commission.v1": (
         "public",
         frozenset(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from streetlevel_e2e_harness.blackpool import (
     wait_eligible,
 )
 from streetlevel_e2e_harness.contract import check_feed_against_published_schemas
+from streetlevel_e2e_harness.platform import Platform
 from streetlevel_e2e_harness.story import LOT_A, LOT_B, LOT_C, deliver_and_pay, evaluate_and_award
 
 ENQUIRY_S, TENDER_S = 35.0, 45.0
@@ -26,7 +28,7 @@ ENQUIRY_S, TENDER_S = 35.0, 45.0
 
 @pytest.mark.timeout(420)
 async def test_blackpool_commissions_youth_employment_and_pays_by_results(
-    gateway: Api, cast: Cast
+    gateway: Api, cast: Cast, platform: Platform
 ) -> None:
     api, council, registrar = gateway, cast.blackpool, cast.registrar
     secrets = Secrets()
@@ -53,7 +55,7 @@ async def test_blackpool_commissions_youth_employment_and_pays_by_results(
     assert not sole_public.get("address"), "a sole trader's home address is never public"
 
     # Blackpool commissions three wards on an outcomes rate card, and publishes.
-    t0 = datetime.now(UTC)
+    t0 = platform.now()
     body = commission_body(t0, enquiry_s=ENQUIRY_S, tender_s=TENDER_S)
     created = await api.post("/v1/commissions", council, json=body, expect=201)
     commission = created.json()
@@ -159,7 +161,10 @@ async def test_blackpool_commissions_youth_employment_and_pays_by_results(
     assert late.status_code == 409, late.text
     assert late.json()["type"].endswith("/deadline-passed"), late.text
 
-    contract = await evaluate_and_award(api, cast, cid, bids)
+    async def time_passes(when: datetime) -> None:
+        await asyncio.to_thread(platform.travel_to, when)
+
+    contract = await evaluate_and_award(api, cast, cid, bids, time_passes)
     await deliver_and_pay(api, cast, contract)
     await cross_check(api, cid, ocid, contract, records)
 

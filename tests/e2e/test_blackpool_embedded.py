@@ -107,7 +107,11 @@ async def test_the_embedded_platform_tells_the_same_story_as_the_distributed_one
                 return got["status"] == "evaluation"
 
             await eventually(closed, within=TENDER_S + 30, what="the tender to close")
-            contract = await evaluate_and_award(api, cast, cid, bids)
+
+            async def time_passes(when: datetime) -> None:
+                app.gateway.service_clock.travel_to(when)
+
+            contract = await evaluate_and_award(api, cast, cid, bids, time_passes)
             await deliver_and_pay(api, cast, contract)
             feed = await api.items("/v1/events", limit=200)
             awarded = [

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,13 @@ FAULT_ENTRY = Path(__file__).with_name("fault_entry.py")
 # The commissioning consumers' metrics label prefix (one group or one per topic).
 GROUP = "commissioning"
 TOPIC = "outcomes.observation.v1"
+
+
+async def days_pass(platform: Platform, api: Api, world: World, days: int) -> None:
+    """Commissioning and outcomes move to ``days`` after the contract start (periods end)."""
+    contract = (await api.get(f"/v1/contracts/{world.ids['contract_id']}", expect=200)).json()
+    start = datetime.fromisoformat(contract["period"]["start"])
+    await asyncio.to_thread(platform.travel_to, start + timedelta(days=days))
 
 
 async def verified_observations(api: Api, world: World, first_day: int, count: int) -> set[str]:
@@ -78,6 +86,7 @@ async def paid(platform: Platform, acked: set[str]) -> bool:
 async def test_a_consumer_killed_after_its_db_commit_redelivers_and_applies_once(
     platform: Platform, gateway: Api, world: World
 ) -> None:
+    await days_pass(platform, gateway, world, 16)  # the one-day periods 10-14 have ended
     platform.restart(
         "commissioning",
         script=FAULT_ENTRY,
@@ -111,6 +120,7 @@ async def test_a_consumer_killed_after_its_db_commit_redelivers_and_applies_once
 async def test_duplicated_deliveries_are_applied_once(
     platform: Platform, gateway: Api, world: World
 ) -> None:
+    await days_pass(platform, gateway, world, 24)  # the one-day periods 20-22 have ended
     acked = await verified_observations(gateway, world, first_day=20, count=3)
     await eventually(lambda: paid(platform, acked), within=60, what="every observation paid")
     before = await consumer_outcomes(platform.url("commissioning"), GROUP)

@@ -37,6 +37,11 @@ BLACKPOOL = "E06000009"
 WARDS = ("E05015186", "E05015187")
 FYLDE_WARD_PREFIX = "E05"
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+#: The first month of the default commission's contract (START + 30 days, a year long).
+FIRST_PERIOD = ("2026-12-23", "2027-01-21")
+FIRST_PERIOD_OVER = datetime(2027, 1, 22, 9, 0, tzinfo=UTC)
+#: Codes the tests' registry publishes (a sample of its vocabulary, as the events carry it).
+THEMES = ("health-wellbeing", "older-people", "employment-skills", "youth", "food")
 
 
 def shared_dir() -> Path:
@@ -86,7 +91,7 @@ def enterprise_record(
         "legal_form": "cic_limited_by_guarantee",
         "status": status,
         "mission": "Helping neighbours",
-        "themes": ["wellbeing"],
+        "themes": ["health-wellbeing"],
         "areas_served": [BLACKPOOL],
         "size": "micro",
         "employees": 4,
@@ -109,7 +114,7 @@ def indicator(code: str) -> dict[str, Any]:
         "kind": "outcome",
         "unit": "people",
         "direction": "increase",
-        "themes": ["wellbeing"],
+        "themes": ["health-wellbeing"],
         "sensitive": True,
     }
 
@@ -119,7 +124,7 @@ def commission_body(now: datetime, **overrides: Any) -> dict[str, Any]:
         "title": "Befriending in Anchorsholme and Bispham",
         "description": "Reducing loneliness street by street",
         "need": "Fewer isolated older people",
-        "themes": ["wellbeing"],
+        "themes": ["health-wellbeing"],
         "procedure": "open",
         "buyer_name": "Blackpool Council",
         "lots": [
@@ -228,6 +233,16 @@ class Harness:
         )
         await self.deliver("registry.enterprise.v1", record["id"], env)
 
+    async def themes(self, *codes: str, kind: str = "defined") -> None:
+        """The registry's vocabulary as it arrives on registry.theme.v1 (one event per code)."""
+        for code in codes:
+            subject = f"theme/{code}"
+            data: dict[str, Any] = {"code": code}
+            if kind == "defined":
+                data |= {"name": code, "description": code}
+            env = envelope(f"registry.theme.{kind}.v1", subject, self._next(subject), data)
+            await self.deliver("registry.theme.v1", code, env)
+
     async def indicator(self, code: str) -> None:
         subject = f"indicator/{code}"
         env = envelope(
@@ -249,12 +264,16 @@ class Harness:
                 "plan_id": "plan-1",
                 "contract_id": contract_id,
                 "indicator_code": "loneliness-reduced",
-                "period": {"start": "2027-01-01", "end": "2027-03-31"},
+                "period": {"start": FIRST_PERIOD[0], "end": FIRST_PERIOD[1]},
                 "area": WARDS[0],
                 "value": value,
                 "status": kind,
             },
         )
+
+    def after_first_period(self) -> None:
+        """Move the clock to the morning after the contract's first reporting period."""
+        self.clock.set(max(self.clock.now(), FIRST_PERIOD_OVER))
 
     async def run_due_jobs(self) -> int:
         return await run_due_jobs(self.services, self.clock.now())
@@ -290,6 +309,7 @@ async def harness(tmp_path: Path, tokens: TokenFactory) -> AsyncIterator[Harness
         transport = httpx2.ASGITransport(app=app)
         async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             h = Harness(client, clock, bus, tokens, app.state.services)
+            await h.themes(*THEMES)
             await h.indicator("loneliness-reduced")
             yield h
 
@@ -307,6 +327,8 @@ def kit() -> SimpleNamespace:
         validate_ocds=validate_ocds,
         start=START,
         wards=WARDS,
+        themes=THEMES,
+        first_period=FIRST_PERIOD,
         blackpool=BLACKPOOL,
     )
 

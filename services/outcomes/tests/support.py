@@ -91,3 +91,23 @@ def message(topic: str, key: str, envelope: Envelope) -> OutboxMessage:
         event_type=envelope.type,
         value=envelope.to_json(),
     )
+
+
+#: Codes the tests' registry publishes (a sample of its vocabulary, as the events carry it).
+THEMES = ("community-cohesion", "employment-skills", "health-wellbeing", "environment")
+
+
+def theme_event(code: str, *, kind: str = "defined", sequence: int = 1) -> Envelope:
+    """A ``registry.theme.<kind>.v1`` envelope, as the registry publishes one per code."""
+    data: dict[str, Any] = {"code": code}
+    if kind == "defined":
+        data |= {"name": code.replace("-", " ").capitalize(), "description": code}
+    return Envelope(
+        id=str(new_id()),
+        source="/streetlevel/registry",
+        type=f"{TYPE_PREFIX}registry.theme.{kind}.v1",
+        subject=f"theme/{code}",
+        time=datetime(2026, 11, 23, 12, tzinfo=UTC),
+        sequence=str(sequence),
+        data=data,
+    )

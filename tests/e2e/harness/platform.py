@@ -19,6 +19,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -39,6 +40,8 @@ ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exist
 GEOGRAPHY = ROOT.parent / "shared" / "data" / "geography"
 HOST = "127.0.0.1"
 BACKENDS = ("registry", "commissioning", "outcomes")
+#: The services whose rules depend on dates (contract starts, ended periods, deadlines).
+TIMEKEEPERS = ("commissioning", "outcomes")
 
 
 def stack_script() -> ModuleType:
@@ -95,6 +98,8 @@ class Platform:
     kafka: KafkaBroker
     procs: dict[str, Proc] = field(default_factory=dict)
     server_key: str = ""
+    #: How far commissioning and outcomes run ahead of real time (``travel_to``).
+    clock_offset_s: float = 0.0
 
     @property
     def gateway_url(self) -> str:
@@ -108,6 +113,28 @@ class Platform:
 
     def dsn(self, name: str) -> str:
         return self.pg.url(name, driver=None)
+
+    # -- time ------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The time commissioning and outcomes tell (real time plus the offset)."""
+        return datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)
+
+    def travel_to(self, when: datetime) -> None:
+        """Move the time-keeping services forward to ``when`` (never back).
+
+        Each restarts with ``<SERVICE>_CLOCK_OFFSET_S``: their clock and their database clock
+        then run that far ahead, so deadlines, contract starts and ended periods come as they
+        would after days of real time. The registry and the gateway keep real time (tokens).
+        """
+        needed = (when - datetime.now(UTC)).total_seconds() + 5
+        if needed <= self.clock_offset_s:
+            return
+        self.clock_offset_s = float(int(needed) + 1)
+        for name in TIMEKEEPERS:
+            self.procs[name].env[f"{name.upper()}_CLOCK_OFFSET_S"] = str(self.clock_offset_s)
+            self.restart(name)
+        self.save()
 
     # -- processes -------------------------------------------------------------------------
 
@@ -245,7 +272,8 @@ class Platform:
             n: {"service": p.service, "port": p.port, "env": p.env, "pid": p.pid}
             for n, p in self.procs.items()
         }
-        path.write_text(json.dumps({"procs": procs, "server_key": self.server_key}))
+        saved = {"procs": procs, "server_key": self.server_key, "offset": self.clock_offset_s}
+        path.write_text(json.dumps(saved))
         return path
 
     @classmethod
@@ -255,6 +283,7 @@ class Platform:
         platform = cls(state_dir, attach_postgres(env), attach_kafka(env))
         saved = json.loads((state_dir / "platform.json").read_text())
         platform.server_key = saved["server_key"]
+        platform.clock_offset_s = float(saved.get("offset", 0.0))
         for name, p in saved["procs"].items():
             log = state_dir / f"{name}.log"
             platform.procs[name] = Proc(name, p["service"], p["port"], p["env"], log, p["pid"])

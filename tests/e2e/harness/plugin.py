@@ -52,6 +52,6 @@ async def cast(platform: Platform, gateway: Api) -> Cast:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def world(gateway: Api, cast: Cast) -> World:
+async def world(platform: Platform, gateway: Api, cast: Cast) -> World:
     """One awarded, delivering commission and its parties (built once per session)."""
-    return await build_world(gateway, cast)
+    return await build_world(gateway, cast, platform)

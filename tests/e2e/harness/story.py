@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .actors import Cast
@@ -14,10 +15,20 @@ WARD_A = next(iter(WARDS))
 LSOA_A1, LSOA_A2 = "E01012663", "E01012664"  # best fit in Anchorsholme
 
 
+#: Moves the platform's time-keeping services forward to an instant (native or embedded).
+TimePasses = Callable[[datetime], Awaitable[None]]
+#: How long after the contract starts the story goes on: its first 30-day period has ended.
+DELIVERY = timedelta(days=31)
+
+
 async def evaluate_and_award(
-    api: Api, cast: Cast, cid: str, bids: dict[str, dict[str, Any]]
+    api: Api, cast: Cast, cid: str, bids: dict[str, dict[str, Any]], time_passes: TimePasses
 ) -> dict[str, Any]:
-    """The buyer unseals, scores, ranks and awards every lot; the winner's contract starts."""
+    """The buyer unseals, scores, ranks and awards every lot; the winner's contract starts.
+
+    The buyer activates at once, before the start: the contract stays ``pending`` until its
+    start, when the scheduler makes it ``active``; the story then moves a month on.
+    """
     council, ent = cast.blackpool, cast.enterprises
     unsealed = await api.items(f"/v1/commissions/{cid}/bids", council)
     live = {b["id"]: b for b in unsealed if b["status"] != "withdrawn"}
@@ -52,9 +63,19 @@ async def evaluate_and_award(
     commission = (await api.get(f"/v1/commissions/{cid}", expect=200)).json()
     assert commission["status"] == "awarded"
     contract = contracts[LOT_A]
-    activated = await api.post(f"/v1/contracts/{contract['id']}/activate", council, expect=200)
-    assert activated.json()["status"] == "active"
-    return activated.json()
+    early = (await api.post(f"/v1/contracts/{contract['id']}/activate", council, expect=200)).json()
+    assert early["status"] == "pending", "never active before its start"
+    assert early["activates_at"] == contract["period"]["start"]
+    start = datetime.fromisoformat(contract["period"]["start"])
+    await time_passes(start + DELIVERY)
+
+    async def active() -> dict[str, Any] | None:
+        got = (await api.get(f"/v1/contracts/{contract['id']}", council, expect=200)).json()
+        return got if got["status"] == "active" else None
+
+    activated = await eventually(active, within=60, what="the scheduler to start the contract")
+    assert activated["activates_at"] is None
+    return activated
 
 
 async def deliver_and_pay(api: Api, cast: Cast, contract: dict[str, Any]) -> None:

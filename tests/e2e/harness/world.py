@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .actors import Cast
 from .api import Actor, Api, eventually
 from .blackpool import Secrets, commission_body, money, register_enterprises, wait_eligible
+from .platform import Platform
 from .story import LOT_A, LSOA_A1, LSOA_A2
 
 TENDER_S = 20.0
@@ -37,7 +39,7 @@ class World:
         }
 
 
-async def build_world(api: Api, cast: Cast) -> World:
+async def build_world(api: Api, cast: Cast, platform: Platform) -> World:
     secrets = Secrets()
     records = await register_enterprises(api, cast, secrets)
     ent, council = cast.enterprises, cast.blackpool
@@ -49,7 +51,7 @@ async def build_world(api: Api, cast: Cast) -> World:
             expect=200,
         )
     world = World(cast, secrets, pending_id=records["ineligible"]["id"])
-    now = datetime.now(UTC)
+    now = platform.now()
     body = commission_body(now, enquiry_s=TENDER_S - 5, tender_s=TENDER_S)
     cid = (await api.post("/v1/commissions", council, json=body, expect=201)).json()["id"]
     draft = commission_body(now, enquiry_s=3600, tender_s=7200)
@@ -100,6 +102,15 @@ async def build_world(api: Api, cast: Cast) -> World:
         )
     ).json()
     await api.post(f"/v1/contracts/{contract['id']}/activate", council, expect=200)
+    # A week of delivery: the contract starts (the scheduler activates it), a week ends.
+    start_at = datetime.fromisoformat(contract["period"]["start"])
+    await asyncio.to_thread(platform.travel_to, start_at + timedelta(days=8))
+
+    async def active() -> bool:
+        got = await api.get(f"/v1/contracts/{contract['id']}", council, expect=200)
+        return bool(got.json()["status"] == "active")
+
+    await eventually(active, within=60, what="the contract to start")
 
     async def plan() -> dict[str, Any] | None:
         found = await api.items("/v1/plans", council, contract_id=contract["id"])

@@ -191,3 +191,10 @@ def test_production_requires_an_https_public_base_url(monkeypatch: pytest.Monkey
         SvcSettings(environment="production", public_base_url="http://api.example.org")
     settings = SvcSettings(environment="production", public_base_url="https://api.example.org")
     assert settings.public_base_url == "https://api.example.org"
+
+
+def test_a_shifted_clock_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TESTSVC_CLOCK_OFFSET_S", "86400")
+    assert SvcSettings().clock_offset_s == 86400
+    with pytest.raises(ValidationError, match="never production"):
+        SvcSettings(environment="production", public_base_url="https://api.example.org")

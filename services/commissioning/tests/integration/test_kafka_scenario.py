@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from streetlevel.commissioning import migrate
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.app import create_app
 from streetlevel.commissioning.service.scheduler import run_due_jobs
-from streetlevel.common.clock import FrozenClock
+from streetlevel.common.clock import ShiftedClock
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
 from streetlevel.common.testing.waiting import eventually
@@ -47,8 +47,13 @@ async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kaf
     tmp_path: Path,
 ) -> None:
     url = await pg_database_factory("commissioning", prepare=migrate.upgrade)
-    # Bid deadlines are checked on PostgreSQL's clock: the scenario starts at the real time.
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
+    # Dates are judged on PostgreSQL's clock: the scenario starts at the real time, and lets
+    # days pass by shifting the injected clock, which shifts the database clock alike.
+    clock = ShiftedClock()
+
+    def advance(days: int) -> None:
+        clock.travel_to(clock.now() + timedelta(days=days))
+
     settings = kit.settings_for(
         url,
         bus="kafka",
@@ -96,6 +101,14 @@ async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kaf
                     "indicator/loneliness-reduced",
                     {"indicator": kit.indicator("loneliness-reduced")},
                 )
+                for code in kit.themes:
+                    await send(
+                        "registry.theme.v1",
+                        code,
+                        "registry.theme.defined.v1",
+                        f"theme/{code}",
+                        {"code": code, "name": code, "description": code},
+                    )
                 a, b, c = (str(new_id()) for _ in range(3))
                 for eid, name in ((a, "Alpha CIC"), (b, "Beta Co-op"), (c, "Gamma CIC")):
                     await enterprise(kit.enterprise_record(eid, name), "verified")
@@ -110,8 +123,15 @@ async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kaf
                         query = select(t.c.code).where(t.c.code == "loneliness-reduced")
                         return (await session.execute(query)).first() is not None
 
+                async def themes_known() -> bool:
+                    async with services.runtime.sessions() as session:
+                        t = orm.themes
+                        known = (await session.execute(select(t.c.code))).scalars()
+                        return set(known) == set(kit.themes)
+
                 await eventually(all_verified)
                 await eventually(indicator_known)
+                await eventually(themes_known)
                 body = kit.commission_body(clock.now())
                 draft = await client.post("/v1/commissions", json=body, headers=council)
                 assert draft.status_code == 201, draft.text
@@ -135,7 +155,7 @@ async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kaf
                     return await status_of(c) == "suspended"
 
                 await eventually(c_suspended)
-                clock.advance(days=11)
+                advance(11)
                 assert await run_due_jobs(services, clock.now()) == 1
                 seen = await client.get(f"/v1/commissions/{cid}/bids", headers=council)
                 by_id = {x["id"]: x for x in seen.json()["items"]}
@@ -154,9 +174,13 @@ async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kaf
                 assert award.status_code == 201, award.text
                 contract = award.json()
                 assert contract["supplier"] == {"enterprise_id": a, "name": "Alpha CIC"}
-                clock.advance(days=11)
+                advance(20)  # past the standstill and the contract's start (day 30)
                 r = await client.post(f"/v1/contracts/{contract['id']}/activate", headers=council)
                 assert r.status_code == 200, r.text
+                assert r.json()["status"] == "active"
+                first = datetime.fromisoformat(contract["period"]["start"]).date()
+                period = {"start": str(first), "end": str(first + timedelta(days=29))}
+                advance(31)  # the first month has ended: its figures can be paid
 
                 obs, marker = str(new_id()), str(new_id())
 
@@ -166,7 +190,7 @@ async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kaf
                         "plan_id": str(new_id()),
                         "contract_id": contract["id"],
                         "indicator_code": "loneliness-reduced",
-                        "period": {"start": "2027-01-01", "end": "2027-03-31"},
+                        "period": period,
                         "area": kit.wards[0],
                         "value": value,
                         "evidence": "private notes never read",

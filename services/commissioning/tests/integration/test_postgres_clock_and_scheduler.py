@@ -38,6 +38,14 @@ async def seed(app: Any, kit: Any) -> None:
         {"indicator": kit.indicator("loneliness-reduced")},
     )
     await deliver(app, "outcomes.indicator.v1", "loneliness-reduced", indicator)
+    for code in kit.themes:
+        theme = kit.envelope(
+            "registry.theme.defined.v1",
+            f"theme/{code}",
+            1,
+            {"code": code, "name": code, "description": code},
+        )
+        await deliver(app, "registry.theme.v1", code, theme)
 
 
 async def test_a_bid_is_refused_when_the_database_clock_is_past_the_deadline(
@@ -102,3 +110,26 @@ async def test_concurrent_schedulers_close_each_due_commission_exactly_once(
         counts = await asyncio.gather(*(run_due_jobs(services, later) for _ in range(3)))
         assert sum(counts) == 6
         assert await run_due_jobs(services, later) == 0
+
+
+async def test_a_shifted_clock_shifts_the_database_clock_alike(
+    pg_database_factory: Any, kit: Any
+) -> None:
+    from streetlevel.commissioning.adapters.repository import db_now, deadline_passed
+    from streetlevel.common.clock import ShiftedClock
+    from streetlevel.common.db import create_engine, session_factory
+
+    url = await pg_database_factory("commissioning", prepare=migrate.upgrade)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            ahead = ShiftedClock(offset=timedelta(days=3))
+            real = datetime.now(UTC)
+            shifted = await db_now(session, ahead)
+            assert timedelta(days=3) - timedelta(minutes=1) < shifted - real
+            assert shifted - real < timedelta(days=3) + timedelta(minutes=1)
+            tomorrow = real + timedelta(days=1)
+            assert await deadline_passed(session, tomorrow, ahead)
+            assert not await deadline_passed(session, tomorrow, FrozenClock(real + timedelta(2)))
+    finally:
+        await engine.dispose()

@@ -63,9 +63,10 @@ async def test_a_commission_runs_from_draft_to_a_paid_outcome(harness: Any) -> N
     assert contract["supplier"]["enterprise_id"] == a
     assert contract["value"] == {"amount": "5000.00", "currency": "GBP"}
     assert (await h.client.get(f"/v1/commissions/{cid}")).json()["status"] == "awarded"
-    h.clock.advance(days=10)
+    h.clock.advance(days=20)  # the contract starts on day 30
     r = await h.client.post(f"/v1/contracts/{contract['id']}/activate", headers=h.council())
     assert r.status_code == 200, r.text
+    h.after_first_period()
     obs = str(new_id())
     await h.deliver(
         "outcomes.observation.v1",
@@ -86,7 +87,7 @@ async def test_a_commission_runs_from_draft_to_a_paid_outcome(harness: Any) -> N
     # loneliness-reduced is sensitive: the public sees 12 people rounded to 10 (× £50).
     assert public["periods"] == [
         {
-            "period": {"start": "2027-01-01", "end": "2027-03-31"},
+            "period": {"start": "2026-12-23", "end": "2027-01-21"},
             "amount": {"amount": "500.00", "currency": "GBP"},
             "suppressed": False,
             "rounded": True,

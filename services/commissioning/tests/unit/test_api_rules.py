@@ -274,6 +274,7 @@ async def test_a_withdrawn_verification_adds_a_reversal_line(harness: Any) -> No
     k = (
         await h.client.post(f"/v1/commissions/{c['id']}/lots/lot-1/award", headers=h.council())
     ).json()
+    h.after_first_period()
     obs = str(new_id())
     for kind in ("reported", "verified", "verification_withdrawn"):
         await h.deliver(

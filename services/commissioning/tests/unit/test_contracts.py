@@ -41,7 +41,7 @@ async def test_a_contract_waits_for_standstill_then_runs_and_completes_the_commi
     early = await h.client.post(f"{url}/activate", headers=h.council())
     assert early.status_code == 409
     assert (await h.client.post(f"{url}/complete", headers=h.council())).status_code == 409
-    h.clock.advance(days=10)
+    h.clock.advance(days=20)  # past the standstill and the contract's start (day 30)
     assert (await h.client.post(f"{url}/activate", headers=h.council())).json()[
         "status"
     ] == "active"
@@ -82,6 +82,7 @@ async def test_terminating_needs_a_reason_and_is_published(harness: Any) -> None
 async def test_a_new_report_superseding_a_paid_observation_reverses_its_line(harness: Any) -> None:
     h = harness
     k, _, supplier = await awarded_contract(h)
+    h.after_first_period()
     first, second = str(new_id()), str(new_id())
     for kind in ("reported", "verified"):
         await h.deliver(
@@ -110,3 +111,50 @@ async def test_a_new_report_superseding_a_paid_observation_reverses_its_line(har
         await h.client.get(f"/v1/contracts/{k['id']}/payments", headers=h.bidder(str(new_id())))
     ).json()
     assert "lines" not in stranger
+
+
+async def test_a_contract_activated_before_its_start_stays_pending_until_the_scheduler_starts_it(
+    harness: Any,
+) -> None:
+    h = harness
+    k, cid, supplier = await awarded_contract(h)
+    url = f"/v1/contracts/{k['id']}"
+    h.clock.advance(days=10)  # standstill over (day 21); the contract starts on day 30
+    early = await h.client.post(f"{url}/activate", headers=h.council())
+    assert early.status_code == 200, early.text
+    assert (early.json()["status"], early.json()["activates_at"]) == (
+        "pending",
+        k["period"]["start"],
+    )
+    wrong = await h.client.post(f"{url}/activate", headers=h.council("GB-LAE-FYL", "E07000119"))
+    assert wrong.status_code == 403
+    assert await h.run_due_jobs() == 0, "nothing is due before the start"
+    seen = (await h.client.get(url, headers=h.bidder(supplier))).json()
+    assert seen["status"] == "pending"
+    ocds = (await h.client.get("/v1/ocds/releases", params={"limit": 200})).json()["releases"]
+    mine = [c for r in ocds if r["ocid"] == k["ocid"] for c in r.get("contracts", [])]
+    assert {c["status"] for c in mine} == {"pending"}
+    h.clock.advance(days=9)  # day 30: the start
+    assert await h.run_due_jobs() == 1
+    started = (await h.client.get(url)).json()
+    assert (started["status"], started["activates_at"]) == ("active", None)
+    ocds = (await h.client.get("/v1/ocds/releases", params={"limit": 200})).json()["releases"]
+    last = [r for r in ocds if r["ocid"] == k["ocid"]][-1]
+    assert last["tag"] == ["contractUpdate"]
+    assert last["contracts"][0]["status"] == "active"
+    assert last["date"] >= k["period"]["start"]
+    types = [e.short_type for e in await h.published() if e.subject == f"contract/{k['id']}"]
+    assert types == ["commissioning.contract.created.v1", "commissioning.contract.activated.v1"]
+    assert (await h.client.get(f"/v1/commissions/{cid}")).json()["status"] == "awarded"
+
+
+async def test_nothing_is_paid_for_a_period_that_has_not_ended(harness: Any) -> None:
+    h = harness
+    k, _, _ = await awarded_contract(h)
+    obs = str(new_id())
+    for kind in ("reported", "verified"):  # on day 11, for a period ending on day 60
+        await h.deliver(
+            "outcomes.observation.v1", k["id"], h.observation_event(kind, obs, k["id"], "5")
+        )
+    ledger = (await h.client.get(f"/v1/contracts/{k['id']}/payments", headers=h.council())).json()
+    assert ledger["lines"] == []

@@ -1,8 +1,9 @@
-"""The embedded demo: an open commission and an awarded one with an active contract."""
+"""The embedded demo: an awarded commission whose contract started in the past, an open one."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from asgi_lifespan import LifespanManager
 
 from streetlevel.commissioning import migrate
 from streetlevel.commissioning.app import create_app
-from streetlevel.commissioning.demo import seed_demo
+from streetlevel.commissioning.demo import seed_history, seed_open
 from streetlevel.commissioning.service.scheduler import run_due_jobs
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.ids import new_id
@@ -42,6 +43,24 @@ async def test_the_demo_leaves_an_open_commission_and_an_active_contract(
                 ),
             ),
             (
+                "registry.theme.v1",
+                kit.envelope(
+                    "registry.theme.defined.v1",
+                    "theme/health-wellbeing",
+                    1,
+                    {"code": "health-wellbeing", "name": "Health", "description": "Care."},
+                ),
+            ),
+            (
+                "registry.theme.v1",
+                kit.envelope(
+                    "registry.theme.defined.v1",
+                    "theme/older-people",
+                    1,
+                    {"code": "older-people", "name": "Older people", "description": "Ageing."},
+                ),
+            ),
+            (
                 "registry.enterprise.v1",
                 kit.envelope(
                     "registry.enterprise.verified.v1",
@@ -57,22 +76,49 @@ async def test_the_demo_leaves_an_open_commission_and_an_active_contract(
             clock.advance(seconds=seconds)
             await run_due_jobs(services, clock.now())
 
+        states: list[str] = []
+
+        async def travel_to(when: datetime) -> None:
+            clock.set(max(clock.now(), when))
+            await run_due_jobs(services, clock.now())
+
         async with httpx2.AsyncClient(
             transport=httpx2.ASGITransport(app=app), base_url="http://test"
         ) as http:
-            made = await seed_demo(
+            history_start = clock.now()
+            made = await seed_history(
                 http,
                 council=tokens.bearer(tokens.council()),
                 bidder=tokens.bearer(tokens.enterprise(e)),
                 indicator_code="lonely",
                 wait=wait,
+                travel_to=travel_to,
+                now=history_start,
+            )
+            made["open"] = await seed_open(
+                http,
+                council=tokens.bearer(tokens.council()),
+                indicator_code="lonely",
                 now=clock.now(),
             )
             opened = (await http.get(f"/v1/commissions/{made['open']}")).json()
             assert opened["status"] == "open"
             assert [lot["areas"] for lot in opened["lots"]] == [["E05015186"], ["E05015187"]]
+            assert set(opened["themes"]) == {"health-wellbeing", "older-people"}
             assert (await http.get(f"/v1/commissions/{made['awarded']}")).json()[
                 "status"
             ] == "awarded"
             contract = (await http.get(f"/v1/contracts/{made['contract']}")).json()
             assert (contract["status"], contract["payment_model"]) == ("active", "outcomes")
+            start = datetime.fromisoformat(contract["period"]["start"])
+            # Activated early by the buyer; active only from its start, by the scheduler.
+            assert start > history_start + timedelta(days=20)
+            assert clock.now() >= start
+            releases = (await http.get("/v1/ocds/releases", params={"limit": 200})).json()
+            for release in releases["releases"]:
+                for c in release.get("contracts", []):
+                    states.append(c["status"])
+                    if c["status"] == "active":
+                        assert release["date"] >= contract["period"]["start"][:19]
+            assert states.count("pending") >= 1
+            assert "active" in states

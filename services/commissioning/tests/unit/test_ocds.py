@@ -55,6 +55,7 @@ async def test_a_micro_grant_from_tender_to_payment_is_valid_ocds(
     ).json()
     h.clock.advance(days=11)
     await h.client.post(f"/v1/contracts/{k['id']}/activate", headers=h.council())
+    h.after_first_period()
     obs = str(new_id())
     for kind in ("reported", "verified"):
         await h.deliver(

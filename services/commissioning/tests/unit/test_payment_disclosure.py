@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from streetlevel.common.ids import new_id
 
 PRICE = Decimal("50.00")  # the harness rate card: loneliness-reduced, £50 per person
 Q1, Q2 = ("2027-01-01", "2027-03-31"), ("2027-04-01", "2027-06-30")
+AFTER_Q2 = datetime(2027, 7, 1, 9, 0, tzinfo=UTC)
 PARTIES = ("buyer", "supplier")
 OTHERS = ("other_council", "other_bidder", "registrar", "anonymous")
 
@@ -44,9 +46,10 @@ async def active_contract(h: Any) -> tuple[dict[str, Any], str]:
     k = (
         await h.client.post(f"/v1/commissions/{c['id']}/lots/lot-1/award", headers=h.council())
     ).json()
-    h.clock.advance(days=11)
+    h.clock.advance(days=20)  # past the contract's start (day 30)
     r = await h.client.post(f"/v1/contracts/{k['id']}/activate", headers=h.council())
     assert r.status_code == 200, r.text
+    h.clock.set(AFTER_Q2)  # figures come in once their quarter has ended
     return c, supplier
 
 

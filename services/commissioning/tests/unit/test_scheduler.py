@@ -31,8 +31,17 @@ async def test_the_background_scheduler_closes_a_commission_past_its_deadline(
             1,
             {"indicator": kit.indicator("loneliness-reduced")},
         )
+        theme = kit.envelope(
+            "registry.theme.defined.v1",
+            "theme/health-wellbeing",
+            1,
+            {"code": "health-wellbeing", "name": "Health and wellbeing", "description": "Care."},
+        )
         await app.state.services.runtime.memory_bus.publish(
-            [OutboxMessage(0, "outcomes.indicator.v1", "k", env.id, env.type, env.to_json())]
+            [
+                OutboxMessage(0, "outcomes.indicator.v1", "k", env.id, env.type, env.to_json()),
+                OutboxMessage(0, "registry.theme.v1", "t", theme.id, theme.type, theme.to_json()),
+            ]
         )
         async with httpx2.AsyncClient(
             transport=httpx2.ASGITransport(app=app), base_url="http://test"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
+
 import httpx2
 from asgi_lifespan import LifespanManager
 
@@ -32,6 +35,28 @@ async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outc
             assert hires["indicator_code"] == "jobs.local_hires"
             assert hires["verified"]["value"] is not None  # rounded to 5: disclosure control
             assert int(hires["verified"]["value"]) % 5 == 0
+            # Time cannot run ahead: the contract started in the past, every payment and
+            # transaction is dated after its period and no later than the release it is in.
+            today = datetime.now(UTC)
+            assert datetime.fromisoformat(contracts[0]["period"]["start"]) < today
+            themes = {t["code"] for t in (await http.get("/v1/themes")).json()["items"]}
+            assert all(set(c["themes"]) <= themes and c["themes"] for c in commissions)
+            # Payments follow verifications through the bus: wait for both quarters' figures.
+            paid = f"/v1/contracts/{contracts[0]['id']}/payments"
+            for _ in range(200):
+                if len((await http.get(paid)).json()["periods"]) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            releases = (await http.get("/v1/ocds/releases", params={"limit": 200})).json()
+            dated = 0
+            for release in releases["releases"]:
+                released = datetime.fromisoformat(release["date"])
+                assert released <= today
+                for contract in release.get("contracts", []):
+                    for transaction in contract.get("implementation", {}).get("transactions", []):
+                        assert datetime.fromisoformat(transaction["date"]) <= released
+                        dated += 1
+            assert dated >= 2, "two quarters paid"
     printed = capsys.readouterr().out
     assert "Street Level is running at" in printed
     assert "/docs" in printed

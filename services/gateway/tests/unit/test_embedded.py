@@ -51,12 +51,16 @@ async def test_the_feed_shows_every_public_event_once_in_order_from_any_cursor(
                 headers=registrar,
             )
             assert verified.status_code == 200, verified.text
-        everything = await _caught_up(gw, registry_events=6)
+        # Six enterprise events, after the twelve theme codes the registry publishes at start.
+        everything = await _caught_up(gw, registry_events=12 + 6)
         assert all(isinstance(e["position"], str) for e in everything)  # like the cursor
         positions = [int(e["position"]) for e in everything]
         assert positions == list(range(1, len(positions) + 1))
         registry = [e for e in everything if e["source"] == "/streetlevel/registry"]
-        assert len(registry) == 6
+        assert len([e for e in registry if e["subject"].startswith("enterprise/")]) == 6
+        themes = [e for e in registry if e["subject"].startswith("theme/")]
+        assert len(themes) == 12
+        assert {e["type"] for e in themes} == {"org.streetlevel.registry.theme.defined.v1"}
         assert "hello@bispham.example" not in str(everything)
         assert not any("observation" in e["type"] for e in everything)
         for cursor in range(len(everything)):

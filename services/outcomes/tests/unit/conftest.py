@@ -22,7 +22,7 @@ from streetlevel.outcomes.app import create_app
 from streetlevel.outcomes.migrate import upgrade
 from streetlevel.outcomes.settings import OutcomesSettings
 
-from ..support import BLACKPOOL_AREAS, message
+from ..support import BLACKPOOL_AREAS, THEMES, message, theme_event
 
 
 @dataclass
@@ -59,4 +59,7 @@ async def embedded(tmp_path: Path, tokens: TokenFactory) -> AsyncIterator[Embedd
     async with LifespanManager(app):
         transport = httpx2.ASGITransport(app=app)
         async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Embedded(app, client, bus, clock, tokens)
+            embedded = Embedded(app, client, bus, clock, tokens)
+            for code in THEMES:
+                await embedded.deliver("registry.theme.v1", theme_event(code))
+            yield embedded

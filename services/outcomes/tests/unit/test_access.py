@@ -52,7 +52,7 @@ async def test_anyone_reads_the_catalogue_but_only_councils_and_admin_extend_it(
         "description": "Street parties organised with residents.",
         "kind": "output",
         "unit": "count",
-        "themes": ["community"],
+        "themes": ["community-cohesion"],
     }
     response = await embedded.client.post("/v1/indicators", json=body, headers=h)
     allowed = {"buyer", "other_council", "registrar"}

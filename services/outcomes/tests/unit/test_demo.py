@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from streetlevel.common.ids import new_id
 from streetlevel.outcomes.demo import seed_demo
 
+from ..support import contract_created_data, contract_event
 from .conftest import Embedded
 from .test_api_flow import buyer, start_contract
 
@@ -23,3 +25,15 @@ async def test_demo_figures_make_progress_and_area_reports_show_something(
     assert jobs["reported_unverified"] != "0"
     area = (await embedded.client.get("/v1/reports/areas/E06000009")).json()
     assert {i["indicator_code"] for i in area["indicators"]} >= {"jobs.local_hires"}
+
+
+async def test_the_demo_reports_no_quarter_that_has_not_ended(embedded: Embedded) -> None:
+    contract_id = str(new_id())
+    data = contract_created_data(
+        contract_id, "e-late", period={"start": "2026-05-01", "end": "2027-04-30"}
+    )
+    await embedded.deliver(
+        "commissioning.contract.v1", contract_event("created", contract_id, data)
+    )
+    # On 2026-07-01 the first quarter (to 2026-07-29) is still running: nothing to report.
+    assert await seed_demo(embedded.app) == 0

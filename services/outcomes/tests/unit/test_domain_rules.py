@@ -180,3 +180,25 @@ def test_the_buyer_cannot_target_an_area_outside_the_lot() -> None:
             areas=AREAS,
             now=NOW,
         )
+
+
+def test_an_observation_is_only_for_a_period_that_has_ended() -> None:
+    in_progress = Period(start=date(2026, 11, 1), end=date(2026, 11, 30))
+    with pytest.raises(RuleViolation, match=r"has not ended yet.*2026-12-01"):
+        _report(_plan(), period=in_progress)
+    last_day = datetime(2026, 11, 30, 23, 59, tzinfo=UTC)
+    with pytest.raises(RuleViolation):
+        _report(_plan(), period=in_progress, now=last_day)
+    next_morning = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    assert _report(_plan(), period=in_progress, now=next_morning).period == in_progress
+
+
+def test_a_verification_is_never_dated_inside_the_period_it_verifies() -> None:
+    observation = _report(_plan())
+    early = datetime(2026, 3, 31, 12, tzinfo=UTC)
+    with pytest.raises(RuleViolation):
+        observation.decide(
+            contract=CONTRACT, org="GB-LAE-BPL", decision="verified", note=None, now=early
+        )
+    observation.decide(contract=CONTRACT, org="GB-LAE-BPL", decision="verified", note=None, now=NOW)
+    assert observation.status == "verified"

@@ -15,7 +15,7 @@ from weakref import WeakKeyDictionary
 
 import asyncpg
 import orjson
-from sqlalchemy import BigInteger, DateTime, Dialect, Table, event
+from sqlalchemy import BigInteger, DateTime, Dialect, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_
+
+from streetlevel.common.clock import Clock, clock_offset
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Execution option that makes a SQLite transaction start with ``BEGIN IMMEDIATE``.
@@ -297,3 +299,17 @@ def with_database(url: str, database: str) -> str:
 def asyncpg_dsn(url: str) -> str:
     """A SQLAlchemy ``postgresql+asyncpg://`` URL as a plain libpq DSN for asyncpg."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def database_now(session: AsyncSession, clock: Clock) -> datetime:
+    """The database clock on PostgreSQL (this statement's time); ``clock`` elsewhere.
+
+    Every replica then agrees on "now" for rules about dates, whatever its own clock says. A
+    shifted clock (rehearsals, tests) shifts the database clock by the same offset.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return clock.now()
+    value = (await session.execute(text("SELECT statement_timestamp()"))).scalar_one()
+    if not isinstance(value, datetime):
+        return clock.now()
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)) + clock_offset(clock)

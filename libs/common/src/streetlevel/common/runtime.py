@@ -24,7 +24,7 @@ from streetlevel.common.bus.kafka import (
     ensure_topics,
 )
 from streetlevel.common.bus.memory import MemoryBus
-from streetlevel.common.clock import Clock, SystemClock
+from streetlevel.common.clock import Clock, ShiftedClock, SystemClock
 from streetlevel.common.consumer import EventProcessor
 from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
 from streetlevel.common.inbox import BatchHandler, Handler, InboxTables, Kind
@@ -55,6 +55,7 @@ class Runtime:
         outbox: Table,
         inbox: InboxTables | None = None,
         publishes: Sequence[str] = (),
+        compacted: Sequence[str] = (),
         clock: Clock | None = None,
         memory_bus: MemoryBus | None = None,
         key_source: KeySource | None = None,
@@ -64,7 +65,13 @@ class Runtime:
         self.outbox = outbox
         self.inbox = inbox
         self.publishes = tuple(publishes)
-        self.clock: Clock = clock or SystemClock()
+        # Topics kept one record per key (``cleanup.policy=compact``), whoever creates them.
+        self.compacted = frozenset(compacted)
+        self.clock: Clock = clock or (
+            ShiftedClock(SystemClock(), timedelta(seconds=settings.clock_offset_s))
+            if settings.clock_offset_s
+            else SystemClock()
+        )
         self.memory_bus = memory_bus
         self.consumer_specs: list[ConsumerSpec] = []
         self.processors: dict[str, EventProcessor] = {}
@@ -175,15 +182,21 @@ class Runtime:
             for spec in self.consumer_specs:
                 wanted += [self.topic(t) for t in spec.topics]
                 wanted += [dlq_topic(self.topic(t), spec.name) for t in spec.topics]
-            starting.append(
-                ensure_topics(
-                    s.kafka_bootstrap_servers,
-                    wanted,
-                    partitions=s.kafka_topic_partitions,
-                    replication=s.kafka_topic_replication,
-                    client_options=s.kafka_options(),
+            compact = {self.topic(t) for t in self.compacted}
+            for names, config in (
+                ([t for t in wanted if t not in compact], None),
+                ([t for t in wanted if t in compact], {"cleanup.policy": "compact"}),
+            ):
+                starting.append(
+                    ensure_topics(
+                        s.kafka_bootstrap_servers,
+                        names,
+                        partitions=s.kafka_topic_partitions,
+                        replication=s.kafka_topic_replication,
+                        config=config,
+                        client_options=s.kafka_options(),
+                    )
                 )
-            )
         try:
             await asyncio.gather(*starting)
         except BaseException:

@@ -105,6 +105,13 @@ class CommonSettings(BaseSettings):
     def _valid_public_base_url(cls, value: str) -> str:
         return check_public_base_url(value) if value else value
 
+    clock_offset_s: float = Field(
+        default=0,
+        ge=0,
+        description="run this many seconds ahead of real time (rehearsals and tests only: "
+        "the database clock is shifted alike; refused in production)",
+    )
+
     @model_validator(mode="after")
     def _check_consistency(self) -> CommonSettings:
         if not self.public_base_url:
@@ -122,6 +129,8 @@ class CommonSettings(BaseSettings):
             self.kafka_sasl_username and self.kafka_sasl_password
         ):
             raise ValueError("SASL needs kafka_sasl_username and kafka_sasl_password")
+        if self.clock_offset_s and self.environment == "production":
+            raise ValueError("clock_offset_s is for rehearsals and tests, never production")
         if self.bus == "kafka" and self.is_sqlite:
             raise ValueError("bus=kafka needs PostgreSQL (the relay lease is an advisory lock)")
         return self

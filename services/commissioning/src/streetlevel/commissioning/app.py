@@ -28,6 +28,7 @@ from streetlevel.common.contract import EventContract
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
+from streetlevel.common.themes import THEME_TOPIC
 
 ROUTE_PREFIXES = ("/v1/commissions", "/v1/contracts", "/v1/ocds")
 _WRITE, _BID, _EVALUATE = ["commissioning:write"], ["commissioning:bid"], ["commissioning:evaluate"]
@@ -64,6 +65,7 @@ def create_app(
         outbox=orm.outbox,
         inbox=orm.inbox,
         publishes=[COMMISSION_TOPIC, CONTRACT_TOPIC],
+        compacted=[THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,
         key_source=key_source,

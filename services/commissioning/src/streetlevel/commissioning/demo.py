@@ -1,16 +1,17 @@
 """Demo data for the embedded mode, created through the public API like any council would.
 
-``seed_demo`` creates an open commission in two Blackpool wards and a micro-grant that is
-awarded with an active outcomes-based contract. The second needs its deadline to pass: the
-caller's ``wait`` sleeps (the scheduler then closes it) or, in tests, moves a frozen clock.
-Embedded deployments running the demo set ``COMMISSIONING_STANDSTILL_DAYS=0`` so that the
-contract can be activated at once.
+The demo obeys every rule about time, so its history happens in the past: ``seed_history``
+starts at ``now`` (months ago, on a clock the caller replays forward with ``travel_to``) and
+leaves a micro-grant awarded, its contract activated early, ``pending`` until its start and
+then ``active`` by the scheduler. ``seed_open`` then creates an open commission in two
+Blackpool wards at the present. Embedded deployments running the demo set
+``COMMISSIONING_STANDSTILL_DAYS=0`` so that the buyer can activate right after the award.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx2
@@ -19,7 +20,7 @@ WARDS = ("E05015186", "E05015187")  # Anchorsholme and Bispham, Blackpool
 DEADLINE_S = 3.0
 
 
-def _timeline(now: datetime, tender: timedelta) -> dict[str, str]:
+def timeline(now: datetime, tender: timedelta) -> dict[str, str]:
     return {
         "enquiry_end": (now + tender / 2).isoformat(),
         "tender_end": (now + tender).isoformat(),
@@ -29,7 +30,7 @@ def _timeline(now: datetime, tender: timedelta) -> dict[str, str]:
     }
 
 
-def _commission(title: str, procedure: str, timeline: dict[str, str], code: str) -> dict[str, Any]:
+def commission(title: str, procedure: str, times: dict[str, str], code: str) -> dict[str, Any]:
     lots = [
         {
             "id": f"lot-{i + 1}",
@@ -44,12 +45,12 @@ def _commission(title: str, procedure: str, timeline: dict[str, str], code: str)
         "title": title,
         "description": f"{title}, street by street",
         "need": "Fewer isolated residents",
-        "themes": ["wellbeing"],
+        "themes": ["health-wellbeing", "older-people"],
         "procedure": procedure,
         "buyer_name": "Blackpool Council",
         "lots": lots if procedure == "open" else lots[:1],
         "value": {"amount": "10000.00" if procedure == "open" else "5000.00", "currency": "GBP"},
-        "timeline": timeline,
+        "timeline": times,
         "award_criteria": [
             {"name": "price", "weight": 30},
             {"name": "quality", "weight": 50},
@@ -68,62 +69,84 @@ def _commission(title: str, procedure: str, timeline: dict[str, str], code: str)
     }
 
 
-async def seed_demo(
+Wait = Callable[[float], Awaitable[None]]
+TravelTo = Callable[[datetime], Awaitable[None]]
+
+
+async def _call(
+    http: httpx2.AsyncClient, method: str, url: str, headers: dict[str, str], **kw: Any
+) -> Any:
+    response = await http.request(method, url, headers=headers, **kw)
+    response.raise_for_status()
+    return response.json()
+
+
+async def seed_history(
     http: httpx2.AsyncClient,
     *,
     council: dict[str, str],
     bidder: dict[str, str],
     indicator_code: str,
-    wait: Callable[[float], Awaitable[None]],
-    now: datetime | None = None,
+    wait: Wait,
+    travel_to: TravelTo,
+    now: datetime,
 ) -> dict[str, str]:
-    """Create the demo commissions; returns their ids and the active contract's id."""
-    start = now or datetime.now(UTC)
+    """The awarded micro-grant, from ``now`` until its contract is active; returns its ids.
 
-    async def call(method: str, url: str, headers: dict[str, str], **kw: Any) -> Any:
-        response = await http.request(method, url, headers=headers, **kw)
-        response.raise_for_status()
-        return response.json()
-
-    open_one = await call(
+    ``wait`` lets real time pass (the scheduler works); ``travel_to`` moves the services'
+    clock forward to an instant.
+    """
+    times = timeline(now, timedelta(seconds=DEADLINE_S))
+    grant = await _call(
+        http,
         "POST",
         "/v1/commissions",
         council,
-        json=_commission(
-            "Befriending", "open", _timeline(start, timedelta(days=28)), indicator_code
-        ),
+        json=commission("Street gardens", "micro_grant", times, indicator_code),
     )
-    await call("POST", f"/v1/commissions/{open_one['id']}/publish", council)
-    grant = await call(
-        "POST",
-        "/v1/commissions",
-        council,
-        json=_commission(
-            "Street gardens",
-            "micro_grant",
-            _timeline(start, timedelta(seconds=DEADLINE_S)),
-            indicator_code,
-        ),
-    )
-    await call("POST", f"/v1/commissions/{grant['id']}/publish", council)
-    bid = await call(
+    await _call(http, "POST", f"/v1/commissions/{grant['id']}/publish", council)
+    bid = await _call(
+        http,
         "POST",
         f"/v1/commissions/{grant['id']}/bids",
         bidder,
         json={"lot_id": "lot-1", "price": {"amount": "4800.00"}, "proposal": "Planters"},
     )
-    await wait(DEADLINE_S)
-    for _ in range(60):
-        status = (await call("GET", f"/v1/commissions/{grant['id']}", council))["status"]
+    await travel_to(datetime.fromisoformat(times["tender_end"]) + timedelta(seconds=1))
+    for _ in range(120):
+        status = (await _call(http, "GET", f"/v1/commissions/{grant['id']}", council))["status"]
         if status != "open":
             break
         await wait(0.5)
-    await call(
+    await _call(
+        http,
         "PUT",
         f"/v1/commissions/{grant['id']}/bids/{bid['id']}/score",
         council,
         json={"quality": 80, "social_value": 75, "note": "Demo"},
     )
-    contract = await call("POST", f"/v1/commissions/{grant['id']}/lots/lot-1/award", council)
-    await call("POST", f"/v1/contracts/{contract['id']}/activate", council)
-    return {"open": open_one["id"], "awarded": grant["id"], "contract": contract["id"]}
+    contract = await _call(http, "POST", f"/v1/commissions/{grant['id']}/lots/lot-1/award", council)
+    # Activated early: pending until its start, when the scheduler makes it active.
+    await _call(http, "POST", f"/v1/contracts/{contract['id']}/activate", council)
+    await travel_to(datetime.fromisoformat(times["contract_start"]) + timedelta(hours=1))
+    for _ in range(120):
+        status = (await _call(http, "GET", f"/v1/contracts/{contract['id']}", council))["status"]
+        if status == "active":
+            break
+        await wait(0.5)
+    return {"awarded": grant["id"], "contract": contract["id"]}
+
+
+async def seed_open(
+    http: httpx2.AsyncClient, *, council: dict[str, str], indicator_code: str, now: datetime
+) -> str:
+    """An open commission at the present (``now``): its deadlines are all ahead."""
+    open_one = await _call(
+        http,
+        "POST",
+        "/v1/commissions",
+        council,
+        json=commission("Befriending", "open", timeline(now, timedelta(days=28)), indicator_code),
+    )
+    await _call(http, "POST", f"/v1/commissions/{open_one['id']}/publish", council)
+    return str(open_one["id"])

@@ -20,7 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 from streetlevel.common.auth import ANONYMOUS, KeySource, Principal, TokenVerifier, bearer_token
 from streetlevel.common.authfirst import WriteRules, answer, refusal
 from streetlevel.common.bus.memory import MemoryBus
-from streetlevel.common.clock import Clock, SystemClock
+from streetlevel.common.clock import Clock, ShiftedClock, SystemClock
 from streetlevel.common.db import asyncpg_dsn, create_engine
 from streetlevel.common.errors import Unauthorized
 from streetlevel.common.http import Compression, HttpMiddleware
@@ -90,6 +90,8 @@ class Gateway:
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        # Embedded services tell time by this one: the demo replays its history on it.
+        self.service_clock = ShiftedClock(self.clock)
         self.demo = demo
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -133,7 +135,7 @@ class Gateway:
                     settings,
                     memory_bus=self.bus,
                     key_source=self.keys.jwks,
-                    clock=self.clock,
+                    clock=self.service_clock,
                     demo=demo,
                 )
                 if settings.mode == "embedded" and self.bus is not None

@@ -14,6 +14,7 @@ import importlib
 import json
 import logging
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -256,49 +257,68 @@ async def _create(gateway: Gateway) -> dict[str, Any]:
         "app": await _client(gateway, "app", "Demo open-data app"),
     }
     enterprises = []
-    if any(s.name == "registry" for s in gateway.services):
-        enterprises = await _register_enterprises(gateway, clients["registrar"])
-    commissions: dict[str, str] = {}
     names = {s.name for s in gateway.services}
-    if enterprises and {"commissioning", "outcomes"} <= names:
-        commissions = await _commission_and_measure(gateway, clients["council"], enterprises[0])
+    # The story starts months ago and is replayed up to today: every date it leaves is past.
+    history = {"commissioning", "outcomes", "registry"} <= names
+    if history:
+        gateway.service_clock.start_history(gateway.clock.now() - HISTORY)
+    try:
+        if "registry" in names:
+            enterprises = await _register_enterprises(gateway, clients["registrar"])
+        commissions: dict[str, str] = {}
+        if enterprises and history:
+            commissions = await _commission_and_measure(gateway, clients["council"], enterprises[0])
+    finally:
+        gateway.service_clock.present()
+    if commissions:
+        commissions["open"] = await _open_commission(gateway, clients["council"])
     return {"clients": clients, "enterprises": enterprises, "commissions": commissions}
 
 
 #: The demo contract pays for local hires (an outcome, sensitive: disclosure control shows).
 DEMO_INDICATOR = "jobs.local_hires"
+#: How long ago the demo's story begins: two quarters of the contract have ended by today.
+HISTORY = timedelta(days=230)
 
 
 async def _commission_and_measure(
     gateway: Gateway, council: dict[str, str], bidder: dict[str, str]
 ) -> dict[str, str]:
-    """An open commission, an awarded one with an active contract, and verified outcomes."""
+    """An awarded commission whose contract started months ago, and its verified outcomes."""
     from streetlevel.gateway.app import GatewayEdge
 
     commissioning = importlib.import_module("streetlevel.commissioning.demo")
     outcomes = importlib.import_module("streetlevel.outcomes.demo")
+    clock = gateway.service_clock
+
+    async def travel_to(when: datetime) -> None:
+        clock.travel_to(when)
+        await asyncio.sleep(0)
+
     transport = httpx2.ASGITransport(app=GatewayEdge(gateway))
     async with httpx2.AsyncClient(transport=transport, base_url="http://demo") as http:
         council_auth = _bearer(await _token(http, council))
         bidder_auth = _bearer(await _token(http, bidder))
         made: dict[str, str] = {}
-        # The indicator catalogue reaches commissioning as events, after start-up.
+        # The theme list and the indicator catalogue reach commissioning as events.
         for _ in range(100):
             try:
-                made = await commissioning.seed_demo(
+                made = await commissioning.seed_history(
                     http,
                     council=council_auth,
                     bidder=bidder_auth,
                     indicator_code=DEMO_INDICATOR,
                     wait=asyncio.sleep,
+                    travel_to=travel_to,
+                    now=clock.now(),
                 )
                 break
             except httpx2.HTTPStatusError as exc:
-                if exc.response.status_code != 422:
+                if exc.response.status_code not in (422, 503):
                     raise
                 await asyncio.sleep(0.1)
         if not made:
-            log.warning("demo: commissions not created (indicator catalogue not delivered)")
+            log.warning("demo: commissions not created (themes or indicators not delivered)")
             return {}
         # The plan follows the contract's event: wait for it, then report and verify.
         for _ in range(100):
@@ -309,8 +329,25 @@ async def _commission_and_measure(
                 break
             await asyncio.sleep(0.1)
     outcomes_app = next(s.app for s in gateway.services if s.name == "outcomes")
-    await outcomes.seed_demo(outcomes_app)
+    await outcomes.seed_demo(outcomes_app, travel_to=travel_to, present=gateway.clock.now())
     return made
+
+
+async def _open_commission(gateway: Gateway, council: dict[str, str]) -> str:
+    """The open commission, published today (after the replayed history)."""
+    from streetlevel.gateway.app import GatewayEdge
+
+    commissioning = importlib.import_module("streetlevel.commissioning.demo")
+    transport = httpx2.ASGITransport(app=GatewayEdge(gateway))
+    async with httpx2.AsyncClient(transport=transport, base_url="http://demo") as http:
+        council_auth = _bearer(await _token(http, council))
+        opened: str = await commissioning.seed_open(
+            http,
+            council=council_auth,
+            indicator_code=DEMO_INDICATOR,
+            now=gateway.service_clock.now(),
+        )
+    return opened
 
 
 async def _register_enterprises(

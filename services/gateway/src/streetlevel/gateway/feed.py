@@ -29,6 +29,7 @@ CONSUMER = "gateway-feed"
 #: Only these reach the feed; ``outcomes.observation.v1`` is internal and never consumed.
 PUBLIC_TOPICS = (
     "registry.enterprise.v1",
+    "registry.theme.v1",
     "commissioning.commission.v1",
     "commissioning.contract.v1",
     "outcomes.indicator.v1",
@@ -217,6 +218,8 @@ class FeedWriter:
             inbox=orm.inbox,
             clock=self.clock,
             memory_bus=self.memory_bus,
+            # Created compacted whichever service starts first (one record per theme code).
+            compacted=["registry.theme.v1"],
         )
         runtime.consume(CONSUMER, PUBLIC_TOPICS, event_store(self.clock), kind="snapshot")
         return runtime

@@ -13,6 +13,7 @@ from streetlevel.common.contract import EventContract
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
+from streetlevel.common.themes import THEME_TOPIC
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.areas import load_areas
 from streetlevel.outcomes.adapters.consumers import contract_handler
@@ -56,13 +57,14 @@ def create_app(
         outbox=orm.outbox,
         inbox=orm.inbox,
         publishes=[INDICATOR_TOPIC, PLAN_TOPIC, OBSERVATION_TOPIC],
+        compacted=[THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,
         key_source=key_source,
     )
     runtime.consume(
         CONSUMER_GROUP,
-        [CONTRACT_TOPIC, ENTERPRISE_TOPIC],
+        [CONTRACT_TOPIC, ENTERPRISE_TOPIC, THEME_TOPIC],
         contract_handler(writer=runtime.writer, clock=runtime.clock),
         kind="snapshot",
     )

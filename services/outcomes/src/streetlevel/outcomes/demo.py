@@ -1,12 +1,15 @@
 """Embedded-mode demo data: reported and verified figures for contracts that have none yet.
 
 The gateway calls ``seed_demo(app)`` after the demo contract's event reached this service, so
-that progress, social value and area reports show something on first start.
+that progress, social value and area reports show something on first start. Only quarters
+that have ended by ``present`` are reported, each the day after it ends (``travel_to`` moves
+the replayed clock there) and verified two days later: the demo obeys the rules on time.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from fastapi import FastAPI
@@ -24,7 +27,13 @@ from streetlevel.outcomes.state import Outcomes
 DEMO_VALUES = (Decimal(7), Decimal(3), Decimal(12), Decimal(9), Decimal(2), Decimal(15))
 
 
-async def seed_demo(app: FastAPI, *, max_areas: int = 3) -> int:
+async def seed_demo(
+    app: FastAPI,
+    *,
+    max_areas: int = 3,
+    travel_to: Callable[[datetime], Awaitable[None]] | None = None,
+    present: datetime | None = None,
+) -> int:
     """Report and verify figures for every plan without observations; returns how many."""
     outcomes: Outcomes = app.state.outcomes
     runtime = outcomes.runtime
@@ -74,8 +83,15 @@ async def seed_demo(app: FastAPI, *, max_areas: int = 3) -> int:
                     end=min(start + timedelta(days=179), contract.period.end),
                 )
             )
-        for item in plan.indicators:
-            for q, period in enumerate(quarters):
+        until = present or runtime.clock.now()
+        # Replayed, a quarter is reported the day after it ends and verified two days later.
+        margin = timedelta(days=3) if travel_to is not None else timedelta(0)
+        quarters = [q for q in quarters if _close(q) + margin <= until]
+        for q, period in enumerate(quarters):
+            if travel_to is not None:
+                await travel_to(_close(period) + timedelta(hours=9))
+            decisions = []
+            for item in plan.indicators:
                 for a, area in enumerate(places):
                     value = DEMO_VALUES[(count + q + a) % len(DEMO_VALUES)]
                     observation = await handlers.report_observation(
@@ -91,11 +107,21 @@ async def seed_demo(app: FastAPI, *, max_areas: int = 3) -> int:
                     )
                     count += 1
                     if q == 0 or a > 0:  # leave a few unverified to show the difference
-                        await handlers.decide_observation(
-                            uow=runtime.uow(),
-                            principal=buyer,
-                            observation_id=observation.id,
-                            decision="verified",
-                            note="demo",
-                        )
+                        decisions.append(observation.id)
+            if travel_to is not None:
+                await travel_to(_close(period) + timedelta(days=2, hours=9))
+            for observation_id in decisions:
+                await handlers.decide_observation(
+                    uow=runtime.uow(),
+                    principal=buyer,
+                    observation_id=observation_id,
+                    decision="verified",
+                    note="demo",
+                )
     return count
+
+
+def _close(period: Period) -> datetime:
+    """The instant ``period`` ends: midnight UTC after its last day."""
+    last = period.end + timedelta(days=1)
+    return datetime(last.year, last.month, last.day, tzinfo=UTC)

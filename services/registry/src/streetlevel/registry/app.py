@@ -18,7 +18,8 @@ from streetlevel.registry.adapters.orm import idempotency, inbox, outbox
 from streetlevel.registry.api import routes_areas, routes_enterprises, routes_export
 from streetlevel.registry.api.schemas import HsdsExport
 from streetlevel.registry.domain import events as domain_events
-from streetlevel.registry.domain.events import TOPIC
+from streetlevel.registry.domain.events import THEME_TOPIC, TOPIC
+from streetlevel.registry.service.themes import publish_themes
 from streetlevel.registry.settings import RegistrySettings
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,13 @@ async def prepare_database(runtime: Runtime) -> None:
     log.info("loaded %d areas from %s", loaded, settings.areas_file)
 
 
+async def announce_themes(runtime: Runtime) -> None:
+    """Publish the theme vocabulary through the outbox when it changed (idempotent)."""
+    published = await publish_themes(uow=runtime.uow())
+    if published:
+        log.info("published %d theme events on %s", published, THEME_TOPIC)
+
+
 def create_app(
     settings: RegistrySettings | None = None,
     *,
@@ -69,7 +77,8 @@ def create_app(
         settings,
         outbox=outbox,
         inbox=inbox,
-        publishes=[TOPIC],
+        publishes=[TOPIC, THEME_TOPIC],
+        compacted=[THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,
         key_source=key_source,
@@ -81,7 +90,7 @@ def create_app(
         "Open data under the Open Government Licence v3.0.",
         routers=[routes_export.router, routes_enterprises.router, routes_areas.router],
         schemas=[HsdsExport],
-        on_start=[prepare_database],
+        on_start=[prepare_database, announce_themes],
         idempotency=idempotency,
         write_scopes=WRITE_SCOPES,
         contract=EventContract.of_module("registry", domain_events),

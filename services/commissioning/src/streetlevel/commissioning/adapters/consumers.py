@@ -1,4 +1,4 @@
-"""Consumers: registry and indicator read models (snapshots), outcome payments (ledger)."""
+"""Consumers: enterprise, theme and indicator read models (snapshots), payments (ledger)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from streetlevel.commissioning.service.contracts import apply_observation
 from streetlevel.common.db import upsert
 from streetlevel.common.events import Envelope
 from streetlevel.common.runtime import Runtime
+from streetlevel.common.themes import THEME_TOPIC, apply_theme_events
 
-#: One consumer group for the service (the Kafka ACLs and DLQ topics name it); the three
+#: One consumer group for the service (the Kafka ACLs and DLQ topics name it); the
 #: consumers differ only in kind, and their subjects never overlap in the shared inbox.
 GROUP = "commissioning"
 
@@ -73,6 +74,9 @@ def register(runtime: Runtime, services: Services) -> None:
             )
         await upsert_many(session, orm.indicators, "code", rows)
 
+    async def on_themes(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        await apply_theme_events(session, orm.themes, envelopes, services.clock.now())
+
     async def on_observation(session: AsyncSession, envelope: Envelope) -> None:
         if envelope.short_type.startswith("outcomes.observation."):
             await apply_observation(services, session, envelope)
@@ -81,4 +85,5 @@ def register(runtime: Runtime, services: Services) -> None:
     group = services.settings.kafka_topic_prefix + GROUP
     runtime.consume(group, [REGISTRY_TOPIC], kind="snapshot", handler_many=on_enterprises)
     runtime.consume(group, [INDICATOR_TOPIC], kind="snapshot", handler_many=on_indicators)
+    runtime.consume(group, [THEME_TOPIC], kind="snapshot", handler_many=on_themes)
     runtime.consume(group, [OBSERVATION_TOPIC], on_observation, kind="ledger")

@@ -9,7 +9,7 @@ from typing import Any
 
 from streetlevel.commissioning.adapters.payloads import EnterpriseRecord
 from streetlevel.commissioning.domain.commission import Commission, iso
-from streetlevel.commissioning.domain.contract import Contract
+from streetlevel.commissioning.domain.contract import Contract, period_close
 from streetlevel.commissioning.domain.public_ledger import IndicatorFigures, UnitsFigure
 
 EXTENSIONS = (
@@ -278,7 +278,10 @@ def build_release(
             {
                 "id": f"{c.id}:{p.period.start}",
                 "source": f"{base_url}/v1/contracts/{c.id}/payments",
-                "date": _as_datetime(p.period.end),
+                # The period's close, not the payment's own time: dating each change would let
+                # anyone count hidden verifications. Payments follow the close (outcomes verifies
+                # only ended periods), so a transaction is never dated after its release.
+                "date": iso(period_close(p.period.end)),
                 "value": (
                     {"amount": None, "currency": "GBP"} if p.suppressed else _value(p.amount.amount)
                 ),

@@ -21,6 +21,7 @@ from streetlevel.common.db import Pence, UtcDateTime
 from streetlevel.common.idempotency import idempotency_table
 from streetlevel.common.inbox import inbox_tables
 from streetlevel.common.outbox import outbox_table
+from streetlevel.common.themes import theme_table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -107,9 +108,12 @@ contracts = Table(
     Column("value", Pence, nullable=False),
     Column("paid_total", Pence, nullable=False),
     Column("document", JSON, nullable=False),
+    # Set when the buyer activated before the start: the scheduler activates it then.
+    Column("activate_at", TZ, nullable=True),
     Column("created_at", TZ, nullable=False),
     Column("updated_at", TZ, nullable=False),
     Column("version", Integer, nullable=False),
+    Index("ix_contracts_due", "status", "activate_at"),
 )
 
 payment_lines = Table(
@@ -163,3 +167,5 @@ indicators = Table(
     Column("record", JSON, nullable=False),
     Column("updated_at", TZ, nullable=False),
 )
+
+themes = theme_table(metadata)

@@ -17,6 +17,8 @@ from streetlevel.commissioning.domain.contract import Contract, PaymentLine
 from streetlevel.commissioning.domain.eligibility import Applicant
 from streetlevel.commissioning.domain.public_ledger import PublicPayments
 from streetlevel.commissioning.domain.values import CommissionSpec, OutcomeTarget, RateCardItem
+from streetlevel.common.clock import Clock, clock_offset
+from streetlevel.common.db import database_now
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -30,22 +32,20 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def db_now(session: AsyncSession, fallback: datetime) -> datetime:
-    """The database clock on PostgreSQL (this statement's time); the injected clock on SQLite."""
-    if is_postgres(session):
-        value = (await session.execute(text("SELECT statement_timestamp()"))).scalar_one()
-        return utc(value) or fallback
-    return fallback
+async def db_now(session: AsyncSession, clock: Clock) -> datetime:
+    """The database clock on PostgreSQL (shifted like ``clock``); the injected clock on SQLite."""
+    return await database_now(session, clock)
 
 
-async def deadline_passed(session: AsyncSession, deadline: datetime, fallback: datetime) -> bool:
+async def deadline_passed(session: AsyncSession, deadline: datetime, clock: Clock) -> bool:
     """Compared in SQL against the database clock on PostgreSQL; the injected clock on SQLite."""
     if is_postgres(session):
         result = await session.execute(
-            text("SELECT statement_timestamp() >= :deadline"), {"deadline": deadline}
+            text("SELECT statement_timestamp() + :shift >= :deadline"),
+            {"deadline": deadline, "shift": clock_offset(clock)},
         )
         return bool(result.scalar_one())
-    return fallback >= deadline
+    return clock.now() >= deadline
 
 
 class Commissions:
@@ -236,6 +236,7 @@ class Contracts:
             period_end=utc(datetime.fromisoformat(doc["period_end"])),
             standstill_end=utc(datetime.fromisoformat(doc["standstill_end"])),
             status=row["status"],
+            activate_at=utc(row["activate_at"]),
             reason=doc.get("reason"),
             # Rows from before disclosure control have no snapshot: they show nothing paid.
             public_payments=PublicPayments.model_validate(doc.get("public_payments") or {}),
@@ -243,6 +244,18 @@ class Contracts:
             updated_at=utc(row["updated_at"]),
             version=row["version"],
         )
+
+    async def claim_due(self, now: datetime, limit: int = 20) -> list[str]:
+        """Pending contracts whose requested activation is due, locked (SKIP LOCKED)."""
+        c = orm.contracts.c
+        query = (
+            select(c.id)
+            .where(c.status == "pending", c.activate_at.is_not(None), c.activate_at <= now)
+            .order_by(c.activate_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(query)).scalars())
 
     async def for_commission(self, commission_id: str) -> list[Contract]:
         query = select(orm.contracts).where(orm.contracts.c.commission_id == commission_id)
@@ -270,6 +283,7 @@ class Contracts:
             "buyer_id": c.buyer_id,
             "supplier_id": c.supplier_id,
             "status": c.status,
+            "activate_at": c.activate_at,
             "value": c.value,
             "paid_total": c.paid_total,
             "document": {

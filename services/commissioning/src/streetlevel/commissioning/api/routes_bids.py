@@ -45,7 +45,7 @@ async def _state(
         if c is None or (c.status == "draft" and not c.is_buyer(principal.org)):
             raise CommissionNotFound("No such commission.")
         closed = c.status not in ("draft", "open") or await deadline_passed(
-            session, c.s.timeline.tender_end, services.clock.now()
+            session, c.s.timeline.tender_end, services.clock
         )
     return c, closed
 

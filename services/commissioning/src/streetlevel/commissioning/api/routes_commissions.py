@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from streetlevel.commissioning.adapters import queries
+from streetlevel.commissioning.adapters import orm, queries
 from streetlevel.commissioning.adapters.repository import Commissions, ReadModels, applicant
 from streetlevel.commissioning.api.deps import ServicesDep, json_response, single
 from streetlevel.commissioning.api.schemas import (
@@ -37,6 +37,7 @@ from streetlevel.common.pagination import (
     public_url,
 )
 from streetlevel.common.service import CurrentPrincipal, requires
+from streetlevel.common.themes import check_themes
 
 router = APIRouter(prefix="/v1/commissions", tags=["commissions"])
 
@@ -97,6 +98,8 @@ async def list_commissions(
         )
     related = services.areas.related(area) if area else None
     async with services.runtime.sessions() as session:
+        if theme is not None:
+            await check_themes(session, orm.themes, [theme], ["query", "theme"])
         record = await ReadModels(session).enterprise(eligible_for) if eligible_for else None
 
         def keep(c: Commission) -> bool:

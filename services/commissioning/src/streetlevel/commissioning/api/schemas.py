@@ -260,6 +260,10 @@ class ContractRead(Read):
     rate_card: list[RateCardItemRead]
     status: Literal["pending", "active", "terminated", "complete"]
     status_reason: str | None
+    activates_at: datetime | None = Field(
+        description="set while an activated contract waits for its start: it becomes `active` "
+        "then (never before `period.start`)"
+    )
     standstill_end: datetime | None
     paid_total: Money
     paid_total_exact: bool = Field(description="false: the public sum of the period totals")

@@ -122,6 +122,8 @@ def contract_view(c: Contract, *, exact: bool) -> dict[str, Any]:
         "rate_card": [i.model_dump(mode="json") for i in c.rate_card],
         "status": c.status,
         "status_reason": c.reason,
+        # Set while a contract activated before its start waits for it (then null).
+        "activates_at": iso(c.activate_at) if c.activate_at else None,
         "standstill_end": iso(c.standstill_end) if c.standstill_end else None,
         "paid_total": money(c.paid_total if exact else c.public_payments.total.amount),
         # False: the public sum of the period totals, sensitive parts disclosure-controlled.

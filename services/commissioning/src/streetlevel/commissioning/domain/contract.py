@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from streetlevel.commissioning.domain import events as ev
-from streetlevel.commissioning.domain.errors import IllegalStatus
+from streetlevel.commissioning.domain.errors import IllegalStatus, PeriodNotEnded
 from streetlevel.commissioning.domain.public_ledger import PublicPayments, public_payments
 from streetlevel.commissioning.domain.values import Money, OutcomeTarget, RateCardItem, pennies
 from streetlevel.common.events import Aggregate
@@ -46,6 +46,17 @@ class PaymentLine:
     running_total: Decimal
     note: str | None = None
     reversed: bool = False
+
+
+def period_ended(end: str, now: datetime) -> bool:
+    """Whether a period whose last day is ``end`` (a date, inclusive, UTC) is over at ``now``."""
+    return date.fromisoformat(end[:10]) < now.astimezone(UTC).date()
+
+
+def period_close(end: str) -> datetime:
+    """The instant a period whose last day is ``end`` ends: midnight UTC after it."""
+    last = date.fromisoformat(end[:10])
+    return datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
 
 
 def period_totals(lines: Sequence[PaymentLine]) -> list[ev.PeriodTotal]:
@@ -85,6 +96,8 @@ class Contract(Aggregate):
     period_end: datetime | None = None
     standstill_end: datetime | None = None
     status: ContractStatus = "pending"
+    #: When a buyer activated before ``period_start``: the start, when the scheduler activates.
+    activate_at: datetime | None = None
     reason: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -124,21 +137,32 @@ class Contract(Aggregate):
             subject=self.subject,
         )
 
-    def activate(self, *, now: datetime) -> None:
+    def activate(self, *, now: datetime) -> bool:
+        """Active from ``period_start``: before it, the contract stays pending until then.
+
+        Returns whether it became active now (False: the scheduler activates it at the start).
+        """
         if self.status != "pending":
             raise IllegalStatus(f"Only a pending contract can be activated, not {self.status}.")
         if self.standstill_end is not None and now < self.standstill_end:
             raise IllegalStatus("The standstill period has not ended yet.")
+        if self.period_start is not None and now < self.period_start:
+            self.activate_at = self.period_start
+            self.updated_at = now
+            return False
         self.status = "active"
+        self.activate_at = None
         self.updated_at = now
         self.record(
             ev.ContractActivated(contract_id=self.id, status="active"), subject=self.subject
         )
+        return True
 
     def terminate(self, *, reason: str, now: datetime) -> None:
         if self.status not in ("pending", "active"):
             raise IllegalStatus(f"A {self.status} contract cannot be terminated.")
         self.status = "terminated"
+        self.activate_at = None
         self.reason = reason
         self.updated_at = now
         self.record(
@@ -155,8 +179,22 @@ class Contract(Aggregate):
             ev.ContractCompleted(contract_id=self.id, status="complete"), subject=self.subject
         )
 
-    def price(self, obs: VerifiedObservation, lines: Sequence[PaymentLine]) -> PaymentLine | None:
-        """The payment line for a verified observation, or None when nothing is payable."""
+    def price(
+        self,
+        obs: VerifiedObservation,
+        lines: Sequence[PaymentLine],
+        *,
+        now: datetime | None = None,
+    ) -> PaymentLine | None:
+        """The payment line for a verified observation, or None when nothing is payable.
+
+        With ``now``, a period that has not ended by then is refused: no payment is ever
+        dated before the period it pays (outcomes refuses such reports in the first place).
+        """
+        if now is not None and not period_ended(obs.period_end, now):
+            raise PeriodNotEnded(
+                f"The period ending {obs.period_end} has not ended: nothing is paid for it yet."
+            )
         if any(
             ln.kind == "payment" and not ln.reversed and ln.observation_id == obs.observation_id
             for ln in lines

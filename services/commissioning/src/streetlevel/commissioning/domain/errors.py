@@ -27,3 +27,7 @@ class TenderClosed(DeadlinePassed):
 
 class EvaluationIncomplete(Conflict):
     """An action needs every valid bid scored first."""
+
+
+class PeriodNotEnded(InvalidTransition):
+    """Nothing is paid for a period before it has ended."""

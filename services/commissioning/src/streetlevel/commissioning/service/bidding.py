@@ -53,7 +53,7 @@ async def open_commission(
         raise IllegalStatus(f"The commission is {commission.status}.")
     t = commission.s.timeline
     when = t.enquiry_end if deadline == "enquiry" else t.tender_end
-    if await deadline_passed(session, when, services.clock.now()):
+    if await deadline_passed(session, when, services.clock):
         raise TenderClosed(f"The {deadline} deadline has passed.")
     return commission
 
@@ -97,7 +97,7 @@ async def submit_bid(
         repo = Bids(uow.session)
         if await repo.live_for(commission_id, lot_id, enterprise_id) is not None:
             raise Conflict("You already have a live bid for this lot: revise or withdraw it.")
-        now = await db_now(uow.session, uow.clock.now())
+        now = await db_now(uow.session, uow.clock)
         bid = Bid(
             id=str(new_id()),
             commission_id=commission_id,
@@ -137,7 +137,7 @@ async def revise_bid(
     async with services.uow() as uow:
         bid = await own_bid(uow.session, commission_id, bid_id, enterprise_id)
         await open_commission(services, uow.session, commission_id)
-        now = await db_now(uow.session, uow.clock.now())
+        now = await db_now(uow.session, uow.clock)
         bid.revise(price=price, proposal=proposal, commitments=commitments, now=now)
         await Bids(uow.session).save(bid)
         await uow.commit()
@@ -151,7 +151,7 @@ async def withdraw_bid(
     async with services.uow() as uow:
         bid = await own_bid(uow.session, commission_id, bid_id, enterprise_id)
         await open_commission(services, uow.session, commission_id)
-        bid.withdraw(now=await db_now(uow.session, uow.clock.now()))
+        bid.withdraw(now=await db_now(uow.session, uow.clock))
         await Bids(uow.session).save(bid)
         await uow.commit()
     return bid

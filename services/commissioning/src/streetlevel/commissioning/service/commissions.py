@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.repository import Commissions, ReadModels
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.errors import CommissionNotFound
@@ -19,6 +20,7 @@ from streetlevel.common.errors import Forbidden, PreconditionFailed, ValidationP
 from streetlevel.common.etags import digest_tag, match
 from streetlevel.common.ids import new_id
 from streetlevel.common.patch import merge_patch
+from streetlevel.common.themes import check_themes
 
 
 def require_council(principal: Principal, scope: str = "commissioning:write") -> tuple[str, str]:
@@ -37,6 +39,8 @@ def etag(c: Commission) -> str:
 async def spec_context(
     services: Services, uow_session: Any, spec: CommissionSpec, area: str
 ) -> SpecContext:
+    # The registry's vocabulary, as learned from registry.theme.v1 (422 unknown, 503 not yet).
+    await check_themes(uow_session, orm.themes, spec.themes, ["body", "themes"])
     codes = {o.indicator_code for lot in spec.lots for o in lot.outcomes}
     codes |= {i.indicator_code for i in spec.payment.rate_card}
     known = await ReadModels(uow_session).indicator_codes(codes)

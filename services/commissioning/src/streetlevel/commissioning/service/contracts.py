@@ -9,7 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import queries
 from streetlevel.commissioning.adapters.payloads import ObservationEventData
-from streetlevel.commissioning.adapters.repository import Commissions, Contracts, ReadModels
+from streetlevel.commissioning.adapters.repository import (
+    Commissions,
+    Contracts,
+    ReadModels,
+    db_now,
+)
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
 from streetlevel.commissioning.domain.errors import ContractNotFound
@@ -21,13 +26,14 @@ from streetlevel.common.events import Envelope
 
 
 async def _release(services: Services, session: AsyncSession, contract: Contract, tag: str) -> None:
-    commission = await Commissions(session).get(contract.commission_id)
-    assert commission is not None
+    # Dated on the clock that judged the change (the database's on PostgreSQL), so a release
+    # is never dated before the period close it reports.
+    now = await db_now(session, services.clock)
     await record_release(
         session,
-        commission=commission,
+        commission=await _commission(session, contract),
         tag=tag,
-        now=services.clock.now(),
+        now=now,
         base_url=services.settings.public_base_url,
     )
 
@@ -49,19 +55,50 @@ async def change_contract(
             raise ContractNotFound("No such contract.")
         if contract.buyer_id != principal.org:
             raise Forbidden("Only the buyer council may change this contract.")
-        now = uow.clock.now()
+        # The database clock on PostgreSQL: a contract is never active before its start.
+        now = await db_now(uow.session, uow.clock)
+        changed = True
         if action == "activate":
-            contract.activate(now=now)
+            changed = contract.activate(now=now)
         elif action == "terminate":
             contract.terminate(reason=reason or "", now=now)
         else:
             contract.complete(now=now)
         await repo.save(contract)
-        finished = await _finish_commission(uow.session, contract, now=now)
-        await _release(services, uow.session, contract, "contractUpdate")
+        finished = None
+        if changed:  # a deferred activation changes nothing public until the start
+            finished = await _finish_commission(uow.session, contract, now=now)
+            await _release(services, uow.session, contract, "contractUpdate")
         uow.track(contract, *([finished] if finished is not None else []))
         await uow.commit()
     return contract
+
+
+async def start_contract(
+    *, services: Services, session: AsyncSession, contract_id: str, now: datetime
+) -> Contract | None:
+    """The scheduler's activation of a contract whose start has come (no commit)."""
+    repo = Contracts(session)
+    contract = await repo.get(contract_id, lock=True)
+    if contract is None or contract.status != "pending" or contract.activate_at is None:
+        return None
+    if not contract.activate(now=now):
+        return None
+    await repo.save(contract)
+    await record_release(
+        session,
+        commission=await _commission(session, contract),
+        tag="contractUpdate",
+        now=now,
+        base_url=services.settings.public_base_url,
+    )
+    return contract
+
+
+async def _commission(session: AsyncSession, contract: Contract) -> Commission:
+    commission = await Commissions(session).get(contract.commission_id)
+    assert commission is not None
+    return commission
 
 
 async def _finish_commission(
@@ -91,7 +128,7 @@ async def apply_observation(services: Services, session: AsyncSession, envelope:
     if contract is None:
         return
     lines = await repo.lines(contract.id)
-    now = services.clock.now()
+    now = await db_now(session, services.clock)
     if kind == "outcomes.observation.verified.v1":
         line = contract.price(
             VerifiedObservation(
@@ -103,6 +140,7 @@ async def apply_observation(services: Services, session: AsyncSession, envelope:
                 value=Decimal(data.value),
             ),
             lines,
+            now=now,
         )
     elif kind == "outcomes.observation.verification_withdrawn.v1":
         line = contract.reverse(data.observation_id, lines, reason="verification withdrawn")

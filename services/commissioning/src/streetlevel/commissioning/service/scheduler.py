@@ -1,4 +1,4 @@
-"""Moves commissions on at their deadlines, whether or not anyone calls the API."""
+"""Moves commissions and contracts on at their dates, whether or not anyone calls the API."""
 
 from __future__ import annotations
 
@@ -7,32 +7,48 @@ import contextlib
 import logging
 from datetime import datetime
 
-from streetlevel.commissioning.adapters.repository import Commissions
+from streetlevel.commissioning.adapters.repository import Commissions, Contracts, db_now
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.contracts import start_contract
 from streetlevel.commissioning.service.evaluation import close_commission
 
 log = logging.getLogger(__name__)
 
 
 async def run_due_jobs(services: Services, now: datetime | None = None) -> int:
-    """Close every open commission past its deadline; returns how many this replica closed.
+    """Close open commissions past their deadline and start contracts whose start has come.
 
-    Each job is claimed with ``FOR UPDATE SKIP LOCKED`` in its own transaction, so several
-    replicas share the work without doing any of it twice.
+    Returns how many jobs this replica did. Each job is claimed with ``FOR UPDATE SKIP
+    LOCKED`` in its own transaction, so several replicas share the work without doing any of
+    it twice. Without ``now`` the time is the database clock on PostgreSQL.
     """
-    when = now or services.clock.now()
     done = 0
     while True:
         async with services.uow() as uow:
+            when = now or await db_now(uow.session, services.clock)
             claimed = await Commissions(uow.session).claim_due(when, limit=1)
             if not claimed:
-                return done
+                break
             commission = await close_commission(
                 services=services, session=uow.session, commission_id=claimed[0], now=when
             )
             if commission is not None:
                 uow.track(commission)
                 done += 1
+            await uow.commit()
+    while True:
+        async with services.uow() as uow:
+            when = now or await db_now(uow.session, services.clock)
+            due = await Contracts(uow.session).claim_due(when, limit=1)
+            if not due:
+                return done
+            contract = await start_contract(
+                services=services, session=uow.session, contract_id=due[0], now=when
+            )
+            if contract is None:  # nothing to do after all: never spin on the same row
+                return done
+            uow.track(contract)
+            done += 1
             await uow.commit()
 
 

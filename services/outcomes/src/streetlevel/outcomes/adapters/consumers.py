@@ -1,4 +1,4 @@
-"""Consumers: contracts create plans; contract status and supplier names feed read models."""
+"""Consumers: contracts create plans; contract status, supplier names, themes: read models."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from streetlevel.common.clock import Clock
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
 from streetlevel.common.inbox import Handler
+from streetlevel.common.themes import DEFINED as THEME_DEFINED
+from streetlevel.common.themes import RETIRED as THEME_RETIRED
+from streetlevel.common.themes import apply_theme_events
 from streetlevel.common.uow import EventWriter
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.contracts import (
@@ -38,6 +41,8 @@ def contract_handler(*, writer: EventWriter, clock: Clock) -> Handler:
             await ContractRepository(session).set_status(contract_id, STATUS_OF[kind], clock.now())
         elif kind.startswith(ENTERPRISE_PREFIX):
             await _enterprise_named(session, event, clock=clock)
+        elif kind in (THEME_DEFINED, THEME_RETIRED):
+            await apply_theme_events(session, orm.themes, [event], clock.now())
         # Unknown types are ignored: producers may add new ones (EVENTS.md).
 
     return handle

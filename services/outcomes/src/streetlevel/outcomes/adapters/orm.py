@@ -25,6 +25,7 @@ from streetlevel.common.db import Pence, UtcDateTime
 from streetlevel.common.idempotency import idempotency_table
 from streetlevel.common.inbox import inbox_tables
 from streetlevel.common.outbox import outbox_table
+from streetlevel.common.themes import theme_table
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -173,3 +174,4 @@ observation_history = Table(
 outbox = outbox_table(metadata)
 inbox = inbox_tables(metadata)
 idempotency = idempotency_table(metadata)
+themes = theme_table(metadata)

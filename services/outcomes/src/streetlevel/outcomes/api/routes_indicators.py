@@ -19,6 +19,7 @@ from streetlevel.common.pagination import (
 )
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal, requires
+from streetlevel.common.themes import check_themes
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.repository import IndicatorRepository, indicator_from_row
 from streetlevel.outcomes.api.deps import OutcomesDep, Session
@@ -54,6 +55,8 @@ async def list_indicators(
     """The catalogue, by code."""
     size = check_limit(limit)
     after = decode_cursor(cursor)
+    if theme is not None:
+        await check_themes(session, orm.themes, [theme], ["query", "theme"])
     query = select(orm.indicators).order_by(orm.indicators.c.code)
     if after is not None:
         query = query.where(orm.indicators.c.code > str(after.get("code", "")))

@@ -1,7 +1,8 @@
 """The default indicator catalogue, written for Street Level (not a licensed value bank).
 
 Proxy values are illustrative round figures chosen for this platform and say so in their
-source; councils that need evidenced values add their own indicators.
+source; councils that need evidenced values add their own indicators. Themes are the registry's
+codes (``/v1/themes``); a contract test checks them against the registry's list.
 """
 
 from __future__ import annotations
@@ -40,21 +41,21 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         "jobs.local_hires",
         "Local residents hired",
         "Residents of the contract's areas who started paid work of at least 16 hours a week.",
-        ["employment"],
+        ["employment-skills"],
         proxy_value=_proxy("3500.00"),
     ),
     _people(
         "jobs.sustained_6m",
         "Jobs sustained for six months",
         "People helped into work who were still in work six months later.",
-        ["employment"],
+        ["employment-skills"],
         proxy_value=_proxy("6000.00"),
     ),
     _people(
         "jobs.long_term_unemployed",
         "Long-term unemployed into work",
         "People out of work for a year or more who started paid work.",
-        ["employment"],
+        ["employment-skills"],
         proxy_value=_proxy("8000.00"),
     ),
     IndicatorData(
@@ -63,14 +64,14 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         description="Weeks of apprenticeship delivered on the contract.",
         kind="output",
         unit="count",
-        themes=["employment", "skills"],
+        themes=["employment-skills", "youth"],
     ),
     # Skills
     _people(
         "skills.qualifications",
         "Accredited qualifications gained",
         "People who gained an accredited qualification through the service.",
-        ["skills", "education"],
+        ["employment-skills"],
         proxy_value=_proxy("1200.00"),
     ),
     IndicatorData(
@@ -79,13 +80,13 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         description="Hours of training delivered to participants.",
         kind="output",
         unit="hours",
-        themes=["skills"],
+        themes=["employment-skills"],
     ),
     _people(
         "skills.digital_confidence",
         "People more confident online",
         "Participants reporting they can do essential digital tasks they could not do before.",
-        ["skills", "digital-inclusion"],
+        ["digital-inclusion", "employment-skills"],
         proxy_value=_proxy("300.00"),
     ),
     # Health and wellbeing
@@ -93,21 +94,21 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         "health.wellbeing_improved",
         "Improved wellbeing",
         "Participants whose wellbeing score improved meaningfully between two measurements.",
-        ["health", "wellbeing"],
+        ["health-wellbeing"],
         proxy_value=_proxy("1500.00"),
     ),
     _people(
         "health.loneliness_reduced",
         "Less lonely",
         "Participants reporting they feel lonely less often than before.",
-        ["wellbeing", "older-people"],
+        ["health-wellbeing", "older-people"],
         proxy_value=_proxy("900.00"),
     ),
     _people(
         "health.physically_active",
         "More physically active",
         "Participants newly meeting the recommended weekly physical activity.",
-        ["health", "sport"],
+        ["health-wellbeing"],
         proxy_value=_proxy("800.00"),
     ),
     IndicatorData(
@@ -116,13 +117,13 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         description="One-to-one or group support sessions delivered.",
         kind="output",
         unit="count",
-        themes=["health", "wellbeing"],
+        themes=["health-wellbeing"],
     ),
     _people(
         "health.people_supported",
         "People supported",
         "Distinct people who received support.",
-        ["health", "wellbeing"],
+        ["health-wellbeing"],
         kind="output",
     ),
     # Environment
@@ -133,7 +134,7 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         kind="outcome",
         unit="tonnes_co2e",
         direction="increase",
-        themes=["environment", "climate"],
+        themes=["environment"],
         proxy_value=_proxy("250.00"),
     ),
     IndicatorData(
@@ -142,7 +143,7 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         description="Tonnes (as CO2 equivalent) of waste reused or recycled instead of landfilled.",
         kind="outcome",
         unit="tonnes_co2e",
-        themes=["environment", "circular-economy"],
+        themes=["environment"],
         proxy_value=_proxy("90.00"),
     ),
     IndicatorData(
@@ -157,7 +158,7 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         "env.fuel_poverty_relieved",
         "Households out of fuel poverty",
         "Households helped out of fuel poverty by advice or measures.",
-        ["environment", "housing", "poverty"],
+        ["environment", "housing", "financial-inclusion"],
         proxy_value=_proxy("1000.00"),
     ),
     # Community
@@ -167,14 +168,14 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         description="Hours given by local volunteers.",
         kind="output",
         unit="hours",
-        themes=["community", "volunteering"],
+        themes=["community-cohesion"],
         proxy_value=_proxy("12.00"),
     ),
     _people(
         "community.new_volunteers",
         "New volunteers",
         "Local residents who started volunteering.",
-        ["community", "volunteering"],
+        ["community-cohesion"],
         proxy_value=_proxy("500.00"),
     ),
     IndicatorData(
@@ -183,7 +184,7 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         description="Money spent with suppliers based in the contract's areas.",
         kind="output",
         unit="gbp",
-        themes=["community", "local-economy"],
+        themes=["community-cohesion"],
     ),
     IndicatorData(
         code="community.satisfaction",
@@ -191,13 +192,13 @@ DEFAULT_CATALOGUE: tuple[IndicatorData, ...] = (
         description="Percentage of surveyed residents satisfied with their neighbourhood.",
         kind="outcome",
         unit="percent",
-        themes=["community"],
+        themes=["community-cohesion"],
     ),
     _people(
         "community.debt_advice",
         "People helped with debt",
         "People whose debts became manageable after advice.",
-        ["poverty", "community"],
+        ["financial-inclusion"],
         proxy_value=_proxy("1100.00"),
     ),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -74,7 +74,17 @@ class Observation(Aggregate):
         if not contract.covers(areas, area):
             raise RuleViolation(f"area {area} is not inside the lot's areas", "area")
         if not period.within(contract.period):
-            raise RuleViolation("the period is outside the contract period", "period")
+            raise RuleViolation(
+                f"the period is outside the contract's term ({contract.period.start} to "
+                f"{contract.period.end})",
+                "period",
+            )
+        if not period.ended_by(now):
+            raise RuleViolation(
+                f"the period has not ended yet: figures for it can be reported from "
+                f"{period.end + timedelta(days=1)}",
+                "period",
+            )
         if value < 0:
             raise RuleViolation("a value cannot be negative", "value")
         if indicator.unit in WHOLE_UNITS and value != value.to_integral_value():
@@ -123,6 +133,9 @@ class Observation(Aggregate):
             raise IllegalObservationTransition(
                 f"Only a reported observation can be decided; this one is {self.status}."
             )
+        assert self.period is not None
+        if not self.period.ended_by(now):  # a verification is never dated inside its period
+            raise RuleViolation("the period has not ended yet: it cannot be verified", "period")
         self.status = decision
         self.decided_at = now
         self.decision_note = note

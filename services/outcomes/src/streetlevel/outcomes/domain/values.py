@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -34,6 +34,10 @@ class Period(Value):
 
     def within(self, outer: Period) -> bool:
         return outer.start <= self.start and self.end <= outer.end
+
+    def ended_by(self, now: datetime) -> bool:
+        """Whether the period's last day (``end``, inclusive, UTC) is over at ``now``."""
+        return self.end < now.astimezone(UTC).date()
 
 
 class Money(Value):

@@ -7,9 +7,12 @@ from typing import Literal
 
 from streetlevel.common.areas import AreaIndex
 from streetlevel.common.auth import Principal
+from streetlevel.common.db import database_now
 from streetlevel.common.errors import Forbidden, NotFound, PreconditionFailed
 from streetlevel.common.ids import new_id
+from streetlevel.common.themes import check_themes
 from streetlevel.common.uow import UnitOfWork
+from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.observation_repository import ObservationRepository
 from streetlevel.outcomes.adapters.repository import (
     ContractRepository,
@@ -36,6 +39,7 @@ async def create_indicator(
             raise Forbidden("Only councils add indicators.")
         owner = principal.org
     async with uow:
+        await check_themes(uow.session, orm.themes, data.themes, ["body", "themes"])
         repo = IndicatorRepository(uow.session)
         if await repo.get(data.code) is not None:
             raise IndicatorExists(f"Indicator {data.code} already exists.")
@@ -67,6 +71,9 @@ async def revise_indicator(
             raise Forbidden("Only the indicator's owner may change it.")
         if expected_version is not None and expected_version != indicator.version:
             raise PreconditionFailed("The indicator has changed since you read it.")
+        # Only codes the change adds: a kept, since retired code does not block another fix.
+        added = [c for c in data.themes if c not in indicator.spec.themes]
+        await check_themes(uow.session, orm.themes, added, ["body", "themes"])
         loaded = indicator.version
         indicator.revise(data=data, now=uow.clock.now())
         await repo.save(indicator, loaded_version=loaded)
@@ -158,7 +165,8 @@ async def report_observation(
         previous = await repo.current_for(
             plan_id=plan_id, indicator_code=indicator_code, period=period, area=area
         )
-        now = uow.clock.now()
+        # The database clock on PostgreSQL: whether a period has ended is not a replica's call.
+        now = await database_now(uow.session, uow.clock)
         observation = Observation.report(
             observation_id=str(new_id()),
             plan=plan,
@@ -212,7 +220,7 @@ async def decide_observation(
     principal.require("outcomes:verify")
     async with uow:
         repo, observation, contract = await _load_for_buyer(uow, observation_id)
-        now = uow.clock.now()
+        now = await database_now(uow.session, uow.clock)
         observation.decide(
             contract=contract, org=principal.org, decision=decision, note=note, now=now
         )

@@ -168,6 +168,18 @@ area_loads = Table(
     Column("areas", Integer, nullable=False),
 )
 
+# What the registry last published on registry.theme.v1, so start-up publishes only changes.
+published_themes = Table(
+    "published_themes",
+    metadata,
+    Column("code", String(60), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("retired", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("published_at", UtcDateTime, nullable=False),
+)
+
 outbox = outbox_table(metadata)
 idempotency = idempotency_table(metadata)
 inbox = inbox_tables(metadata)

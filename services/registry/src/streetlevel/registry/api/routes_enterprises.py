@@ -17,6 +17,7 @@ from streetlevel.common.etags import none_match
 from streetlevel.common.pagination import check_limit, link_header, public_url
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of, requires
+from streetlevel.common.themes import UnknownThemes
 from streetlevel.common.web import header
 from streetlevel.registry.adapters import queries, record
 from streetlevel.registry.adapters.repository import details_from_row
@@ -46,6 +47,7 @@ from streetlevel.registry.domain.model import (
     Size,
     Status,
 )
+from streetlevel.registry.domain.themes import THEME_CODES
 from streetlevel.registry.service import handlers
 from streetlevel.registry.service.access import View, is_registrar, view_of
 
@@ -123,6 +125,8 @@ async def list_enterprises(
 ) -> Response:
     """Search the public register (a registrar also sees pending ones)."""
     page_size = check_limit(limit)
+    if theme is not None and theme not in THEME_CODES:
+        raise UnknownThemes([theme], THEME_CODES, ["query", "theme"])
     if sort == "relevance" and not (q and q.strip()):
         raise ValidationProblem(
             "sort=relevance needs q.",

@@ -1,4 +1,4 @@
-"""Events of the registry, on the public topic ``registry.enterprise.v1``: public data only."""
+"""Events of the registry (public data only): enterprises and the theme vocabulary."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from streetlevel.common.events import DomainEvent, TopicInfo
 from streetlevel.registry.domain.identifiers import Identifier
 
 TOPIC = "registry.enterprise.v1"
+#: Compacted: one record per theme code (key = the code), the vocabulary other services learn.
+THEME_TOPIC = "registry.theme.v1"
 TOPICS = (
     TopicInfo(
         TOPIC,
@@ -19,6 +21,13 @@ TOPICS = (
         description="The open register: each event carries the enterprise's public record "
         "after the change (registered, updated, verified or rejected, suspended, reinstated, "
         "dissolved).",
+    ),
+    TopicInfo(
+        THEME_TOPIC,
+        key="the theme code",
+        description="The theme vocabulary (compacted: the latest record per code is the "
+        "vocabulary): a code defined, or retired. Commissioning and outcomes validate themes "
+        "against the list they learned here.",
     ),
 )
 
@@ -126,3 +135,23 @@ ALL_EVENTS: tuple[type[EnterpriseEvent], ...] = (
     EnterpriseReinstated,
     EnterpriseDissolved,
 )
+
+
+class ThemeDefined(DomainEvent):
+    """A theme code is in use, with its current name and description."""
+
+    event_type: ClassVar[str] = "registry.theme.defined.v1"
+    topic: ClassVar[str] = THEME_TOPIC
+
+    code: str
+    name: str
+    description: str
+
+
+class ThemeRetired(DomainEvent):
+    """A theme code is no longer offered: new tags refuse it."""
+
+    event_type: ClassVar[str] = "registry.theme.retired.v1"
+    topic: ClassVar[str] = THEME_TOPIC
+
+    code: str

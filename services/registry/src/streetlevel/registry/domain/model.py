@@ -167,7 +167,8 @@ class Service(Strict):
 def _check_themes(codes: list[str]) -> list[str]:
     unknown = sorted(set(codes) - THEME_CODES)
     if unknown:
-        raise ValueError(f"unknown themes: {', '.join(unknown)} (see /v1/themes)")
+        valid = ", ".join(sorted(THEME_CODES))
+        raise ValueError(f"unknown themes: {', '.join(unknown)}; valid codes: {valid}")
     return list(dict.fromkeys(codes))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 from sqlalchemy import MetaData
 from starlette.responses import Response, StreamingResponse
@@ -23,7 +23,7 @@ from streetlevel.common.errors import Unauthorized
 from streetlevel.common.http import HttpMiddleware, accepts_gzip, compressible
 from streetlevel.common.outbox import outbox_table
 from streetlevel.common.runtime import Runtime
-from streetlevel.common.service import build_service_app
+from streetlevel.common.service import build_service_app, requires
 from streetlevel.common.settings import CommonSettings
 
 BIG = (
@@ -366,3 +366,31 @@ async def test_event_stream_headers_leave_before_the_first_event() -> None:
     await task
     assert sent[1]["body"] == b"data: x\n\n"
     assert b"content-encoding" not in dict(sent[0]["headers"])
+
+
+def test_write_rules_default_to_the_routes_own_requires_declarations() -> None:
+    app = FastAPI()
+
+    @app.post("/things/{thing_id}", dependencies=[requires("x:write", "admin")])
+    async def change(thing_id: str) -> dict[str, str]:
+        return {"id": thing_id}
+
+    @app.post("/mine", dependencies=[requires()])
+    async def mine() -> dict[str, str]:
+        return {}
+
+    @app.post("/open")
+    async def open_write() -> dict[str, str]:
+        return {}
+
+    rules = WriteRules(routes=lambda: app.router.routes)
+    assert rules.scopes_for("POST", "/things/7") == {"x:write", "admin"}
+    assert rules.scopes_for("POST", "/mine") == frozenset()  # any valid token
+    assert rules.scopes_for("POST", "/open") is None  # the route serves anyone
+    assert rules.scopes_for("GET", "/things/7") is None  # reads are the route's own business
+    assert rules.scopes_for("DELETE", "/things/7") is None  # 405 from the app, not 401
+
+
+def test_write_rules_need_routes_or_a_table() -> None:
+    with pytest.raises(ValueError, match="routes"):
+        WriteRules()

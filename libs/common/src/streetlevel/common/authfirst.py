@@ -12,10 +12,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import DomainError, Forbidden, Unauthorized
 from streetlevel.common.http import allowed_methods
+from streetlevel.common.openapi import declared_security
 from streetlevel.common.problems import problem
 
 #: (METHOD, path template) → the scopes of which the caller needs one; () means any token.
-WriteScopes = Mapping[tuple[str, str], Iterable[str]]
+WriteScopes = Mapping[tuple[str, str], Iterable[str] | None]
 Verify = Callable[[str | None], Awaitable[Principal]]
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -31,21 +32,33 @@ def refusal(principal: Principal, scopes: frozenset[str]) -> DomainError | None:
 
 
 class WriteRules:
-    """The declared scopes of a service's writes, matched by method and path."""
+    """The scopes of a service's writes, matched by method and path.
+
+    By default they are the routes' own declarations (``requires()``, the same ones the
+    published OpenAPI's ``security`` comes from), read once the routes are all in place; an
+    explicit table is for tests of the mechanism.
+    """
 
     def __init__(
         self,
-        scopes: WriteScopes,
+        scopes: WriteScopes | None = None,
         *,
         open_paths: Iterable[str] = (),
         routes: Callable[[], Iterable[Any]] | None = None,
     ) -> None:
-        self.rules: list[tuple[str, re.Pattern[str], frozenset[str]]] = [
-            (method.upper(), compile_path(path)[0], frozenset(needed))
-            for (method, path), needed in scopes.items()
-        ]
+        if scopes is None and routes is None:
+            raise ValueError("WriteRules needs the routes or an explicit table of scopes")
+        self._rules: list[Rule] | None = None if scopes is None else _compile(scopes.items())
         self.open_paths = frozenset(open_paths)
         self.routes = routes
+
+    @property
+    def rules(self) -> list[Rule]:
+        if self._rules is None:
+            assert self.routes is not None
+            declared = declared_security(self.routes()).items()
+            self._rules = _compile((key, needed) for key, needed in declared if key[0] not in SAFE)
+        return self._rules
 
     def scopes_for(self, method: str, path: str) -> frozenset[str] | None:
         """The scopes a write needs (empty: any token); None for a request that needs none.
@@ -60,6 +73,17 @@ class WriteRules:
         if self.routes is not None and method not in allowed_methods(self.routes(), path):
             return None
         return frozenset()
+
+
+#: (METHOD, path pattern, scopes of which one is needed — None: the route serves anyone).
+Rule = tuple[str, re.Pattern[str], frozenset[str] | None]
+
+
+def _compile(items: Iterable[tuple[tuple[str, str], Iterable[str] | None]]) -> list[Rule]:
+    return [
+        (method.upper(), compile_path(path)[0], None if needed is None else frozenset(needed))
+        for (method, path), needed in items
+    ]
 
 
 async def answer(exc: DomainError, scope: Scope, receive: Receive, send: Send) -> None:

@@ -17,7 +17,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
-from streetlevel.common.authfirst import AuthFirst, WriteRules, WriteScopes
+from streetlevel.common.authfirst import AuthFirst, WriteRules
 from streetlevel.common.contract import EventContract, contract_router
 from streetlevel.common.errors import Forbidden, Unauthorized
 from streetlevel.common.http import Compression, HttpMiddleware
@@ -174,14 +174,13 @@ def build_service_app(
     on_start: Sequence[Hook] = (),
     version: str = "1.0.0",
     idempotency: Table | None = None,
-    write_scopes: WriteScopes | None = None,
     schemas: Sequence[type[BaseModel]] = (),
     contract: EventContract | None = None,
 ) -> FastAPI:
     """A service's ASGI app; its lifespan starts and stops the runtime.
 
-    With ``write_scopes`` every write needs a valid token before its body is read, and the
-    writes named there one of their scopes, checked at the same point (401/403 before 422).
+    Every write needs a valid token, and the scope its route's ``requires()`` declares, before
+    its body is read (401/403 before 422).
     ``contract``: the service's published events, served for the gateway to merge.
     """
 
@@ -222,11 +221,8 @@ def build_service_app(
     if idempotency is not None:
         app.add_middleware(IdempotencyMiddleware, runtime=runtime, table=idempotency)
     app.edge = {"service": runtime.service, "max_body_bytes": runtime.settings.max_body_bytes}
-    app.write_rules = (
-        WriteRules(write_scopes, routes=lambda: app.router.routes)
-        if write_scopes is not None
-        else None
-    )
+    # Auth before the body, from the routes' own requires() declarations (read lazily).
+    app.write_rules = WriteRules(routes=lambda: app.router.routes)
     return app
 
 

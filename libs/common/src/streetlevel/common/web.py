@@ -178,7 +178,8 @@ class EdgeMiddleware:
                             (
                                 b"access-control-expose-headers",
                                 b"Link, ETag, X-Request-ID, RateLimit-Limit, "
-                                b"RateLimit-Remaining, RateLimit-Reset, Retry-After",
+                                b"RateLimit-Remaining, RateLimit-Reset, Retry-After, "
+                                b"Deprecation, Sunset",
                             )
                         )
                         if b"cache-control" not in names and message["status"] < 400:

@@ -31,24 +31,6 @@ from streetlevel.common.settings import load_settings
 from streetlevel.common.themes import THEME_TOPIC
 
 ROUTE_PREFIXES = ("/v1/commissions", "/v1/contracts", "/v1/ocds")
-_WRITE, _BID, _EVALUATE = ["commissioning:write"], ["commissioning:bid"], ["commissioning:evaluate"]
-#: Scopes a write needs (one of), checked before its body is read; every write needs a token.
-WRITE_SCOPES = {
-    ("POST", "/v1/commissions"): _WRITE,
-    ("PATCH", "/v1/commissions/{id}"): _WRITE,
-    ("POST", "/v1/commissions/{id}/publish"): _WRITE,
-    ("POST", "/v1/commissions/{id}/cancel"): _WRITE,
-    ("POST", "/v1/commissions/{id}/questions"): _BID,
-    ("POST", "/v1/commissions/{id}/questions/{qid}/answer"): _WRITE,
-    ("POST", "/v1/commissions/{id}/bids"): _BID,
-    ("PATCH", "/v1/commissions/{id}/bids/{bid_id}"): _BID,
-    ("POST", "/v1/commissions/{id}/bids/{bid_id}/withdrawal"): _BID,
-    ("PUT", "/v1/commissions/{id}/bids/{bid_id}/score"): _EVALUATE,
-    ("POST", "/v1/commissions/{id}/lots/{lot_id}/award"): _EVALUATE,
-    ("POST", "/v1/contracts/{id}/activate"): _WRITE,
-    ("POST", "/v1/contracts/{id}/terminate"): _WRITE,
-    ("POST", "/v1/contracts/{id}/complete"): _WRITE,
-}
 
 
 def create_app(
@@ -97,7 +79,6 @@ def create_app(
         ],
         on_start=[migrate_first],
         idempotency=orm.idempotency,
-        write_scopes=WRITE_SCOPES,
         contract=EventContract.of_module("commissioning", domain_events),
     )
     app.state.services = services

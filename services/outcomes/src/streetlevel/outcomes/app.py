@@ -32,15 +32,6 @@ from streetlevel.outcomes.state import Outcomes
 
 ROUTE_PREFIXES = ("/v1/indicators", "/v1/plans", "/v1/observations", "/v1/reports")
 CONSUMER_GROUP = "outcomes"
-#: Scopes a write needs (one of), checked before its body is read; every write needs a token.
-WRITE_SCOPES = {
-    ("POST", "/v1/indicators"): ["outcomes:write", "admin"],
-    ("PATCH", "/v1/indicators/{code}"): ["outcomes:write", "admin"],
-    ("PATCH", "/v1/plans/{id}"): ["outcomes:write"],
-    ("POST", "/v1/observations"): ["outcomes:report"],
-    ("POST", "/v1/observations/{id}/verification"): ["outcomes:verify"],
-    ("POST", "/v1/observations/{id}/verification-withdrawal"): ["outcomes:verify"],
-}
 
 
 def create_app(
@@ -95,7 +86,6 @@ def create_app(
         ],
         on_start=[prepare],
         idempotency=orm.idempotency,
-        write_scopes=WRITE_SCOPES,
         contract=EventContract.of_module("outcomes", domain_events),
     )
     app.state.outcomes = outcomes

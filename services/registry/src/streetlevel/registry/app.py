@@ -25,15 +25,6 @@ from streetlevel.registry.settings import RegistrySettings
 log = logging.getLogger(__name__)
 
 ROUTE_PREFIXES = ("/v1/enterprises", "/v1/areas", "/v1/themes")
-#: Scopes a write needs (one of), checked before its body is read; every write needs a token.
-WRITE_SCOPES = {
-    ("POST", "/v1/enterprises"): ["registry:write"],
-    ("PATCH", "/v1/enterprises/{id}"): ["registry:write", "registry:verify"],
-    ("POST", "/v1/enterprises/{id}/verification"): ["registry:verify"],
-    ("POST", "/v1/enterprises/{id}/suspension"): ["registry:verify"],
-    ("POST", "/v1/enterprises/{id}/reinstatement"): ["registry:verify"],
-    ("POST", "/v1/enterprises/{id}/dissolution"): ["registry:verify"],
-}
 
 
 async def prepare_database(runtime: Runtime) -> None:
@@ -92,7 +83,6 @@ def create_app(
         schemas=[HsdsExport],
         on_start=[prepare_database, announce_themes],
         idempotency=idempotency,
-        write_scopes=WRITE_SCOPES,
         contract=EventContract.of_module("registry", domain_events),
     )
     app.state.area_cache = AreaCache()

@@ -36,6 +36,28 @@ async def test_an_enterprise_client_is_bound_to_the_enterprise_it_registers(
         assert claims["enterprise_id"] == created.json()["id"]
 
 
+async def test_a_client_asking_for_gzip_is_bound_too(gateway_factory) -> None:
+    # The gateway reads the created record itself, so it asks the registry for identity.
+    body = {**ENTERPRISE, "mission": "Green skills for young people in Bispham. " * 40}
+    async with gateway_factory(embedded=True) as gw:
+        client_id, secret = await gw.client("enterprise")
+        token = await gw.token(client_id, secret)
+        created = await gw.http.post(
+            "/v1/enterprises",
+            json=body,
+            headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"},
+        )
+        assert created.status_code == 201, created.text
+        assert len(created.content) > 1024
+        bound = await gw.gateway.clients.get(client_id)
+        assert bound.enterprise_id == created.json()["id"]
+        again = await gw.http.get(
+            f"/v1/enterprises/{created.json()['id']}",
+            headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"},
+        )
+        assert again.headers["content-encoding"] == "gzip"  # other requests are compressed
+
+
 async def test_the_feed_shows_every_public_event_once_in_order_from_any_cursor(
     gateway_factory,
 ) -> None:

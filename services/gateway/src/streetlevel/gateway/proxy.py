@@ -89,10 +89,16 @@ def _connection_tokens(headers: list[tuple[bytes, bytes]]) -> set[bytes]:
     return tokens
 
 
-def request_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
-    """The client's headers minus hop-by-hop ones, plus X-Forwarded-* and the request id."""
+def request_headers(scope: Scope, *, identity: bool = False) -> list[tuple[bytes, bytes]]:
+    """The client's headers minus hop-by-hop ones, plus X-Forwarded-* and the request id.
+
+    ``identity`` drops ``Accept-Encoding``: the gateway reads that response itself (an observer),
+    so the service must not compress it.
+    """
     headers: list[tuple[bytes, bytes]] = scope["headers"]
     dropped = HOP_BY_HOP | REPLACED_REQUEST | _connection_tokens(headers)
+    if identity:
+        dropped = dropped | {b"accept-encoding"}
     out = [(k, v) for k, v in headers if k not in dropped]
     prior = b", ".join(v for k, v in headers if k == b"x-forwarded-for")
     client = scope.get("client")
@@ -208,7 +214,7 @@ class Proxy:
     ) -> None:
         assert upstream.app is not None
         child = dict(scope)
-        child["headers"] = request_headers(scope)
+        child["headers"] = request_headers(scope, identity=observe is not None)
         started = False
         status = 0
         captured: list[bytes] = []
@@ -263,7 +269,7 @@ class Proxy:
         target: bytes = scope.get("raw_path") or scope["path"].encode()
         if scope.get("query_string"):
             target += b"?" + scope["query_string"]
-        headers = request_headers(scope)
+        headers = request_headers(scope, identity=observe is not None)
         # The edge caps request bodies, so reading them whole costs little and lets an
         # idempotent request be sent again on a fresh connection.
         body = await _read_body(receive)

@@ -220,20 +220,7 @@ async def test_a_stream_is_gzipped_chunk_by_chunk() -> None:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b""}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/",
-        "headers": [(b"accept-encoding", b"gzip")],
-    }
+    sent, receive, send, scope = _gzip_get()
     await HttpMiddleware(export)(scope, receive, send)
     headers = dict(sent[0]["headers"])
     assert headers[b"content-encoding"] == b"gzip"
@@ -345,20 +332,7 @@ async def test_event_stream_headers_leave_before_the_first_event() -> None:
         await release.wait()  # no event yet: the client must already have its headers
         await send({"type": "http.response.body", "body": b"data: x\n\n", "more_body": False})
 
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b""}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/",
-        "headers": [(b"accept-encoding", b"gzip")],
-    }
+    sent, receive, send, scope = _gzip_get()
     task = asyncio.create_task(HttpMiddleware(feed)(scope, receive, send))
     await asyncio.sleep(0.05)
     assert [m["type"] for m in sent] == ["http.response.start"]
@@ -394,3 +368,22 @@ def test_write_rules_default_to_the_routes_own_requires_declarations() -> None:
 def test_write_rules_need_routes_or_a_table() -> None:
     with pytest.raises(ValueError, match="routes"):
         WriteRules()
+
+
+def _gzip_get() -> tuple[list[Message], Receive, Send, Scope]:
+    """A GET accepting gzip, and the ASGI messages the app under test sends back."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "headers": [(b"accept-encoding", b"gzip")],
+    }
+    return sent, receive, send, scope

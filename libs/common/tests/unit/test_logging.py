@@ -116,9 +116,13 @@ async def test_asked_for_the_console_it_writes_plain_lines_without_colour() -> N
     stream = io.StringIO()
     configure_logging(level="INFO", json=False, service="logtest", stream=stream, force=True)
     await _get(_app(), "/hello", "req-console-2")
+    logging.getLogger("uvicorn.error").info("started", extra={"color_message": "\x1b[1mstarted"})
 
-    line = next(line for line in stream.getvalue().splitlines() if "req-console-2" in line)
-    assert "\x1b[" not in line
+    text = stream.getvalue()
+    assert "started" in text
+    assert "color_message" not in text
+    assert "\x1b[" not in text
+    line = next(line for line in text.splitlines() if "req-console-2" in line)
     assert "GET /hello 200 " in line
     assert "request_id=req-console-2" in line
 

@@ -26,6 +26,7 @@ def _add_context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str,
 
 def _readable_access(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     # The access line's ``http`` dict reads badly as key=value: say it as a person would.
+    event.pop("color_message", None)  # uvicorn's copy of its message with escape codes
     http = event.get("http")
     if event.get("logger") == "streetlevel.access" and isinstance(http, dict):
         event.pop("http")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
 import httpx2
@@ -17,6 +18,33 @@ ENTERPRISE = {
     "themes": ["environment"],
     "contact": {"email": "hello@bispham.example"},
 }
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_a_request_to_a_mounted_service_is_logged_once(gateway_factory) -> None:
+    access = logging.getLogger("streetlevel.access")
+    handler, level = _Records(), access.level
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    try:
+        async with gateway_factory(embedded=True) as gw:
+            handler.records.clear()
+            response = await gw.http.get("/v1/enterprises", headers={"X-Request-ID": "once-1"})
+            assert response.status_code == 200, response.text
+            lines = [getattr(r, "http", {}) for r in handler.records]
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(level)
+    # The gateway's edge writes the line; the registry's edge, mounted inside it, does not.
+    assert [(line["path"], line["status"]) for line in lines] == [("/v1/enterprises", 200)]
 
 
 async def test_an_enterprise_client_is_bound_to_the_enterprise_it_registers(

@@ -1,4 +1,7 @@
-"""Structured JSON logs (structlog) with the request id and trace id on every line."""
+"""Structured logs (structlog) with the request id and trace id on every line.
+
+JSON for machines; on a terminal, structlog's console renderer with one readable access line.
+"""
 
 from __future__ import annotations
 
@@ -21,21 +24,46 @@ def _add_context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str,
     return event
 
 
+def _readable_access(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    # The access line's ``http`` dict reads badly as key=value: say it as a person would.
+    event.pop("color_message", None)  # uvicorn's copy of its message with escape codes
+    http = event.get("http")
+    if event.get("logger") == "streetlevel.access" and isinstance(http, dict):
+        event.pop("http")
+        event["event"] = (
+            f"{http.get('method')} {http.get('path')} {http.get('status')} "
+            f"{http.get('duration_ms')}ms"
+        )
+    return event
+
+
+def wants_json(json: bool | None, stream: Any) -> bool:
+    """JSON unless asked for the console, or left unset (None) and writing to a terminal."""
+    if json is not None:
+        return json
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return not (callable(isatty) and isatty())
+    except ValueError:  # a closed stream
+        return True
+
+
 _configured = False
 
 
 def configure_logging(
     *,
     level: str = "INFO",
-    json: bool = True,
+    json: bool | None = True,
     service: str = "",
     stream: Any = None,
     force: bool = False,
 ) -> None:
-    """Route stdlib and structlog logs through one JSON renderer; replace uvicorn's access log.
+    """Route stdlib and structlog logs through one renderer; replace uvicorn's access log.
 
-    The first call in a process wins (the embedded platform configures once for all the
-    services it mounts); ``force`` reconfigures.
+    ``json``: True for JSON lines, False for the console renderer, None to choose by whether
+    the stream is a terminal. The first call in a process wins (the embedded platform
+    configures once for all the services it mounts); ``force`` reconfigures.
     """
     global _configured
     if _configured and not force:
@@ -49,19 +77,23 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_context,
     ]
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    out = stream or sys.stdout
+    renderers: list[Any]
+    if wants_json(json, out):
+        renderers = [structlog.processors.JSONRenderer()]
+    else:
+        colors = json is None  # chosen because the stream is a terminal
+        renderers = [_readable_access, structlog.dev.ConsoleRenderer(colors=colors)]
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(stream or sys.stdout)
+    handler = logging.StreamHandler(out)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
         )
     )
     root = logging.getLogger()

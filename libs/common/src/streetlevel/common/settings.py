@@ -68,7 +68,11 @@ class CommonSettings(BaseSettings):
     jwt_audience: str = "streetlevel"
     jwks_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_json: bool = True
+    log_json: bool | None = Field(
+        default=None,
+        description="true: JSON lines; false: human-readable console lines; "
+        "unset: console on a terminal, JSON everywhere else",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     http_edge: bool = Field(
         default=True,

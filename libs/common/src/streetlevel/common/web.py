@@ -33,6 +33,9 @@ SECURITY_HEADERS = [
 PUBLIC_CACHE = b"public, max-age=60"
 _VARY_BOTH = (b"vary", b"Accept-Encoding, Authorization")
 _MAX_METRIC_KEYS = 4096
+#: Scope key an edge sets: an edge inside another (a service mounted in the embedded gateway)
+#: leaves the request's one access line to the outer edge, and keeps its own metrics.
+_LOGGED_BY = "streetlevel.access_logged_by"
 
 
 class _RequestIds:
@@ -82,7 +85,8 @@ class EdgeMiddleware:
     - Request bodies above ``max_body_bytes`` are refused with 413 (declared or streamed).
     - ``Vary: Authorization`` everywhere; anonymous GETs are public and CORS-open, while
       authenticated responses are ``Cache-Control: private``.
-    - One structured access-log line and RED metrics per request.
+    - One structured access-log line and RED metrics per request (an edge inside another
+      edge, as in embedded mode, leaves the access line to the outer one).
     """
 
     def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int = 1_048_576) -> None:
@@ -97,6 +101,9 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        log = _LOGGED_BY not in scope
+        if log:
+            scope[_LOGGED_BY] = self.service
         incoming = trace = declared = preflight = None
         anonymous = True
         for key, value in scope["headers"]:  # one pass; the first of a repeated header counts
@@ -129,7 +136,7 @@ class EdgeMiddleware:
                 "Payload too large",
                 f"The request body exceeds {self.max_body_bytes} bytes.",
             )
-            self._observe(scope, 413, start)
+            self._observe(scope, 413, start, log)
             return
 
         received = 0
@@ -210,9 +217,9 @@ class EdgeMiddleware:
             if not started:
                 raise
         finally:
-            self._observe(scope, status_holder[0], start)
+            self._observe(scope, status_holder[0], start, log)
 
-    def _observe(self, scope: Scope, status: int, start: float) -> None:
+    def _observe(self, scope: Scope, status: int, start: float, log: bool) -> None:
         elapsed = time.perf_counter() - start
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
@@ -227,7 +234,7 @@ class EdgeMiddleware:
                 self._metrics[key] = metrics
         metrics[0].inc()
         metrics[1].observe(elapsed)
-        if access_log.isEnabledFor(logging.INFO):
+        if log and access_log.isEnabledFor(logging.INFO):
             access_log.info(
                 "request",
                 extra={

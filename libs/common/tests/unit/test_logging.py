@@ -148,3 +148,9 @@ def _requests(service: str) -> float:
         {"service": service, "method": "GET", "route": "/hello", "status": "200"},
     )
     return value or 0.0
+
+
+def test_http_clients_never_log_request_urls_at_info() -> None:
+    configure_logging(level="INFO", json=True, service="t")
+    for client in ("httpx", "httpx2", "httpcore"):
+        assert not logging.getLogger(client).isEnabledFor(logging.INFO)

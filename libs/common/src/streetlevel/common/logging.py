@@ -105,6 +105,9 @@ def configure_logging(
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("uvicorn.error").handlers = []
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    # HTTP clients log each request's full URL (query strings included) at INFO: never ours.
+    for client in ("httpx", "httpx2", "httpcore"):
+        logging.getLogger(client).setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str) -> Any:

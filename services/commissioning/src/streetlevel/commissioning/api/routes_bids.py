@@ -22,11 +22,12 @@ from streetlevel.commissioning.api.schemas import (
     RankingRead,
     ScoreBody,
 )
-from streetlevel.commissioning.api.views import bid_access, bid_view, contract_view, ranking_view
+from streetlevel.commissioning.api.views import bid_view, contract_view, ranking_view
 from streetlevel.commissioning.domain.bid import rank
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.errors import BidNotFound, CommissionNotFound
 from streetlevel.commissioning.service import bidding, evaluation
+from streetlevel.commissioning.service.access import bid_access
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, NotFound

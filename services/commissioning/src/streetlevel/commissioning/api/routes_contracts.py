@@ -14,8 +14,9 @@ from streetlevel.commissioning.api.schemas import (
     PaymentsRead,
     ReasonBody,
 )
-from streetlevel.commissioning.api.views import contract_view, payments_view, sees_ledger
+from streetlevel.commissioning.api.views import contract_view, payments_view
 from streetlevel.commissioning.domain.errors import ContractNotFound
+from streetlevel.commissioning.service.access import sees_ledger
 from streetlevel.commissioning.service.contracts import change_contract
 from streetlevel.common.openapi import problems
 from streetlevel.common.pagination import (

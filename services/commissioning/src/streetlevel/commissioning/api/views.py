@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from streetlevel.commissioning.domain.bid import Bid, Ranked
 from streetlevel.commissioning.domain.commission import Commission, iso
 from streetlevel.commissioning.domain.contract import Contract, PaymentLine, period_totals
-from streetlevel.common.auth import Principal
-
-BidAccess = Literal["bidder", "buyer", "public"]
+from streetlevel.commissioning.service.access import BidAccess
 
 
 def money(amount: Decimal) -> dict[str, str]:
     return {"amount": f"{amount:.2f}", "currency": "GBP"}
-
-
-def bid_access(
-    principal: Principal, commission: Commission, bid: Bid, *, tender_closed: bool
-) -> BidAccess | None:
-    """Who sees this bid: the bidder always; the buyer after the deadline; the public the winner."""
-    if principal.enterprise_id is not None and principal.enterprise_id == bid.enterprise_id:
-        return "bidder"
-    if tender_closed and commission.is_buyer(principal.org):
-        return "buyer"
-    state = commission.lot_states.get(bid.lot_id, {})
-    if state.get("status") == "awarded" and state.get("bid_id") == bid.id:
-        return "public"
-    return None
 
 
 def bid_view(bid: Bid, access: BidAccess, supplier_name: str | None = None) -> dict[str, Any]:
@@ -132,12 +116,6 @@ def contract_view(c: Contract, *, exact: bool) -> dict[str, Any]:
         "updated_at": iso(c.updated_at) if c.updated_at else None,
         "version": c.version,
     }
-
-
-def sees_ledger(principal: Principal, c: Contract) -> bool:
-    return (principal.org is not None and principal.org == c.buyer_id) or (
-        principal.enterprise_id is not None and principal.enterprise_id == c.supplier_id
-    )
 
 
 def payments_view(c: Contract, lines: list[PaymentLine], *, full: bool) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from streetlevel.commissioning.domain.errors import (
     IllegalStatus,
     TenderClosed,
 )
-from streetlevel.commissioning.service.commissions import load_for_buyer
+from streetlevel.commissioning.service.access import load_for_buyer
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Conflict, Forbidden, Ineligible, NotFound, ValidationProblem

@@ -10,25 +10,17 @@ from pydantic import ValidationError
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.repository import Commissions, ReadModels
 from streetlevel.commissioning.domain.commission import Commission
-from streetlevel.commissioning.domain.errors import CommissionNotFound
 from streetlevel.commissioning.domain.rules import SpecContext, check_publishable, check_spec
 from streetlevel.commissioning.domain.values import CommissionSpec
+from streetlevel.commissioning.service.access import load_for_buyer, require_council
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
-from streetlevel.common.errors import Forbidden, PreconditionFailed, ValidationProblem
+from streetlevel.common.errors import PreconditionFailed, ValidationProblem
 from streetlevel.common.etags import digest_tag, match
 from streetlevel.common.ids import new_id
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.themes import check_themes
-
-
-def require_council(principal: Principal, scope: str = "commissioning:write") -> tuple[str, str]:
-    """The buyer's org-id and area from the token (403 without them)."""
-    principal.require(scope)
-    if not principal.org or not principal.area:
-        raise Forbidden("Only a council (a token with org and area) may do this.")
-    return principal.org, principal.area
 
 
 def etag(c: Commission) -> str:
@@ -45,21 +37,6 @@ async def spec_context(
     codes |= {i.indicator_code for i in spec.payment.rate_card}
     known = await ReadModels(uow_session).indicator_codes(codes)
     return SpecContext(buyer_area=area, areas=services.areas, indicator_codes=known)
-
-
-async def load_for_buyer(
-    repo: Commissions, commission_id: str, principal: Principal, scope: str = "commissioning:write"
-) -> Commission:
-    """The commission, locked, when the caller is its buyer (404 for others' drafts, else 403)."""
-    principal.require(scope)
-    commission = await repo.get(commission_id, lock=True)
-    if commission is None or (
-        commission.status == "draft" and not commission.is_buyer(principal.org)
-    ):
-        raise CommissionNotFound("No such commission.")
-    if not commission.is_buyer(principal.org):
-        raise Forbidden("Only the buyer council may change this commission.")
-    return commission
 
 
 async def create_commission(

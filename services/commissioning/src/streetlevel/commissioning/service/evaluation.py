@@ -23,7 +23,7 @@ from streetlevel.commissioning.domain.errors import (
     EvaluationIncomplete,
     IllegalStatus,
 )
-from streetlevel.commissioning.service.commissions import load_for_buyer
+from streetlevel.commissioning.service.access import load_for_buyer
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal

@@ -1,21 +1,17 @@
-"""Dependencies of the routes: service state, read sessions, the caller's role."""
+"""Dependencies of the routes: service state, read sessions, role-keyed ETags."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from streetlevel.common.auth import Principal
-from streetlevel.common.errors import NotFound
 from streetlevel.common.etags import version_tag
-from streetlevel.outcomes.adapters.repository import ContractRepository
-from streetlevel.outcomes.domain.plans import ContractTerms
+from streetlevel.outcomes.service.access import Role
 from streetlevel.outcomes.state import Outcomes
 
-Role = Literal["buyer", "supplier", "public"]
 LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
@@ -35,22 +31,6 @@ async def read_session(outcomes: OutcomesDep) -> AsyncIterator[AsyncSession]:
 
 
 Session = Annotated[AsyncSession, Depends(read_session)]
-
-
-def role_of(principal: Principal, contract: ContractTerms) -> Role:
-    """Buyer: the token's org is the contract's buyer; supplier: its enterprise supplies it."""
-    if contract.is_buyer(principal.org):
-        return "buyer"
-    if contract.is_supplier(principal.enterprise_id):
-        return "supplier"
-    return "public"
-
-
-async def contract_or_404(session: AsyncSession, contract_id: str) -> ContractTerms:
-    contract = await ContractRepository(session).get(contract_id)
-    if contract is None:
-        raise NotFound(f"No contract {contract_id}.")
-    return contract
 
 
 def version_etag(version: int, role: Role) -> str:

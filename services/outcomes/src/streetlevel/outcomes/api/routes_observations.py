@@ -24,7 +24,7 @@ from streetlevel.outcomes.adapters.observation_repository import (
     observation_from_row,
 )
 from streetlevel.outcomes.adapters.repository import PlanRepository
-from streetlevel.outcomes.api.deps import OutcomesDep, Session, contract_or_404, role_of
+from streetlevel.outcomes.api.deps import OutcomesDep, Session
 from streetlevel.outcomes.api.schemas import (
     ObservationCreate,
     ObservationPage,
@@ -34,6 +34,7 @@ from streetlevel.outcomes.api.schemas import (
 )
 from streetlevel.outcomes.domain.observations import Observation
 from streetlevel.outcomes.service import handlers
+from streetlevel.outcomes.service.access import contract_or_404, role_of
 
 router = APIRouter(prefix="/v1/observations", tags=["observations"])
 STATUSES = "^(reported|verified|rejected|superseded)$"

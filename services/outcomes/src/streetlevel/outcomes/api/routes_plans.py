@@ -23,18 +23,12 @@ from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.repository import PlanRepository
-from streetlevel.outcomes.api.deps import (
-    OutcomesDep,
-    Role,
-    Session,
-    contract_or_404,
-    role_of,
-    version_etag,
-)
+from streetlevel.outcomes.api.deps import OutcomesDep, Session, version_etag
 from streetlevel.outcomes.api.patching import validate_patched
 from streetlevel.outcomes.api.schemas import PlanPage, PlanRead, PlanUpdate
 from streetlevel.outcomes.domain.plans import MeasurementPlan
 from streetlevel.outcomes.service import handlers
+from streetlevel.outcomes.service.access import Role, contract_or_404, role_of
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 EDITABLE = ("indicators", "assumptions")

@@ -25,8 +25,6 @@ from streetlevel.outcomes.api.deps import (
     LICENCE_URL,
     OutcomesDep,
     Session,
-    contract_or_404,
-    role_of,
 )
 from streetlevel.outcomes.api.schemas import (
     AreaReport,
@@ -35,6 +33,7 @@ from streetlevel.outcomes.api.schemas import (
     SocialValueReport,
 )
 from streetlevel.outcomes.service import reports
+from streetlevel.outcomes.service.access import contract_or_404, role_of
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 EXPORT_FIELDS = (

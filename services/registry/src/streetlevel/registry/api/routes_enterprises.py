@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Scope, Send
 
 from streetlevel.common.auth import Principal
-from streetlevel.common.errors import Forbidden, ValidationProblem
+from streetlevel.common.errors import ValidationProblem
 from streetlevel.common.etags import none_match
 from streetlevel.common.pagination import check_limit, link_header, public_url
 from streetlevel.common.runtime import Runtime
@@ -49,7 +49,13 @@ from streetlevel.registry.domain.model import (
 )
 from streetlevel.registry.domain.themes import THEME_CODES
 from streetlevel.registry.service import handlers
-from streetlevel.registry.service.access import View, is_registrar, view_of
+from streetlevel.registry.service.access import (
+    View,
+    history_view,
+    is_registrar,
+    require_history_caller,
+    view_of,
+)
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 Limit = Annotated[int | None, Query(description="page size, 1–200 (default 50)")]
@@ -353,14 +359,9 @@ async def history(
 ) -> Response:
     """Every change: who, when, what (JSON Patch); for itself, its council, the registrar."""
     page_size = check_limit(limit)
-    if principal.is_anonymous:
-        principal.require("registry:write")
+    require_history_caller(principal)
     row, _ = await _visible_row(runtime, enterprise_id, principal)
-    target = ownership_of(row)
-    view = view_of(principal, target)
-    council = principal.org is not None and principal.org == target.registered_by_org
-    if view is not View.FULL and not council:
-        raise Forbidden("History is for the enterprise itself, its council and the registrar.")
+    view = history_view(principal, ownership_of(row))
     async with runtime.engine.connect() as conn:
         rows, next_cursor = await queries.history(
             conn, enterprise_id, limit=page_size, cursor=cursor

@@ -1,0 +1,59 @@
+"""Who may see and change commissions and bids (API.md's access table)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from streetlevel.commissioning.adapters.repository import Commissions
+from streetlevel.commissioning.domain.bid import Bid
+from streetlevel.commissioning.domain.commission import Commission
+from streetlevel.commissioning.domain.contract import Contract
+from streetlevel.commissioning.domain.errors import CommissionNotFound
+from streetlevel.common.auth import Principal
+from streetlevel.common.errors import Forbidden
+
+BidAccess = Literal["bidder", "buyer", "public"]
+
+
+def require_council(principal: Principal, scope: str = "commissioning:write") -> tuple[str, str]:
+    """The buyer's org-id and area from the token (403 without them)."""
+    principal.require(scope)
+    if not principal.org or not principal.area:
+        raise Forbidden("Only a council (a token with org and area) may do this.")
+    return principal.org, principal.area
+
+
+async def load_for_buyer(
+    repo: Commissions, commission_id: str, principal: Principal, scope: str = "commissioning:write"
+) -> Commission:
+    """The commission, locked, when the caller is its buyer (404 for others' drafts, else 403)."""
+    principal.require(scope)
+    commission = await repo.get(commission_id, lock=True)
+    if commission is None or (
+        commission.status == "draft" and not commission.is_buyer(principal.org)
+    ):
+        raise CommissionNotFound("No such commission.")
+    if not commission.is_buyer(principal.org):
+        raise Forbidden("Only the buyer council may change this commission.")
+    return commission
+
+
+def bid_access(
+    principal: Principal, commission: Commission, bid: Bid, *, tender_closed: bool
+) -> BidAccess | None:
+    """Who sees this bid: the bidder always; the buyer after the deadline; the public the winner."""
+    if principal.enterprise_id is not None and principal.enterprise_id == bid.enterprise_id:
+        return "bidder"
+    if tender_closed and commission.is_buyer(principal.org):
+        return "buyer"
+    state = commission.lot_states.get(bid.lot_id, {})
+    if state.get("status") == "awarded" and state.get("bid_id") == bid.id:
+        return "public"
+    return None
+
+
+def sees_ledger(principal: Principal, c: Contract) -> bool:
+    """Exact payment figures: the contract's buyer and its supplier."""
+    return (principal.org is not None and principal.org == c.buyer_id) or (
+        principal.enterprise_id is not None and principal.enterprise_id == c.supplier_id
+    )

@@ -19,7 +19,7 @@ from typing import Any
 from .api import claims, eventually
 from .blackpool import BLACKPOOL, Secrets, commission_body, enterprise_bodies, money
 from .genclient import Driver
-from .story import LOT_A, LOT_B, LOT_C, LSOA_A1, LSOA_A2, WARD_A
+from .story import DELIVERY, LOT_A, LOT_B, LOT_C, LSOA_A1, LSOA_A2, WARD_A
 
 SUPPLIERS = ("cic", "coop", "charity", "sole")
 
@@ -80,6 +80,7 @@ async def tell(
     now: Callable[[], datetime],
     window: tuple[float, float],
     pass_deadline: Callable[[], Awaitable[None]],
+    time_passes: Callable[[datetime], Awaitable[None]],
 ) -> Story:
     """Register, verify, commission, question, bid, close, award, deliver, report, publish."""
     story = Story(driver, registrar)
@@ -94,7 +95,7 @@ async def tell(
     await act("registered and verified", _register_and_verify(story))
     cid = await act("commissioned and bid", _commission_and_bid(story, now, window))
     await act("deadline passed", pass_deadline())
-    await act("closed and awarded", _close_and_award(story, cid))
+    await act("closed and awarded", _close_and_award(story, cid, time_passes))
     await act("delivered and reported", _deliver(story))
     await act("open data read", _read_open_data(story))
     failing = driver.failing()
@@ -246,7 +247,9 @@ async def _commission_and_bid(
     return cid
 
 
-async def _close_and_award(story: Story, cid: str) -> None:
+async def _close_and_award(
+    story: Story, cid: str, time_passes: Callable[[datetime], Awaitable[None]]
+) -> None:
     d, council = story.driver, story.council.token
 
     async def closed() -> bool:
@@ -299,11 +302,23 @@ async def _close_and_award(story: Story, cid: str) -> None:
     got = await d.call("GET", "/v1/contracts/{contract_id}", expect=200, contract_id=contract)
     assert got["supplier"]["enterprise_id"] == story.enterprises["cic"].enterprise_id
     assert got["value"] == money("35000.00")
-    active = await d.call(
+    early = await d.call(
         "POST", "/v1/contracts/{contract_id}/activate", council, expect=200, contract_id=contract
     )
-    assert active["status"] == "active"
-    story.ids["contract_start"] = active["period"]["start"][:10]
+    # Activated before its start, the contract waits, pending, for the scheduler to start it.
+    assert early["status"] == "pending", "never active before its start"
+    assert early["activates_at"] == early["period"]["start"]
+    await time_passes(datetime.fromisoformat(early["period"]["start"]) + DELIVERY)
+
+    async def active() -> dict[str, Any] | None:
+        got = await d.call(
+            "GET", "/v1/contracts/{contract_id}", council, expect=200, contract_id=contract
+        )
+        return got if got["status"] == "active" else None
+
+    started = await eventually(active, within=60, what="the scheduler to start the contract")
+    assert started["activates_at"] is None
+    story.ids["contract_start"] = started["period"]["start"][:10]
 
 
 async def _deliver(story: Story) -> None:

@@ -203,7 +203,7 @@ async def export(
     headers = {
         "Content-Disposition": f'attachment; filename="streetlevel-outcomes.{format}"',
         "Link": f'<{LICENCE_URL}>; rel="license"',
-        "X-Licence": LICENCE,
+        "X-License": LICENCE,  # one spelling with the registry's exports
     }
     if format == "csv":
         return StreamingResponse(as_csv(), media_type="text/csv; charset=utf-8", headers=headers)

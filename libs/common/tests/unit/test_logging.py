@@ -151,6 +151,17 @@ def _requests(service: str) -> float:
 
 
 def test_http_clients_never_log_request_urls_at_info() -> None:
-    configure_logging(level="INFO", json=True, service="t")
+    configure_logging(level="INFO", json=True, service="t", stream=io.StringIO(), force=True)
     for client in ("httpx", "httpx2", "httpcore"):
         assert not logging.getLogger(client).isEnabledFor(logging.INFO)
+
+
+def test_json_lines_carry_no_terminal_escape_codes() -> None:
+    stream = io.StringIO()
+    configure_logging(level="INFO", json=True, service="t", stream=stream, force=True)
+    logging.getLogger("uvicorn.error").info(
+        "Started server process [%d]", 7, extra={"color_message": "Started \x1b[36m%d\x1b[0m"}
+    )
+    line = json.loads(stream.getvalue().splitlines()[-1])
+    assert line["event"] == "Started server process [7]"
+    assert "color_message" not in line

@@ -24,6 +24,11 @@ def _add_context(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str,
     return event
 
 
+def _drop_color_message(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    event.pop("color_message", None)  # uvicorn's copy of its message with escape codes
+    return event
+
+
 def _readable_access(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     # The access line's ``http`` dict reads badly as key=value: say it as a person would.
     event.pop("color_message", None)  # uvicorn's copy of its message with escape codes
@@ -80,7 +85,7 @@ def configure_logging(
     out = stream or sys.stdout
     renderers: list[Any]
     if wants_json(json, out):
-        renderers = [structlog.processors.JSONRenderer()]
+        renderers = [_drop_color_message, structlog.processors.JSONRenderer()]
     else:
         colors = json is None  # chosen because the stream is a terminal
         renderers = [_readable_access, structlog.dev.ConsoleRenderer(colors=colors)]

@@ -48,10 +48,11 @@ async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outc
                     break
                 await asyncio.sleep(0.05)
             releases = (await http.get("/v1/ocds/releases", params={"limit": 200})).json()
+            read_at = datetime.now(UTC)  # releases keep coming as the bus delivers payments
             dated = 0
             for release in releases["releases"]:
                 released = datetime.fromisoformat(release["date"])
-                assert released <= today
+                assert released <= read_at, "no release is dated in the future"
                 for contract in release.get("contracts", []):
                     for transaction in contract.get("implementation", {}).get("transactions", []):
                         assert datetime.fromisoformat(transaction["date"]) <= released

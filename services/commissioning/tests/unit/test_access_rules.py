@@ -21,25 +21,10 @@ from streetlevel.commissioning.service.access import (
 )
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import DomainError
+from streetlevel.common.testing.tokens import access_principals
 
-COUNCIL = "registry:write commissioning:write commissioning:evaluate outcomes:write outcomes:verify"
-ENTERPRISE = "registry:write commissioning:bid outcomes:report"
 BUYER, BIDDER = "GB-LAE-BPL", "e-bidder"
-
-
-def principal(kind: str, scopes: str = "", **claims: Any) -> Principal:
-    return Principal(client_id=f"c-{kind}", kind=kind, scopes=frozenset(scopes.split()), **claims)
-
-
-PRINCIPALS: dict[str, Principal] = {
-    "anonymous": Principal(),
-    "app": principal("app"),
-    "council": principal("council", COUNCIL, org=BUYER, area="E06000009"),
-    "other_council": principal("council", COUNCIL, org="GB-LAE-FYL", area="E07000119"),
-    "itself": principal("enterprise", ENTERPRISE, enterprise_id=BIDDER),
-    "other_enterprise": principal("enterprise", ENTERPRISE, enterprise_id="e-other"),
-    "registrar": principal("registrar", "registry:verify admin"),
-}
+PRINCIPALS: dict[str, Principal] = access_principals(BIDDER, BUYER)
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 OK = "ok"
 

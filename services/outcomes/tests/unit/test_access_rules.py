@@ -4,36 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import NotFound
+from streetlevel.common.testing.tokens import COUNCIL_SCOPES, access_principals, principal
 from streetlevel.outcomes.domain.plans import ContractTerms
 from streetlevel.outcomes.domain.values import Money, Period
 from streetlevel.outcomes.service import access
 from streetlevel.outcomes.service.access import contract_or_404, role_of
 
-COUNCIL = "registry:write commissioning:write commissioning:evaluate outcomes:write outcomes:verify"
-ENTERPRISE = "registry:write commissioning:bid outcomes:report"
 BUYER, SUPPLIER = "GB-LAE-BPL", "e-supplier"
-
-
-def principal(kind: str, scopes: str = "", **claims: Any) -> Principal:
-    return Principal(client_id=f"c-{kind}", kind=kind, scopes=frozenset(scopes.split()), **claims)
-
-
-PRINCIPALS: dict[str, Principal] = {
-    "anonymous": Principal(),
-    "app": principal("app"),
-    "council": principal("council", COUNCIL, org=BUYER, area="E06000009"),
-    "other_council": principal("council", COUNCIL, org="GB-LAE-FYL", area="E07000119"),
-    "itself": principal("enterprise", ENTERPRISE, enterprise_id=SUPPLIER),
-    "other_enterprise": principal("enterprise", ENTERPRISE, enterprise_id="e-other"),
-    "registrar": principal("registrar", "registry:verify admin"),
-}
+PRINCIPALS: dict[str, Principal] = access_principals(SUPPLIER, BUYER)
 CONTRACT = ContractTerms(
     id="k-1",
     buyer_id=BUYER,
@@ -62,7 +47,7 @@ def test_the_buyer_council_and_the_supplier_have_roles_and_everyone_else_is_publ
 
 
 def test_a_token_that_is_both_buyer_and_supplier_counts_as_the_buyer() -> None:
-    both = principal("council", COUNCIL, org=BUYER, area="E06000009", enterprise_id=SUPPLIER)
+    both = principal("council", COUNCIL_SCOPES, org=BUYER, area="E06000009", enterprise_id=SUPPLIER)
     assert role_of(both, CONTRACT) == "buyer"
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import DomainError
+from streetlevel.common.testing.tokens import ENTERPRISE_SCOPES, access_principals, principal
 from streetlevel.registry.domain.model import Status
 from streetlevel.registry.service.access import (
     Ownership,
@@ -19,24 +20,8 @@ from streetlevel.registry.service.access import (
     view_of,
 )
 
-COUNCIL = "registry:write commissioning:write commissioning:evaluate outcomes:write outcomes:verify"
-ENTERPRISE = "registry:write commissioning:bid outcomes:report"
 EID, COUNCIL_ORG = "0190d0c4-0000-7000-8000-00000000000a", "GB-LAE-BPL"
-
-
-def principal(kind: str, scopes: str = "", **claims: Any) -> Principal:
-    return Principal(client_id=f"c-{kind}", kind=kind, scopes=frozenset(scopes.split()), **claims)
-
-
-PRINCIPALS: dict[str, Principal] = {
-    "anonymous": Principal(),
-    "app": principal("app"),
-    "council": principal("council", COUNCIL, org=COUNCIL_ORG, area="E06000009"),
-    "other_council": principal("council", COUNCIL, org="GB-LAE-FYL", area="E07000119"),
-    "itself": principal("enterprise", ENTERPRISE, enterprise_id=EID),
-    "other_enterprise": principal("enterprise", ENTERPRISE, enterprise_id="e-other"),
-    "registrar": principal("registrar", "registry:verify admin"),
-}
+PRINCIPALS: dict[str, Principal] = access_principals(EID, COUNCIL_ORG)
 
 
 def target(status: Status) -> Ownership:
@@ -96,7 +81,7 @@ def test_a_record_out_of_public_view_shows_only_to_itself_its_council_and_the_re
 
 
 def test_the_unbound_client_that_registered_it_is_the_enterprise_itself() -> None:
-    creator = principal("enterprise", ENTERPRISE)
+    creator = principal("enterprise", ENTERPRISE_SCOPES)
     owned = Ownership(
         id=EID, status=Status.PENDING, owner_client_id="c-enterprise", registered_by_org=None
     )

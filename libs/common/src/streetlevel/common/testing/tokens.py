@@ -10,7 +10,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from streetlevel.common.auth import KeySource
+from streetlevel.common.auth import KeySource, Principal
 
 ISSUER = "https://streetlevel.local"
 AUDIENCE = "streetlevel"
@@ -20,6 +20,24 @@ COUNCIL_SCOPES = (
 )
 ENTERPRISE_SCOPES = "registry:write commissioning:bid outcomes:report"
 REGISTRAR_SCOPES = "registry:verify admin"
+
+
+def principal(kind: str, scopes: str = "", **claims: Any) -> Principal:
+    """A verified caller as a service sees it, for access rules called directly."""
+    return Principal(client_id=f"c-{kind}", kind=kind, scopes=frozenset(scopes.split()), **claims)
+
+
+def access_principals(enterprise_id: str, council_org: str = "GB-LAE-BPL") -> dict[str, Principal]:
+    """The principals an access-matrix test tries, by name: ``itself`` is ``enterprise_id``."""
+    return {
+        "anonymous": Principal(),
+        "app": principal("app"),
+        "council": principal("council", COUNCIL_SCOPES, org=council_org, area="E06000009"),
+        "other_council": principal("council", COUNCIL_SCOPES, org="GB-LAE-FYL", area="E07000119"),
+        "itself": principal("enterprise", ENTERPRISE_SCOPES, enterprise_id=enterprise_id),
+        "other_enterprise": principal("enterprise", ENTERPRISE_SCOPES, enterprise_id="e-other"),
+        "registrar": principal("registrar", REGISTRAR_SCOPES),
+    }
 
 
 class TokenFactory:

@@ -18,11 +18,6 @@ async def get_gateway(request: Request) -> Gateway:
     return gateway
 
 
-def base_url(request: Request, public_url: str) -> str:
-    """The platform's public base URL: the setting when given, else where the request came."""
-    return public_url.rstrip("/") or f"{request.url.scheme}://{request.url.netloc}"
-
-
 async def get_principal(request: Request) -> Principal:
     """The caller as verified by the gateway's edge before the request reached a route."""
     principal: Principal = getattr(request.state, "principal", ANONYMOUS)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from streetlevel.gateway.api import frontdoor
-from streetlevel.gateway.api.deps import GatewayDep, base_url
+from streetlevel.gateway.api.deps import GatewayDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,13 +23,13 @@ FRONT_CSP = (
 OFFERS = (frontdoor.JSON, frontdoor.HTML)
 
 
-def _front(request: Request, public_url: str) -> Response:
+def _front(request: Request, public_base_url: str) -> Response:
     chosen = frontdoor.negotiate(request.headers.get("accept"), OFFERS)
     if chosen == frontdoor.HTML:
         return HTMLResponse(
             frontdoor.page(), headers={"Content-Security-Policy": FRONT_CSP, "Vary": "Accept"}
         )
-    return JSONResponse(frontdoor.index(base_url(request, public_url)), headers={"Vary": "Accept"})
+    return JSONResponse(frontdoor.index(public_base_url), headers={"Vary": "Accept"})
 
 
 @router.get("/")

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 
 from streetlevel.common.context import current_request_id
 from streetlevel.common.errors import PROBLEM_BASE
-from streetlevel.gateway.api.deps import GatewayDep, base_url
+from streetlevel.gateway.api.deps import GatewayDep
 from streetlevel.gateway.api.schemas import (
     AuthorizationServerMetadata,
     JwksRead,
@@ -113,10 +113,9 @@ async def jwks(gateway: GatewayDep) -> JSONResponse:
     "is the `iss` claim of every token the gateway signs.",
     response_model=AuthorizationServerMetadata,
 )
-async def authorization_server_metadata(
-    request: Request, gateway: GatewayDep
-) -> AuthorizationServerMetadata:
-    base = base_url(request, gateway.settings.public_base_url)
+async def authorization_server_metadata(gateway: GatewayDep) -> AuthorizationServerMetadata:
+    # The settings always hold a (validated, slash-free) base URL: the local one by default.
+    base = gateway.settings.public_base_url
     return AuthorizationServerMetadata(
         issuer=gateway.settings.jwt_issuer,
         token_endpoint=f"{base}/oauth/token",

@@ -14,13 +14,14 @@ from sqlalchemy import MetaData
 from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.context import current_request_id
+from streetlevel.common.etags import digest_tag
 from streetlevel.common.metrics import REGISTRY
 from streetlevel.common.outbox import outbox_table
 from streetlevel.common.problems import install_problem_handlers
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import CommonSettings
-from streetlevel.common.web import SECURITY_HEADERS, EdgeMiddleware, etag_for
+from streetlevel.common.web import SECURITY_HEADERS, EdgeMiddleware
 
 LIMIT = 1024
 
@@ -219,14 +220,14 @@ async def test_requests_are_counted_by_route_template(client: httpx2.AsyncClient
 
 
 def test_an_etag_is_strong_and_stable() -> None:
-    tag = etag_for({"id": "a", "version": 3})
+    tag = digest_tag({"id": "a", "version": 3})
 
     assert tag.startswith('"')
     assert tag.endswith('"')
     assert not tag.startswith("W/")
-    assert tag == etag_for({"id": "a", "version": 3})
-    assert tag != etag_for({"id": "a", "version": 4})
-    assert etag_for(b"raw") == etag_for(b"raw") != etag_for(b"other")
+    assert tag == digest_tag({"id": "a", "version": 3})
+    assert tag != digest_tag({"id": "a", "version": 4})
+    assert digest_tag(b"raw") == digest_tag(b"raw") != digest_tag(b"other")
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from streetlevel.common import context
 from streetlevel.common.errors import PayloadTooLarge
-from streetlevel.common.etags import digest_tag
 from streetlevel.common.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 access_log = logging.getLogger("streetlevel.access")
@@ -304,7 +303,3 @@ def _vary_authorization(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes,
 
 class _BodyTooLarge(PayloadTooLarge):
     """Raised from ``receive`` when the streamed body passes the limit."""
-
-
-#: The digest tag of the platform's one ETag scheme (``streetlevel.common.etags``).
-etag_for = digest_tag

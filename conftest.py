@@ -1,3 +1,3 @@
 """Root conftest: loads the shared test infrastructure plugin for every test tier."""
 
-pytest_plugins = ["streetlevel.common.testing.pytest_plugin"]
+pytest_plugins = ["streetlevel.testing.pytest_plugin"]

@@ -18,8 +18,8 @@ from spy import Profile
 from streetlevel.common.bus.kafka import dlq_topic, ensure_topics
 from streetlevel.common.clock import SystemClock
 from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
-from streetlevel.common.testing.probe import TOPIC, Probe, Thing
 from streetlevel.common.uow import EventWriter, UnitOfWork
+from streetlevel.testing.probe import TOPIC, Probe, Thing
 
 WORKER = ROOT / "bench" / "event_worker.py"
 PROFILED = 500  # changes in the profiled (unmeasured) freshness run

@@ -12,7 +12,7 @@ from harness import HOST, STATE_DIR, spawn, wait_ready
 from measure import ROOT, Result, median
 from spy import Profile
 
-from streetlevel.common.testing._proc import free_port, terminate
+from streetlevel.testing._proc import free_port, terminate
 
 IDLE_S = 5.0
 

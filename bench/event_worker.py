@@ -20,7 +20,7 @@ from streetlevel.common.consumer import EventProcessor
 from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
 from streetlevel.common.lease import PostgresLease
 from streetlevel.common.outbox import OutboxRelay, notify_channel
-from streetlevel.common.testing.probe import TOPIC, Probe
+from streetlevel.testing.probe import TOPIC, Probe
 
 GROUP = "bench-probe"
 

@@ -24,8 +24,8 @@ from typing import Any
 
 from measure import ROOT, rss_mb
 
-from streetlevel.common.testing._proc import free_port, pid_alive, tail, terminate
-from streetlevel.common.testing.infra import (
+from streetlevel.testing._proc import free_port, pid_alive, tail, terminate
+from streetlevel.testing.infra import (
     KafkaBroker,
     PostgresServer,
     start_kafka,

@@ -5,9 +5,9 @@ import sys
 from pathlib import Path
 
 # Import straight from the source tree so this runs with a bare python3, before any venv exists.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "libs" / "common" / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "libs" / "testing" / "src"))
 
-from streetlevel.common.testing.infra import main
+from streetlevel.testing.infra import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,7 +4,7 @@
     scripts/stack status   what is running
     scripts/stack down     stop everything (nothing is left running)
 
-The PostgreSQL and Kafka come from the test infrastructure (streetlevel.common.testing.infra).
+The PostgreSQL and Kafka come from the test infrastructure (streetlevel.testing.infra).
 STREETLEVEL_AREAS_FILE (the ONS LSOA→ward→LAD lookup, or a code,name,type,parent_code list) and
 STREETLEVEL_COUNTIES_FILE load the areas; without them the registry refuses every registration.
 After `set -a; . .streetlevel/stack.env; set +a` the `streetlevel` CLI acts on this stack.
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "libs" / "common" / "src"))
+sys.path.insert(0, str(ROOT / "libs" / "testing" / "src"))
 
-from streetlevel.common.testing._proc import free_port, pid_alive, tail, terminate  # noqa: E402
-from streetlevel.common.testing.infra import (  # noqa: E402
+from streetlevel.testing._proc import free_port, pid_alive, tail, terminate  # noqa: E402
+from streetlevel.testing.infra import (  # noqa: E402
     InfraError,
     attach_kafka,
     attach_postgres,

@@ -11,8 +11,8 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
-from streetlevel.common.testing._proc import InfraError
-from streetlevel.common.testing.live import live_app
+from streetlevel.testing._proc import InfraError
+from streetlevel.testing.live import live_app
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exists())
 #: Where scripts/test.sh keeps the run's artifacts (JUnit reports, screenshots).

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from streetlevel.common.testing._proc import InfraError
-from streetlevel.common.testing.live import live_app
+from streetlevel.testing._proc import InfraError
+from streetlevel.testing.live import live_app
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exists())
 GUIDE = ROOT / "docs" / "api.md"

@@ -24,9 +24,9 @@ from streetlevel_e2e_harness.genclient import Driver, Generated, generate
 from streetlevel_e2e_harness.genstory import Who, tell
 from streetlevel_e2e_harness.platform import GEOGRAPHY, ROOT, Platform
 
-from streetlevel.common.testing._proc import free_port
 from streetlevel.gateway.app import GatewayEdge, create_app
 from streetlevel.gateway.settings import GatewaySettings
+from streetlevel.testing._proc import free_port
 
 #: The embedded clock starts this far behind the wall clock and catches up at the deadline:
 #: tokens stay valid throughout (their iat never lies in the future, the lifetime covers it).

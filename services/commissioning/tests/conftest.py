@@ -31,7 +31,7 @@ from streetlevel.common.clock import FrozenClock
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
 from streetlevel.common.outbox import OutboxMessage
-from streetlevel.common.testing.tokens import TokenFactory
+from streetlevel.testing.tokens import TokenFactory
 
 BLACKPOOL = "E06000009"
 WARDS = ("E05015186", "E05015187")

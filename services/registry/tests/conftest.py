@@ -17,9 +17,9 @@ from jsonschema import Draft202012Validator
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.outbox import OutboxMessage
-from streetlevel.common.testing.tokens import TokenFactory
 from streetlevel.registry.app import create_app
 from streetlevel.registry.settings import RegistrySettings
+from streetlevel.testing.tokens import TokenFactory
 
 
 def repo_root() -> Path:

@@ -24,8 +24,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from streetlevel.common.testing._proc import free_port, pid_alive, tail, terminate
-from streetlevel.common.testing.infra import (
+from streetlevel.testing._proc import free_port, pid_alive, tail, terminate
+from streetlevel.testing.infra import (
     KafkaBroker,
     PostgresServer,
     attach_kafka,

@@ -25,9 +25,9 @@ from streetlevel.common.events import Envelope
 from streetlevel.common.lease import PostgresLease
 from streetlevel.common.metrics import EVENTS_APPLIED
 from streetlevel.common.outbox import OutboxRelay, notify_channel
-from streetlevel.common.testing.probe import TOPIC, Probe, Thing
-from streetlevel.common.testing.waiting import eventually
 from streetlevel.common.uow import EventWriter, UnitOfWork
+from streetlevel.testing.probe import TOPIC, Probe, Thing
+from streetlevel.testing.waiting import eventually
 
 GROUP = "probe-consumer"
 

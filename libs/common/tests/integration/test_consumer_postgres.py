@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from streetlevel.common.consumer import Delivery, EventProcessor
 from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
 from streetlevel.common.events import envelope_for
-from streetlevel.common.testing.probe import TOPIC, Probe, Thing
+from streetlevel.testing.probe import TOPIC, Probe, Thing
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from streetlevel.common.db import asyncpg_dsn, begin_write, create_engine, sessi
 from streetlevel.common.events import Envelope
 from streetlevel.common.lease import PostgresLease
 from streetlevel.common.outbox import OutboxRelay, notify_channel
-from streetlevel.common.testing.probe import TOPIC, Probe, Thing
-from streetlevel.common.testing.waiting import eventually
 from streetlevel.common.uow import EventWriter, UnitOfWork
+from streetlevel.testing.probe import TOPIC, Probe, Thing
+from streetlevel.testing.waiting import eventually
 
 
 @dataclass

@@ -11,8 +11,8 @@ from streetlevel.common.bus.kafka import dlq_topic, ensure_topics
 from streetlevel.common.events import DomainEvent, Envelope
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.settings import CommonSettings
-from streetlevel.common.testing.probe import TOPIC, Probe, Thing
-from streetlevel.common.testing.waiting import eventually
+from streetlevel.testing.probe import TOPIC, Probe, Thing
+from streetlevel.testing.waiting import eventually
 
 OTHER = "probe.other.v1"
 

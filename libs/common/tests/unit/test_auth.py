@@ -30,7 +30,7 @@ from streetlevel.common.auth import (
 from streetlevel.common.errors import Forbidden, Unauthorized
 from streetlevel.common.problems import install_problem_handlers
 from streetlevel.common.service import CurrentPrincipal
-from streetlevel.common.testing.tokens import AUDIENCE, ISSUER, TokenFactory
+from streetlevel.testing.tokens import AUDIENCE, ISSUER, TokenFactory
 
 
 def _b64(raw: bytes) -> str:

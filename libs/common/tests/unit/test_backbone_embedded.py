@@ -15,8 +15,8 @@ from streetlevel.common.db import create_engine, session_factory
 from streetlevel.common.events import Envelope, PendingEvent
 from streetlevel.common.lease import LocalLease
 from streetlevel.common.outbox import OutboxMessage, OutboxRelay
-from streetlevel.common.testing.probe import TOPIC, Probe, Thing, ThingChanged
 from streetlevel.common.uow import EventWriter, UnitOfWork
+from streetlevel.testing.probe import TOPIC, Probe, Thing, ThingChanged
 
 
 class Harness:

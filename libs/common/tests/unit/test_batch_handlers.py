@@ -18,8 +18,8 @@ from streetlevel.common.events import Envelope
 from streetlevel.common.inbox import Applied, Inbox
 from streetlevel.common.lease import LocalLease
 from streetlevel.common.outbox import OutboxRelay
-from streetlevel.common.testing.probe import TOPIC, Probe, Thing
 from streetlevel.common.uow import EventWriter, UnitOfWork
+from streetlevel.testing.probe import TOPIC, Probe, Thing
 
 
 class Recorder:

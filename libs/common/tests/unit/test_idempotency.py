@@ -30,7 +30,7 @@ from streetlevel.common.outbox import outbox_table
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import CurrentPrincipal, build_service_app
 from streetlevel.common.settings import CommonSettings
-from streetlevel.common.testing.tokens import TokenFactory
+from streetlevel.testing.tokens import TokenFactory
 
 PATH = "/v1/things"
 

@@ -104,7 +104,7 @@ async def test_a_verified_token_is_not_verified_again_until_it_expires() -> None
     import jwt as pyjwt
 
     from streetlevel.common.auth import TokenVerifier
-    from streetlevel.common.testing.tokens import TokenFactory
+    from streetlevel.testing.tokens import TokenFactory
 
     tokens = TokenFactory()
     now = [1_000_000_000.0]
@@ -126,7 +126,7 @@ async def test_a_verified_token_is_not_verified_again_until_it_expires() -> None
 async def test_a_withdrawn_key_stops_its_cached_tokens_at_the_next_refresh() -> None:
     from streetlevel.common.auth import TokenVerifier
     from streetlevel.common.errors import Unauthorized
-    from streetlevel.common.testing.tokens import TokenFactory
+    from streetlevel.testing.tokens import TokenFactory
 
     old, new = TokenFactory(), TokenFactory()
     published = [old.jwks()]

@@ -19,7 +19,7 @@ from streetlevel.commissioning.service.scheduler import run_due_jobs
 from streetlevel.common.clock import ShiftedClock
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
-from streetlevel.common.testing.waiting import eventually
+from streetlevel.testing.waiting import eventually
 
 
 async def read_topic(bootstrap: str, topic: str, want: int) -> list[Envelope]:

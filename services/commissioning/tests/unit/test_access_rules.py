@@ -21,7 +21,7 @@ from streetlevel.commissioning.service.access import (
 )
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import DomainError
-from streetlevel.common.testing.tokens import access_principals
+from streetlevel.testing.tokens import access_principals
 
 BUYER, BIDDER = "GB-LAE-BPL", "e-bidder"
 PRINCIPALS: dict[str, Principal] = access_principals(BIDDER, BUYER)

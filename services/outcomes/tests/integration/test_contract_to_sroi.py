@@ -18,11 +18,11 @@ from asgi_lifespan import LifespanManager
 
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.ids import new_id
-from streetlevel.common.testing.tokens import TokenFactory
-from streetlevel.common.testing.waiting import eventually
 from streetlevel.outcomes.app import create_app
 from streetlevel.outcomes.migrate import upgrade
 from streetlevel.outcomes.settings import OutcomesSettings
+from streetlevel.testing.tokens import TokenFactory
+from streetlevel.testing.waiting import eventually
 
 from ..support import BLACKPOOL_AREAS, BUYER, LSOA_A, LSOA_B, contract_created_data, contract_event
 

@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.events import Envelope
-from streetlevel.common.testing.tokens import TokenFactory
 from streetlevel.outcomes.app import create_app
 from streetlevel.outcomes.migrate import upgrade
 from streetlevel.outcomes.settings import OutcomesSettings
+from streetlevel.testing.tokens import TokenFactory
 
 from ..support import BLACKPOOL_AREAS, THEMES, message, theme_event
 

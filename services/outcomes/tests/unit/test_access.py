@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from streetlevel.common.ids import new_id
-from streetlevel.common.testing.tokens import TokenFactory
+from streetlevel.testing.tokens import TokenFactory
 
 from ..support import LSOA_A
 from .conftest import Embedded

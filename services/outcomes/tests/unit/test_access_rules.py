@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import NotFound
-from streetlevel.common.testing.tokens import COUNCIL_SCOPES, access_principals, principal
 from streetlevel.outcomes.domain.plans import ContractTerms
 from streetlevel.outcomes.domain.values import Money, Period
 from streetlevel.outcomes.service import access
 from streetlevel.outcomes.service.access import contract_or_404, role_of
+from streetlevel.testing.tokens import COUNCIL_SCOPES, access_principals, principal
 
 BUYER, SUPPLIER = "GB-LAE-BPL", "e-supplier"
 PRINCIPALS: dict[str, Principal] = access_principals(SUPPLIER, BUYER)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from streetlevel.common.ids import new_id
-from streetlevel.common.testing.tokens import TokenFactory
 from streetlevel.outcomes.adapters import orm
+from streetlevel.testing.tokens import TokenFactory
 
 from ..support import (
     BUYER,

@@ -11,10 +11,10 @@ from asgi_lifespan import LifespanManager
 
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.ids import new_id
-from streetlevel.common.testing.tokens import TokenFactory
 from streetlevel.outcomes.app import create_app
 from streetlevel.outcomes.migrate import upgrade
 from streetlevel.outcomes.settings import OutcomesSettings
+from streetlevel.testing.tokens import TokenFactory
 
 from ..support import BLACKPOOL_AREAS, THEMES, message, theme_event
 from .conftest import Embedded

@@ -12,10 +12,10 @@ import pytest_asyncio
 from asgi_lifespan import LifespanManager
 
 from streetlevel.common.clock import FrozenClock
-from streetlevel.common.testing.tokens import TokenFactory
 from streetlevel.registry.app import create_app
 from streetlevel.registry.migrate import upgrade
 from streetlevel.registry.settings import RegistrySettings
+from streetlevel.testing.tokens import TokenFactory
 
 
 @pytest_asyncio.fixture

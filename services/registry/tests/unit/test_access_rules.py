@@ -9,7 +9,6 @@ import pytest
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import DomainError
-from streetlevel.common.testing.tokens import ENTERPRISE_SCOPES, access_principals, principal
 from streetlevel.registry.domain.model import Status
 from streetlevel.registry.service.access import (
     Ownership,
@@ -19,6 +18,7 @@ from streetlevel.registry.service.access import (
     require_history_caller,
     view_of,
 )
+from streetlevel.testing.tokens import ENTERPRISE_SCOPES, access_principals, principal
 
 EID, COUNCIL_ORG = "0190d0c4-0000-7000-8000-00000000000a", "GB-LAE-BPL"
 PRINCIPALS: dict[str, Principal] = access_principals(EID, COUNCIL_ORG)

@@ -9,7 +9,7 @@ import pytest
 
 from streetlevel.common.auth import TokenVerifier
 from streetlevel.common.errors import Unauthorized
-from streetlevel.common.testing.tokens import (
+from streetlevel.testing.tokens import (
     AUDIENCE,
     COUNCIL_SCOPES,
     ISSUER,

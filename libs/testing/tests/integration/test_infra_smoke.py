@@ -10,8 +10,8 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.protocol.api import Request
 
-from streetlevel.common.testing.infra import KafkaBroker, PostgresServer
-from streetlevel.common.testing.pytest_plugin import PgDatabaseFactory, PgTemplates, TopicFactory
+from streetlevel.testing.infra import KafkaBroker, PostgresServer
+from streetlevel.testing.pytest_plugin import PgDatabaseFactory, PgTemplates, TopicFactory
 
 
 def _asyncpg_dsn(url: str) -> str:

@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from streetlevel.common.testing._proc import LOOPBACK, InfraError, free_port, tail, terminate
+from streetlevel.testing._proc import LOOPBACK, InfraError, free_port, tail, terminate
 
 
 @contextlib.contextmanager

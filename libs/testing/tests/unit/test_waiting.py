@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streetlevel.common.testing.waiting import eventually
+from streetlevel.testing.waiting import eventually
 
 
 async def test_returns_the_first_truthy_result() -> None:

@@ -51,6 +51,18 @@ OVERLAYS = ROOT / "deploy" / "k8s" / "overlays"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def instructions(text: str) -> list[tuple[str, str]]:
+    """A Dockerfile's (INSTRUCTION, arguments) pairs, continuations joined, comments dropped."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    pairs = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            pairs.append((word.upper(), rest.strip()))
+    return pairs
+
+
 def kustomize_path() -> Path:
     cache_root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache_root) / "streetlevel" / "bin" / f"kustomize-{KUSTOMIZE_VERSION}"

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from types import ModuleType
 
 import pytest
 
 SERVICES = ("registry", "commissioning", "outcomes", "gateway")
-
-
-def instructions(text: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs with line continuations joined and comments dropped."""
-    joined = re.sub(r"\\\n\s*", " ", text)
-    pairs = []
-    for line in joined.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            word, _, rest = line.partition(" ")
-            pairs.append((word.upper(), rest.strip()))
-    return pairs
 
 
 def workspace_dependencies(checks: ModuleType, service: str) -> set[str]:
@@ -43,7 +30,7 @@ def workspace_dependencies(checks: ModuleType, service: str) -> set[str]:
 def test_the_dockerfile_builds_a_non_root_single_worker_image_of_its_service(
     checks: ModuleType, service: str
 ) -> None:
-    steps = instructions((checks.ROOT / "services" / service / "Dockerfile").read_text())
+    steps = checks.instructions((checks.ROOT / "services" / service / "Dockerfile").read_text())
     froms = [args for word, args in steps if word == "FROM"]
     assert len(froms) >= 3, "multi-stage: uv, builder, runtime"
     assert froms[-1].startswith("${PYTHON_IMAGE}")
@@ -69,7 +56,7 @@ def test_the_dockerfile_builds_a_non_root_single_worker_image_of_its_service(
 def test_the_dockerfile_copies_the_lock_every_member_manifest_and_the_sources_it_needs(
     checks: ModuleType, service: str
 ) -> None:
-    steps = instructions((checks.ROOT / "services" / service / "Dockerfile").read_text())
+    steps = checks.instructions((checks.ROOT / "services" / service / "Dockerfile").read_text())
     copies = [a.split() for w, a in steps if w == "COPY" and not a.startswith("--from")]
     sources = {src.rstrip("/") for args in copies for src in args[:-1]}
     assert {"pyproject.toml", "uv.lock"} <= sources

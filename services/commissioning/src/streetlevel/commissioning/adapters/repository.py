@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import orm
@@ -18,7 +19,7 @@ from streetlevel.commissioning.domain.eligibility import Applicant
 from streetlevel.commissioning.domain.public_ledger import PublicPayments
 from streetlevel.commissioning.domain.values import CommissionSpec, OutcomeTarget, RateCardItem
 from streetlevel.common.clock import Clock, clock_offset
-from streetlevel.common.db import database_now
+from streetlevel.common.db import database_now, upsert
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -395,9 +396,28 @@ class ReadModels:
         safe = {r.code for r in rows if not (r.record or {}).get("sensitive", False)}
         return codes - safe
 
+    async def put_enterprises(self, rows: Sequence[dict[str, Any]]) -> None:
+        await _upsert_many(self.session, orm.enterprises, "id", rows)
+
+    async def put_indicators(self, rows: Sequence[dict[str, Any]]) -> None:
+        await _upsert_many(self.session, orm.indicators, "code", rows)
+
     async def count_indicators(self) -> int:
         t = orm.indicators
         return int((await self.session.execute(select(func.count()).select_from(t))).scalar_one())
+
+
+async def _upsert_many(
+    session: AsyncSession, table: Table, key: str, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert or replace ``rows`` by ``key`` in one statement (the last row of a key wins)."""
+    unique = list({row[key]: row for row in rows}.values())
+    if not unique:
+        return
+    bind = session.bind
+    dialect = bind.dialect.name if bind is not None else "sqlite"
+    columns = tuple(name for name in unique[0] if name != key)
+    await session.execute(upsert(table, dialect, (key,), columns), unique)
 
 
 def applicant(record: EnterpriseRecord | None) -> Applicant | None:

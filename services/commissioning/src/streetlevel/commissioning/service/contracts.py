@@ -23,6 +23,7 @@ from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden
 from streetlevel.common.events import Envelope
+from streetlevel.common.uow import UnitOfWork
 
 
 async def _release(services: Services, session: AsyncSession, contract: Contract, tag: str) -> None:
@@ -118,70 +119,77 @@ async def _finish_commission(
     return commission
 
 
-async def apply_observation(services: Services, session: AsyncSession, envelope: Envelope) -> None:
-    """Ledger effect of an observation event (inside the inbox transaction; no commit)."""
-    kind = envelope.short_type
-    data = ObservationEventData.model_validate(envelope.data)
-    repo = Contracts(session)
-    # The row lock serialises concurrent lines for one contract across replicas.
-    contract = await repo.get(data.contract_id, lock=True)
-    if contract is None:
+async def apply_observation(*, services: Services, uow: UnitOfWork, event: Envelope) -> None:
+    """Ledger effect of an observation event (the consumer's unit of work, in the inbox's)."""
+    kind = event.short_type
+    if not kind.startswith("outcomes.observation."):
         return
-    lines = await repo.lines(contract.id)
-    now = await db_now(session, services.clock)
-    if kind == "outcomes.observation.verified.v1":
-        line = contract.price(
-            VerifiedObservation(
-                observation_id=data.observation_id,
-                indicator_code=data.indicator_code,
-                period_start=data.period.start,
-                period_end=data.period.end,
-                area=data.area,
-                value=Decimal(data.value),
-            ),
-            lines,
-            now=now,
-        )
-    elif kind == "outcomes.observation.verification_withdrawn.v1":
-        line = contract.reverse(data.observation_id, lines, reason="verification withdrawn")
-    elif kind == "outcomes.observation.superseded.v1":
-        line = contract.reverse(data.observation_id, lines, reason="observation superseded")
-    elif kind == "outcomes.observation.reported.v1" and data.supersedes:
-        line = contract.reverse(data.supersedes, lines, reason="observation superseded")
-    else:
-        return
-    if line is None:
-        return
-    if line.kind == "reversal":
-        await repo.mark_reversed(contract.id, line.observation_id)
-    await repo.add_line(contract.id, line, now)
-    await _publish_payments(services, session, contract, [*lines, line])
+    data = ObservationEventData.model_validate(event.data)
+    async with uow:
+        session = uow.session
+        repo = Contracts(session)
+        # The row lock serialises concurrent lines for one contract across replicas.
+        contract = await repo.get(data.contract_id, lock=True)
+        if contract is None:
+            return
+        lines = await repo.lines(contract.id)
+        now = await db_now(session, services.clock)
+        if kind == "outcomes.observation.verified.v1":
+            line = contract.price(
+                VerifiedObservation(
+                    observation_id=data.observation_id,
+                    indicator_code=data.indicator_code,
+                    period_start=data.period.start,
+                    period_end=data.period.end,
+                    area=data.area,
+                    value=Decimal(data.value),
+                ),
+                lines,
+                now=now,
+            )
+        elif kind == "outcomes.observation.verification_withdrawn.v1":
+            line = contract.reverse(data.observation_id, lines, reason="verification withdrawn")
+        elif kind == "outcomes.observation.superseded.v1":
+            line = contract.reverse(data.observation_id, lines, reason="observation superseded")
+        elif kind == "outcomes.observation.reported.v1" and data.supersedes:
+            line = contract.reverse(data.supersedes, lines, reason="observation superseded")
+        else:
+            return
+        if line is None:
+            return
+        if line.kind == "reversal":
+            await repo.mark_reversed(contract.id, line.observation_id)
+        await repo.add_line(contract.id, line, now)
+        await _publish_payments(services, uow, contract, [*lines, line])
+        await uow.commit()
 
 
-async def republish_for_indicator(services: Services, session: AsyncSession, code: str) -> int:
+async def republish_for_indicator(*, services: Services, uow: UnitOfWork, code: str) -> int:
     """Recompute the public payments of contracts paying for ``code`` (its flag changed).
 
-    Meant for the indicator consumer, inside its inbox transaction: an indicator that becomes
-    sensitive must stop showing exact figures before anything else is published.
+    Runs inside the caller's unit of work (the indicator consumer's, no commit of its own):
+    an indicator that becomes sensitive stops showing exact figures before anything else is
+    published.
     """
-    repo = Contracts(session)
+    repo = Contracts(uow.session)
     changed = 0
-    for contract_id in await queries.contracts_paying_for(session, code):
+    for contract_id in await queries.contracts_paying_for(uow.session, code):
         contract = await repo.get(contract_id, lock=True)
         if contract is not None:
             lines = await repo.lines(contract_id)
-            changed += await _publish_payments(services, session, contract, lines)
+            changed += await _publish_payments(services, uow, contract, lines)
     return changed
 
 
 async def _publish_payments(
-    services: Services, session: AsyncSession, contract: Contract, lines: list[PaymentLine]
+    services: Services, uow: UnitOfWork, contract: Contract, lines: list[PaymentLine]
 ) -> bool:
+    session = uow.session
     sensitive = await ReadModels(session).sensitive_codes({ln.indicator_code for ln in lines})
     changed = contract.publish_payments(lines, sensitive)
     await Contracts(session).save(contract)
     if changed:
         # No release when the public sees nothing new: its date would mark a hidden change.
         await _release(services, session, contract, "implementation")
-    await services.runtime.writer.write(session, contract.take_events())
+    uow.track(contract)
     return changed

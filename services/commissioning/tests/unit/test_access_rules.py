@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 
-from streetlevel.commissioning.adapters.repository import Commissions
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
 from streetlevel.commissioning.domain.bid import Bid
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract
@@ -40,7 +40,7 @@ def verdict(call: Callable[[], Any]) -> Any:
 async def load_verdict(held: Commission | None, p: Principal, *scope: str) -> Any:
     """``ok`` when load_for_buyer hands back the held commission, else the error's status."""
     try:
-        got = await load_for_buyer(cast(Commissions, Repo(held)), "c-1", p, *scope)
+        got = await load_for_buyer(cast(CommissionRepository, Repo(held)), "c-1", p, *scope)
     except DomainError as error:
         return error.status
     assert got is held

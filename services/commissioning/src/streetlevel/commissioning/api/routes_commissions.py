@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from streetlevel.commissioning.adapters import orm, queries
-from streetlevel.commissioning.adapters.repository import Commissions, ReadModels, applicant
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository, applicant
 from streetlevel.commissioning.api.deps import ServicesDep, json_response, single
 from streetlevel.commissioning.api.schemas import (
     AnswerBody,
@@ -100,7 +101,9 @@ async def list_commissions(
     async with services.runtime.sessions() as session:
         if theme is not None:
             await check_themes(session, orm.themes, [theme], ["query", "theme"])
-        record = await ReadModels(session).enterprise(eligible_for) if eligible_for else None
+        record = (
+            await ReadModelRepository(session).enterprise(eligible_for) if eligible_for else None
+        )
 
         def keep(c: Commission) -> bool:
             s = c.s
@@ -140,7 +143,7 @@ async def list_commissions(
 
 async def _visible(services: ServicesDep, commission_id: str, org: str | None) -> Commission:
     async with services.runtime.sessions() as session:
-        c = await Commissions(session).get(commission_id)
+        c = await CommissionRepository(session).get(commission_id)
     if c is None or (c.status == "draft" and not c.is_buyer(org)):
         raise CommissionNotFound("No such commission.")
     return c

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from streetlevel.commissioning.adapters.repository import Commissions
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
 from streetlevel.commissioning.domain.bid import Bid
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract
@@ -24,7 +24,10 @@ def require_council(principal: Principal, scope: str = "commissioning:write") ->
 
 
 async def load_for_buyer(
-    repo: Commissions, commission_id: str, principal: Principal, scope: str = "commissioning:write"
+    repo: CommissionRepository,
+    commission_id: str,
+    principal: Principal,
+    scope: str = "commissioning:write",
 ) -> Commission:
     """The commission, locked, when the caller is its buyer (404 for others' drafts, else 403)."""
     principal.require(scope)

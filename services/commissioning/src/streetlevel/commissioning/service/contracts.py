@@ -8,13 +8,11 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import queries
+from streetlevel.commissioning.adapters.clock import db_now
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
+from streetlevel.commissioning.adapters.contract_repository import ContractRepository
 from streetlevel.commissioning.adapters.payloads import ObservationEventData
-from streetlevel.commissioning.adapters.repository import (
-    Commissions,
-    Contracts,
-    ReadModels,
-    db_now,
-)
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
 from streetlevel.commissioning.domain.errors import ContractNotFound
@@ -50,7 +48,7 @@ async def change_contract(
     """activate | terminate | complete, by the buyer."""
     principal.require("commissioning:write")
     async with services.uow() as uow:
-        repo = Contracts(uow.session)
+        repo = ContractRepository(uow.session)
         contract = await repo.get(contract_id, lock=True)
         if contract is None:
             raise ContractNotFound("No such contract.")
@@ -79,7 +77,7 @@ async def start_contract(
     *, services: Services, session: AsyncSession, contract_id: str, now: datetime
 ) -> Contract | None:
     """The scheduler's activation of a contract whose start has come (no commit)."""
-    repo = Contracts(session)
+    repo = ContractRepository(session)
     contract = await repo.get(contract_id, lock=True)
     if contract is None or contract.status != "pending" or contract.activate_at is None:
         return None
@@ -97,7 +95,7 @@ async def start_contract(
 
 
 async def _commission(session: AsyncSession, contract: Contract) -> Commission:
-    commission = await Commissions(session).get(contract.commission_id)
+    commission = await CommissionRepository(session).get(contract.commission_id)
     assert commission is not None
     return commission
 
@@ -106,11 +104,11 @@ async def _finish_commission(
     session: AsyncSession, contract: Contract, *, now: datetime
 ) -> Commission | None:
     """An awarded commission is complete once every contract has ended: the one completed."""
-    repo = Commissions(session)
+    repo = CommissionRepository(session)
     commission = await repo.get(contract.commission_id, lock=True)
     if commission is None or commission.status != "awarded":
         return None
-    others = await Contracts(session).for_commission(commission.id)
+    others = await ContractRepository(session).for_commission(commission.id)
     statuses = [contract.status if c.id == contract.id else c.status for c in others]
     if not all(s in ("complete", "terminated") for s in statuses):
         return None
@@ -127,7 +125,7 @@ async def apply_observation(*, services: Services, uow: UnitOfWork, event: Envel
     data = ObservationEventData.model_validate(event.data)
     async with uow:
         session = uow.session
-        repo = Contracts(session)
+        repo = ContractRepository(session)
         # The row lock serialises concurrent lines for one contract across replicas.
         contract = await repo.get(data.contract_id, lock=True)
         if contract is None:
@@ -171,7 +169,7 @@ async def republish_for_indicator(*, services: Services, uow: UnitOfWork, code: 
     an indicator that becomes sensitive stops showing exact figures before anything else is
     published.
     """
-    repo = Contracts(uow.session)
+    repo = ContractRepository(uow.session)
     changed = 0
     for contract_id in await queries.contracts_paying_for(uow.session, code):
         contract = await repo.get(contract_id, lock=True)
@@ -185,9 +183,11 @@ async def _publish_payments(
     services: Services, uow: UnitOfWork, contract: Contract, lines: list[PaymentLine]
 ) -> bool:
     session = uow.session
-    sensitive = await ReadModels(session).sensitive_codes({ln.indicator_code for ln in lines})
+    sensitive = await ReadModelRepository(session).sensitive_codes(
+        {ln.indicator_code for ln in lines}
+    )
     changed = contract.publish_payments(lines, sensitive)
-    await Contracts(session).save(contract)
+    await ContractRepository(session).save(contract)
     if changed:
         # No release when the public sees nothing new: its date would mark a hidden change.
         await _release(services, session, contract, "implementation")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.payloads import EnterpriseEventData, IndicatorEventData
-from streetlevel.commissioning.adapters.repository import ReadModels
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.contracts import republish_for_indicator
 from streetlevel.common.events import Envelope
@@ -34,7 +34,7 @@ async def record_enterprises(
             }
         )
     async with uow:
-        await ReadModels(uow.session).put_enterprises(rows)
+        await ReadModelRepository(uow.session).put_enterprises(rows)
         await uow.commit()
 
 
@@ -44,7 +44,7 @@ async def record_indicator(*, services: Services, uow: UnitOfWork, event: Envelo
         return
     record = IndicatorEventData.model_validate(event.data).indicator
     async with uow:
-        repo = ReadModels(uow.session)
+        repo = ReadModelRepository(uow.session)
         was_controlled = bool(await repo.sensitive_codes({record.code}))
         await repo.put_indicators(
             [

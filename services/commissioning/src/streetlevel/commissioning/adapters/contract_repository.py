@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.clock import utc
-from streetlevel.commissioning.domain.contract import Contract, PaymentLine
+from streetlevel.commissioning.domain.contract import Contract
 from streetlevel.commissioning.domain.public_ledger import PublicPayments
-from streetlevel.commissioning.domain.values import OutcomeTarget, RateCardItem
+from streetlevel.commissioning.domain.values import OutcomeTarget, PaymentLine, RateCardItem
 
 
 class ContractRepository:

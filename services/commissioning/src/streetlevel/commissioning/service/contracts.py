@@ -14,8 +14,9 @@ from streetlevel.commissioning.adapters.contract_repository import ContractRepos
 from streetlevel.commissioning.adapters.payloads import ObservationEventData
 from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.domain.commission import Commission
-from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
+from streetlevel.commissioning.domain.contract import Contract, VerifiedObservation
 from streetlevel.commissioning.domain.errors import ContractNotFound
+from streetlevel.commissioning.domain.values import PaymentLine
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal

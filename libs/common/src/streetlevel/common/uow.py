@@ -127,17 +127,21 @@ class UnitOfWork:
     def emit(self, *events: PendingEvent) -> None:
         self._extra.extend(events)
 
-    async def commit(self) -> None:
+    async def _write_events(self) -> int:
+        """Flush, and write the tracked aggregates' events to the outbox in this transaction."""
         events: list[PendingEvent] = []
         for aggregate in self._seen:
             events.extend(aggregate.take_events())
         events.extend(self._extra)
         self._extra = []
         await self.session.flush()
-        await self.writer.write(self.session, events)
+        return await self.writer.write(self.session, events)
+
+    async def commit(self) -> None:
+        written = await self._write_events()
         await self.session.commit()
         self.committed = True
-        if events and self.on_commit is not None:
+        if written and self.on_commit is not None:
             self.on_commit()
 
 
@@ -170,13 +174,7 @@ class BoundUnitOfWork(UnitOfWork):
         self._session = None
 
     async def commit(self) -> None:
-        events: list[PendingEvent] = []
-        for aggregate in self._seen:
-            events.extend(aggregate.take_events())
-        events.extend(self._extra)
-        self._extra = []
-        await self.session.flush()
-        await self.writer.write(self.session, events)
+        await self._write_events()
         self.committed = True
 
 

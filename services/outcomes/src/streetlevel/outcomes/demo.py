@@ -18,7 +18,8 @@ from sqlalchemy import select
 from streetlevel.common.areas import area_type
 from streetlevel.common.auth import Principal
 from streetlevel.outcomes.adapters import orm
-from streetlevel.outcomes.adapters.repository import ContractRepository, PlanRepository
+from streetlevel.outcomes.adapters.contract_repository import ContractRepository
+from streetlevel.outcomes.adapters.plan_repository import PlanRepository
 from streetlevel.outcomes.domain.values import Period
 from streetlevel.outcomes.service import handlers
 from streetlevel.outcomes.service.context import Services

@@ -21,7 +21,10 @@ from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.common.themes import check_themes
 from streetlevel.outcomes.adapters import orm
-from streetlevel.outcomes.adapters.repository import IndicatorRepository, indicator_from_row
+from streetlevel.outcomes.adapters.indicator_repository import (
+    IndicatorRepository,
+    indicator_from_row,
+)
 from streetlevel.outcomes.api.deps import ServicesDep, Session
 from streetlevel.outcomes.api.patching import validate_patched
 from streetlevel.outcomes.api.schemas import IndicatorCreate, IndicatorPage, IndicatorRead

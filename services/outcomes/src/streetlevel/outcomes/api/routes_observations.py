@@ -23,7 +23,7 @@ from streetlevel.outcomes.adapters.observation_repository import (
     ObservationRepository,
     observation_from_row,
 )
-from streetlevel.outcomes.adapters.repository import PlanRepository
+from streetlevel.outcomes.adapters.plan_repository import PlanRepository
 from streetlevel.outcomes.api.deps import ServicesDep, Session
 from streetlevel.outcomes.api.schemas import (
     ObservationCreate,

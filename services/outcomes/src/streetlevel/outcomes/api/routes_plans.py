@@ -22,7 +22,7 @@ from streetlevel.common.pagination import (
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.outcomes.adapters import orm
-from streetlevel.outcomes.adapters.repository import PlanRepository
+from streetlevel.outcomes.adapters.plan_repository import PlanRepository
 from streetlevel.outcomes.api.deps import ServicesDep, Session, version_etag
 from streetlevel.outcomes.api.patching import validate_patched
 from streetlevel.outcomes.api.schemas import PlanPage, PlanRead, PlanUpdate

@@ -15,11 +15,9 @@ from streetlevel.common.errors import NotFound
 from streetlevel.common.openapi import CSV_SCHEMA, NDJSONResponse
 from streetlevel.common.service import CurrentPrincipal
 from streetlevel.outcomes.adapters import queries
-from streetlevel.outcomes.adapters.repository import (
-    ContractRepository,
-    IndicatorRepository,
-    PlanRepository,
-)
+from streetlevel.outcomes.adapters.contract_repository import ContractRepository
+from streetlevel.outcomes.adapters.indicator_repository import IndicatorRepository
+from streetlevel.outcomes.adapters.plan_repository import PlanRepository
 from streetlevel.outcomes.api.deps import (
     LICENCE,
     LICENCE_URL,

@@ -5,16 +5,14 @@ from __future__ import annotations
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
 from streetlevel.common.uow import UnitOfWork
+from streetlevel.outcomes.adapters.contract_repository import ContractRepository
 from streetlevel.outcomes.adapters.contracts import (
     STATUS_OF,
     ContractCreated,
     ContractStatusChanged,
 )
-from streetlevel.outcomes.adapters.repository import (
-    ContractRepository,
-    EnterpriseNameRepository,
-    PlanRepository,
-)
+from streetlevel.outcomes.adapters.enterprise_name_repository import EnterpriseNameRepository
+from streetlevel.outcomes.adapters.plan_repository import PlanRepository
 from streetlevel.outcomes.domain.plans import MeasurementPlan
 
 

@@ -8,7 +8,8 @@ from streetlevel.common.events import Envelope
 from streetlevel.common.themes import apply_theme_events
 from streetlevel.common.uow import UnitOfWork
 from streetlevel.outcomes.adapters import orm
-from streetlevel.outcomes.adapters.repository import ContractRepository, EnterpriseNameRepository
+from streetlevel.outcomes.adapters.contract_repository import ContractRepository
+from streetlevel.outcomes.adapters.enterprise_name_repository import EnterpriseNameRepository
 
 
 async def record_enterprise_name(*, uow: UnitOfWork, event: Envelope) -> None:

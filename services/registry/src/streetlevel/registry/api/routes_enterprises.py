@@ -19,6 +19,7 @@ from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of, requires
 from streetlevel.common.themes import UnknownThemes
 from streetlevel.common.web import header
+from streetlevel.registry.adapters.enterprise_repository import details_from_row
 from streetlevel.registry.adapters.read import queries, record
 from streetlevel.registry.adapters.read.views import (
     FULL_COLUMNS,
@@ -27,7 +28,6 @@ from streetlevel.registry.adapters.read.views import (
     public_view,
     timestamp,
 )
-from streetlevel.registry.adapters.repository import details_from_row
 from streetlevel.registry.api.deps import AreaCacheDep, RuntimeDep, ownership_of
 from streetlevel.registry.api.schemas import (
     CheckRead,

@@ -17,6 +17,7 @@ from streetlevel.commissioning.service.access import (
     bid_access,
     load_for_buyer,
     require_council,
+    sees_commission,
     sees_ledger,
 )
 from streetlevel.common.auth import Principal
@@ -149,3 +150,11 @@ def test_a_losing_bid_stays_secret_from_everyone_but_its_bidder_and_the_buyer() 
 def test_exact_payment_figures_are_for_the_buyer_and_the_supplier_only(who: str) -> None:
     contract = Contract(id="k-1", buyer_id=BUYER, supplier_id=BIDDER)
     assert sees_ledger(PRINCIPALS[who], contract) is (who in {"council", "itself"})
+
+
+@pytest.mark.parametrize("who", list(PRINCIPALS))
+def test_a_draft_is_the_buyers_alone_and_a_published_commission_everyones(who: str) -> None:
+    p = PRINCIPALS[who]
+    assert sees_commission(p.org, commission("draft")) is (who == "council")
+    for status in ("open", "evaluation", "awarded", "cancelled"):
+        assert sees_commission(p.org, commission(status)) is True, status

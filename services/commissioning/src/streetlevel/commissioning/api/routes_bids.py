@@ -25,7 +25,7 @@ from streetlevel.commissioning.domain.bid import rank
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.errors import BidNotFound, CommissionNotFound
 from streetlevel.commissioning.service import bidding, evaluation
-from streetlevel.commissioning.service.access import bid_access
+from streetlevel.commissioning.service.access import bid_access, sees_commission
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, NotFound
@@ -41,7 +41,7 @@ async def _state(
     """The visible commission and whether its tender is closed (on the database clock)."""
     async with services.runtime.sessions() as session:
         c = await CommissionRepository(session).get(commission_id)
-        if c is None or (c.status == "draft" and not c.is_buyer(principal.org)):
+        if c is None or not sees_commission(principal.org, c):
             raise CommissionNotFound("No such commission.")
         closed = c.status not in ("draft", "open") or await deadline_passed(
             session, c.s.timeline.tender_end, services.clock

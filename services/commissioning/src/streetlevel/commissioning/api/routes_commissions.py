@@ -27,6 +27,7 @@ from streetlevel.commissioning.domain.eligibility import unmet_rules
 from streetlevel.commissioning.domain.errors import CommissionNotFound
 from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.commissioning.service import bidding, commissions
+from streetlevel.commissioning.service.access import sees_commission
 from streetlevel.commissioning.service.commissions import etag
 from streetlevel.common.errors import ValidationProblem
 from streetlevel.common.openapi import merge_patch_body, problems
@@ -144,7 +145,7 @@ async def list_commissions(
 async def _visible(services: ServicesDep, commission_id: str, org: str | None) -> Commission:
     async with services.runtime.sessions() as session:
         c = await CommissionRepository(session).get(commission_id)
-    if c is None or (c.status == "draft" and not c.is_buyer(org)):
+    if c is None or not sees_commission(org, c):
         raise CommissionNotFound("No such commission.")
     return c
 

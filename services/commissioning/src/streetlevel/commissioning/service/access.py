@@ -15,6 +15,11 @@ from streetlevel.common.errors import Forbidden
 BidAccess = Literal["bidder", "buyer", "public"]
 
 
+def sees_commission(org: str | None, commission: Commission) -> bool:
+    """A draft is its buyer's alone; a commission once published is everyone's to read."""
+    return commission.status != "draft" or commission.is_buyer(org)
+
+
 def require_council(principal: Principal, scope: str = "commissioning:write") -> tuple[str, str]:
     """The buyer's org-id and area from the token (403 without them)."""
     principal.require(scope)
@@ -32,9 +37,7 @@ async def load_for_buyer(
     """The commission, locked, when the caller is its buyer (404 for others' drafts, else 403)."""
     principal.require(scope)
     commission = await repo.get(commission_id, lock=True)
-    if commission is None or (
-        commission.status == "draft" and not commission.is_buyer(principal.org)
-    ):
+    if commission is None or not sees_commission(principal.org, commission):
         raise CommissionNotFound("No such commission.")
     if not commission.is_buyer(principal.org):
         raise Forbidden("Only the buyer council may change this commission.")

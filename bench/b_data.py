@@ -17,8 +17,8 @@ from sqlalchemy import event
 
 from streetlevel.common.db import asyncpg_dsn, create_engine
 from streetlevel.common.pagination import encode_cursor
-from streetlevel.registry.adapters import queries
 from streetlevel.registry.adapters.areas import AreaCache
+from streetlevel.registry.adapters.read import queries
 
 SEARCH = f"/v1/enterprises?q=kitchen&area={BLACKPOOL}&theme=food&limit=50"
 PUBLIC = ("dissolved", "suspended", "verified")

@@ -115,7 +115,7 @@ async def test_concurrent_schedulers_close_each_due_commission_exactly_once(
 async def test_a_shifted_clock_shifts_the_database_clock_alike(
     pg_database_factory: Any, kit: Any
 ) -> None:
-    from streetlevel.commissioning.adapters.repository import db_now, deadline_passed
+    from streetlevel.commissioning.adapters.clock import db_now, deadline_passed
     from streetlevel.common.clock import ShiftedClock
     from streetlevel.common.db import create_engine, session_factory
 

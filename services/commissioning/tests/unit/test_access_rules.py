@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 
-from streetlevel.commissioning.adapters.repository import Commissions
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
 from streetlevel.commissioning.domain.bid import Bid
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract
@@ -17,6 +17,7 @@ from streetlevel.commissioning.service.access import (
     bid_access,
     load_for_buyer,
     require_council,
+    sees_commission,
     sees_ledger,
 )
 from streetlevel.common.auth import Principal
@@ -40,7 +41,7 @@ def verdict(call: Callable[[], Any]) -> Any:
 async def load_verdict(held: Commission | None, p: Principal, *scope: str) -> Any:
     """``ok`` when load_for_buyer hands back the held commission, else the error's status."""
     try:
-        got = await load_for_buyer(cast(Commissions, Repo(held)), "c-1", p, *scope)
+        got = await load_for_buyer(cast(CommissionRepository, Repo(held)), "c-1", p, *scope)
     except DomainError as error:
         return error.status
     assert got is held
@@ -149,3 +150,11 @@ def test_a_losing_bid_stays_secret_from_everyone_but_its_bidder_and_the_buyer() 
 def test_exact_payment_figures_are_for_the_buyer_and_the_supplier_only(who: str) -> None:
     contract = Contract(id="k-1", buyer_id=BUYER, supplier_id=BIDDER)
     assert sees_ledger(PRINCIPALS[who], contract) is (who in {"council", "itself"})
+
+
+@pytest.mark.parametrize("who", list(PRINCIPALS))
+def test_a_draft_is_the_buyers_alone_and_a_published_commission_everyones(who: str) -> None:
+    p = PRINCIPALS[who]
+    assert sees_commission(p.org, commission("draft")) is (who == "council")
+    for status in ("open", "evaluation", "awarded", "cancelled"):
+        assert sees_commission(p.org, commission(status)) is True, status

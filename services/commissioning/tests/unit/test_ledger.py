@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
-from streetlevel.commissioning.domain.values import Money, RateCardItem
+from streetlevel.commissioning.domain.contract import Contract, VerifiedObservation
+from streetlevel.commissioning.domain.values import Money, PaymentLine, RateCardItem
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 

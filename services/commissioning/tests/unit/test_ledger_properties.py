@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
-from streetlevel.commissioning.domain.values import Money, RateCardItem
+from streetlevel.commissioning.domain.contract import Contract, VerifiedObservation
+from streetlevel.commissioning.domain.values import Money, PaymentLine, RateCardItem
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 steps = st.lists(

@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from streetlevel.commissioning.service.contracts import republish_for_indicator
 from streetlevel.common.ids import new_id
 
 PRICE = Decimal("50.00")  # the harness rate card: loneliness-reduced, £50 per person
@@ -194,13 +193,14 @@ async def test_a_sensitive_count_of_three_is_never_public_and_parties_see_it_exa
     assert not report.get("additional_fields")
 
 
-async def flag(h: Any, kit: Any, *, sensitive: bool) -> None:
+async def flag(h: Any, kit: Any, *, sensitive: bool) -> Any:
     subject = "indicator/loneliness-reduced"
     record = {**kit.indicator("loneliness-reduced"), "sensitive": sensitive}
     env = kit.envelope(
         "outcomes.indicator.updated.v1", subject, h._next(subject), {"indicator": record}
     )
     await h.deliver("outcomes.indicator.v1", "loneliness-reduced", env)
+    return env
 
 
 async def test_an_indicator_that_becomes_sensitive_stops_showing_exact_payments(
@@ -216,15 +216,24 @@ async def test_an_indicator_that_becomes_sensitive_stops_showing_exact_payments(
     await verify(h, kit, k, 12, Q1)
     public = (await h.client.get(f"/v1/contracts/{k}/payments")).json()
     assert [(p["amount"]["amount"], p["rounded"]) for p in public["periods"]] == [("600.00", False)]
-    await flag(h, kit, sensitive=True)
-    # What the indicator consumer does once it calls this (see the service's README).
-    async with h.services.uow() as uow:
-        assert await republish_for_indicator(h.services, uow.session, "loneliness-reduced") == 1
-        await uow.commit()
+
+    def implementations(package: dict[str, Any]) -> list[Any]:
+        ours = [r for r in package["releases"] if r["ocid"] == commission["ocid"]]
+        return [r["contracts"][0]["implementation"] for r in ours if r["tag"] == ["implementation"]]
+
+    before = implementations((await h.client.get("/v1/ocds/releases")).json())
+    # The indicator consumer alone republishes: no one calls anything else.
+    flagged = await flag(h, kit, sensitive=True)
     public = (await h.client.get(f"/v1/contracts/{k}/payments")).json()
     assert [(p["amount"]["amount"], p["rounded"]) for p in public["periods"]] == [("500.00", True)]
-    events = [e.data for e in await h.published() if e.short_type.endswith("payments_updated.v1")]
-    assert [e["total"]["amount"] for e in events if e["contract_id"] == k] == ["600.00", "500.00"]
-    async with h.services.uow() as uow:  # nothing changed: nothing is published again
-        assert await republish_for_indicator(h.services, uow.session, "loneliness-reduced") == 0
-        await uow.commit()
+    events = [e for e in await h.published() if e.short_type.endswith("payments_updated.v1")]
+    ours = [e for e in events if e.data["contract_id"] == k]
+    assert [e.data["total"]["amount"] for e in ours] == ["600.00", "500.00"]
+    assert ours[-1].causationid == flagged.id  # the flag caused it, and says so
+    after = implementations((await h.client.get("/v1/ocds/releases")).json())
+    assert len(after) == len(before) + 1  # an OCDS implementation release under control
+    assert Decimal(600) not in amounts(after[-1])
+    assert Decimal(500) in amounts(after[-1])
+    await flag(h, kit, sensitive=True)  # nothing changed: nothing is published again
+    again = [e for e in await h.published() if e.short_type.endswith("payments_updated.v1")]
+    assert len([e for e in again if e.data["contract_id"] == k]) == 2

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
+from streetlevel.commissioning.domain.contract import Contract, VerifiedObservation
 from streetlevel.commissioning.domain.public_ledger import public_payments
-from streetlevel.commissioning.domain.values import Money, RateCardItem
+from streetlevel.commissioning.domain.values import Money, PaymentLine, RateCardItem
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 Q1, Q2 = ("2027-01-01", "2027-03-31"), ("2027-04-01", "2027-06-30")

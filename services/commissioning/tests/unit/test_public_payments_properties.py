@@ -17,10 +17,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
+from streetlevel.commissioning.domain.contract import Contract, VerifiedObservation
 from streetlevel.commissioning.domain.events import ContractPaymentsUpdated
 from streetlevel.commissioning.domain.public_ledger import PublicPayments
-from streetlevel.commissioning.domain.values import Money, RateCardItem
+from streetlevel.commissioning.domain.values import Money, PaymentLine, RateCardItem
 from streetlevel.common.disclosure import is_small
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)

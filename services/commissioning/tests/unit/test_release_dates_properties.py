@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from streetlevel.commissioning.adapters.ocds import build_release
 from streetlevel.commissioning.domain.commission import Commission
-from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
+from streetlevel.commissioning.domain.contract import Contract, VerifiedObservation
 from streetlevel.commissioning.domain.errors import IllegalStatus, PeriodNotEnded
-from streetlevel.commissioning.domain.values import CommissionSpec, Money, RateCardItem
+from streetlevel.commissioning.domain.values import CommissionSpec, Money, PaymentLine, RateCardItem
 
 AWARD = datetime(2027, 2, 10, 15, 30, tzinfo=UTC)
 steps = st.lists(

@@ -123,7 +123,7 @@ async def test_contract_status_and_supplier_names_feed_the_read_models(
         contract_event("activated", contract_id, {"status": "active"}, sequence=2),
     )
     await embedded.deliver("registry.enterprise.v1", enterprise_event("e-names", "Renamed CIC"))
-    runtime = embedded.app.state.outcomes.runtime
+    runtime = embedded.app.state.services.runtime
     async with runtime.sessions() as session:
         row = (
             await session.execute(select(orm.contracts).where(orm.contracts.c.id == contract_id))
@@ -235,7 +235,7 @@ async def test_each_decision_is_recorded_once_in_the_outbox(embedded: Embedded) 
         embedded, "e-events", plan["id"], "jobs.local_hires", Q1, LSOA_A, "4"
     )
     assert replacement["supersedes"] == first["id"]
-    runtime = embedded.app.state.outcomes.runtime
+    runtime = embedded.app.state.services.runtime
     async with runtime.sessions() as session:
         types = list(
             (
@@ -293,7 +293,7 @@ async def test_the_owner_revises_an_indicator_and_the_change_is_published(
     assert stale.status_code == 412
     recoded = await embedded.client.patch(path, json={"code": "fylde.other"}, headers=fylde)
     assert recoded.status_code == 422
-    runtime = embedded.app.state.outcomes.runtime
+    runtime = embedded.app.state.services.runtime
     async with runtime.sessions() as session:
         types = list(
             (

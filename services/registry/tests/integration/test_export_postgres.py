@@ -19,10 +19,10 @@ from starlette.requests import ClientDisconnect
 
 from streetlevel.common.db import asyncpg_dsn, create_engine
 from streetlevel.common.pagination import encode_cursor
-from streetlevel.registry.adapters import queries
-from streetlevel.registry.adapters.export_pg import public_lines
 from streetlevel.registry.adapters.orm import enterprises
-from streetlevel.registry.adapters.views import public_view
+from streetlevel.registry.adapters.read import queries
+from streetlevel.registry.adapters.read.export_pg import public_lines
+from streetlevel.registry.adapters.read.views import public_view
 from streetlevel.registry.domain.model import PRIVATE_ADDRESS_FORMS, PUBLIC_STATUSES, LegalForm
 from streetlevel.registry.migrate import upgrade
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from streetlevel.common.db import asyncpg_dsn
 from streetlevel.common.service import get_principal
-from streetlevel.registry.adapters import record
+from streetlevel.registry.adapters.read import record
 
 UNIT = Path(__file__).resolve().parents[1] / "unit" / "test_fast_lane.py"
 _spec = importlib.util.spec_from_file_location("registry_pg_test_fast_lane", UNIT)

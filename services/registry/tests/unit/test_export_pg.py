@@ -6,9 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from streetlevel.registry.adapters.export_pg import PUBLIC_LINES
-from streetlevel.registry.adapters.public_json import FIELDS
-from streetlevel.registry.adapters.views import public_view
+from streetlevel.registry.adapters.read.export_pg import PUBLIC_LINES
+from streetlevel.registry.adapters.read.public_json import FIELDS
+from streetlevel.registry.adapters.read.views import public_view
 
 
 def a_row() -> SimpleNamespace:

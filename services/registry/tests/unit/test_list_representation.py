@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from streetlevel.registry.adapters import queries
-from streetlevel.registry.adapters.views import FULL_COLUMNS, PUBLIC_COLUMNS
+from streetlevel.registry.adapters.read import queries
+from streetlevel.registry.adapters.read.views import FULL_COLUMNS, PUBLIC_COLUMNS
 from streetlevel.registry.domain.model import PUBLIC_STATUSES
 
 PRIVATE = ("contact", "annual_turnover", "registered_by_client", "registered_by_org")

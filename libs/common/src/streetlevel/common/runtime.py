@@ -27,11 +27,18 @@ from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock, ShiftedClock, SystemClock
 from streetlevel.common.consumer import EventProcessor
 from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
+from streetlevel.common.events import Envelope
 from streetlevel.common.inbox import BatchHandler, Handler, InboxTables, Kind
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
 from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
 from streetlevel.common.settings import CommonSettings
-from streetlevel.common.uow import EventWriter, UnitOfWork
+from streetlevel.common.uow import (
+    BoundUnitOfWork,
+    EventWriter,
+    UnitOfWork,
+    UowBatchHandler,
+    UowHandler,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +109,10 @@ class Runtime:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.writer, on_commit=self._wake_relay)
 
+    def bound_uow(self, session: AsyncSession) -> UnitOfWork:
+        """A unit of work inside ``session``'s transaction (a consumer's, owned by the inbox)."""
+        return BoundUnitOfWork(session, self.writer)
+
     def _wake_relay(self) -> None:
         if self.relay is not None:
             self.relay.wake()
@@ -131,6 +142,36 @@ class Runtime:
         self.consumer_specs.append(
             ConsumerSpec(name, tuple(topics), handler, kind, handler_many=handler_many)
         )
+
+    def subscribe(
+        self,
+        name: str,
+        topics: Sequence[str],
+        handler: UowHandler | None = None,
+        kind: Kind = "snapshot",
+        *,
+        handler_many: UowBatchHandler | None = None,
+    ) -> None:
+        """``consume`` for use cases: a handler gets a unit of work bound to the inbox's."""
+        # The inbox owns the transaction: ``uow.track(...)`` and ``commit()`` put the events
+        # in the outbox beside the effect and the inbox row, and the inbox commits all three.
+        one: Handler | None = None
+        many: BatchHandler | None = None
+        if handler is not None:
+            use_case = handler
+
+            async def apply_one(session: AsyncSession, event: Envelope) -> None:
+                await use_case(self.bound_uow(session), event)
+
+            one = apply_one
+        if handler_many is not None:
+            batch_use_case = handler_many
+
+            async def apply_many(session: AsyncSession, events: Sequence[Envelope]) -> None:
+                await batch_use_case(self.bound_uow(session), events)
+
+            many = apply_many
+        self.consume(name, topics, one, kind, handler_many=many)
 
     async def start(self) -> None:
         s = self.settings

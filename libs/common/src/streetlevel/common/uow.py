@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -15,6 +15,7 @@ from streetlevel.common.db import begin_write
 from streetlevel.common.events import (
     DEFAULT_PUBLIC_BASE_URL,
     Aggregate,
+    Envelope,
     PendingEvent,
     envelope_for,
 )
@@ -126,15 +127,57 @@ class UnitOfWork:
     def emit(self, *events: PendingEvent) -> None:
         self._extra.extend(events)
 
-    async def commit(self) -> None:
+    async def _write_events(self) -> int:
+        """Flush, and write the tracked aggregates' events to the outbox in this transaction."""
         events: list[PendingEvent] = []
         for aggregate in self._seen:
             events.extend(aggregate.take_events())
         events.extend(self._extra)
         self._extra = []
         await self.session.flush()
-        await self.writer.write(self.session, events)
+        return await self.writer.write(self.session, events)
+
+    async def commit(self) -> None:
+        written = await self._write_events()
         await self.session.commit()
         self.committed = True
-        if events and self.on_commit is not None:
+        if written and self.on_commit is not None:
             self.on_commit()
+
+
+class BoundUnitOfWork(UnitOfWork):
+    """A unit of work inside a transaction someone else owns: the inbox's, for a consumer.
+
+    The same API as the routes' unit of work: ``commit()`` writes the tracked aggregates'
+    events to the outbox in that transaction, and leaves the commit itself to its owner (the
+    inbox commits the effect, its outbox rows and the inbox row together, or none of them).
+    """
+
+    def __init__(self, session: AsyncSession, writer: EventWriter) -> None:
+        super().__init__(async_sessionmaker(), writer)
+        self._bound = session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._bound
+        self._seen = []
+        self._extra = []
+        self.committed = False
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # An error propagates to the owner, which rolls the whole transaction back.
+        self._session = None
+
+    async def commit(self) -> None:
+        await self._write_events()
+        self.committed = True
+
+
+#: A consumer's use case for one event, and for a batch (the batch one records no events).
+UowHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+UowBatchHandler = Callable[[UnitOfWork, Sequence[Envelope]], Awaitable[None]]

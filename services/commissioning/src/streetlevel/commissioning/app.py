@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from streetlevel.commissioning.adapters import consumers, orm
+from streetlevel.commissioning import consumers
+from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.areas import load_areas
 from streetlevel.commissioning.api import (
     routes_bids,

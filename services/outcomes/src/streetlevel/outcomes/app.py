@@ -14,10 +14,9 @@ from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
 from streetlevel.common.themes import THEME_TOPIC
+from streetlevel.outcomes import consumers
 from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.areas import load_areas
-from streetlevel.outcomes.adapters.consumers import contract_handler
-from streetlevel.outcomes.adapters.contracts import CONTRACT_TOPIC, ENTERPRISE_TOPIC
 from streetlevel.outcomes.api import (
     routes_indicators,
     routes_observations,
@@ -26,12 +25,11 @@ from streetlevel.outcomes.api import (
 )
 from streetlevel.outcomes.domain import events as domain_events
 from streetlevel.outcomes.domain.events import INDICATOR_TOPIC, OBSERVATION_TOPIC, PLAN_TOPIC
+from streetlevel.outcomes.service.context import Services
 from streetlevel.outcomes.service.handlers import seed_catalogue
 from streetlevel.outcomes.settings import OutcomesSettings
-from streetlevel.outcomes.state import Outcomes
 
 ROUTE_PREFIXES = ("/v1/indicators", "/v1/plans", "/v1/observations", "/v1/reports")
-CONSUMER_GROUP = "outcomes"
 
 
 def create_app(
@@ -53,13 +51,8 @@ def create_app(
         memory_bus=memory_bus,
         key_source=key_source,
     )
-    runtime.consume(
-        CONSUMER_GROUP,
-        [CONTRACT_TOPIC, ENTERPRISE_TOPIC, THEME_TOPIC],
-        contract_handler(writer=runtime.writer, clock=runtime.clock),
-        kind="snapshot",
-    )
-    outcomes = Outcomes(runtime=runtime, settings=settings)
+    consumers.register(runtime)
+    services = Services(runtime=runtime, settings=settings)
 
     async def prepare(_runtime: Runtime) -> None:
         if settings.migrate_on_start:
@@ -67,7 +60,7 @@ def create_app(
             from streetlevel.outcomes import migrate
 
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
-        outcomes.areas = await asyncio.to_thread(
+        services.areas = await asyncio.to_thread(
             load_areas, settings.areas_file, settings.counties_file
         )
         if settings.seed_catalogue:
@@ -88,5 +81,5 @@ def create_app(
         idempotency=orm.idempotency,
         contract=EventContract.of_module("outcomes", domain_events),
     )
-    app.state.outcomes = outcomes
+    app.state.services = services
     return app

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from streetlevel.common.areas import area_type
 from streetlevel.common.auth import Principal
 from streetlevel.outcomes.adapters import orm
-from streetlevel.outcomes.adapters.repository import ContractRepository, PlanRepository
+from streetlevel.outcomes.adapters.contract_repository import ContractRepository
+from streetlevel.outcomes.adapters.plan_repository import PlanRepository
 from streetlevel.outcomes.domain.values import Period
 from streetlevel.outcomes.service import handlers
-from streetlevel.outcomes.state import Outcomes
+from streetlevel.outcomes.service.context import Services
 
 # Deterministic, varied figures: some small ones show disclosure control at work.
 DEMO_VALUES = (Decimal(7), Decimal(3), Decimal(12), Decimal(9), Decimal(2), Decimal(15))
@@ -35,8 +36,8 @@ async def seed_demo(
     present: datetime | None = None,
 ) -> int:
     """Report and verify figures for every plan without observations; returns how many."""
-    outcomes: Outcomes = app.state.outcomes
-    runtime = outcomes.runtime
+    services: Services = app.state.services
+    runtime = services.runtime
     async with runtime.sessions() as session:
         with_figures = set(
             (await session.execute(select(orm.observations.c.plan_id).distinct())).scalars()
@@ -67,7 +68,7 @@ async def seed_demo(
             org=contract.buyer_id,
         )
         places = (
-            sorted({lsoa for area in contract.areas for lsoa in outcomes.areas.lsoas(area)})[
+            sorted({lsoa for area in contract.areas for lsoa in services.areas.lsoas(area)})[
                 :max_areas
             ]
             or [a for a in contract.areas if area_type(a)][:1]
@@ -103,7 +104,7 @@ async def seed_demo(
                         area=area,
                         value=value,
                         evidence="Street Level demo data",
-                        areas=outcomes.areas,
+                        areas=services.areas,
                     )
                     count += 1
                     if q == 0 or a > 0:  # leave a few unverified to show the difference

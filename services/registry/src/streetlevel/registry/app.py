@@ -13,12 +13,13 @@ from streetlevel.common.contract import EventContract
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
-from streetlevel.registry.adapters.areas import AreaCache, area_count, read_reference, store_areas
+from streetlevel.registry.adapters.areas import area_count, read_reference, store_areas
 from streetlevel.registry.adapters.orm import idempotency, inbox, outbox
 from streetlevel.registry.api import routes_areas, routes_enterprises, routes_export
 from streetlevel.registry.api.schemas import HsdsExport
 from streetlevel.registry.domain import events as domain_events
 from streetlevel.registry.domain.events import THEME_TOPIC, TOPIC
+from streetlevel.registry.service.context import Services
 from streetlevel.registry.service.themes import publish_themes
 from streetlevel.registry.settings import RegistrySettings
 
@@ -85,5 +86,5 @@ def create_app(
         idempotency=idempotency,
         contract=EventContract.of_module("registry", domain_events),
     )
-    app.state.area_cache = AreaCache()
+    app.state.services = Services(runtime=runtime, settings=settings)
     return app

@@ -12,13 +12,6 @@ from streetlevel.commissioning.domain.commission import Commission, iso
 from streetlevel.commissioning.domain.contract import Contract, period_close
 from streetlevel.commissioning.domain.public_ledger import IndicatorFigures, UnitsFigure
 
-EXTENSIONS = (
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/"
-    "v1.1.5/extension.json",
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_metrics_extension/"
-    "v1.1/extension.json",
-)
-LICENSE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 PROCUREMENT_METHOD = {"open": "open", "selective": "selective", "micro_grant": "direct"}
 TENDER_STATUS = {
     "draft": "planning",
@@ -142,14 +135,41 @@ def build_release(
     base_url: str,
 ) -> dict[str, Any]:
     """A full-snapshot release of the contracting process after a change tagged ``tag``."""
-    spec = commission.s
     buyer_ref = {"id": commission.buyer_id, "name": commission.buyer_name}
     parties = [_org_party(commission.buyer_id, commission.buyer_name, ["buyer", "procuringEntity"])]
-    t = spec.timeline
-    start = iso(commission.published_at or commission.created_at or date)
-    criteria = ", ".join(f"{c.name.replace('_', ' ')} {c.weight} %" for c in spec.award_criteria)
-    rules = spec.eligibility
-    eligibility = "; ".join(
+    release: dict[str, Any] = {
+        "ocid": commission.ocid,
+        "id": release_id,
+        "date": iso(date),
+        "tag": [tag] if isinstance(tag, str) else list(tag),
+        "initiationType": "tender",
+        "language": "en",
+        "parties": parties,
+        "buyer": buyer_ref,
+        "tender": _tender(commission, buyer_ref, date=date, tenderers=tenderers),
+    }
+    awards, ocds_contracts = [], []
+    for c in contracts:
+        record = enterprises.get(c.supplier_id)
+        party = _enterprise_party(c.supplier_id, c.supplier_name, record, ["tenderer", "supplier"])
+        if all(p["id"] != party["id"] for p in parties):
+            parties.append(party)
+        supplier_ref = {"id": party["id"], "name": c.supplier_name}
+        award = _award(c, supplier_ref, date=date)
+        awards.append(award)
+        ocds_contracts.append(
+            _contract(c, award, buyer_ref=buyer_ref, supplier_ref=supplier_ref, base_url=base_url)
+        )
+    if awards:
+        release["awards"] = awards
+        release["contracts"] = ocds_contracts
+    return release
+
+
+def _eligibility(commission: Commission) -> str:
+    """The eligibility rules in words ("" when there are none)."""
+    rules = commission.s.eligibility
+    return "; ".join(
         part
         for part in (
             "verified enterprises only" if rules.verified_only else "",
@@ -160,6 +180,21 @@ def build_release(
         )
         if part
     )
+
+
+def _tender(
+    commission: Commission,
+    buyer_ref: dict[str, str],
+    *,
+    date: datetime,
+    tenderers: int | None,
+) -> dict[str, Any]:
+    """The release's tender section: the commission, its lots, areas, targets, amendments."""
+    spec = commission.s
+    t = spec.timeline
+    start = iso(commission.published_at or commission.created_at or date)
+    criteria = ", ".join(f"{c.name.replace('_', ' ')} {c.weight} %" for c in spec.award_criteria)
+    eligibility = _eligibility(commission)
     tender: dict[str, Any] = {
         "id": commission.id,
         "title": spec.title,
@@ -220,141 +255,98 @@ def build_release(
             }
             for i, a in enumerate(commission.amendments)
         ]
-    release: dict[str, Any] = {
-        "ocid": commission.ocid,
-        "id": release_id,
-        "date": iso(date),
-        "tag": [tag] if isinstance(tag, str) else list(tag),
-        "initiationType": "tender",
-        "language": "en",
-        "parties": parties,
-        "buyer": buyer_ref,
-        "tender": tender,
+    return tender
+
+
+def _period(c: Contract) -> dict[str, str]:
+    assert c.period_start
+    assert c.period_end
+    return {"startDate": iso(c.period_start), "endDate": iso(c.period_end)}
+
+
+def _award(c: Contract, supplier_ref: dict[str, str], *, date: datetime) -> dict[str, Any]:
+    """The award of a contract's lot to its supplier."""
+    metrics = [_metric(c.lot_id, o.indicator_code, o.target) for o in c.lot_outcomes]
+    award: dict[str, Any] = {
+        "id": f"award-{c.id}",
+        "title": c.lot_title,
+        "status": "active",
+        "date": iso(c.created_at or date),
+        "value": _value(c.value),
+        "suppliers": [supplier_ref],
+        "relatedLots": [c.lot_id],
+        "contractPeriod": _period(c),
     }
-    awards, ocds_contracts = [], []
-    for c in contracts:
-        record = enterprises.get(c.supplier_id)
-        party = _enterprise_party(c.supplier_id, c.supplier_name, record, ["tenderer", "supplier"])
-        if all(p["id"] != party["id"] for p in parties):
-            parties.append(party)
-        supplier_ref = {"id": party["id"], "name": c.supplier_name}
-        assert c.period_start
-        assert c.period_end
-        period = {"startDate": iso(c.period_start), "endDate": iso(c.period_end)}
-        metrics = [_metric(c.lot_id, o.indicator_code, o.target) for o in c.lot_outcomes]
-        award: dict[str, Any] = {
-            "id": f"award-{c.id}",
-            "title": c.lot_title,
-            "status": "active",
-            "date": iso(c.created_at or date),
-            "value": _value(c.value),
-            "suppliers": [supplier_ref],
-            "relatedLots": [c.lot_id],
-            "contractPeriod": period,
+    if metrics:
+        award["agreedMetrics"] = metrics
+    return award
+
+
+def _contract(
+    c: Contract,
+    award: dict[str, Any],
+    *,
+    buyer_ref: dict[str, str],
+    supplier_ref: dict[str, str],
+    base_url: str,
+) -> dict[str, Any]:
+    """The contract section: status, period, agreed metrics and the public implementation."""
+    metrics = [_metric(c.lot_id, o.indicator_code, o.target) for o in c.lot_outcomes]
+    contract: dict[str, Any] = {
+        "id": c.id,
+        "awardID": award["id"],
+        "title": c.lot_title,
+        "status": {"pending": "pending", "active": "active"}.get(c.status, "terminated"),
+        "period": _period(c),
+        "value": _value(c.value),
+    }
+    # OCDS 1.1.5 has no Contract.statusDetails (an extension adds it): the details of a
+    # closed-codelist "terminated" go in the description so the output has no extra fields.
+    if c.status == "complete":
+        contract["description"] = "Completed: the contract ran its course"
+    elif c.status == "terminated":
+        contract["description"] = f"Terminated early: {c.reason or 'no reason given'}"
+    if metrics:
+        contract["agreedMetrics"] = metrics
+    implementation = _implementation(
+        c, buyer_ref=buyer_ref, supplier_ref=supplier_ref, base_url=base_url
+    )
+    if implementation:
+        contract["implementation"] = implementation
+    return contract
+
+
+def _implementation(
+    c: Contract, *, buyer_ref: dict[str, str], supplier_ref: dict[str, str], base_url: str
+) -> dict[str, Any]:
+    """The public figures of /payments (disclosure-controlled) as transactions and metrics."""
+    # A period whose sensitive part is suppressed has no amount rather than a partial one
+    # OCDS could not mark.
+    public = c.public_payments
+    transactions = [
+        {
+            "id": f"{c.id}:{p.period.start}",
+            "source": f"{base_url}/v1/contracts/{c.id}/payments",
+            # The period's close, not the payment's own time: dating each change would let
+            # anyone count hidden verifications. Payments follow the close (outcomes verifies
+            # only ended periods), so a transaction is never dated after its release.
+            "date": iso(period_close(p.period.end)),
+            "value": (
+                {"amount": None, "currency": "GBP"} if p.suppressed else _value(p.amount.amount)
+            ),
+            "payer": buyer_ref,
+            "payee": supplier_ref,
         }
-        if metrics:
-            award["agreedMetrics"] = metrics
-        awards.append(award)
-        contract: dict[str, Any] = {
-            "id": c.id,
-            "awardID": award["id"],
-            "title": c.lot_title,
-            "status": {"pending": "pending", "active": "active"}.get(c.status, "terminated"),
-            "period": period,
-            "value": _value(c.value),
-        }
-        # OCDS 1.1.5 has no Contract.statusDetails (an extension adds it): the details of a
-        # closed-codelist "terminated" go in the description so the output has no extra fields.
-        if c.status == "complete":
-            contract["description"] = "Completed: the contract ran its course"
-        elif c.status == "terminated":
-            contract["description"] = f"Terminated early: {c.reason or 'no reason given'}"
-        if metrics:
-            contract["agreedMetrics"] = metrics
-        # The public figures of /payments (disclosure-controlled); a period whose sensitive part
-        # is suppressed has no amount rather than a partial one OCDS could not mark.
-        public = c.public_payments
-        transactions = [
-            {
-                "id": f"{c.id}:{p.period.start}",
-                "source": f"{base_url}/v1/contracts/{c.id}/payments",
-                # The period's close, not the payment's own time: dating each change would let
-                # anyone count hidden verifications. Payments follow the close (outcomes verifies
-                # only ended periods), so a transaction is never dated after its release.
-                "date": iso(period_close(p.period.end)),
-                "value": (
-                    {"amount": None, "currency": "GBP"} if p.suppressed else _value(p.amount.amount)
-                ),
-                "payer": buyer_ref,
-                "payee": supplier_ref,
-            }
-            for p in public.periods
-        ]
-        implementation: dict[str, Any] = {}
-        if transactions:
-            implementation["transactions"] = transactions
-        if public.metrics:
-            implementation["metrics"] = [_achieved(c, item) for item in public.metrics]
-        if implementation:
-            contract["implementation"] = implementation
-        ocds_contracts.append(contract)
-    if awards:
-        release["awards"] = awards
-        release["contracts"] = ocds_contracts
-    return release
+        for p in public.periods
+    ]
+    implementation: dict[str, Any] = {}
+    if transactions:
+        implementation["transactions"] = transactions
+    if public.metrics:
+        implementation["metrics"] = [_achieved(c, item) for item in public.metrics]
+    return implementation
 
 
 def _as_datetime(value: str) -> str:
     """A period bound (a date or a timestamp) as an RFC 3339 timestamp."""
     return value if "T" in value else f"{value}T00:00:00Z"
-
-
-def merge(releases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The compiled release: OCDS merge (objects recursively, id'd arrays by id)."""
-    compiled: dict[str, Any] = {}
-    for release in sorted(releases, key=lambda r: r["date"]):
-        compiled = _merge_obj(compiled, release)
-    if compiled:
-        compiled["id"] = f"{compiled['ocid']}-compiled"
-        compiled["tag"] = ["compiled"]
-    return compiled
-
-
-def _merge_obj(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(old)
-    for key, value in new.items():
-        if key == "tag":
-            continue
-        previous = out.get(key)
-        if isinstance(value, dict) and isinstance(previous, dict):
-            out[key] = _merge_obj(previous, value)
-        elif (
-            isinstance(value, list)
-            and isinstance(previous, list)
-            and value
-            and all(isinstance(v, dict) and "id" in v for v in value)
-        ):
-            by_id = {item["id"]: item for item in previous if isinstance(item, dict)}
-            order = [item.get("id") for item in previous if isinstance(item, dict)]
-            for item in value:
-                by_id[item["id"]] = _merge_obj(by_id.get(item["id"], {}), item)
-                if item["id"] not in order:
-                    order.append(item["id"])
-            out[key] = [by_id[i] for i in order]
-        else:
-            out[key] = value
-    return out
-
-
-def package_meta(uri: str, published: datetime, *, base_url: str) -> dict[str, Any]:
-    """A package's metadata; ``uri`` and every link lie under the public ``base_url``."""
-    return {
-        "uri": uri,
-        "version": "1.1",
-        "extensions": list(EXTENSIONS),
-        "publishedDate": iso(published),
-        "publisher": {"name": "Street Level", "uri": base_url},
-        "license": LICENSE,
-        # The public site's open-data page (API.md), under the same base as everything else.
-        "publicationPolicy": f"{base_url}/open-data",
-    }

@@ -9,7 +9,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import orm
-from streetlevel.commissioning.adapters.repository import Commissions, Contracts
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
+from streetlevel.commissioning.adapters.contract_repository import ContractRepository
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract
 
@@ -56,8 +57,10 @@ async def list_commissions(
         query = query.where((t.c.status != "draft") | (t.c.buyer_id == viewer_org))
     else:
         query = query.where(t.c.status != "draft")
-    rows, nxt = await _page(session, query, t.c.id, after, limit, lambda r: keep(Commissions.of(r)))
-    return [Commissions.of(r) for r in rows], nxt
+    rows, nxt = await _page(
+        session, query, t.c.id, after, limit, lambda r: keep(CommissionRepository.of(r))
+    )
+    return [CommissionRepository.of(r) for r in rows], nxt
 
 
 async def list_contracts(
@@ -73,7 +76,7 @@ async def list_contracts(
         if filters.get(column):
             query = query.where(t.c[column] == filters[column])
     rows, nxt = await _page(session, query, t.c.id, after, limit, lambda _r: True)
-    return [Contracts.of(r) for r in rows], nxt
+    return [ContractRepository.of(r) for r in rows], nxt
 
 
 async def list_releases(

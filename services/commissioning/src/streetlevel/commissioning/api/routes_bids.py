@@ -5,12 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from streetlevel.commissioning.adapters.repository import (
-    Bids,
-    Commissions,
-    ReadModels,
-    deadline_passed,
-)
+from streetlevel.commissioning.adapters.bid_repository import BidRepository
+from streetlevel.commissioning.adapters.clock import deadline_passed
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.api.deps import ServicesDep, json_response, single
 from streetlevel.commissioning.api.schemas import (
     AwardBody,
@@ -27,7 +25,7 @@ from streetlevel.commissioning.domain.bid import rank
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.errors import BidNotFound, CommissionNotFound
 from streetlevel.commissioning.service import bidding, evaluation
-from streetlevel.commissioning.service.access import bid_access
+from streetlevel.commissioning.service.access import bid_access, sees_commission
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, NotFound
@@ -42,8 +40,8 @@ async def _state(
 ) -> tuple[Commission, bool]:
     """The visible commission and whether its tender is closed (on the database clock)."""
     async with services.runtime.sessions() as session:
-        c = await Commissions(session).get(commission_id)
-        if c is None or (c.status == "draft" and not c.is_buyer(principal.org)):
+        c = await CommissionRepository(session).get(commission_id)
+        if c is None or not sees_commission(principal.org, c):
             raise CommissionNotFound("No such commission.")
         closed = c.status not in ("draft", "open") or await deadline_passed(
             session, c.s.timeline.tender_end, services.clock
@@ -92,8 +90,8 @@ async def list_bids(
     if c.is_buyer(principal.org) and not closed:
         raise Forbidden("Bids stay sealed until the tender deadline.")
     async with services.runtime.sessions() as session:
-        bids = await Bids(session).for_commission(c.id)
-        names = await ReadModels(session).enterprises([b.enterprise_id for b in bids])
+        bids = await BidRepository(session).for_commission(c.id)
+        names = await ReadModelRepository(session).enterprises([b.enterprise_id for b in bids])
     items = []
     for bid in bids:
         access = bid_access(principal, c, bid, tender_closed=closed)
@@ -118,8 +116,8 @@ async def get_bid(
     """A bid as the caller may see it (bidder; buyer after tender_end; winner public)."""
     c, closed = await _state(services, commission_id, principal)
     async with services.runtime.sessions() as session:
-        bid = await Bids(session).get(bid_id)
-        record = await ReadModels(session).enterprise(bid.enterprise_id) if bid else None
+        bid = await BidRepository(session).get(bid_id)
+        record = await ReadModelRepository(session).enterprise(bid.enterprise_id) if bid else None
     access = bid_access(principal, c, bid, tender_closed=closed) if bid else None
     if bid is None or bid.commission_id != c.id or access is None:
         raise BidNotFound("No such bid.")
@@ -219,7 +217,7 @@ async def ranking(
     if not decided and not (buyer and c.status != "open" and c.status != "draft"):
         raise Forbidden("The ranking is published after award.")
     async with services.runtime.sessions() as session:
-        bids = await Bids(session).for_commission(c.id, lot_id)
+        bids = await BidRepository(session).for_commission(c.id, lot_id)
     return json_response(ranking_view(rank(c.s, bids), buyer=buyer, commission=c, lot_id=lot_id))
 
 

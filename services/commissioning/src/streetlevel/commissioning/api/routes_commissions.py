@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from streetlevel.commissioning.adapters import orm, queries
-from streetlevel.commissioning.adapters.repository import Commissions, ReadModels, applicant
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository, applicant
 from streetlevel.commissioning.api.deps import ServicesDep, json_response, single
 from streetlevel.commissioning.api.schemas import (
     AnswerBody,
@@ -26,6 +27,7 @@ from streetlevel.commissioning.domain.eligibility import unmet_rules
 from streetlevel.commissioning.domain.errors import CommissionNotFound
 from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.commissioning.service import bidding, commissions
+from streetlevel.commissioning.service.access import sees_commission
 from streetlevel.commissioning.service.commissions import etag
 from streetlevel.common.errors import ValidationProblem
 from streetlevel.common.openapi import merge_patch_body, problems
@@ -100,7 +102,9 @@ async def list_commissions(
     async with services.runtime.sessions() as session:
         if theme is not None:
             await check_themes(session, orm.themes, [theme], ["query", "theme"])
-        record = await ReadModels(session).enterprise(eligible_for) if eligible_for else None
+        record = (
+            await ReadModelRepository(session).enterprise(eligible_for) if eligible_for else None
+        )
 
         def keep(c: Commission) -> bool:
             s = c.s
@@ -140,8 +144,8 @@ async def list_commissions(
 
 async def _visible(services: ServicesDep, commission_id: str, org: str | None) -> Commission:
     async with services.runtime.sessions() as session:
-        c = await Commissions(session).get(commission_id)
-    if c is None or (c.status == "draft" and not c.is_buyer(org)):
+        c = await CommissionRepository(session).get(commission_id)
+    if c is None or not sees_commission(org, c):
         raise CommissionNotFound("No such commission.")
     return c
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from streetlevel.commissioning.adapters import queries
-from streetlevel.commissioning.adapters.repository import Contracts
+from streetlevel.commissioning.adapters.contract_repository import ContractRepository
 from streetlevel.commissioning.api.deps import ServicesDep, json_response, single
 from streetlevel.commissioning.api.schemas import (
     ContractPage,
@@ -82,7 +82,7 @@ async def get_contract(
 ) -> Response:
     """A contract summary; ``paid_total`` is exact for the buyer and supplier only."""
     async with services.runtime.sessions() as session:
-        contract = await Contracts(session).get(contract_id)
+        contract = await ContractRepository(session).get(contract_id)
     if contract is None:
         raise ContractNotFound("No such contract.")
     return single(request, contract_view(contract, exact=sees_ledger(principal, contract)))
@@ -164,7 +164,7 @@ async def payments(
     together and only when a public figure changes, so hidden changes cannot be counted.
     """
     async with services.runtime.sessions() as session:
-        repo = Contracts(session)
+        repo = ContractRepository(session)
         contract = await repo.get(contract_id)
         if contract is None:
             raise ContractNotFound("No such contract.")

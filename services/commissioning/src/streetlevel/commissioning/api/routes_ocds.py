@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from streetlevel.commissioning.adapters import ocds, queries
+from streetlevel.commissioning.adapters import ocds_package, queries
 from streetlevel.commissioning.api.deps import ServicesDep, json_response
 from streetlevel.commissioning.api.schemas import RecordPackage, ReleasePackage
 from streetlevel.common.errors import NotFound
@@ -51,7 +51,7 @@ async def release_package(
     next_cursor = encode_cursor({"seq": nxt}) if nxt is not None else None
     published = _published(releases, services.clock.now())
     body = {
-        **ocds.package_meta(
+        **ocds_package.package_meta(
             public_url(request), published, base_url=services.settings.public_base_url
         ),
         "releases": releases,
@@ -70,7 +70,7 @@ async def release(release_id: str, request: Request, services: ServicesDep) -> R
     published = _published([found], services.clock.now())
     return json_response(
         {
-            **ocds.package_meta(
+            **ocds_package.package_meta(
                 public_url(request), published, base_url=services.settings.public_base_url
             ),
             "releases": [found],
@@ -85,7 +85,7 @@ async def record(ocid: str, request: Request, services: ServicesDep) -> Response
         releases = await queries.releases_for(session, ocid)
     if not releases:
         raise NotFound("No such contracting process.")
-    meta = ocds.package_meta(
+    meta = ocds_package.package_meta(
         public_url(request),
         _published(releases, services.clock.now()),
         base_url=services.settings.public_base_url,
@@ -94,7 +94,11 @@ async def record(ocid: str, request: Request, services: ServicesDep) -> Response
         {
             **meta,
             "records": [
-                {"ocid": ocid, "releases": releases, "compiledRelease": ocds.merge(releases)}
+                {
+                    "ocid": ocid,
+                    "releases": releases,
+                    "compiledRelease": ocds_package.merge(releases),
+                }
             ],
         }
     )

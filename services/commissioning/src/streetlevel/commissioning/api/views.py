@@ -7,7 +7,8 @@ from typing import Any
 
 from streetlevel.commissioning.domain.bid import Bid, Ranked
 from streetlevel.commissioning.domain.commission import Commission, iso
-from streetlevel.commissioning.domain.contract import Contract, PaymentLine, period_totals
+from streetlevel.commissioning.domain.contract import Contract, period_totals
+from streetlevel.commissioning.domain.values import PaymentLine
 from streetlevel.commissioning.service.access import BidAccess
 
 

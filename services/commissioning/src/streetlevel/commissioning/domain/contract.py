@@ -11,7 +11,13 @@ from typing import Any, Literal
 from streetlevel.commissioning.domain import events as ev
 from streetlevel.commissioning.domain.errors import IllegalStatus, PeriodNotEnded
 from streetlevel.commissioning.domain.public_ledger import PublicPayments, public_payments
-from streetlevel.commissioning.domain.values import Money, OutcomeTarget, RateCardItem, pennies
+from streetlevel.commissioning.domain.values import (
+    Money,
+    OutcomeTarget,
+    PaymentLine,
+    RateCardItem,
+    pennies,
+)
 from streetlevel.common.events import Aggregate
 
 ContractStatus = Literal["pending", "active", "terminated", "complete"]
@@ -27,25 +33,6 @@ class VerifiedObservation:
     period_end: str
     area: str | None
     value: Decimal
-
-
-@dataclass
-class PaymentLine:
-    """One ledger line: a priced verified observation, or the reversal of one."""
-
-    line_no: int
-    kind: Literal["payment", "reversal"]
-    observation_id: str
-    indicator_code: str
-    period_start: str
-    period_end: str
-    area: str | None
-    units: Decimal
-    unit_price: Decimal
-    amount: Decimal
-    running_total: Decimal
-    note: str | None = None
-    reversed: bool = False
 
 
 def period_ended(end: str, now: datetime) -> bool:

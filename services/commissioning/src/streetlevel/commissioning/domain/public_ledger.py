@@ -21,16 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from streetlevel.commissioning.domain import events as ev
-from streetlevel.commissioning.domain.values import Money, pennies
+from streetlevel.commissioning.domain.values import Money, PaymentLine, pennies
 from streetlevel.common.disclosure import Figure, Relation, publish
-
-if TYPE_CHECKING:
-    from streetlevel.commissioning.domain.contract import PaymentLine
 
 PeriodKey = tuple[str, str]
 WHOLE = ("", "")  # the cell of the whole contract, beside its periods

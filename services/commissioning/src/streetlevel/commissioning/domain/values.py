@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
@@ -136,3 +137,22 @@ class CommissionSpec(Strict):
 
     def weight(self, name: str) -> Decimal:
         return sum((c.weight for c in self.award_criteria if c.name == name), Decimal(0))
+
+
+@dataclass
+class PaymentLine:
+    """One ledger line: a priced verified observation, or the reversal of one."""
+
+    line_no: int
+    kind: Literal["payment", "reversal"]
+    observation_id: str
+    indicator_code: str
+    period_start: str
+    period_end: str
+    area: str | None
+    units: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    running_total: Decimal
+    note: str | None = None
+    reversed: bool = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from streetlevel.commissioning.adapters.repository import Commissions
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
 from streetlevel.commissioning.domain.bid import Bid
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract
@@ -13,6 +13,11 @@ from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden
 
 BidAccess = Literal["bidder", "buyer", "public"]
+
+
+def sees_commission(org: str | None, commission: Commission) -> bool:
+    """A draft is its buyer's alone; a commission once published is everyone's to read."""
+    return commission.status != "draft" or commission.is_buyer(org)
 
 
 def require_council(principal: Principal, scope: str = "commissioning:write") -> tuple[str, str]:
@@ -24,14 +29,15 @@ def require_council(principal: Principal, scope: str = "commissioning:write") ->
 
 
 async def load_for_buyer(
-    repo: Commissions, commission_id: str, principal: Principal, scope: str = "commissioning:write"
+    repo: CommissionRepository,
+    commission_id: str,
+    principal: Principal,
+    scope: str = "commissioning:write",
 ) -> Commission:
     """The commission, locked, when the caller is its buyer (404 for others' drafts, else 403)."""
     principal.require(scope)
     commission = await repo.get(commission_id, lock=True)
-    if commission is None or (
-        commission.status == "draft" and not commission.is_buyer(principal.org)
-    ):
+    if commission is None or not sees_commission(principal.org, commission):
         raise CommissionNotFound("No such commission.")
     if not commission.is_buyer(principal.org):
         raise Forbidden("Only the buyer council may change this commission.")

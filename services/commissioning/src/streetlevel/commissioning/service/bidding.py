@@ -9,14 +9,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import orm
-from streetlevel.commissioning.adapters.repository import (
-    Bids,
-    Commissions,
-    ReadModels,
-    applicant,
-    db_now,
-    deadline_passed,
-)
+from streetlevel.commissioning.adapters.bid_repository import BidRepository
+from streetlevel.commissioning.adapters.clock import db_now, deadline_passed
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository, applicant
 from streetlevel.commissioning.domain.bid import Bid
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.eligibility import unmet_rules
@@ -44,7 +40,7 @@ async def open_commission(
     services: Services, session: AsyncSession, commission_id: str, *, deadline: str = "tender"
 ) -> Commission:
     """A published commission still taking bids (or questions), checked on the DB clock."""
-    commission = await Commissions(session).get(commission_id, lock=True)
+    commission = await CommissionRepository(session).get(commission_id, lock=True)
     if commission is None or commission.status == "draft":
         raise CommissionNotFound("No such commission.")
     if commission.status in ("evaluation", "awarded", "complete"):
@@ -67,7 +63,7 @@ async def check_eligible(
 ) -> None:
     lot = commission.s.lot(lot_id)
     assert lot is not None
-    record = await ReadModels(session).enterprise(enterprise_id)
+    record = await ReadModelRepository(session).enterprise(enterprise_id)
     unmet = unmet_rules(
         applicant(record), commission.s.eligibility, lot_areas=lot.areas, areas=services.areas
     )
@@ -94,7 +90,7 @@ async def submit_bid(
                 [{"loc": ["body", "lot_id"], "msg": "unknown lot", "type": "value_error"}],
             )
         await check_eligible(services, uow.session, commission, lot_id, enterprise_id)
-        repo = Bids(uow.session)
+        repo = BidRepository(uow.session)
         if await repo.live_for(commission_id, lot_id, enterprise_id) is not None:
             raise Conflict("You already have a live bid for this lot: revise or withdraw it.")
         now = await db_now(uow.session, uow.clock)
@@ -117,7 +113,7 @@ async def submit_bid(
 async def own_bid(
     session: AsyncSession, commission_id: str, bid_id: str, enterprise_id: str
 ) -> Bid:
-    bid = await Bids(session).get(bid_id)
+    bid = await BidRepository(session).get(bid_id)
     if bid is None or bid.commission_id != commission_id or bid.enterprise_id != enterprise_id:
         raise BidNotFound("No such bid.")
     return bid
@@ -139,7 +135,7 @@ async def revise_bid(
         await open_commission(services, uow.session, commission_id)
         now = await db_now(uow.session, uow.clock)
         bid.revise(price=price, proposal=proposal, commitments=commitments, now=now)
-        await Bids(uow.session).save(bid)
+        await BidRepository(uow.session).save(bid)
         await uow.commit()
     return bid
 
@@ -152,7 +148,7 @@ async def withdraw_bid(
         bid = await own_bid(uow.session, commission_id, bid_id, enterprise_id)
         await open_commission(services, uow.session, commission_id)
         bid.withdraw(now=await db_now(uow.session, uow.clock))
-        await Bids(uow.session).save(bid)
+        await BidRepository(uow.session).save(bid)
         await uow.commit()
     return bid
 
@@ -179,7 +175,7 @@ async def answer_question(
     *, services: Services, principal: Principal, commission_id: str, question_id: str, answer: str
 ) -> dict[str, Any]:
     async with services.uow() as uow:
-        repo = Commissions(uow.session)
+        repo = CommissionRepository(uow.session)
         commission = await load_for_buyer(repo, commission_id, principal)
         q = orm.questions
         row = (

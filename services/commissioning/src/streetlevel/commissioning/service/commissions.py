@@ -8,7 +8,8 @@ import orjson
 from pydantic import ValidationError
 
 from streetlevel.commissioning.adapters import orm
-from streetlevel.commissioning.adapters.repository import Commissions, ReadModels
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.rules import SpecContext, check_publishable, check_spec
 from streetlevel.commissioning.domain.values import CommissionSpec
@@ -35,7 +36,7 @@ async def spec_context(
     await check_themes(uow_session, orm.themes, spec.themes, ["body", "themes"])
     codes = {o.indicator_code for lot in spec.lots for o in lot.outcomes}
     codes |= {i.indicator_code for i in spec.payment.rate_card}
-    known = await ReadModels(uow_session).indicator_codes(codes)
+    known = await ReadModelRepository(uow_session).indicator_codes(codes)
     return SpecContext(buyer_area=area, areas=services.areas, indicator_codes=known)
 
 
@@ -55,7 +56,7 @@ async def create_commission(
             spec=spec,
             now=uow.clock.now(),
         )
-        await Commissions(uow.session).add(commission)
+        await CommissionRepository(uow.session).add(commission)
         await uow.commit()
     return commission
 
@@ -70,7 +71,7 @@ async def patch_commission(
 ) -> Commission:
     """JSON merge patch of a draft, or a recorded amendment of an open tender."""
     async with services.uow() as uow:
-        repo = Commissions(uow.session)
+        repo = CommissionRepository(uow.session)
         commission = await load_for_buyer(repo, commission_id, principal)
         if not match(if_match, etag(commission)):
             raise PreconditionFailed("The commission changed since you read it (If-Match).")
@@ -110,7 +111,7 @@ async def publish_commission(
     *, services: Services, principal: Principal, commission_id: str
 ) -> Commission:
     async with services.uow() as uow:
-        repo = Commissions(uow.session)
+        repo = CommissionRepository(uow.session)
         commission = await load_for_buyer(repo, commission_id, principal)
         now = uow.clock.now()
         check_spec(
@@ -141,7 +142,7 @@ async def cancel_commission(
     *, services: Services, principal: Principal, commission_id: str, reason: str
 ) -> Commission:
     async with services.uow() as uow:
-        repo = Commissions(uow.session)
+        repo = CommissionRepository(uow.session)
         commission = await load_for_buyer(repo, commission_id, principal)
         was_public = commission.is_public
         now = uow.clock.now()

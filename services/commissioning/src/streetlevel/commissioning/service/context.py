@@ -6,20 +6,9 @@ from dataclasses import dataclass
 
 from streetlevel.commissioning.settings import CommissioningSettings
 from streetlevel.common.areas import AreaIndex
-from streetlevel.common.clock import Clock
-from streetlevel.common.runtime import Runtime
-from streetlevel.common.uow import UnitOfWork
+from streetlevel.common.state import ServiceState
 
 
-@dataclass(frozen=True)
-class Services:
-    runtime: Runtime
-    settings: CommissioningSettings
+@dataclass
+class Services(ServiceState[CommissioningSettings]):
     areas: AreaIndex
-
-    @property
-    def clock(self) -> Clock:
-        return self.runtime.clock
-
-    def uow(self) -> UnitOfWork:
-        return self.runtime.uow()

@@ -8,21 +8,21 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import queries
+from streetlevel.commissioning.adapters.clock import db_now
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
+from streetlevel.commissioning.adapters.contract_repository import ContractRepository
 from streetlevel.commissioning.adapters.payloads import ObservationEventData
-from streetlevel.commissioning.adapters.repository import (
-    Commissions,
-    Contracts,
-    ReadModels,
-    db_now,
-)
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.domain.commission import Commission
-from streetlevel.commissioning.domain.contract import Contract, PaymentLine, VerifiedObservation
+from streetlevel.commissioning.domain.contract import Contract, VerifiedObservation
 from streetlevel.commissioning.domain.errors import ContractNotFound
+from streetlevel.commissioning.domain.values import PaymentLine
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden
 from streetlevel.common.events import Envelope
+from streetlevel.common.uow import UnitOfWork
 
 
 async def _release(services: Services, session: AsyncSession, contract: Contract, tag: str) -> None:
@@ -49,7 +49,7 @@ async def change_contract(
     """activate | terminate | complete, by the buyer."""
     principal.require("commissioning:write")
     async with services.uow() as uow:
-        repo = Contracts(uow.session)
+        repo = ContractRepository(uow.session)
         contract = await repo.get(contract_id, lock=True)
         if contract is None:
             raise ContractNotFound("No such contract.")
@@ -78,7 +78,7 @@ async def start_contract(
     *, services: Services, session: AsyncSession, contract_id: str, now: datetime
 ) -> Contract | None:
     """The scheduler's activation of a contract whose start has come (no commit)."""
-    repo = Contracts(session)
+    repo = ContractRepository(session)
     contract = await repo.get(contract_id, lock=True)
     if contract is None or contract.status != "pending" or contract.activate_at is None:
         return None
@@ -96,7 +96,7 @@ async def start_contract(
 
 
 async def _commission(session: AsyncSession, contract: Contract) -> Commission:
-    commission = await Commissions(session).get(contract.commission_id)
+    commission = await CommissionRepository(session).get(contract.commission_id)
     assert commission is not None
     return commission
 
@@ -105,11 +105,11 @@ async def _finish_commission(
     session: AsyncSession, contract: Contract, *, now: datetime
 ) -> Commission | None:
     """An awarded commission is complete once every contract has ended: the one completed."""
-    repo = Commissions(session)
+    repo = CommissionRepository(session)
     commission = await repo.get(contract.commission_id, lock=True)
     if commission is None or commission.status != "awarded":
         return None
-    others = await Contracts(session).for_commission(commission.id)
+    others = await ContractRepository(session).for_commission(commission.id)
     statuses = [contract.status if c.id == contract.id else c.status for c in others]
     if not all(s in ("complete", "terminated") for s in statuses):
         return None
@@ -118,70 +118,79 @@ async def _finish_commission(
     return commission
 
 
-async def apply_observation(services: Services, session: AsyncSession, envelope: Envelope) -> None:
-    """Ledger effect of an observation event (inside the inbox transaction; no commit)."""
-    kind = envelope.short_type
-    data = ObservationEventData.model_validate(envelope.data)
-    repo = Contracts(session)
-    # The row lock serialises concurrent lines for one contract across replicas.
-    contract = await repo.get(data.contract_id, lock=True)
-    if contract is None:
+async def apply_observation(*, services: Services, uow: UnitOfWork, event: Envelope) -> None:
+    """Ledger effect of an observation event (the consumer's unit of work, in the inbox's)."""
+    kind = event.short_type
+    if not kind.startswith("outcomes.observation."):
         return
-    lines = await repo.lines(contract.id)
-    now = await db_now(session, services.clock)
-    if kind == "outcomes.observation.verified.v1":
-        line = contract.price(
-            VerifiedObservation(
-                observation_id=data.observation_id,
-                indicator_code=data.indicator_code,
-                period_start=data.period.start,
-                period_end=data.period.end,
-                area=data.area,
-                value=Decimal(data.value),
-            ),
-            lines,
-            now=now,
-        )
-    elif kind == "outcomes.observation.verification_withdrawn.v1":
-        line = contract.reverse(data.observation_id, lines, reason="verification withdrawn")
-    elif kind == "outcomes.observation.superseded.v1":
-        line = contract.reverse(data.observation_id, lines, reason="observation superseded")
-    elif kind == "outcomes.observation.reported.v1" and data.supersedes:
-        line = contract.reverse(data.supersedes, lines, reason="observation superseded")
-    else:
-        return
-    if line is None:
-        return
-    if line.kind == "reversal":
-        await repo.mark_reversed(contract.id, line.observation_id)
-    await repo.add_line(contract.id, line, now)
-    await _publish_payments(services, session, contract, [*lines, line])
+    data = ObservationEventData.model_validate(event.data)
+    async with uow:
+        session = uow.session
+        repo = ContractRepository(session)
+        # The row lock serialises concurrent lines for one contract across replicas.
+        contract = await repo.get(data.contract_id, lock=True)
+        if contract is None:
+            return
+        lines = await repo.lines(contract.id)
+        now = await db_now(session, services.clock)
+        if kind == "outcomes.observation.verified.v1":
+            line = contract.price(
+                VerifiedObservation(
+                    observation_id=data.observation_id,
+                    indicator_code=data.indicator_code,
+                    period_start=data.period.start,
+                    period_end=data.period.end,
+                    area=data.area,
+                    value=Decimal(data.value),
+                ),
+                lines,
+                now=now,
+            )
+        elif kind == "outcomes.observation.verification_withdrawn.v1":
+            line = contract.reverse(data.observation_id, lines, reason="verification withdrawn")
+        elif kind == "outcomes.observation.superseded.v1":
+            line = contract.reverse(data.observation_id, lines, reason="observation superseded")
+        elif kind == "outcomes.observation.reported.v1" and data.supersedes:
+            line = contract.reverse(data.supersedes, lines, reason="observation superseded")
+        else:
+            return
+        if line is None:
+            return
+        if line.kind == "reversal":
+            await repo.mark_reversed(contract.id, line.observation_id)
+        await repo.add_line(contract.id, line, now)
+        await _publish_payments(services, uow, contract, [*lines, line])
+        await uow.commit()
 
 
-async def republish_for_indicator(services: Services, session: AsyncSession, code: str) -> int:
+async def republish_for_indicator(*, services: Services, uow: UnitOfWork, code: str) -> int:
     """Recompute the public payments of contracts paying for ``code`` (its flag changed).
 
-    Meant for the indicator consumer, inside its inbox transaction: an indicator that becomes
-    sensitive must stop showing exact figures before anything else is published.
+    Runs inside the caller's unit of work (the indicator consumer's, no commit of its own):
+    an indicator that becomes sensitive stops showing exact figures before anything else is
+    published.
     """
-    repo = Contracts(session)
+    repo = ContractRepository(uow.session)
     changed = 0
-    for contract_id in await queries.contracts_paying_for(session, code):
+    for contract_id in await queries.contracts_paying_for(uow.session, code):
         contract = await repo.get(contract_id, lock=True)
         if contract is not None:
             lines = await repo.lines(contract_id)
-            changed += await _publish_payments(services, session, contract, lines)
+            changed += await _publish_payments(services, uow, contract, lines)
     return changed
 
 
 async def _publish_payments(
-    services: Services, session: AsyncSession, contract: Contract, lines: list[PaymentLine]
+    services: Services, uow: UnitOfWork, contract: Contract, lines: list[PaymentLine]
 ) -> bool:
-    sensitive = await ReadModels(session).sensitive_codes({ln.indicator_code for ln in lines})
+    session = uow.session
+    sensitive = await ReadModelRepository(session).sensitive_codes(
+        {ln.indicator_code for ln in lines}
+    )
     changed = contract.publish_payments(lines, sensitive)
-    await Contracts(session).save(contract)
+    await ContractRepository(session).save(contract)
     if changed:
         # No release when the public sees nothing new: its date would mark a hidden change.
         await _release(services, session, contract, "implementation")
-    await services.runtime.writer.write(session, contract.take_events())
+    uow.track(contract)
     return changed

@@ -7,13 +7,10 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from streetlevel.commissioning.adapters.repository import (
-    Bids,
-    Commissions,
-    Contracts,
-    ReadModels,
-    applicant,
-)
+from streetlevel.commissioning.adapters.bid_repository import BidRepository
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
+from streetlevel.commissioning.adapters.contract_repository import ContractRepository
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository, applicant
 from streetlevel.commissioning.domain.bid import Bid, rank
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract
@@ -41,7 +38,7 @@ async def recheck_eligibility(
     now: datetime,
 ) -> list[Bid]:
     """Disqualify live bids whose enterprise no longer meets the rules; returns them."""
-    models = ReadModels(session)
+    models = ReadModelRepository(session)
     records = await models.enterprises([b.enterprise_id for b in bids])
     dropped = []
     for bid in bids:
@@ -58,7 +55,7 @@ async def recheck_eligibility(
         if unmet:
             reasons = "; ".join(f"{u['rule']}: {u['reason']}" for u in unmet)
             bid.disqualify(reason=f"ineligible {when}: {reasons}", now=now)
-            await Bids(session).save(bid)
+            await BidRepository(session).save(bid)
             dropped.append(bid)
     return dropped
 
@@ -67,10 +64,10 @@ async def close_commission(
     *, services: Services, session: AsyncSession, commission_id: str, now: datetime
 ) -> Commission | None:
     """The deadline passed: re-check eligibility, count bids, start evaluation (caller commits)."""
-    commission = await Commissions(session).get(commission_id, lock=True)
+    commission = await CommissionRepository(session).get(commission_id, lock=True)
     if commission is None or commission.status != "open":
         return None
-    bids = await Bids(session).for_commission(commission_id)
+    bids = await BidRepository(session).for_commission(commission_id)
     await recheck_eligibility(services, session, commission, bids, when="at the deadline", now=now)
     total: dict[str, int] = {}
     valid: dict[str, int] = {}
@@ -80,7 +77,7 @@ async def close_commission(
         if bid.is_live:
             valid[bid.lot_id] = valid.get(bid.lot_id, 0) + 1
     commission.close(now=now, valid_bids=valid, total_bids=total)
-    await Commissions(session).save(commission)
+    await CommissionRepository(session).save(commission)
     await record_release(
         session,
         commission=commission,
@@ -103,17 +100,17 @@ async def score_bid(
 ) -> Bid:
     async with services.uow() as uow:
         commission = await load_for_buyer(
-            Commissions(uow.session), commission_id, principal, "commissioning:evaluate"
+            CommissionRepository(uow.session), commission_id, principal, "commissioning:evaluate"
         )
         if commission.status != "evaluation":
             raise IllegalStatus(
                 f"Bids are scored during evaluation, not while {commission.status}."
             )
-        bid = await Bids(uow.session).get(bid_id)
+        bid = await BidRepository(uow.session).get(bid_id)
         if bid is None or bid.commission_id != commission_id:
             raise BidNotFound("No such bid.")
         bid.score(quality=quality, social_value=social_value, note=note, now=uow.clock.now())
-        await Bids(uow.session).save(bid)
+        await BidRepository(uow.session).save(bid)
         await uow.commit()
     return bid
 
@@ -131,7 +128,7 @@ async def award_lot(
     contract: Contract | None = None
     async with services.uow() as uow:
         session = uow.session
-        repo = Commissions(session)
+        repo = CommissionRepository(session)
         commission = await load_for_buyer(repo, commission_id, principal, "commissioning:evaluate")
         lot = commission.s.lot(lot_id)
         if lot is None:
@@ -140,7 +137,7 @@ async def award_lot(
             raise IllegalStatus(
                 f"Lots are awarded during evaluation, not while {commission.status}."
             )
-        bids = await Bids(session).for_commission(commission_id, lot_id)
+        bids = await BidRepository(session).for_commission(commission_id, lot_id)
         now = uow.clock.now()
         dropped = await recheck_eligibility(
             services, session, commission, bids, when="at award", now=now
@@ -203,7 +200,7 @@ async def _contract_for(
 ) -> Contract:
     lot = commission.s.lot(bid.lot_id)
     assert lot is not None
-    record = await ReadModels(session).enterprise(bid.enterprise_id)
+    record = await ReadModelRepository(session).enterprise(bid.enterprise_id)
     t = commission.s.timeline
     contract = Contract(
         id=str(new_id()),
@@ -228,5 +225,5 @@ async def _contract_for(
         updated_at=now,
     )
     contract.announce()
-    await Contracts(session).add(contract)
+    await ContractRepository(session).add(contract)
     return contract

@@ -8,8 +8,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import orm
+from streetlevel.commissioning.adapters.bid_repository import BidRepository
+from streetlevel.commissioning.adapters.contract_repository import ContractRepository
 from streetlevel.commissioning.adapters.ocds import build_release
-from streetlevel.commissioning.adapters.repository import Bids, Contracts, ReadModels
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.common.ids import new_id
 
@@ -26,12 +28,12 @@ async def record_release(
 
     ``base_url``: the platform's public base URL, for the absolute links the release carries.
     """
-    repo = Contracts(session)
+    repo = ContractRepository(session)
     contracts = await repo.for_commission(commission.id)
-    enterprises = await ReadModels(session).enterprises([c.supplier_id for c in contracts])
+    enterprises = await ReadModelRepository(session).enterprises([c.supplier_id for c in contracts])
     tenderers = None
     if commission.status in ("evaluation", "awarded", "complete"):
-        bids = await Bids(session).for_commission(commission.id)
+        bids = await BidRepository(session).for_commission(commission.id)
         tenderers = len({b.enterprise_id for b in bids if b.status != "withdrawn"})
     asked = await session.execute(
         select(func.count())

@@ -7,7 +7,9 @@ import contextlib
 import logging
 from datetime import datetime
 
-from streetlevel.commissioning.adapters.repository import Commissions, Contracts, db_now
+from streetlevel.commissioning.adapters.clock import db_now
+from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
+from streetlevel.commissioning.adapters.contract_repository import ContractRepository
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.contracts import start_contract
 from streetlevel.commissioning.service.evaluation import close_commission
@@ -26,7 +28,7 @@ async def run_due_jobs(services: Services, now: datetime | None = None) -> int:
     while True:
         async with services.uow() as uow:
             when = now or await db_now(uow.session, services.clock)
-            claimed = await Commissions(uow.session).claim_due(when, limit=1)
+            claimed = await CommissionRepository(uow.session).claim_due(when, limit=1)
             if not claimed:
                 break
             commission = await close_commission(
@@ -39,7 +41,7 @@ async def run_due_jobs(services: Services, now: datetime | None = None) -> int:
     while True:
         async with services.uow() as uow:
             when = now or await db_now(uow.session, services.clock)
-            due = await Contracts(uow.session).claim_due(when, limit=1)
+            due = await ContractRepository(uow.session).claim_due(when, limit=1)
             if not due:
                 return done
             contract = await start_contract(

@@ -10,23 +10,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.etags import version_tag
 from streetlevel.outcomes.service.access import Role
-from streetlevel.outcomes.state import Outcomes
+from streetlevel.outcomes.service.context import Services
 
 LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
 
-async def get_outcomes(request: Request) -> Outcomes:
-    outcomes: Outcomes = request.app.state.outcomes
-    return outcomes
+async def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
-OutcomesDep = Annotated[Outcomes, Depends(get_outcomes)]
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def read_session(outcomes: OutcomesDep) -> AsyncIterator[AsyncSession]:
+async def read_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     """A read-only session (no unit of work: reads never write)."""
-    async with outcomes.runtime.sessions() as session:
+    async with services.runtime.sessions() as session:
         yield session
 
 

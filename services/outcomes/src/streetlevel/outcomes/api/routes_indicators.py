@@ -21,8 +21,11 @@ from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.common.themes import check_themes
 from streetlevel.outcomes.adapters import orm
-from streetlevel.outcomes.adapters.repository import IndicatorRepository, indicator_from_row
-from streetlevel.outcomes.api.deps import OutcomesDep, Session
+from streetlevel.outcomes.adapters.indicator_repository import (
+    IndicatorRepository,
+    indicator_from_row,
+)
+from streetlevel.outcomes.api.deps import ServicesDep, Session
 from streetlevel.outcomes.api.patching import validate_patched
 from streetlevel.outcomes.api.schemas import IndicatorCreate, IndicatorPage, IndicatorRead
 from streetlevel.outcomes.domain.errors import UnknownIndicator
@@ -103,12 +106,12 @@ async def get_indicator(
     responses=problems(409),
 )
 async def create_indicator(
-    body: IndicatorCreate, principal: CurrentPrincipal, outcomes: OutcomesDep
+    body: IndicatorCreate, principal: CurrentPrincipal, services: ServicesDep
 ) -> JSONResponse:
     """Councils (``outcomes:write``) add their own indicators; admin the platform's."""
     data = IndicatorData.model_validate(body.model_dump())
     indicator = await handlers.create_indicator(
-        uow=outcomes.runtime.uow(), principal=principal, data=data
+        uow=services.runtime.uow(), principal=principal, data=data
     )
     payload = indicator_json(indicator)
     return JSONResponse(
@@ -131,7 +134,7 @@ async def patch_indicator(
     code: str,
     patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],
     principal: CurrentPrincipal,
-    outcomes: OutcomesDep,
+    services: ServicesDep,
     session: Session,
     if_match: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
@@ -143,7 +146,7 @@ async def patch_indicator(
     merged = merge_patch(current.spec.model_dump(mode="json"), patch)
     data = validate_patched(IndicatorData, merged, "indicator")
     indicator = await handlers.revise_indicator(
-        uow=outcomes.runtime.uow(),
+        uow=services.runtime.uow(),
         principal=principal,
         code=code,
         data=data,

@@ -23,8 +23,8 @@ from streetlevel.outcomes.adapters.observation_repository import (
     ObservationRepository,
     observation_from_row,
 )
-from streetlevel.outcomes.adapters.repository import PlanRepository
-from streetlevel.outcomes.api.deps import OutcomesDep, Session
+from streetlevel.outcomes.adapters.plan_repository import PlanRepository
+from streetlevel.outcomes.api.deps import ServicesDep, Session
 from streetlevel.outcomes.api.schemas import (
     ObservationCreate,
     ObservationPage,
@@ -82,11 +82,11 @@ def _created(observation: Observation, status: int = 200) -> JSONResponse:
     responses=problems(409),
 )
 async def report_observation(
-    body: ObservationCreate, principal: CurrentPrincipal, outcomes: OutcomesDep
+    body: ObservationCreate, principal: CurrentPrincipal, services: ServicesDep
 ) -> JSONResponse:
     """The contract's supplier (``outcomes:report``) reports a figure."""
     observation = await handlers.report_observation(
-        uow=outcomes.runtime.uow(),
+        uow=services.runtime.uow(),
         principal=principal,
         plan_id=body.plan_id,
         indicator_code=body.indicator_code,
@@ -94,7 +94,7 @@ async def report_observation(
         area=body.area,
         value=body.value,
         evidence=body.evidence,
-        areas=outcomes.areas,
+        areas=services.areas,
     )
     return _created(observation, 201)
 
@@ -175,11 +175,11 @@ async def verify_observation(
     observation_id: str,
     body: VerificationCreate,
     principal: CurrentPrincipal,
-    outcomes: OutcomesDep,
+    services: ServicesDep,
 ) -> JSONResponse:
     """The buyer (``outcomes:verify``) verifies or rejects a reported figure."""
     observation = await handlers.decide_observation(
-        uow=outcomes.runtime.uow(),
+        uow=services.runtime.uow(),
         principal=principal,
         observation_id=observation_id,
         decision=body.decision,
@@ -198,11 +198,11 @@ async def withdraw_verification(
     observation_id: str,
     body: WithdrawalCreate,
     principal: CurrentPrincipal,
-    outcomes: OutcomesDep,
+    services: ServicesDep,
 ) -> JSONResponse:
     """The buyer takes a verification back."""
     observation = await handlers.withdraw_verification(
-        uow=outcomes.runtime.uow(),
+        uow=services.runtime.uow(),
         principal=principal,
         observation_id=observation_id,
         reason=body.reason,

@@ -22,8 +22,8 @@ from streetlevel.common.pagination import (
 from streetlevel.common.patch import merge_patch
 from streetlevel.common.service import CurrentPrincipal, requires
 from streetlevel.outcomes.adapters import orm
-from streetlevel.outcomes.adapters.repository import PlanRepository
-from streetlevel.outcomes.api.deps import OutcomesDep, Session, version_etag
+from streetlevel.outcomes.adapters.plan_repository import PlanRepository
+from streetlevel.outcomes.api.deps import ServicesDep, Session, version_etag
 from streetlevel.outcomes.api.patching import validate_patched
 from streetlevel.outcomes.api.schemas import PlanPage, PlanRead, PlanUpdate
 from streetlevel.outcomes.domain.plans import MeasurementPlan
@@ -127,7 +127,7 @@ async def patch_plan(
     plan_id: str,
     patch: Annotated[dict[str, Any], Body(media_type="application/merge-patch+json")],
     principal: CurrentPrincipal,
-    outcomes: OutcomesDep,
+    services: ServicesDep,
     session: Session,
     if_match: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
@@ -155,13 +155,13 @@ async def patch_plan(
     )
     update = validate_patched(PlanUpdate, merged, "plan")
     plan = await handlers.revise_plan(
-        uow=outcomes.runtime.uow(),
+        uow=services.runtime.uow(),
         principal=principal,
         plan_id=plan_id,
         indicators=update.indicators,
         assumptions=update.assumptions,
         expected_version=expected_version(if_match),
-        areas=outcomes.areas,
+        areas=services.areas,
     )
     return JSONResponse(
         plan_json(plan, "buyer"), headers={"ETag": version_etag(plan.version, "buyer")}

@@ -15,15 +15,13 @@ from streetlevel.common.errors import NotFound
 from streetlevel.common.openapi import CSV_SCHEMA, NDJSONResponse
 from streetlevel.common.service import CurrentPrincipal
 from streetlevel.outcomes.adapters import queries
-from streetlevel.outcomes.adapters.repository import (
-    ContractRepository,
-    IndicatorRepository,
-    PlanRepository,
-)
+from streetlevel.outcomes.adapters.contract_repository import ContractRepository
+from streetlevel.outcomes.adapters.indicator_repository import IndicatorRepository
+from streetlevel.outcomes.adapters.plan_repository import PlanRepository
 from streetlevel.outcomes.api.deps import (
     LICENCE,
     LICENCE_URL,
-    OutcomesDep,
+    ServicesDep,
     Session,
 )
 from streetlevel.outcomes.api.schemas import (
@@ -69,14 +67,14 @@ async def _contract_inputs(session: Session, contract_id: str) -> tuple[Any, ...
 
 @router.get("/contracts/{contract_id}/progress", response_model=ProgressReport)
 async def contract_progress(
-    contract_id: str, session: Session, principal: CurrentPrincipal, outcomes: OutcomesDep
+    contract_id: str, session: Session, principal: CurrentPrincipal, services: ServicesDep
 ) -> JSONResponse:
     """Per indicator: target, verified, reported-unverified, % of target, on track."""
     contract, plan, catalogue, rows, summary = await _contract_inputs(session, contract_id)
     public = role_of(principal, contract) == "public"
     published = (
         await reports.publications(
-            session, catalogue=catalogue, areas=outcomes.areas, cache=outcomes.publications
+            session, catalogue=catalogue, areas=services.areas, cache=services.publications
         )
         if public
         else {}
@@ -87,7 +85,7 @@ async def contract_progress(
         catalogue=catalogue,
         rows=rows,
         published=published,
-        today=outcomes.runtime.clock.now().date(),
+        today=services.runtime.clock.now().date(),
         public=public,
     )
     return JSONResponse({**body, "contract": summary, "licence": LICENCE})
@@ -95,14 +93,14 @@ async def contract_progress(
 
 @router.get("/contracts/{contract_id}/social-value", response_model=SocialValueReport)
 async def contract_social_value(
-    contract_id: str, session: Session, principal: CurrentPrincipal, outcomes: OutcomesDep
+    contract_id: str, session: Session, principal: CurrentPrincipal, services: ServicesDep
 ) -> JSONResponse:
     """Monetised social value and SROI, with every input shown."""
     contract, plan, catalogue, rows, summary = await _contract_inputs(session, contract_id)
     public = role_of(principal, contract) == "public"
     published = (
         await reports.publications(
-            session, catalogue=catalogue, areas=outcomes.areas, cache=outcomes.publications
+            session, catalogue=catalogue, areas=services.areas, cache=services.publications
         )
         if public
         else {}
@@ -119,16 +117,16 @@ async def contract_social_value(
 
 
 @router.get("/areas/{code}", response_model=AreaReport)
-async def area_report(code: str, session: Session, outcomes: OutcomesDep) -> JSONResponse:
+async def area_report(code: str, session: Session, services: ServicesDep) -> JSONResponse:
     """What was achieved in an area and every area inside it (always disclosure-controlled)."""
     catalogue = await IndicatorRepository(session).catalogue()
     published = await reports.publications(
-        session, catalogue=catalogue, areas=outcomes.areas, cache=outcomes.publications
+        session, catalogue=catalogue, areas=services.areas, cache=services.publications
     )
-    known = outcomes.areas.get(code)
+    known = services.areas.get(code)
     indicators = []
     for indicator_code, publication in sorted(published.items()):
-        rows = reports.area_rows(publication, code, outcomes.areas)
+        rows = reports.area_rows(publication, code, services.areas)
         if rows:
             indicator = publication.indicator
             indicators.append(
@@ -171,18 +169,18 @@ async def area_report(code: str, session: Session, outcomes: OutcomesDep) -> JSO
 )
 async def export(
     session: Session,
-    outcomes: OutcomesDep,
+    services: ServicesDep,
     format: Annotated[str, Query(pattern="^(csv|ndjson)$")] = "ndjson",
 ) -> StreamingResponse:
     """The open outcomes dataset: every published figure, streamed."""
     catalogue = await IndicatorRepository(session).catalogue()
     published = await reports.publications(
-        session, catalogue=catalogue, areas=outcomes.areas, cache=outcomes.publications
+        session, catalogue=catalogue, areas=services.areas, cache=services.publications
     )
 
     async def rows() -> AsyncIterator[dict[str, Any]]:
         for _code, publication in sorted(published.items()):
-            for row in reports.export_rows(publication, outcomes.areas):
+            for row in reports.export_rows(publication, services.areas):
                 yield {**row, "licence": LICENCE}
 
     async def as_ndjson() -> AsyncIterator[bytes]:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import NotFound
-from streetlevel.outcomes.adapters.repository import ContractRepository
+from streetlevel.outcomes.adapters.contract_repository import ContractRepository
 from streetlevel.outcomes.domain.plans import ContractTerms
 
 Role = Literal["buyer", "supplier", "public"]

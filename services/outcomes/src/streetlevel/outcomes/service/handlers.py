@@ -13,12 +13,10 @@ from streetlevel.common.ids import new_id
 from streetlevel.common.themes import check_themes
 from streetlevel.common.uow import UnitOfWork
 from streetlevel.outcomes.adapters import orm
+from streetlevel.outcomes.adapters.contract_repository import ContractRepository
+from streetlevel.outcomes.adapters.indicator_repository import IndicatorRepository
 from streetlevel.outcomes.adapters.observation_repository import ObservationRepository
-from streetlevel.outcomes.adapters.repository import (
-    ContractRepository,
-    IndicatorRepository,
-    PlanRepository,
-)
+from streetlevel.outcomes.adapters.plan_repository import PlanRepository
 from streetlevel.outcomes.domain.catalogue import DEFAULT_CATALOGUE
 from streetlevel.outcomes.domain.errors import IndicatorExists, UnknownIndicator
 from streetlevel.outcomes.domain.indicators import PLATFORM_OWNER, Indicator

@@ -1,4 +1,4 @@
-"""Dependencies of the registry routes: the runtime, the area cache, the caller's view."""
+"""Dependencies of the registry routes: the runtime, the service state, the caller's view."""
 
 from __future__ import annotations
 
@@ -11,13 +11,21 @@ from streetlevel.common.service import get_runtime
 from streetlevel.registry.adapters.areas import AreaCache
 from streetlevel.registry.domain.model import Status
 from streetlevel.registry.service.access import Ownership
+from streetlevel.registry.service.context import Services
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_area_cache(request: Request) -> AreaCache:
-    cache: AreaCache = request.app.state.area_cache
-    return cache
+async def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_area_cache(services: ServicesDep) -> AreaCache:
+    return services.area_cache
 
 
 AreaCacheDep = Annotated[AreaCache, Depends(get_area_cache)]

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from streetlevel.common.errors import NotFound
 from streetlevel.common.pagination import check_limit, link_header, public_url
 from streetlevel.registry.adapters import areas as area_store
-from streetlevel.registry.adapters.export import LICENSE
+from streetlevel.registry.adapters.read.export import LICENSE
 from streetlevel.registry.api.deps import AreaCacheDep, RuntimeDep
 from streetlevel.registry.api.schemas import AreaDetail, AreaPage, ThemeList
 from streetlevel.registry.domain.themes import THEMES

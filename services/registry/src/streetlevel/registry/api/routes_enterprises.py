@@ -19,9 +19,9 @@ from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import CurrentPrincipal, fast_lane, principal_of, requires
 from streetlevel.common.themes import UnknownThemes
 from streetlevel.common.web import header
-from streetlevel.registry.adapters import queries, record
-from streetlevel.registry.adapters.repository import details_from_row
-from streetlevel.registry.adapters.views import (
+from streetlevel.registry.adapters.enterprise_repository import details_from_row
+from streetlevel.registry.adapters.read import queries, record
+from streetlevel.registry.adapters.read.views import (
     FULL_COLUMNS,
     PUBLIC_COLUMNS,
     full_view,
@@ -186,18 +186,13 @@ async def _readable(
     runtime: Runtime, enterprise_id: uuid.UUID, principal: Principal, *, ping: bool = True
 ) -> tuple[str, bytes] | None:
     """The ETag and JSON of what ``principal`` may read of the enterprise, or None."""
-    engine = runtime.engine
-    if engine.dialect.name == "postgresql":
-        # Most reads are of the public record, which the database renders (record.py).
-        found = await record.read_public(engine, enterprise_id, ping=ping)
-        if found is None or (view := _view(found, principal)) is View.NONE:
-            return None
-        if view is View.PUBLIC:
-            return handlers.etag(found.version, view), found.body
-    row = await record.read_record(engine, enterprise_id, ping=ping)
-    if row is None or (view := _view(row, principal)) is View.NONE:
+    found = await record.readable(
+        runtime.engine, enterprise_id, lambda row: _view(row, principal).value, ping=ping
+    )
+    if found is None:
         return None
-    return handlers.etag(row.version, view), orjson.dumps(_render(row, view))
+    version, view, body = found
+    return handlers.etag(version, View(view)), body
 
 
 def _representation(tag: str, body: bytes, if_none_match: str | None) -> Response:

@@ -10,14 +10,14 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from streetlevel.common.openapi import CSV_SCHEMA, NDJSONResponse
-from streetlevel.registry.adapters.export import (
+from streetlevel.registry.adapters.read.export import (
     LICENSE,
     LICENSE_URL,
     MEDIA_TYPES,
     Format,
     stream_export,
 )
-from streetlevel.registry.adapters.views import timestamp
+from streetlevel.registry.adapters.read.views import timestamp
 from streetlevel.registry.api.deps import RuntimeDep
 from streetlevel.registry.api.schemas import EnterpriseExportLine
 

@@ -13,7 +13,7 @@ from streetlevel.common.errors import Forbidden, PreconditionFailed, ValidationP
 from streetlevel.common.etags import expected_version, version_tag
 from streetlevel.common.ids import new_id
 from streetlevel.common.uow import UnitOfWork
-from streetlevel.registry.adapters.repository import EnterpriseRepository, Revision
+from streetlevel.registry.adapters.enterprise_repository import EnterpriseRepository, Revision
 from streetlevel.registry.domain.errors import DuplicateIdentifier, EnterpriseNotFound, UnknownAreas
 from streetlevel.registry.domain.model import Enterprise, EnterpriseDetails
 from streetlevel.registry.domain.patch import diff, merge_patch

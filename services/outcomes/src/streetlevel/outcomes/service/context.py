@@ -1,20 +1,18 @@
-"""What routes need besides the runtime: settings and the area hierarchy."""
+"""What every use case and route needs: the runtime, settings, areas and the publication cache."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from streetlevel.common.areas import AreaIndex
-from streetlevel.common.runtime import Runtime
+from streetlevel.common.state import ServiceState
 from streetlevel.outcomes.service.reports import PublicationCache
 from streetlevel.outcomes.settings import OutcomesSettings
 
 
 @dataclass
-class Outcomes:
-    """The service's state for its lifetime; ``areas`` is loaded in the lifespan."""
+class Services(ServiceState[OutcomesSettings]):
+    """``areas`` is loaded in the lifespan (the area files are read off the event loop)."""
 
-    runtime: Runtime
-    settings: OutcomesSettings
     areas: AreaIndex = field(default_factory=AreaIndex)
     publications: PublicationCache = field(default_factory=PublicationCache)

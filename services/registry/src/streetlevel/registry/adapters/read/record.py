@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import orjson
 from sqlalchemy import Dialect, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeDecorator
 
 from streetlevel.common.db import read_pool
 from streetlevel.registry.adapters.orm import enterprises
-from streetlevel.registry.adapters.public_json import PUBLIC_JSON
+from streetlevel.registry.adapters.read.public_json import PUBLIC_JSON
+from streetlevel.registry.adapters.read.views import full_view, public_view
 
 #: Every column the views and the access rules read (not the search text, not the stored size).
 _COLUMNS = [c for c in enterprises.c if c.name not in ("services_text", "size")]
@@ -91,6 +93,28 @@ async def read_public(
     """PostgreSQL only: the public record rendered by the database (see ``read_record``)."""
     record = await _fetchrow(engine, _PUBLIC_SQL, enterprise_id, ping=ping)
     return None if record is None else PublicRecord(*record)
+
+
+async def readable(
+    engine: AsyncEngine,
+    enterprise_id: uuid.UUID,
+    sees: Callable[[Any], str],
+    *,
+    ping: bool = True,
+) -> tuple[int, str, bytes] | None:
+    """The version, view and JSON of what ``sees(row)`` ("full", "public", "none") allows."""
+    if engine.dialect.name == "postgresql":
+        # Most reads are of the public record, which the database renders (public_json).
+        found = await read_public(engine, enterprise_id, ping=ping)
+        if found is None or (view := sees(found)) == "none":
+            return None
+        if view == "public":
+            return found.version, view, found.body
+    row = await read_record(engine, enterprise_id, ping=ping)
+    if row is None or (view := sees(row)) == "none":
+        return None
+    body = full_view(row) if view == "full" else public_view(row)
+    return row.version, view, orjson.dumps(body)
 
 
 async def _fetchrow(engine: AsyncEngine, sql: str, enterprise_id: uuid.UUID, *, ping: bool) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from streetlevel.registry.adapters.public_json import PUBLIC_JSON, sql_list
+from streetlevel.registry.adapters.read.public_json import PUBLIC_JSON, sql_list
 from streetlevel.registry.domain.model import PUBLIC_STATUSES
 
 #: One NDJSON line (without its newline) per public enterprise, in id order.

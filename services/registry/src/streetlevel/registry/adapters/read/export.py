@@ -17,9 +17,9 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from streetlevel.registry.adapters.export_pg import public_lines
 from streetlevel.registry.adapters.orm import enterprises
-from streetlevel.registry.adapters.views import public_view
+from streetlevel.registry.adapters.read.export_pg import public_lines
+from streetlevel.registry.adapters.read.views import public_view
 from streetlevel.registry.domain.model import PUBLIC_STATUSES
 
 Format = Literal["csv", "ndjson", "hsds"]

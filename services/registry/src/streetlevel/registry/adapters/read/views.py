@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from streetlevel.registry.adapters.repository import as_utc
+from streetlevel.registry.adapters.enterprise_repository import as_utc
 from streetlevel.registry.domain.model import PRIVATE_ADDRESS_FORMS, LegalForm, size_for
 
 

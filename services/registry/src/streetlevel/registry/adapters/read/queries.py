@@ -41,8 +41,8 @@ from streetlevel.registry.adapters.orm import (
     enterprises,
     revisions,
 )
-from streetlevel.registry.adapters.public_json import PUBLIC_JSON
-from streetlevel.registry.adapters.views import PUBLIC_COLUMNS
+from streetlevel.registry.adapters.read.public_json import PUBLIC_JSON
+from streetlevel.registry.adapters.read.views import PUBLIC_COLUMNS
 
 Sort = Literal["name", "-updated_at", "relevance"]
 RELEVANCE_CAP = 1000

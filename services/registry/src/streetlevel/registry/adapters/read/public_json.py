@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from streetlevel.registry.adapters.views import timestamp
+from streetlevel.registry.adapters.read.views import timestamp
 from streetlevel.registry.domain.model import PRIVATE_ADDRESS_FORMS
 
 

@@ -14,8 +14,8 @@ from streetlevel.common.consumer import Delivery
 from streetlevel.common.events import Envelope, envelope_for
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.settings import CommonSettings
-from streetlevel.common.testing.probe import TOPIC, Probe, Thing
 from streetlevel.common.uow import UnitOfWork
+from streetlevel.testing.probe import TOPIC, Probe, Thing
 
 ECHO = "probe.echo.v1"
 

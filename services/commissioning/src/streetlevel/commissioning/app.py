@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from streetlevel.commissioning.adapters import consumers, orm
+from streetlevel.commissioning.adapters import consumers, notice_consumer, orm
 from streetlevel.commissioning.adapters.areas import load_areas
 from streetlevel.commissioning.api import (
     routes_bids,
     routes_commissions,
     routes_contracts,
+    routes_notices,
     routes_ocds,
 )
 from streetlevel.commissioning.domain import events as domain_events
@@ -30,7 +31,13 @@ from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
 from streetlevel.common.themes import THEME_TOPIC
 
-ROUTE_PREFIXES = ("/v1/commissions", "/v1/contracts", "/v1/ocds")
+ROUTE_PREFIXES = (
+    "/v1/commissions",
+    "/v1/contracts",
+    "/v1/ocds",
+    "/v1/notices",
+    "/v1/notice-submissions",
+)
 
 
 def create_app(
@@ -58,6 +65,7 @@ def create_app(
         areas=load_areas(settings.areas_file, settings.counties_file),
     )
     consumers.register(runtime, services)
+    notice_consumer.register(runtime, services)
 
     async def migrate_first(_runtime: Runtime) -> None:
         if settings.migrate_on_start:
@@ -76,6 +84,8 @@ def create_app(
             routes_bids.router,
             routes_contracts.router,
             routes_ocds.router,
+            routes_notices.public,
+            routes_notices.council,
         ],
         on_start=[migrate_first],
         idempotency=orm.idempotency,

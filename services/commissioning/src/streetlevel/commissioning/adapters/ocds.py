@@ -7,17 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from streetlevel.commissioning.adapters.notice_releases import UK_EXTENSIONS
 from streetlevel.commissioning.adapters.payloads import EnterpriseRecord
 from streetlevel.commissioning.domain.commission import Commission, iso
 from streetlevel.commissioning.domain.contract import Contract, period_close
 from streetlevel.commissioning.domain.public_ledger import IndicatorFigures, UnitsFigure
 
-EXTENSIONS = (
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/"
-    "v1.1.5/extension.json",
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_metrics_extension/"
-    "v1.1/extension.json",
-)
+#: Lots and metrics, and the UK profile the notice releases (notice_releases.py) need: one
+#: feed carries both, so every package declares them all.
+EXTENSIONS = UK_EXTENSIONS
 LICENSE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 PROCUREMENT_METHOD = {"open": "open", "selective": "selective", "micro_grant": "direct"}
 TENDER_STATUS = {

@@ -1,4 +1,4 @@
-"""notice submission queue (Procurement Act notices on their way to Find a Tender)
+"""notice submission queue (Procurement Act notices on their way to Find a Tender); contract changes
 
 Revision ID: 0003_notices
 Revises: 0002
@@ -6,6 +6,7 @@ Create Date: 2026-12-06 16:30:00.000000
 
 One row per published notice (UK2 to UK12): its OCDS release id and its submission status
 (queued, submitted with Find a Tender's reference, accepted or rejected with the reason).
+``contract_changes`` keeps each contract's modifications (UK10) and terminations (UK11).
 """
 
 from __future__ import annotations
@@ -45,9 +46,31 @@ def upgrade() -> None:
     )
     op.create_index("ix_notice_submissions_commission_id", "notice_submissions", ["commission_id"])
     op.create_index("ix_notice_submissions_buyer_id", "notice_submissions", ["buyer_id"])
+    op.create_table(
+        "contract_changes",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("contract_id", sa.String(length=36), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("notice_id", sa.String(length=36), nullable=True),
+        sa.Column("notice_type", sa.String(length=8), nullable=True),
+        sa.Column("basis", sa.Text(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("seq"),
+        sa.UniqueConstraint("id"),
+    )
+    op.create_index("ix_contract_changes_contract_id", "contract_changes", ["contract_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_contract_changes_contract_id", table_name="contract_changes")
+    op.drop_table("contract_changes")
     op.drop_index("ix_notice_submissions_buyer_id", table_name="notice_submissions")
     op.drop_index("ix_notice_submissions_commission_id", table_name="notice_submissions")
     op.drop_table("notice_submissions")

@@ -13,6 +13,7 @@ from streetlevel.commissioning.adapters.areas import load_areas
 from streetlevel.commissioning.api import (
     routes_bids,
     routes_commissions,
+    routes_contract_notices,
     routes_contracts,
     routes_notices,
     routes_ocds,
@@ -83,6 +84,7 @@ def create_app(
             routes_commissions.router,
             routes_bids.router,
             routes_contracts.router,
+            routes_contract_notices.router,
             routes_ocds.router,
             routes_notices.public,
             routes_notices.council,

@@ -169,6 +169,21 @@ notice_submissions = Table(
     Column("reason", Text, nullable=True),
 )
 
+#: Contract modifications (UK10) and terminations (UK11): the public history of a contract.
+contract_changes = Table(
+    "contract_changes",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("contract_id", String(36), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),
+    Column("recorded_at", TZ, nullable=False),
+    Column("notice_id", String(36), nullable=True),
+    Column("notice_type", String(8), nullable=True),
+    Column("basis", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
 enterprises = Table(
     "enterprise_read_model",
     metadata,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import Field
 
 from streetlevel.commissioning.api.schemas import Body, OcdsRelease, Read
+from streetlevel.commissioning.domain.procurement.modifications import Ground
+from streetlevel.commissioning.domain.values import Money
 
 NoticeCode = Literal["UK2", "UK3", "UK4", "UK5", "UK6", "UK7", "UK10", "UK11", "UK12"]
 Status = Literal["queued", "submitted", "accepted", "rejected"]
@@ -62,3 +64,39 @@ class OutcomeBody(Body):
 
     outcome: Literal["accepted", "rejected"]
     reason: str | None = Field(default=None, max_length=2000)
+
+
+class ContractChangeBody(Body):
+    """A modification of a live contract (the buyer); unchanged parts may be left out."""
+
+    description: str = Field(min_length=1, max_length=5000)
+    reason: str = Field(min_length=1, max_length=5000)
+    value: Money | None = Field(default=None, description="The contract's value after the change")
+    period_end: date | None = Field(default=None, description="The contract's new end date")
+    ground: Ground | None = Field(
+        default=None,
+        description="The Schedule 8 ground, required for a change beyond s.75's limits",
+    )
+
+
+class TerminationBody(Body):
+    """The contract's early end (or the account of one already ended) and its reason."""
+
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class ContractChangeRead(Read):
+    """A recorded modification or termination, with the notice it published (if any)."""
+
+    id: str
+    contract_id: str
+    kind: Literal["change", "termination"]
+    recorded_at: datetime
+    notice_id: str | None
+    notice_type: Literal["UK10", "UK11"] | None
+    basis: str = Field(description="Why the Act permits it and whether a notice was required")
+    details: dict[str, Any]
+
+
+class ContractChangeList(Read):
+    items: list[ContractChangeRead]

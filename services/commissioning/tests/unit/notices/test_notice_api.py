@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from streetlevel.commissioning.adapters.notice_store import NoticeSubmissions
+from streetlevel.commissioning.service.notices import apply_notice
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
 
@@ -122,3 +124,41 @@ async def test_the_submission_queue_belongs_to_the_publishing_council(
     assert twice.status_code == 409
     after = await h.client.post(f"{url}/submitted", json=body, headers=owner)
     assert after.status_code == 409
+
+
+class RecordingPublisher:
+    """A Find a Tender client stand-in: submits each notice it is handed."""
+
+    def __init__(self) -> None:
+        self.handed: list[str] = []
+
+    async def publish(self, session: Any, notice: Any, submission: Any) -> None:
+        self.handed.append(notice.notice_id)
+        submission.submitted(reference=f"FTS-{notice.notice_type}", now=notice.published_at)
+        await NoticeSubmissions(session).save(submission)
+
+
+async def test_the_publisher_is_pluggable(
+    harness: Any, notice_for: Callable[[str], dict[str, Any]]
+) -> None:
+    h = harness
+    commission = await open_commission(h)
+    notice = {**notice_for("UK4"), "commission_id": commission["id"], "notice_id": str(new_id())}
+    env = Envelope(
+        id=str(new_id()),
+        source="/streetlevel/commissioning",
+        type="org.streetlevel.commissioning.notice.published.v1",
+        subject=f"notice/{notice['notice_id']}",
+        time=h.clock.now(),
+        sequence="1",
+        data=notice,
+    )
+    publisher = RecordingPublisher()
+    async with h.services.uow() as uow:
+        await apply_notice(h.services, uow.session, env, publisher)
+        await uow.commit()
+    assert publisher.handed == [notice["notice_id"]]
+    queue = (await h.client.get("/v1/notice-submissions", headers=h.council())).json()["items"]
+    mine = next(s for s in queue if s["id"] == notice["notice_id"])
+    assert (mine["status"], mine["reference"]) == ("submitted", "FTS-UK4")
+    assert (await h.client.get(f"/v1/notices/{notice['notice_id']}")).status_code == 200

@@ -23,7 +23,11 @@ NOTICE_EVENT = NoticePublished.event_type
 
 
 class NoticePublisher(Protocol):
-    """Hands a published notice on towards Find a Tender, in the consumer's transaction."""
+    """Takes a queued notice on towards Find a Tender, in the consumer's transaction.
+
+    An automatic publisher (a Find a Tender API client) would submit it and record the
+    reference; the default leaves it for the council's account.
+    """
 
     async def publish(
         self, session: AsyncSession, notice: NoticePublished, submission: NoticeSubmission
@@ -31,12 +35,12 @@ class NoticePublisher(Protocol):
 
 
 class SubmissionQueue:
-    """The default publisher: keeps each notice queued for the council's account to submit."""
+    """The default publisher: the notice stays queued until the council records its submission."""
 
     async def publish(
         self, session: AsyncSession, notice: NoticePublished, submission: NoticeSubmission
     ) -> None:
-        await NoticeSubmissions(session).add(submission)
+        return None
 
 
 async def apply_notice(
@@ -80,6 +84,8 @@ async def apply_notice(
         release_id=release_id,
         published_at=notice.published_at,
     )
+    # Every notice is indexed (and listed) whatever the publisher does with it.
+    await NoticeSubmissions(session).add(submission)
     await (publisher or SubmissionQueue()).publish(session, notice, submission)
 
 

@@ -62,6 +62,14 @@ class NoticeSubmissions:
         nxt = rows[limit - 1]["seq"] if len(rows) > limit else None
         return [_of(r) for r in rows[:limit]], nxt
 
+    async def releases(self, release_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The OCDS releases of a page of notices, by release id (one query)."""
+        if not release_ids:
+            return {}
+        t = orm.releases
+        query = select(t.c.release_id, t.c.document).where(t.c.release_id.in_(release_ids))
+        return {rid: dict(doc) for rid, doc in await self.session.execute(query)}
+
     async def release(self, release_id: str) -> dict[str, Any] | None:
         t = orm.releases
         query = select(t.c.document).where(t.c.release_id == release_id)

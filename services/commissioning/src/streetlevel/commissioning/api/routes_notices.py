@@ -88,7 +88,8 @@ async def list_notices(
             after=position.get("seq"),
             limit=size,
         )
-        bodies = [_notice(s, await repo.release(s.release_id) or {}) for s in items]
+        found = await repo.releases([s.release_id for s in items])
+        bodies = [_notice(s, found.get(s.release_id, {})) for s in items]
     next_cursor = encode_cursor({"seq": nxt}) if nxt is not None else None
     return json_response(
         {"items": bodies, "next_cursor": next_cursor},

@@ -112,7 +112,8 @@ TOPICS: tuple[Topic, ...] = (
         partitions=1,
         compacted=True,
     ),
-    Topic("commissioning.commission.v1", True, "commissioning", (GATEWAY_FEED,)),
+    # commissioning reads its own NoticePublished back (the Find a Tender submission queue).
+    Topic("commissioning.commission.v1", True, "commissioning", ("commissioning", GATEWAY_FEED)),
     Topic("commissioning.contract.v1", True, "commissioning", ("outcomes", GATEWAY_FEED)),
     Topic("outcomes.indicator.v1", True, "outcomes", ("commissioning", GATEWAY_FEED)),
     Topic("outcomes.plan.v1", True, "outcomes", (GATEWAY_FEED,)),

@@ -131,12 +131,16 @@ async def _everything(demo: Demo, who: str) -> None:
         kid = contract["id"]
         await read(f"/v1/contracts/{kid}", who)
         await read(f"/v1/contracts/{kid}/payments", who)
+        await read(f"/v1/contracts/{kid}/changes", who)
         await read(f"/v1/ocds/records/{contract['ocid']}", who)
         await read(f"/v1/reports/contracts/{kid}/progress", who)
         await read(f"/v1/reports/contracts/{kid}/social-value", who)
         observations = await read(f"/v1/observations?contract_id={kid}", who)
         for observation in (observations or {"items": []})["items"][:3]:
             await read(f"/v1/observations/{observation['id']}", who)
+    for notice in (await read("/v1/notices?limit=5", who))["items"]:
+        await read(f"/v1/notices/{notice['id']}", who)
+    await read("/v1/notice-submissions", who)
     releases = (await read("/v1/ocds/releases?limit=5", who))["releases"]
     for release in releases[:2]:
         await read(f"/v1/ocds/releases/{release['id']}", who)

@@ -26,6 +26,8 @@ LISTS = frozenset(
         "/v1/enterprises/{}/history",
         "/v1/events",
         "/v1/indicators",
+        "/v1/notice-submissions",
+        "/v1/notices",
         "/v1/observations",
         "/v1/ocds/releases",
         "/v1/plans",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import http.server
+import re
 import subprocess
 import sys
 import threading
@@ -345,8 +346,13 @@ def validate_ocds(package: dict[str, Any], workdir: Path) -> dict[str, Any]:
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         local = dict(package)
+        # The standards README's rule: …/ocds_<name>_extension/<ref>/ → <name>/.
         local["extensions"] = [
-            f"{base}/{'lots' if 'lots' in url else 'metrics'}/extension.json"
+            re.sub(
+                r"https://raw\.githubusercontent\.com/[^/]+/ocds_([A-Za-z_]+)_extension/[^/]+/",
+                f"{base}/\\1/",
+                url,
+            )
             for url in package["extensions"]
         ]
         source = workdir / "package.json"

@@ -152,6 +152,9 @@ async def build_world(api: Api, cast: Cast, platform: Platform) -> World:
             expect=200,
         )
     releases = await api.get("/v1/ocds/releases", params={"limit": 1}, expect=200)
+    # A published notice once the procurement cycle emits them; until then an unknown id
+    # (the routes must still answer it: 404 to everyone, never a 5xx or a leak).
+    notices = (await api.get("/v1/notices", params={"limit": 1}, expect=200)).json()["items"]
     world.ids = {
         "enterprise_id": records["cic"]["id"],
         "commission_id": cid,
@@ -164,5 +167,6 @@ async def build_world(api: Api, cast: Cast, platform: Platform) -> World:
         "ocid": ocid,
         "release_id": releases.json()["releases"][0]["id"],
         "client_id": cast.enterprises["cic"].client_id,
+        "notice_id": notices[0]["id"] if notices else "no-notice-published",
     }
     return world

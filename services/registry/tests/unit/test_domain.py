@@ -57,6 +57,8 @@ def registered(**overrides: object) -> Enterprise:
         ("GB-NIC", "100123"),
         ("GB-MPR", "12345R"),
         ("GB-MPR", "7654"),
+        ("GB-PPON", "PBHM-7586-PWLP"),
+        ("GB-PPON", "pxwx-8925-gtvt"),
     ],
 )
 def test_identifiers_in_their_schemes_format_are_accepted(scheme: str, value: str) -> None:
@@ -74,6 +76,9 @@ def test_identifiers_in_their_schemes_format_are_accepted(scheme: str, value: st
         ("GB-SC", "123456"),
         ("GB-NIC", "1234567"),
         ("GB-MPR", "12A45"),
+        ("GB-PPON", "PBHM7586PWLP"),
+        ("GB-PPON", "XBHM-7586-PWLP"),
+        ("GB-PPON", "PBHM-758-PWLPX"),
         ("GB-XYZ", "1"),
     ],
 )
@@ -86,6 +91,12 @@ def test_only_unincorporated_forms_may_omit_the_identifier() -> None:
     assert details(identifier=None, legal_form="sole_trader").identifier is None
     with pytest.raises(ValidationError, match="needs an identifier"):
         details(identifier=None)
+
+
+def test_any_form_may_be_identified_by_its_ppon() -> None:
+    ppon = {"scheme": "GB-PPON", "id": "PBHM-7586-PWLP"}
+    assert str(details(identifier=ppon).identifier) == "GB-PPON-PBHM-7586-PWLP"
+    assert details(identifier=ppon, legal_form="community_benefit_society").identifier
 
 
 def test_a_community_benefit_society_cannot_use_a_companies_house_number() -> None:

@@ -14,7 +14,9 @@ from streetlevel.commissioning.adapters.areas import load_areas
 from streetlevel.commissioning.api import (
     routes_bids,
     routes_commissions,
+    routes_contract_notices,
     routes_contracts,
+    routes_notices,
     routes_ocds,
 )
 from streetlevel.commissioning.domain import events as domain_events
@@ -31,7 +33,13 @@ from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
 from streetlevel.common.themes import THEME_TOPIC
 
-ROUTE_PREFIXES = ("/v1/commissions", "/v1/contracts", "/v1/ocds")
+ROUTE_PREFIXES = (
+    "/v1/commissions",
+    "/v1/contracts",
+    "/v1/ocds",
+    "/v1/notices",
+    "/v1/notice-submissions",
+)
 
 
 def create_app(
@@ -76,7 +84,10 @@ def create_app(
             routes_commissions.router,
             routes_bids.router,
             routes_contracts.router,
+            routes_contract_notices.router,
             routes_ocds.router,
+            routes_notices.public,
+            routes_notices.council,
         ],
         on_start=[migrate_first],
         idempotency=orm.idempotency,

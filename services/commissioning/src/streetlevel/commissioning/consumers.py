@@ -7,9 +7,11 @@ from streetlevel.commissioning.adapters.payloads import (
     OBSERVATION_TOPIC,
     REGISTRY_TOPIC,
 )
+from streetlevel.commissioning.domain.events import COMMISSION_TOPIC
 from streetlevel.commissioning.service import read_models
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.contracts import apply_observation
+from streetlevel.commissioning.service.notices import NoticePublisher, apply_notice
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.themes import THEME_TOPIC
 
@@ -18,7 +20,9 @@ from streetlevel.common.themes import THEME_TOPIC
 GROUP = "commissioning"
 
 
-def register(runtime: Runtime, services: Services) -> None:
+def register(
+    runtime: Runtime, services: Services, publisher: NoticePublisher | None = None
+) -> None:
     """Subscribe the service's consumers (before the runtime starts)."""
     # The group carries the topic prefix so isolated deployments (and tests) never share one.
     group = services.settings.kafka_topic_prefix + GROUP
@@ -50,4 +54,14 @@ def register(runtime: Runtime, services: Services) -> None:
         [OBSERVATION_TOPIC],
         lambda uow, event: apply_observation(services=services, uow=uow, event=event),
         kind="ledger",
+    )
+    # The service's own published notices, applied once each into the OCDS feed and the
+    # submission queue. Snapshot, not ledger: a subject's sequence has gaps on this topic (its
+    # aggregate's other events go elsewhere), and in-order delivery per key means nothing
+    # newer is ever stale.
+    runtime.consume(
+        group,
+        [COMMISSION_TOPIC],
+        lambda session, envelope: apply_notice(services, session, envelope, publisher),
+        kind="snapshot",
     )

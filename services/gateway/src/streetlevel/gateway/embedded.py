@@ -23,7 +23,13 @@ SERVICE_NAMES = ("registry", "commissioning", "outcomes")
 #: API.md's prefixes, used when a service's package cannot be imported to ask it.
 DEFAULT_PREFIXES: dict[str, tuple[str, ...]] = {
     "registry": ("/v1/enterprises", "/v1/areas", "/v1/themes"),
-    "commissioning": ("/v1/commissions", "/v1/contracts", "/v1/ocds"),
+    "commissioning": (
+        "/v1/commissions",
+        "/v1/contracts",
+        "/v1/ocds",
+        "/v1/notices",
+        "/v1/notice-submissions",
+    ),
     "outcomes": ("/v1/indicators", "/v1/plans", "/v1/observations", "/v1/reports"),
 }
 

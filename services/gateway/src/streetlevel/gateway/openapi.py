@@ -29,7 +29,9 @@ TAGS: dict[str, str] = {
     "commissions": "Commissions (tenders), their lots, questions and answers.",
     "bids": "Sealed bids, scores, ranking and award.",
     "contracts": "Contracts from awards, their lifecycle and outcome payments.",
-    "ocds": "The contracting record in OCDS 1.1.5 (lots and metrics extensions).",
+    "ocds": "The contracting record in OCDS 1.1.5 (lots, metrics and UK profile extensions).",
+    "notices": "Procurement Act notices (UK2 to UK12) as OCDS releases, and the council's "
+    "Find a Tender submission queue.",
     "indicators": "The outcome indicator catalogue.",
     "plans": "Measurement plans: baselines, targets and SROI assumptions per contract.",
     "observations": "Reported and verified outcome observations (buyer and supplier only).",

@@ -10,6 +10,7 @@ from typing import Any
 from streetlevel.commissioning.adapters.payloads import EnterpriseRecord
 from streetlevel.commissioning.domain.commission import Commission, iso
 from streetlevel.commissioning.domain.contract import Contract, period_close
+from streetlevel.commissioning.domain.procurement.modifications import split_org_id
 from streetlevel.commissioning.domain.public_ledger import IndicatorFigures, UnitsFigure
 
 PROCUREMENT_METHOD = {"open": "open", "selective": "selective", "micro_grant": "direct"}
@@ -45,7 +46,7 @@ def _number(value: Decimal) -> int | float:
 
 
 def _org_party(org_id: str, name: str, roles: list[str]) -> dict[str, Any]:
-    scheme, _, local = org_id.rpartition("-")
+    scheme, local = split_org_id(org_id)
     party: dict[str, Any] = {"id": org_id, "name": name, "roles": roles}
     if scheme:
         party["identifier"] = {"scheme": scheme, "id": local, "legalName": name}

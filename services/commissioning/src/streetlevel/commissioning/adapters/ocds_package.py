@@ -6,14 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from streetlevel.commissioning.adapters.notice_releases import UK_EXTENSIONS
 from streetlevel.commissioning.domain.commission import iso
 
-EXTENSIONS = (
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/"
-    "v1.1.5/extension.json",
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_metrics_extension/"
-    "v1.1/extension.json",
-)
+#: Lots and metrics, and the UK profile the notice releases (notice_releases.py) need: one
+#: feed carries both, so every package declares them all.
+EXTENSIONS = UK_EXTENSIONS
 LICENSE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
 

@@ -150,6 +150,40 @@ releases = Table(
     Column("document", JSON, nullable=False),
 )
 
+#: Published Procurement Act notices and their submission to Find a Tender (service/notices.py).
+notice_submissions = Table(
+    "notice_submissions",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("notice_id", String(36), nullable=False, unique=True),
+    Column("notice_type", String(8), nullable=False),
+    Column("commission_id", String(36), nullable=False, index=True),
+    Column("contract_id", String(36), nullable=True),
+    Column("buyer_id", String(50), nullable=False, index=True),
+    Column("release_id", String(150), nullable=False),
+    Column("published_at", TZ, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reference", String(100), nullable=True),
+    Column("submitted_at", TZ, nullable=True),
+    Column("decided_at", TZ, nullable=True),
+    Column("reason", Text, nullable=True),
+)
+
+#: Contract modifications (UK10) and terminations (UK11): the public history of a contract.
+contract_changes = Table(
+    "contract_changes",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("contract_id", String(36), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),
+    Column("recorded_at", TZ, nullable=False),
+    Column("notice_id", String(36), nullable=True),
+    Column("notice_type", String(8), nullable=True),
+    Column("basis", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
 enterprises = Table(
     "enterprise_read_model",
     metadata,

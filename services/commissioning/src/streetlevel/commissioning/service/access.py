@@ -9,8 +9,9 @@ from streetlevel.commissioning.domain.bid import Bid
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract
 from streetlevel.commissioning.domain.errors import CommissionNotFound
+from streetlevel.commissioning.domain.notice_submission import NoticeSubmission
 from streetlevel.common.auth import Principal
-from streetlevel.common.errors import Forbidden
+from streetlevel.common.errors import Forbidden, NotFound
 
 BidAccess = Literal["bidder", "buyer", "public"]
 
@@ -63,3 +64,18 @@ def sees_ledger(principal: Principal, c: Contract) -> bool:
     return (principal.org is not None and principal.org == c.buyer_id) or (
         principal.enterprise_id is not None and principal.enterprise_id == c.supplier_id
     )
+
+
+def require_notice_owner(principal: Principal, submission: NoticeSubmission | None) -> None:
+    """A council's own notices only (404 for a missing one, 403 for another buyer's)."""
+    if submission is None:
+        raise NotFound("No such notice submission.")
+    if principal.org != submission.buyer_id:
+        raise Forbidden("Only the council that published this notice may account for it.")
+
+
+def require_contract_buyer(principal: Principal, contract: Contract) -> None:
+    """Changes and terminations (UK10, UK11) are the buyer council's alone."""
+    principal.require("commissioning:write")
+    if contract.buyer_id != principal.org:
+        raise Forbidden("Only the buyer council may change this contract.")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-Scheme = Literal["GB-COH", "GB-CHC", "GB-SC", "GB-NIC", "GB-MPR"]
+Scheme = Literal["GB-COH", "GB-CHC", "GB-SC", "GB-NIC", "GB-MPR", "GB-PPON"]
 
 _COH_PREFIXES = "SC|NI|OC|SO|NC|R0|FC|NF|IP|SP|RS|SI|NP|NO|GE|CE|LP|SL|NL|SF|SA|SZ"
 FORMATS: dict[str, re.Pattern[str]] = {
@@ -21,6 +21,9 @@ FORMATS: dict[str, re.Pattern[str]] = {
     "GB-NIC": re.compile(r"^\d{5,6}$"),
     # FCA Mutuals Public Register (co-operatives and community benefit societies).
     "GB-MPR": re.compile(r"^\d{1,6}R?$"),
+    # Public Procurement Organisation Number, issued by Find a Tender's central digital platform
+    # to every registered supplier (Procurement Act 2023): P + 3 letters, 4 digits, 4 letters.
+    "GB-PPON": re.compile(r"^P[A-Z]{3}-\d{4}-[A-Z]{4}$"),
 }
 EXAMPLES = {
     "GB-COH": "12345678 or SC123456",
@@ -28,6 +31,7 @@ EXAMPLES = {
     "GB-SC": "SC012345",
     "GB-NIC": "100123",
     "GB-MPR": "12345R",
+    "GB-PPON": "PBHM-7586-PWLP",
 }
 
 

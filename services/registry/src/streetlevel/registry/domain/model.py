@@ -226,7 +226,8 @@ class EnterpriseDetails(Strict):
                 raise ValueError(f"a {self.legal_form.value} needs an identifier")
             return self
         allowed = SCHEMES_FOR_FORM.get(self.legal_form)
-        if allowed is not None and self.identifier.scheme not in allowed:
+        # A PPON identifies any supplier registered for public procurement, whatever its form.
+        if allowed is not None and self.identifier.scheme not in allowed | {"GB-PPON"}:
             raise ValueError(
                 f"a {self.legal_form.value} is identified by {', '.join(sorted(allowed))}, "
                 f"not {self.identifier.scheme}"

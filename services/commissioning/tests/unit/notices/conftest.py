@@ -1,0 +1,219 @@
+"""Blackpool's notices UK2 to UK12 and an offline UK-profile OCDS validator (libcoveocds)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streetlevel.commissioning.domain.procurement.notices import NOTICES
+
+
+def _standards() -> Path:
+    here = Path(__file__).resolve()
+    root = next(p for p in here.parents if (p / "uv.lock").exists())
+    return root.parent / "shared" / "standards" / "ocds"
+
+
+STANDARDS = _standards()
+_EXTENSION_URL = re.compile(
+    r"https://raw\.githubusercontent\.com/[^/]+/ocds_([A-Za-z_]+)_extension/[^/]+/"
+)
+
+#: Fictional identifiers in the real formats (a GB-PPON as Find a Tender issues them).
+BLACKPOOL = {
+    "name": "Blackpool Council",
+    "identifier": {"scheme": "GB-PPON", "id": "PBLK-3462-WQRD"},
+}
+WINNER = {
+    "name": "Anchorsholme Good Neighbours CIC",
+    "identifier": {"scheme": "GB-COH", "id": "13579246"},
+    "sme": True,
+    "vcse": True,
+    "lots": ["lot-1"],
+    "contract_id": "ctr-anchorsholme",
+    "value": {"amount": "96000.00", "currency": "GBP"},
+}
+RUNNER = {
+    "name": "Bispham Community Trust",
+    "identifier": {"scheme": "GB-PPON", "id": "PQRT-1190-KMNB"},
+    "lots": ["lot-2"],
+    "contract_id": "ctr-bispham",
+    "value": {"amount": "64000.00", "currency": "GBP"},
+}
+LOTS = [
+    {
+        "id": "lot-1",
+        "title": "Anchorsholme befriending",
+        "value": {"amount": "96000.00", "currency": "GBP"},
+        "areas": ["E05015186"],
+    },
+    {
+        "id": "lot-2",
+        "title": "Bispham befriending",
+        "value": {"amount": "64000.00", "currency": "GBP"},
+        "areas": ["E05015187"],
+    },
+]
+COMMON = {
+    "contracting_authority": BLACKPOOL,
+    "procurement_id": "cmn-befriending-2027",
+    "title": "Befriending for older people in Anchorsholme and Bispham",
+    "description": "Reducing loneliness among older residents of two northern Blackpool wards",
+    "cpv_codes": ["85320000-8", "85312400-3"],
+    "above_threshold": True,
+}
+VALUE = {"amount": "160000.00", "currency": "GBP"}
+PERIOD = {"start": "2027-04-01", "end": "2029-03-31"}
+
+FIELDS: dict[str, dict[str, Any]] = {
+    "UK2": {
+        "engagement_description": "Market warming event at Blackpool Town Hall for VCSE providers",
+        "engagement_deadline": "2026-09-30T17:00:00Z",
+    },
+    "UK3": {"estimated_value": VALUE, "estimated_tender_notice_date": "2026-11-23"},
+    "UK4": {
+        "estimated_value": VALUE,
+        "lots": LOTS,
+        "procedure": "open",
+        "award_criteria": [
+            {"name": "price", "weight": 40},
+            {"name": "quality", "weight": 45},
+            {"name": "social_value", "weight": 15},
+        ],
+        "tender_deadline": "2027-01-08T12:00:00Z",
+        "enquiry_deadline": "2026-12-29T12:00:00Z",
+        "sme_suitable": True,
+        "vcse_suitable": True,
+        "reservations": [],
+        "conditions_of_participation": ["Registered with the Charity Commission or as a CIC"],
+        "contract_period": PERIOD,
+    },
+    "UK5": {
+        "supplier": WINNER,
+        "direct_award_ground": "Schedule 5, paragraph 13 (extreme and unavoidable urgency)",
+        "justification": "The incumbent provider ceased trading; vulnerable residents need cover",
+        "estimated_value": {"amount": "48000.00", "currency": "GBP"},
+        "contract_period": {"start": "2027-02-01", "end": "2027-07-31"},
+    },
+    "UK6": {
+        "lots": LOTS,
+        "suppliers": [WINNER, RUNNER],
+        "contract_value": VALUE,
+        "contract_period": PERIOD,
+        "award_decision_date": "2027-02-10",
+        "standstill_end": "2027-02-22T23:59:59Z",
+        "assessment_summaries_sent": "2027-02-10T09:00:00Z",
+    },
+    "UK7": {
+        "supplier": WINNER,
+        "lot_id": "lot-1",
+        "contract_value": {"amount": "96000.00", "currency": "GBP"},
+        "contract_period": PERIOD,
+        "date_entered_into": "2027-02-24",
+        "kpis_or_reason": ["Residents reporting reduced loneliness", "Visits made per month"],
+        "conflicts_assessment_confirmed": True,
+    },
+    "UK10": {
+        "contract_id": "ctr-anchorsholme",
+        "change_description": "Add Norbreck to the service area for the second year",
+        "value_change": {
+            "before": {"amount": "96000.00", "currency": "GBP"},
+            "after": {"amount": "112000.00", "currency": "GBP"},
+        },
+        "reason": "Demand from the neighbouring ward, unforeseeable at award (Schedule 8, para 5)",
+    },
+    "UK11": {
+        "contract_id": "ctr-anchorsholme",
+        "termination_date": "2028-09-30",
+        "reason": "Terminated by agreement: the provider merged into a regional charity",
+        "final_value": {"amount": "84000.00", "currency": "GBP"},
+    },
+    "UK12": {"reason": "No compliant tenders were received for either lot", "lots": LOTS},
+}
+
+
+def blackpool_notice(code: str) -> dict[str, Any]:
+    """NoticePublished data for ``code`` as the procurement cycle emits it."""
+    fields = {**COMMON, **FIELDS[code]}
+    required = NOTICES[code].required(True)  # type: ignore[index]
+    missing = [f for f in required if f not in fields]
+    assert not missing, f"sample {code} lacks {missing}"
+    return {
+        "notice_id": f"ntc-{code.lower()}",
+        "notice_type": code,
+        "commission_id": "cmn-befriending-2027",
+        "contract_id": fields.get("contract_id") or ("ctr-anchorsholme" if code == "UK7" else None),
+        "published_at": "2027-02-10T10:00:00Z",
+        "fields": fields,
+    }
+
+
+@pytest.fixture(scope="session")
+def notice_for() -> Callable[[str], dict[str, Any]]:
+    return blackpool_notice
+
+
+@pytest.fixture(scope="session")
+def extension_server() -> Iterator[str]:
+    """The vendored extensions over HTTP on 127.0.0.1 (libcoveocds accepts no file://)."""
+    folder = STANDARDS / "extensions"
+    assert folder.is_dir(), f"{folder} is missing: the UK profile cannot be validated"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def localise(package: dict[str, Any], base: str) -> dict[str, Any]:
+    """The package with every extension URL pointing at the local server (README's rule)."""
+    return {
+        **package,
+        "extensions": [_EXTENSION_URL.sub(f"{base}/\\1/", url) for url in package["extensions"]],
+    }
+
+
+@pytest.fixture(scope="session")
+def validate_uk(
+    extension_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., Any]:
+    """libcoveocds (CLI) on a package, plus the check that every declared extension was found."""
+
+    def run(package: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        from libcoveocds.config import LibCoveOCDSConfig
+        from libcoveocds.schema import SchemaOCDS
+
+        local = localise(package, extension_server)
+        workdir = tmp_path_factory.mktemp("ocds")
+        source = workdir / "package.json"
+        source.write_text(json.dumps(local))
+        zipped = STANDARDS / "standard-1__1__5.zip"
+        assert zipped.is_file(), f"{zipped} is missing"
+        cli = Path(sys.executable).parent / "libcoveocds"
+        done = subprocess.run(
+            [str(cli), "--standard-zip", str(zipped), str(source)],
+            capture_output=True,
+            check=True,
+            timeout=300,
+            cwd=workdir,
+        )
+        config = LibCoveOCDSConfig()
+        config.config["standard_zip"] = f"file://{zipped}"
+        schema = SchemaOCDS(None, local, config)
+        schema.get_schema_obj()
+        return json.loads(done.stdout), dict(schema.invalid_extension)
+
+    return run

@@ -67,3 +67,10 @@ async def _lifespan_startup(app: Any) -> list[dict[str, Any]]:
 
     await asyncio.wait_for(app({"type": "lifespan"}, receive, send), timeout=60)
     return sent
+
+
+def test_settings_for_a_distributed_gateway_do_not_make_an_embedded_platform(
+    settings_for,
+) -> None:
+    with pytest.raises(ValueError, match="GATEWAY_MODE=embedded"):
+        create_app(settings_for(mode="distributed"))

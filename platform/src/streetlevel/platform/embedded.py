@@ -73,8 +73,11 @@ class EmbeddedApp:
         clock: Clock | None = None,
         demo: bool = False,
     ) -> None:
-        if settings.bus != "memory":
-            raise ValueError("embedded mode runs on the in-process bus (GATEWAY_BUS=memory)")
+        if settings.mode != "embedded" or settings.bus != "memory":
+            raise ValueError(
+                "the embedded platform needs GATEWAY_MODE=embedded and the in-process bus "
+                f"(GATEWAY_BUS=memory), not mode={settings.mode}, bus={settings.bus}"
+            )
         self.descriptors = tuple(services)
         self.bus = memory_bus or GatedMemoryBus()
         # The services tell time by this one: the demo replays its history on it.

@@ -22,7 +22,7 @@ run: $(UV_BOOTSTRAP)
 
 lint: $(UV_BOOTSTRAP)
 	$(UV) run ruff check . && $(UV) run ruff format --check . && \
-	$(UV) run mypy $(wildcard libs/*/src) $(wildcard services/*/src) && $(UV) run lint-imports
+	$(UV) run mypy $(wildcard libs/*/src) $(wildcard services/*/src) platform/src && $(UV) run lint-imports
 
 test: install lint
 	UV=$(UV) scripts/test.sh

@@ -163,7 +163,7 @@ class BenchStack:
         return self
 
     def _start_services(self) -> None:
-        names = [n for n in stack.discover() if n in stack.ORDER]
+        names = stack.discover()
         ports = {n: free_port() for n in names}
         svcs = {n: stack.Service(n, ports[n]) for n in names}
         gateway = svcs.get("gateway")
@@ -180,7 +180,7 @@ class BenchStack:
             env[f"{svc.prefix}LOG_LEVEL"] = "WARNING"
             self.envs[name] = env
             started = time.monotonic()
-            target = f"streetlevel.{name}.app:create_app"
+            target = svcs[name].descriptor.factory
             pid = spawn(name, target, svc.port, env)
             ready_s = wait_ready(name, svc.url, pid, STATE_DIR / f"{name}.log", started)
             self.services[name] = Proc(name, svc.url, pid, ready_s)
@@ -201,7 +201,8 @@ class BenchStack:
 
     def client(self, kind: str, **extra: str) -> dict[str, Any]:
         """A gateway API client made with the ``streetlevel`` CLI; returns id and secret."""
-        cmd = [sys.executable, "-m", "streetlevel.gateway.cli", "clients", "create", "--kind", kind]
+        cmd = [sys.executable, "-m", "streetlevel.platform.cli", "clients", "create"]
+        cmd += ["--kind", kind]
         for key, value in extra.items():
             cmd += [f"--{key.replace('_', '-')}", value]
         res = subprocess.run(

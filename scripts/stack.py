@@ -27,6 +27,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "libs" / "testing" / "src"))
@@ -55,8 +56,6 @@ NO_AREAS = (
     ".venv/bin/streetlevel areas load /path/to/ons-lookup.csv; commissioning and outcomes read "
     "the file only at start)"
 )
-# Dependencies first, the gateway (which fronts the others) last.
-ORDER = ("registry", "commissioning", "outcomes", "gateway")
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 90.0
 
@@ -69,8 +68,15 @@ class Service:
     port: int
 
     @property
+    def descriptor(self) -> Any:
+        """The service's own ``SERVICE`` descriptor (streetlevel.common.descriptor)."""
+        from streetlevel.platform.services import by_name
+
+        return by_name(self.name)
+
+    @property
     def prefix(self) -> str:
-        return self.name.upper() + "_"
+        return str(self.descriptor.env_prefix)
 
     @property
     def url(self) -> str:
@@ -82,26 +88,10 @@ class Service:
 
 
 def discover() -> list[str]:
-    """Services present under services/, in start order (unknown ones before the gateway)."""
-    present = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "src").is_dir())
-    known = [s for s in ORDER if s in present and s != "gateway"]
-    extra = [s for s in present if s not in ORDER]
-    return known + extra + (["gateway"] if "gateway" in present else [])
+    """The platform's services in start order (dependencies first), the gateway last."""
+    from streetlevel.platform.services import GATEWAY, SERVICES
 
-
-def importable(name: str) -> str | None:
-    """None if streetlevel.<name>.app imports, else the reason it does not."""
-    res = subprocess.run(
-        [sys.executable, "-c", f"import streetlevel.{name}.app, streetlevel.{name}.migrate"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    if res.returncode == 0:
-        return None
-    lines = res.stderr.strip().splitlines()
-    return lines[-1] if lines else f"exit code {res.returncode}"
+    return [d.name for d in (*SERVICES, GATEWAY)]
 
 
 async def create_databases(dsn: str, names: list[str]) -> None:
@@ -184,9 +174,9 @@ def load_areas(db_url: str, areas: Path, counties: Path | None) -> int:
     args = (str(areas), str(counties) if counties else None)
     code = (
         "import asyncio\n"
+        "from streetlevel.registry.app import SERVICE\n"
         "from streetlevel.registry.cli import load_areas\n"
-        "from streetlevel.registry.settings import RegistrySettings\n"
-        f"s = RegistrySettings(database_url={db_url!r})\n"
+        f"s = SERVICE.settings(database_url={db_url!r})\n"
         f"print(asyncio.run(load_areas(s, *{args!r})))"
     )
     res = subprocess.run(
@@ -198,8 +188,11 @@ def load_areas(db_url: str, areas: Path, counties: Path | None) -> int:
 
 
 def migrate(svc: Service, db_url: str) -> None:
-    """Alembic upgrade to head, as the service's migration Job does."""
-    code = f"from streetlevel.{svc.name}.migrate import upgrade; upgrade({db_url!r})"
+    """Alembic upgrade to head, as the service's migration Job does (its own process)."""
+    code = (
+        "from streetlevel.platform.services import by_name\n"
+        f"by_name({svc.name!r}).migrate({db_url!r})"
+    )
     res = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
     )
@@ -214,7 +207,7 @@ def launch(svc: Service, env: dict[str, str]) -> int:
     on: the stack decides which process reads which secrets.
     """
     base = {k: v for k, v in os.environ.items() if k != "STREETLEVEL_SECRETS_DIR"}
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", f"streetlevel.{svc.name}.app:create_app"]
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", svc.descriptor.factory]
     cmd += ["--host", HOST, "--port", str(svc.port), "--workers", "1"]
     cmd += ["--timeout-graceful-shutdown", "10"]
     with svc.log.open("ab") as log:
@@ -274,16 +267,7 @@ def up() -> int:
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     if areas is None:
         print(f"stack: WARNING: {NO_AREAS}", file=sys.stderr)
-    names = []
-    candidates = discover()
-    # Each check imports a whole service; run them side by side.
-    with ThreadPoolExecutor() as pool:
-        reasons = list(pool.map(importable, candidates))
-    for name, reason in zip(candidates, reasons, strict=True):
-        if reason:
-            print(f"stack: SKIPPING {name}: streetlevel.{name}.app does not import ({reason})")
-        else:
-            names.append(name)
+    names = discover()
     services = [Service(name, free_port()) for name in names]
     gateway = next((s for s in services if s.name == "gateway"), None)
     t0 = time.monotonic()

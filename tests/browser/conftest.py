@@ -48,7 +48,7 @@ def gateway_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     }
     log = data_dir / "gateway.log"
     try:
-        with live_app("streetlevel.gateway.app:create_app", env=env, log=log) as url:
+        with live_app("streetlevel.platform.embedded:create_app", env=env, log=log) as url:
             yield Server(url, log)
     except InfraError as exc:
         pytest.fail(str(exc), pytrace=False)

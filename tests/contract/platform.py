@@ -11,8 +11,8 @@ from typing import Any
 import httpx2
 from asgi_lifespan import LifespanManager
 
-from streetlevel.gateway.app import GatewayEdge, create_app
 from streetlevel.gateway.settings import GatewaySettings
+from streetlevel.platform.embedded import EmbeddedApp, create_app
 
 #: The contract platform's public base URL: every absolute URL it emits starts with it.
 BASE_URL = "http://platform.test"
@@ -24,7 +24,7 @@ UNLIMITED = "1000000/minute"
 class Platform:
     """A started embedded platform and an HTTP client on it."""
 
-    app: GatewayEdge
+    app: EmbeddedApp
     http: httpx2.AsyncClient
 
     async def bearer(self, kind: Any, **extra: Any) -> dict[str, str]:

@@ -80,9 +80,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     }
     try:
         with live_app(
-            "streetlevel.gateway.app:create_app", env=gateway_env, log=data_dir / "gateway.log"
+            "streetlevel.platform.embedded:create_app",
+            env=gateway_env,
+            log=data_dir / "gateway.log",
         ) as url:
-            cli = [sys.executable, "-m", "streetlevel.gateway.cli", "clients", "create"]
+            cli = [sys.executable, "-m", "streetlevel.platform.cli", "clients", "create"]
             made = subprocess.run(
                 [*cli, "--kind", "enterprise", "--name", "guide reader"],
                 env={**os.environ, **gateway_env},

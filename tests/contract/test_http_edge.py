@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from asgi_lifespan import LifespanManager
 
-from streetlevel.gateway.app import create_app
+from streetlevel.platform.embedded import create_app
 
 from .platform import Platform, settings
 

@@ -20,7 +20,7 @@ import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from jsonschema import Draft202012Validator
 
-from streetlevel.gateway.app import create_app
+from streetlevel.platform.embedded import create_app
 
 from .platform import settings
 

@@ -17,7 +17,7 @@ import httpx2
 import pytest
 from asgi_lifespan import LifespanManager
 
-from streetlevel.gateway.app import create_app
+from streetlevel.platform.embedded import create_app
 
 from .asyncapi import asyncapi_diagnostics, schema_errors
 from .platform import BASE_URL, Platform, settings

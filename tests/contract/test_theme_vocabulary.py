@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from streetlevel.commissioning import demo as commissioning_demo
-from streetlevel.gateway import demo as gateway_demo
 from streetlevel.outcomes.domain.catalogue import DEFAULT_CATALOGUE
+from streetlevel.platform import demo as platform_demo
 from streetlevel.registry.domain.themes import THEME_CODES, THEMES
 from streetlevel.registry.service.themes import vars_of
 
@@ -32,7 +32,7 @@ def test_the_demo_commissions_and_enterprises_use_registry_theme_codes() -> None
         body = commissioning_demo.commission("Demo", procedure, timeline, "jobs.local_hires")
         assert body["themes"]
         assert set(body["themes"]) <= THEME_CODES
-    for enterprise in gateway_demo.ENTERPRISES:
+    for enterprise in platform_demo.enterprises():
         assert set(enterprise["themes"]) <= THEME_CODES, enterprise["name"]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import importlib
 import json
 import os
 import re
@@ -21,15 +20,11 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from streetlevel.platform.services import by_name
+
 KUSTOMIZE_VERSION = "v5.8.1"
 KUBERNETES_VERSION = "1.33.0"
 SERVICES = ("registry", "commissioning", "outcomes", "gateway")
-SETTINGS_CLASSES = {
-    "registry": "RegistrySettings",
-    "commissioning": "CommissioningSettings",
-    "outcomes": "OutcomesSettings",
-    "gateway": "GatewaySettings",
-}
 # Platform-wide variables a service reads besides its own prefix.
 PLATFORM_ENV = {"STREETLEVEL_SECRETS_DIR", "STREETLEVEL_AREAS_FILE", "STREETLEVEL_COUNTIES_FILE"}
 HTTP_PORT = 8000
@@ -202,9 +197,7 @@ def hardening_problems(doc: dict[str, Any]) -> list[str]:
 
 @cache
 def settings_fields(service: str) -> frozenset[str]:
-    module = importlib.import_module(f"streetlevel.{service}.settings")
-    cls = getattr(module, SETTINGS_CLASSES[service])
-    return frozenset(cls.model_fields)
+    return frozenset(by_name(service).settings.model_fields)
 
 
 def env_problems(service: str, names: set[str], where: str) -> list[str]:
@@ -217,7 +210,8 @@ def env_problems(service: str, names: set[str], where: str) -> list[str]:
         if not name.startswith(prefix):
             problems.append(f"{where}: {name} does not carry the {prefix} prefix")
         elif name[len(prefix) :].lower() not in settings_fields(service):
-            problems.append(f"{where}: {name} is not a field of {SETTINGS_CLASSES[service]}")
+            settings = by_name(service).settings.__name__
+            problems.append(f"{where}: {name} is not a field of {settings}")
     return problems
 
 
@@ -323,5 +317,4 @@ def load_service_settings(service: str) -> Any:
     """Build a service's settings from the current environment, as the service would."""
     from streetlevel.common.settings import load_settings
 
-    module = importlib.import_module(f"streetlevel.{service}.settings")
-    return load_settings(getattr(module, SETTINGS_CLASSES[service]))
+    return load_settings(by_name(service).settings)

@@ -13,7 +13,7 @@ SERVICES = ("registry", "commissioning", "outcomes", "gateway")
 
 def workspace_dependencies(checks: ModuleType, service: str) -> set[str]:
     """Directories of the workspace members a service's package needs (transitively)."""
-    members = {"streetlevel-common": "libs/common"}
+    members = {"streetlevel-common": "libs/common", "streetlevel-platform": "platform"}
     members |= {f"streetlevel-{s}": f"services/{s}" for s in SERVICES}
     todo, seen = [f"streetlevel-{service}"], set()
     while todo:
@@ -61,12 +61,29 @@ def test_the_dockerfile_copies_the_lock_every_member_manifest_and_the_sources_it
     sources = {src.rstrip("/") for args in copies for src in args[:-1]}
     assert {"pyproject.toml", "uv.lock"} <= sources
     # uv reads the lock only with every workspace member's pyproject.toml present.
-    members = {"libs/common"} | {f"services/{s}" for s in SERVICES}
+    members = {"libs/common", "platform"} | {f"services/{s}" for s in SERVICES}
     assert {f"{m}/pyproject.toml" for m in members} <= sources
     needed = workspace_dependencies(checks, service)
     assert needed <= sources, f"sources not copied: {needed - sources}"
     for src in sources:
         assert (checks.ROOT / src).exists(), src
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_an_image_holds_the_sources_of_its_package_and_its_dependencies_only(
+    checks: ModuleType, service: str
+) -> None:
+    # The gateway imports no service: its image holds neither the services nor the platform.
+    steps = checks.instructions((checks.ROOT / "services" / service / "Dockerfile").read_text())
+    copies = [a.split() for w, a in steps if w == "COPY" and not a.startswith("--from")]
+    trees = {
+        src.rstrip("/")
+        for args in copies
+        for src in args[:-1]
+        if src not in ("pyproject.toml", "uv.lock") and not src.endswith("/pyproject.toml")
+    }
+    assert trees == workspace_dependencies(checks, service)
+    assert "platform" not in trees
 
 
 def test_the_build_context_leaves_out_environments_caches_and_tests(checks: ModuleType) -> None:

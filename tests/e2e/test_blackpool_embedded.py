@@ -22,8 +22,8 @@ from streetlevel_e2e_harness.contract import check_feed_against_published_schema
 from streetlevel_e2e_harness.platform import GEOGRAPHY
 from streetlevel_e2e_harness.story import LOT_A, LOT_B, LOT_C, deliver_and_pay, evaluate_and_award
 
-from streetlevel.gateway.app import create_app
 from streetlevel.gateway.settings import GatewaySettings
+from streetlevel.platform.embedded import create_app
 
 TENDER_S = 20.0
 
@@ -109,7 +109,7 @@ async def test_the_embedded_platform_tells_the_same_story_as_the_distributed_one
             await eventually(closed, within=TENDER_S + 30, what="the tender to close")
 
             async def time_passes(when: datetime) -> None:
-                app.gateway.service_clock.travel_to(when)
+                app.service_clock.travel_to(when)
 
             contract = await evaluate_and_award(api, cast, cid, bids, time_passes)
             await deliver_and_pay(api, cast, contract)

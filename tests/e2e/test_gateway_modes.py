@@ -23,9 +23,9 @@ from streetlevel_e2e_harness.api import Actor, Api, claims, eventually
 
 from streetlevel.common.clock import SystemClock
 from streetlevel.common.db import create_engine
-from streetlevel.gateway.app import create_app
 from streetlevel.gateway.identity.keys import KeyRing
 from streetlevel.gateway.settings import GatewaySettings
+from streetlevel.platform.embedded import create_app
 from tests.contract.platform import merged_openapi
 
 SERVICE_PATHS = (

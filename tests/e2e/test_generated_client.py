@@ -24,8 +24,8 @@ from streetlevel_e2e_harness.genclient import Driver, Generated, generate
 from streetlevel_e2e_harness.genstory import Who, tell
 from streetlevel_e2e_harness.platform import GEOGRAPHY, ROOT, Platform
 
-from streetlevel.gateway.app import GatewayEdge, create_app
 from streetlevel.gateway.settings import GatewaySettings
+from streetlevel.platform.embedded import EmbeddedApp, create_app
 from streetlevel.testing._proc import free_port
 
 #: The embedded clock starts this far behind the wall clock and catches up at the deadline:
@@ -73,7 +73,7 @@ def _embedded_env(patch: pytest.MonkeyPatch) -> None:
 class Embedded:
     """The embedded platform of this module, its clock and an httpx transport into it."""
 
-    app: GatewayEdge
+    app: EmbeddedApp
     clock: CatchUpClock
     transport: httpx.ASGITransport
 
@@ -117,7 +117,7 @@ async def test_the_generated_client_tells_the_blackpool_story_on_the_embedded_pl
         clock.behind = timedelta(0)
 
     async def time_passes(when: datetime) -> None:
-        embedded.app.gateway.service_clock.travel_to(when)
+        embedded.app.service_clock.travel_to(when)
 
     await tell(
         driver,

@@ -12,8 +12,8 @@ from streetlevel_e2e_harness.api import Actor, Api
 from streetlevel_e2e_harness.platform import GEOGRAPHY, Platform
 from streetlevel_e2e_harness.themes import enterprise_finds_work_in_its_ward_and_theme
 
-from streetlevel.gateway.app import create_app
 from streetlevel.gateway.settings import GatewaySettings
+from streetlevel.platform.embedded import create_app
 
 
 @pytest.mark.timeout(240)
@@ -40,7 +40,7 @@ async def test_the_embedded_platform_keeps_the_same_theme_promise(
             client, secret = await app.gateway.clients.create(kind="registrar", name="operator")
             admin = Actor("registrar", "registrar", client.id, secret)
             cast = await cast_from_admin(api, admin, known_councils=set())
-            now = app.gateway.service_clock.now()
+            now = app.service_clock.now()
             await enterprise_finds_work_in_its_ward_and_theme(api, cast, now)
         finally:
             await api.close()

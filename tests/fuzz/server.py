@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 
 import uvicorn
 
-from streetlevel.gateway.app import Gateway, create_app
 from streetlevel.gateway.settings import GatewaySettings
+from streetlevel.gateway.wiring import Gateway
+from streetlevel.platform.embedded import create_app
 
 T = TypeVar("T")
 #: Quotas far above what a fuzz run sends: a 429 would hide the answer under test.

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, StreamingResponse
 from streetlevel.common.problems import install_problem_handlers
 from streetlevel.common.service import CurrentPrincipal
 from streetlevel.gateway.app import Gateway, GatewayEdge, create_app
-from streetlevel.gateway.embedded import ServiceSpec
+from streetlevel.gateway.routing import ServiceSpec
 from streetlevel.gateway.settings import GatewaySettings
 
 
@@ -130,12 +130,11 @@ async def running(
     tmp_path: Path,
     *,
     services: list[ServiceSpec] | None = None,
-    embedded: bool = False,
     **overrides: Any,
 ) -> AsyncIterator[Running]:
-    """A started gateway over ``services``, the echo upstream, or (embedded) every service."""
+    """A started gateway over ``services``, else over the echo upstream."""
     echo = Echo()
-    if services is None and not embedded:
+    if services is None:
         upstream = echo_app(echo)
         services = [
             ServiceSpec(

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from streetlevel.platform.services import SERVICES, by_name
 from streetlevel.testing._proc import free_port, pid_alive, tail, terminate
 from streetlevel.testing.infra import (
     KafkaBroker,
@@ -39,7 +40,7 @@ from streetlevel.testing.infra import (
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exists())
 GEOGRAPHY = ROOT.parent / "shared" / "data" / "geography"
 HOST = "127.0.0.1"
-BACKENDS = ("registry", "commissioning", "outcomes")
+BACKENDS = tuple(d.name for d in SERVICES)
 #: The services whose rules depend on dates (contract starts, ended periods, deadlines).
 TIMEKEEPERS = ("commissioning", "outcomes")
 
@@ -143,13 +144,8 @@ class Platform:
     ) -> None:
         """Start proc as uvicorn (or as a test wrapper script that runs the same app)."""
         if script is None:
-            cmd = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                f"streetlevel.{proc.service}.app:create_app",
-            ]
+            factory = by_name(proc.service).factory
+            cmd = [sys.executable, "-m", "uvicorn", "--factory", factory]
             cmd += ["--host", HOST, "--port", str(proc.port), "--workers", "1"]
             cmd += ["--timeout-graceful-shutdown", "5"]
         else:
@@ -245,7 +241,7 @@ class Platform:
         """`streetlevel ...` (the gateway CLI) against the stack's gateway database."""
         env = {**os.environ, **self.procs["gateway"].env}
         res = subprocess.run(
-            [sys.executable, "-m", "streetlevel.gateway.cli", *args],
+            [sys.executable, "-m", "streetlevel.platform.cli", *args],
             cwd=ROOT,
             env=env,
             capture_output=True,

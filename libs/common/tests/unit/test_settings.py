@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
 
-from streetlevel.common.settings import CommonSettings, load_settings
+from streetlevel.common.settings import AreaFilesSettings, CommonSettings, load_settings
 
 PG = "postgresql+asyncpg://svc:pw@db.internal:5432/svc"
 SQLITE = "sqlite+aiosqlite:///./svc.db"
@@ -198,3 +198,31 @@ def test_a_shifted_clock_is_refused_in_production(monkeypatch: pytest.MonkeyPatc
     assert SvcSettings().clock_offset_s == 86400
     with pytest.raises(ValidationError, match="never production"):
         SvcSettings(environment="production", public_base_url="https://api.example.org")
+
+
+class _AreaService(AreaFilesSettings):
+    model_config = SettingsConfigDict(env_prefix="WIDGETS_", extra="ignore", frozen=True)
+
+
+def test_area_files_default_to_the_platform_wide_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STREETLEVEL_AREAS_FILE", "/data/areas.csv")
+    monkeypatch.setenv("STREETLEVEL_COUNTIES_FILE", "/data/lads.csv")
+    settings = _AreaService()
+    assert settings.areas_file == Path("/data/areas.csv")
+    assert settings.counties_file == Path("/data/lads.csv")
+
+
+def test_a_services_own_area_file_wins_over_the_platform_wide_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STREETLEVEL_AREAS_FILE", "/data/areas.csv")
+    monkeypatch.setenv("WIDGETS_AREAS_FILE", "/data/blackpool.csv")
+    assert _AreaService().areas_file == Path("/data/blackpool.csv")
+    assert _AreaService(areas_file="/given.csv").areas_file == Path("/given.csv")
+
+
+def test_without_area_variables_there_are_no_area_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STREETLEVEL_COUNTIES_FILE", raising=False)
+    monkeypatch.setenv("STREETLEVEL_AREAS_FILE", "")
+    settings = _AreaService()
+    assert (settings.areas_file, settings.counties_file) == (None, None)

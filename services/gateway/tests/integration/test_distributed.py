@@ -14,7 +14,7 @@ from asgi_lifespan import LifespanManager
 
 from streetlevel.gateway import migrate
 from streetlevel.gateway.app import create_app
-from streetlevel.gateway.embedded import ServiceSpec
+from streetlevel.gateway.routing import ServiceSpec
 
 
 @contextlib.asynccontextmanager

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from streetlevel.common.contract import EventContract
 from streetlevel.common.events import DomainEvent
-from streetlevel.gateway.embedded import ServiceSpec
+from streetlevel.gateway.routing import ServiceSpec
 from streetlevel.gateway.settings import GatewaySettings
 
 

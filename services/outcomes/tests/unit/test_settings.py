@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -12,7 +14,10 @@ def test_area_files_default_to_the_platform_wide_ones(monkeypatch: pytest.Monkey
     monkeypatch.setenv("STREETLEVEL_AREAS_FILE", "/data/areas.csv")
     monkeypatch.setenv("STREETLEVEL_COUNTIES_FILE", "/data/lads.csv")
     settings = OutcomesSettings()
-    assert (settings.areas_file, settings.counties_file) == ("/data/areas.csv", "/data/lads.csv")
+    assert (settings.areas_file, settings.counties_file) == (
+        Path("/data/areas.csv"),
+        Path("/data/lads.csv"),
+    )
     assert settings.service_name == "outcomes"
 
 
@@ -21,7 +26,7 @@ def test_the_service_prefix_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUTCOMES_AREAS_FILE", "/data/blackpool.csv")
     monkeypatch.setenv("OUTCOMES_DATABASE_URL", "postgresql+asyncpg://u:p@db/outcomes")
     settings = OutcomesSettings()
-    assert settings.areas_file == "/data/blackpool.csv"
+    assert settings.areas_file == Path("/data/blackpool.csv")
     assert settings.database_url == "postgresql+asyncpg://u:p@db/outcomes"
 
 

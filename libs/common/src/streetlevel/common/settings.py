@@ -175,3 +175,35 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
             raise ValueError(f"STREETLEVEL_SECRETS_DIR={secrets_dir} is not a directory")
         return cls(_secrets_dir=secrets_dir, **overrides)
     return cls(**overrides)
+
+
+AREAS_FILE_ENV = "STREETLEVEL_AREAS_FILE"
+COUNTIES_FILE_ENV = "STREETLEVEL_COUNTIES_FILE"
+
+
+class AreaFilesSettings(CommonSettings):
+    """The area reference files, for every service that needs areas; one platform-wide default.
+
+    A service's own variable (e.g. ``REGISTRY_AREAS_FILE``) wins over ``STREETLEVEL_AREAS_FILE``.
+    """
+
+    areas_file: Path | None = Field(
+        default=None,
+        description="ONS LSOA→ward→LAD best-fit lookup CSV, or a code,name,type,parent_code "
+        f"list (default: ${AREAS_FILE_ENV})",
+    )
+    counties_file: Path | None = Field(
+        default=None,
+        description=f"optional LAD24CD,LAD24NM,county_code,county_name list "
+        f"(default: ${COUNTIES_FILE_ENV})",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shared_area_files(cls, data: object) -> object:
+        # The platform-wide variables let one setting feed every service that needs areas.
+        if isinstance(data, dict):
+            for key, env in (("areas_file", AREAS_FILE_ENV), ("counties_file", COUNTIES_FILE_ENV)):
+                if not data.get(key) and os.environ.get(env):
+                    data[key] = os.environ[env]
+        return data

@@ -28,6 +28,7 @@ from streetlevel.common.auth import KeySource
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock
 from streetlevel.common.contract import EventContract
+from streetlevel.common.descriptor import ServiceDescriptor
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
@@ -110,3 +111,19 @@ def create_app(
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def _migrate(database_url: str) -> None:
+    # Alembic costs ~0.3 s to import: only a process that migrates pays for it.
+    from streetlevel.commissioning import migrate
+
+    migrate.upgrade(database_url)
+
+
+SERVICE = ServiceDescriptor(
+    name="commissioning",
+    create_app=create_app,
+    settings=CommissioningSettings,
+    prefixes=ROUTE_PREFIXES,
+    migrate=_migrate,
+)

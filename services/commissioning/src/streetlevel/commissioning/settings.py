@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from streetlevel.common.settings import CommonSettings
+from streetlevel.common.settings import AreaFilesSettings
 
 
-def _env(name: str) -> str | None:
-    return os.environ.get(name) or None
-
-
-class CommissioningSettings(CommonSettings):
+class CommissioningSettings(AreaFilesSettings):
     """What the commissioning service needs on top of the common settings."""
 
     model_config = SettingsConfigDict(env_prefix="COMMISSIONING_", extra="ignore", frozen=True)
@@ -24,14 +18,6 @@ class CommissioningSettings(CommonSettings):
     min_enquiry_days: int = Field(default=0, ge=0, le=365)
     min_tender_days: int = Field(default=0, ge=0, le=365)
     standstill_days: int = Field(default=10, ge=0, le=365)
-    areas_file: str | None = Field(
-        default_factory=lambda: _env("STREETLEVEL_AREAS_FILE"),
-        description="ONS lookup CSV or a code,name,type,parent_code list",
-    )
-    counties_file: str | None = Field(
-        default_factory=lambda: _env("STREETLEVEL_COUNTIES_FILE"),
-        description="LAD24CD,LAD24NM,county_code,county_name list",
-    )
     scheduler_interval_s: float = Field(default=2.0, gt=0, le=3600)
     scheduler_enabled: bool = True
     migrate_on_start: bool = Field(default=False, description="run Alembic at start (embedded)")

@@ -15,7 +15,7 @@ import aiohttp
 
 from streetlevel.common.asyncapi import VISIBILITY, merge_asyncapi
 from streetlevel.common.errors import UpstreamUnavailable
-from streetlevel.gateway.embedded import ServiceSpec
+from streetlevel.gateway.routing import ServiceSpec
 
 DocumentSource = Callable[[], Awaitable[dict[str, Any]]]
 SchemaSource = Callable[[str], Awaitable[bytes | None]]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from streetlevel.common.areas import AreaIndex, load_reference
 
 
 @lru_cache(maxsize=8)
-def load_areas(areas_file: str | None, counties_file: str | None) -> AreaIndex:
+def load_areas(areas_file: str | Path | None, counties_file: str | Path | None) -> AreaIndex:
     """The hierarchy (empty without a file: then only exact area matches count)."""
     if not areas_file:
         return AreaIndex()

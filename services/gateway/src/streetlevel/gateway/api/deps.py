@@ -10,7 +10,7 @@ from streetlevel.common.auth import ANONYMOUS, Principal
 from streetlevel.common.openapi import declare_security
 
 if TYPE_CHECKING:
-    from streetlevel.gateway.app import Gateway
+    from streetlevel.gateway.wiring import Gateway
 
 
 async def get_gateway(request: Request) -> Gateway:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from streetlevel.common.areas import AreaIndex, load_reference
 
 
-def load_areas(areas_file: str | None, counties_file: str | None) -> AreaIndex:
+def load_areas(areas_file: str | Path | None, counties_file: str | Path | None) -> AreaIndex:
     """The ONS lookup CSV or a ``code,name,type,parent_code`` list, with optional counties."""
     if not areas_file:
         return AreaIndex()

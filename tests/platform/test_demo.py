@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 import httpx2
 from asgi_lifespan import LifespanManager
 
-from streetlevel.gateway.app import create_app
+from streetlevel.platform.embedded import create_app
 
 
 async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outcomes(
-    tmp_path, kit, monkeypatch, capsys
+    settings_for, monkeypatch, capsys
 ) -> None:
     monkeypatch.delenv("STREETLEVEL_AREAS_FILE", raising=False)
-    app = create_app(kit.settings(tmp_path), demo=True)
+    app = create_app(settings_for(), demo=True)
     async with LifespanManager(app, startup_timeout=120):
         transport = httpx2.ASGITransport(app=app)
         async with httpx2.AsyncClient(transport=transport, base_url="http://demo") as http:

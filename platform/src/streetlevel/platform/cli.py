@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -25,6 +24,8 @@ from streetlevel.gateway import migrate
 from streetlevel.gateway.identity.clients import ClientStore
 from streetlevel.gateway.identity.keys import KeyRing
 from streetlevel.gateway.settings import GatewaySettings, server_key
+from streetlevel.registry.cli import load_areas
+from streetlevel.registry.settings import RegistrySettings
 
 SOURCE_HINT = "for the native stack: set -a; . .streetlevel/stack.env; set +a"
 
@@ -56,16 +57,12 @@ def gateway_target() -> GatewaySettings:
     return settings
 
 
-def registry_target(gateway: GatewaySettings) -> Any:
+def registry_target(gateway: GatewaySettings) -> RegistrySettings:
     """Where ``areas load`` writes: the embedded registry file, or $REGISTRY_DATABASE_URL."""
-    try:
-        registry_settings = importlib.import_module("streetlevel.registry.settings")
-    except ModuleNotFoundError:
-        raise TargetError("the registry service is not installed") from None
     if gateway.mode == "embedded":
         url = f"sqlite+aiosqlite:///{gateway.data_dir}/registry.db"
-        return load_settings(registry_settings.RegistrySettings, database_url=url)
-    target = load_settings(registry_settings.RegistrySettings)
+        return load_settings(RegistrySettings, database_url=url)
+    target = load_settings(RegistrySettings)
     if target.is_sqlite:
         raise TargetError(
             "GATEWAY_MODE=distributed but REGISTRY_DATABASE_URL does not name the registry's "
@@ -189,7 +186,7 @@ def _serve(settings: GatewaySettings, demo: bool) -> int:
     import uvicorn
 
     from streetlevel.common.logging import configure_logging
-    from streetlevel.gateway.app import create_app
+    from streetlevel.platform.embedded import create_app
 
     configure_logging(level=settings.log_level, json=settings.log_json, service="streetlevel")
     app = create_app(settings, demo=demo)
@@ -206,9 +203,8 @@ def _serve(settings: GatewaySettings, demo: bool) -> int:
     return 0
 
 
-def _load_areas(args: argparse.Namespace, target: Any) -> Any:
-    cli = importlib.import_module("streetlevel.registry.cli")
-    count = asyncio.run(cli.load_areas(target, args.file, args.counties))
+def _load_areas(args: argparse.Namespace, target: RegistrySettings) -> Any:
+    count = asyncio.run(load_areas(target, args.file, args.counties))
     return {"loaded": count, "file": str(args.file)}
 
 

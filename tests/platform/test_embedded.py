@@ -29,13 +29,13 @@ class _Records(logging.Handler):
         self.records.append(record)
 
 
-async def test_a_request_to_a_mounted_service_is_logged_once(gateway_factory) -> None:
+async def test_a_request_to_a_mounted_service_is_logged_once(platform_factory) -> None:
     access = logging.getLogger("streetlevel.access")
     handler, level = _Records(), access.level
     access.addHandler(handler)
     access.setLevel(logging.INFO)
     try:
-        async with gateway_factory(embedded=True) as gw:
+        async with platform_factory() as gw:
             handler.records.clear()
             response = await gw.http.get("/v1/enterprises", headers={"X-Request-ID": "once-1"})
             assert response.status_code == 200, response.text
@@ -48,9 +48,9 @@ async def test_a_request_to_a_mounted_service_is_logged_once(gateway_factory) ->
 
 
 async def test_an_enterprise_client_is_bound_to_the_enterprise_it_registers(
-    gateway_factory,
+    platform_factory,
 ) -> None:
-    async with gateway_factory(embedded=True) as gw:
+    async with platform_factory() as gw:
         assert {u.name for u in gw.gateway.upstreams} >= {"registry"}
         client_id, secret = await gw.client("enterprise")
         token = await gw.token(client_id, secret)
@@ -64,10 +64,10 @@ async def test_an_enterprise_client_is_bound_to_the_enterprise_it_registers(
         assert claims["enterprise_id"] == created.json()["id"]
 
 
-async def test_a_client_asking_for_gzip_is_bound_too(gateway_factory) -> None:
+async def test_a_client_asking_for_gzip_is_bound_too(platform_factory) -> None:
     # The gateway reads the created record itself, so it asks the registry for identity.
     body = {**ENTERPRISE, "mission": "Green skills for young people in Bispham. " * 40}
-    async with gateway_factory(embedded=True) as gw:
+    async with platform_factory() as gw:
         client_id, secret = await gw.client("enterprise")
         token = await gw.token(client_id, secret)
         created = await gw.http.post(
@@ -87,9 +87,9 @@ async def test_a_client_asking_for_gzip_is_bound_too(gateway_factory) -> None:
 
 
 async def test_the_feed_shows_every_public_event_once_in_order_from_any_cursor(
-    gateway_factory,
+    platform_factory,
 ) -> None:
-    async with gateway_factory(embedded=True) as gw:
+    async with platform_factory() as gw:
         registrar = await gw.bearer()
         for i in range(3):
             headers = await gw.bearer("enterprise")
@@ -163,9 +163,9 @@ class _Later:
 
 
 async def test_a_service_reached_directly_refuses_a_token_the_gateway_did_not_sign(
-    gateway_factory, forgery
+    platform_factory, forgery
 ) -> None:
-    async with gateway_factory(embedded=True) as gw:
+    async with platform_factory() as gw:
         registry = next(u for u in gw.gateway.upstreams if u.name == "registry")
         key = await gw.gateway.keys.active()
         good = await gw.gateway.keys.sign(forgery.claims_for(gw.gateway, scope="registry:write"))
@@ -187,8 +187,8 @@ async def test_a_service_reached_directly_refuses_a_token_the_gateway_did_not_si
             assert accepted.status_code == 200
 
 
-async def test_the_merged_openapi_documents_every_service_with_security(gateway_factory) -> None:
-    async with gateway_factory(embedded=True) as gw:
+async def test_the_merged_openapi_documents_every_service_with_security(platform_factory) -> None:
+    async with platform_factory() as gw:
         doc = (await gw.http.get("/openapi.json")).json()
         assert doc["openapi"] == "3.1.0"
         assert "/oauth/token" in doc["paths"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from streetlevel.gateway.cli import TargetError, gateway_target, main, registry_target
+from streetlevel.platform.cli import TargetError, gateway_target, main, registry_target
 
 PG = "postgresql+asyncpg://streetlevel@127.0.0.1:5999/gateway"
 REGISTRY_PG = "postgresql+asyncpg://streetlevel@127.0.0.1:5999/registry"

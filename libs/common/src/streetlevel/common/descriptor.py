@@ -1,0 +1,33 @@
+"""What a service tells the platform and the stack tooling about itself, in its own ``app.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from streetlevel.common.settings import CommonSettings
+
+
+@dataclass(frozen=True)
+class ServiceDescriptor:
+    """One service: its name, app factory, settings class, route prefixes and migrations."""
+
+    name: str
+    #: ``create_app(settings, *, memory_bus=, key_source=, clock=)`` → the service's ASGI app.
+    create_app: Callable[..., Any]
+    settings: type[CommonSettings]
+    #: The paths under which the gateway routes to it (API.md); empty for the gateway itself.
+    prefixes: tuple[str, ...]
+    #: Alembic upgrade to head of the database at the given URL.
+    migrate: Callable[[str], None]
+
+    @property
+    def env_prefix(self) -> str:
+        """The prefix of its settings' environment variables, e.g. ``REGISTRY_``."""
+        return str(self.settings.model_config.get("env_prefix", ""))
+
+    @property
+    def factory(self) -> str:
+        """``module:function`` of its app factory, for ``uvicorn --factory``."""
+        return f"{self.create_app.__module__}:{self.create_app.__name__}"

@@ -1,0 +1,1 @@
+"""Street Level's composition root: embedded mode, the demo data and the ``streetlevel`` CLI."""

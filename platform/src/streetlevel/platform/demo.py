@@ -1,0 +1,262 @@
+"""Demo data on first start, created through the public API so the seed exercises the contract.
+
+Seed facts (``data/demo.json``): Blackpool Council and its 21 wards (ONS WD24), the LSOAs of
+Anchorsholme, Bispham and Bloomfield, and a dozen social enterprises. ``STREETLEVEL_AREAS_FILE``
+(an ONS lookup CSV) replaces the seed areas with the whole file, loaded by the registry itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import json
+import logging
+import os
+from datetime import datetime, timedelta
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx2
+from starlette.types import Receive, Scope, Send
+
+from streetlevel.commissioning import demo as commissioning_demo
+from streetlevel.common.clock import ShiftedClock
+from streetlevel.common.errors import Conflict
+from streetlevel.gateway.wiring import Gateway
+from streetlevel.outcomes import demo as outcomes_demo
+
+log = logging.getLogger(__name__)
+SEED_AREAS_FILE = "seed-areas.csv"
+CREDENTIALS_FILE = "demo-clients.json"
+#: The council whose area the demo's story takes place in.
+BLACKPOOL = "GB-LAE-BPL"
+
+
+class Platform(Protocol):
+    """What the demo needs of the embedded platform: its gateway, its services' clock, its app."""
+
+    gateway: Gateway
+    service_clock: ShiftedClock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+
+@cache
+def seed_data() -> dict[str, Any]:
+    """The demo's facts: councils, the Blackpool LAD, its wards and LSOAs, the enterprises."""
+    data: dict[str, Any] = json.loads(
+        files("streetlevel.platform").joinpath("data/demo.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def enterprises() -> list[dict[str, Any]]:
+    """The registration bodies of the demo's social enterprises."""
+    return list(seed_data()["enterprises"])
+
+
+def credentials_path(platform: Platform) -> Path:
+    return platform.gateway.settings.data_dir / CREDENTIALS_FILE
+
+
+def write_seed_areas(data_dir: Path) -> Path:
+    """The seed facts as a ``code,name,type,parent_code`` list every service can load."""
+    path = Path(data_dir) / SEED_AREAS_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["code", "name", "type", "parent_code"])
+            data = seed_data()
+            lad = data["lad"]["code"]
+            writer.writerow([lad, data["lad"]["name"], "lad", ""])
+            writer.writerows([c, n, "ward", lad] for c, n in data["wards"].items())
+            writer.writerows([c, a["name"], "lsoa", a["ward"]] for c, a in data["lsoas"].items())
+    return path
+
+
+async def seed(platform: Platform) -> dict[str, Any]:
+    """Create the demo on first start (idempotent); print where to look and how to log in."""
+    path = credentials_path(platform)
+    if path.exists():
+        demo: dict[str, Any] = json.loads(path.read_text())
+    else:
+        demo = await _create(platform)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(demo, handle, indent=2)
+    _announce(platform, demo)
+    return demo
+
+
+async def _client(platform: Platform, kind: Any, name: str, **extra: Any) -> dict[str, str]:
+    client, secret = await platform.gateway.clients.create(kind=kind, name=name, **extra)
+    return {"name": name, "kind": kind, "client_id": client.id, "client_secret": secret}
+
+
+async def _create(platform: Platform) -> dict[str, Any]:
+    gateway = platform.gateway
+    for council in seed_data()["councils"]:
+        with contextlib.suppress(Conflict):
+            await gateway.clients.add_council(**council)
+    clients = {
+        "registrar": await _client(platform, "registrar", "Demo registrar"),
+        "council": await _client(platform, "council", "Blackpool Council", org=BLACKPOOL),
+        "app": await _client(platform, "app", "Demo open-data app"),
+    }
+    enterprises = []
+    names = {s.name for s in gateway.services}
+    # The story starts months ago and is replayed up to today: every date it leaves is past.
+    history = {"commissioning", "outcomes", "registry"} <= names
+    if history:
+        platform.service_clock.start_history(gateway.clock.now() - HISTORY)
+    try:
+        if "registry" in names:
+            enterprises = await _register_enterprises(platform, clients["registrar"])
+        commissions: dict[str, str] = {}
+        if enterprises and history:
+            commissions = await _commission_and_measure(
+                platform, clients["council"], enterprises[0]
+            )
+    finally:
+        platform.service_clock.present()
+    if commissions:
+        commissions["open"] = await _open_commission(platform, clients["council"])
+    return {"clients": clients, "enterprises": enterprises, "commissions": commissions}
+
+
+#: The demo contract pays for local hires (an outcome, sensitive: disclosure control shows).
+DEMO_INDICATOR = "jobs.local_hires"
+#: How long ago the demo's story begins: two quarters of the contract have ended by today.
+HISTORY = timedelta(days=230)
+
+
+async def _commission_and_measure(
+    platform: Platform, council: dict[str, str], bidder: dict[str, str]
+) -> dict[str, str]:
+    """An awarded commission whose contract started months ago, and its verified outcomes."""
+    clock = platform.service_clock
+
+    async def travel_to(when: datetime) -> None:
+        clock.travel_to(when)
+        await asyncio.sleep(0)
+
+    async with _http(platform) as http:
+        council_auth = _bearer(await _token(http, council))
+        bidder_auth = _bearer(await _token(http, bidder))
+        made: dict[str, str] = {}
+        # The theme list and the indicator catalogue reach commissioning as events.
+        for _ in range(100):
+            try:
+                made = await commissioning_demo.seed_history(
+                    http,
+                    council=council_auth,
+                    bidder=bidder_auth,
+                    indicator_code=DEMO_INDICATOR,
+                    wait=asyncio.sleep,
+                    travel_to=travel_to,
+                    now=clock.now(),
+                )
+                break
+            except httpx2.HTTPStatusError as exc:
+                if exc.response.status_code not in (422, 503):
+                    raise
+                await asyncio.sleep(0.1)
+        if not made:
+            log.warning("demo: commissions not created (themes or indicators not delivered)")
+            return {}
+        # The plan follows the contract's event: wait for it, then report and verify.
+        for _ in range(100):
+            plans = await http.get(
+                "/v1/plans", params={"contract_id": made["contract"]}, headers=council_auth
+            )
+            if plans.status_code == 200 and plans.json()["items"]:
+                break
+            await asyncio.sleep(0.1)
+    outcomes_app = next(s.app for s in platform.gateway.services if s.name == "outcomes")
+    await outcomes_demo.seed_demo(
+        outcomes_app, travel_to=travel_to, present=platform.gateway.clock.now()
+    )
+    return made
+
+
+async def _open_commission(platform: Platform, council: dict[str, str]) -> str:
+    """The open commission, published today (after the replayed history)."""
+    async with _http(platform) as http:
+        council_auth = _bearer(await _token(http, council))
+        opened: str = await commissioning_demo.seed_open(
+            http,
+            council=council_auth,
+            indicator_code=DEMO_INDICATOR,
+            now=platform.service_clock.now(),
+        )
+    return opened
+
+
+async def _register_enterprises(
+    platform: Platform, registrar: dict[str, str]
+) -> list[dict[str, str]]:
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
+    out = []
+    async with _http(platform) as http:
+        admin = await _token(http, registrar)
+        for body in enterprises():
+            client = await _client(platform, "enterprise", body["name"])
+            token = await _token(http, client)
+            created = await http.post("/v1/enterprises", json=body, headers=_bearer(token))
+            created.raise_for_status()
+            enterprise_id = created.json()["id"]
+            verified = await http.post(
+                f"/v1/enterprises/{enterprise_id}/verification",
+                json={"decision": "verified", "note": "Demo data"},
+                headers=_bearer(admin),
+            )
+            verified.raise_for_status()
+            out.append({**client, "enterprise_id": enterprise_id})
+    return out
+
+
+async def _token(http: httpx2.AsyncClient, client: dict[str, str]) -> str:
+    response = await http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client["client_id"], client["client_secret"]),
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _http(platform: Platform) -> httpx2.AsyncClient:
+    """A client of the whole platform in-process (the edge, not a socket)."""
+    transport = httpx2.ASGITransport(app=platform)
+    return httpx2.AsyncClient(transport=transport, base_url="http://demo")
+
+
+def _announce(platform: Platform, demo: dict[str, Any]) -> None:
+    s = platform.gateway.settings
+    base = s.public_base_url
+    lines = [
+        "",
+        f"Street Level is running at {base}",
+        f"  API docs:     {base}/docs  (guide for developers: {base}/developers)",
+        f"  Change feed:  {base}/v1/events",
+        f"  Event contract (AsyncAPI 3.0): {base}/asyncapi.json",
+        f"  Data dir:     {s.data_dir}",
+        "  Demo clients (POST /oauth/token with HTTP Basic client_id:client_secret):",
+    ]
+    for role, client in demo["clients"].items():
+        lines.append(f"    {role:<10} {client['client_id']}  {client['client_secret']}")
+    if demo["enterprises"]:
+        first = demo["enterprises"][0]
+        lines.append(
+            f"    enterprise {first['client_id']}  {first['client_secret']}  ({first['name']}; "
+            f"{len(demo['enterprises'])} enterprise clients in {credentials_path(platform)})"
+        )
+    print("\n".join(lines) + "\n", flush=True)

@@ -27,7 +27,7 @@ from streetlevel.common.inbox import (
     Kind,
     SequenceGap,
 )
-from streetlevel.common.metrics import DLQ_EVENTS, EVENTS_APPLIED, PARKED_KEYS
+from streetlevel.common.metrics import DLQ_EVENTS, EVENTS_APPLIED, INBOX_DUPLICATES, PARKED_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +206,8 @@ class EventProcessor:
             await session.commit()
         for result in results:
             EVENTS_APPLIED.labels(self.name, result.value).inc()
+            if result is Applied.DUPLICATE:
+                INBOX_DUPLICATES.labels(self.name).inc()
         if len(ready) < len(deliveries):
             EVENTS_APPLIED.labels(self.name, "parked").inc(len(deliveries) - len(ready))
 

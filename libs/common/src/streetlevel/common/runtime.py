@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from streetlevel.common.auth import KeySource, TokenVerifier, http_key_source
@@ -29,6 +29,7 @@ from streetlevel.common.consumer import EventProcessor
 from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
 from streetlevel.common.inbox import BatchHandler, Handler, InboxTables, Kind
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
+from streetlevel.common.metrics import DLQ_DEPTH, register_probe, unregister_probe
 from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
 from streetlevel.common.settings import CommonSettings
 from streetlevel.common.uow import EventWriter, UnitOfWork
@@ -144,7 +145,7 @@ class Runtime:
                 processor = self._processor(spec, dead_letters=None)
                 self.memory_bus.subscribe(spec.topics, processor)
         lease: Lease = (
-            LocalLease()
+            LocalLease(f"relay:{self.service}")
             if s.is_sqlite
             else PostgresLease(
                 asyncpg_dsn(s.direct_url),
@@ -165,7 +166,30 @@ class Runtime:
             retention=timedelta(hours=s.outbox_retention_hours),
         )
         await self.relay.start()
+        register_probe(f"outbox:{self.service}", self._measure_outbox)
+        if self.memory_bus is not None and self.inbox is not None:
+            register_probe(f"dlq:{self.service}", self._measure_dead_letters)
         self.started = True
+
+    async def _measure_outbox(self) -> None:
+        if self.relay is not None:
+            await self.relay.backlog()
+
+    async def _measure_dead_letters(self) -> None:
+        """Dead letters of the local table (the in-process bus keeps them in the database)."""
+        assert self.inbox is not None
+        table = self.inbox.dead_letters
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(table.c.consumer, func.count())
+                    .where(table.c.replayed_at.is_(None))
+                    .group_by(table.c.consumer)
+                )
+            ).all()
+        waiting = {str(consumer): int(count) for consumer, count in rows}
+        for spec in self.consumer_specs:
+            DLQ_DEPTH.labels(self.service, spec.name).set(waiting.get(spec.name, 0))
 
     async def _start_kafka(self) -> None:
         s = self.settings
@@ -242,6 +266,8 @@ class Runtime:
 
     async def stop(self) -> None:
         """Drain consumers (commit, leave group), finish the outbox batch, close everything."""
+        unregister_probe(f"outbox:{self.service}")
+        unregister_probe(f"dlq:{self.service}")
         for runner in self.runners:
             await runner.stop()
         self.runners = []

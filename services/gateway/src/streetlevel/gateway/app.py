@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -25,6 +26,7 @@ from streetlevel.common.db import asyncpg_dsn, create_engine
 from streetlevel.common.errors import Unauthorized
 from streetlevel.common.http import Compression, HttpMiddleware
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
+from streetlevel.common.metrics import KEY_ROTATION_DUE, register_probe, unregister_probe
 from streetlevel.common.openapi import describe_routes
 from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.service import health_router
@@ -154,7 +156,7 @@ class Gateway:
         )
         self.feed = FeedReader(self.engine)
         lease: Lease = (
-            LocalLease()
+            LocalLease("gateway-feed")
             if settings.is_sqlite
             else PostgresLease(asyncpg_dsn(settings.direct_url), name="gateway-feed")
         )
@@ -258,6 +260,7 @@ class Gateway:
 
             await migrate.upgrade_async(s.database_url)
         await self.keys.ensure_active()
+        register_probe("gateway:signing-key", self._measure_key_rotation)
         # The feed subscribes before any service relay can deliver.
         await self.writer.start()
         for spec in self.services:
@@ -274,7 +277,13 @@ class Gateway:
 
             await demo.seed(self)
 
+    async def _measure_key_rotation(self) -> None:
+        due = await self.keys.rotation_due_s(timedelta(days=self.settings.key_rotation_days))
+        if due is not None:
+            KEY_ROTATION_DUE.set(due)
+
     async def shutdown(self) -> None:
+        unregister_probe("gateway:signing-key")
         await self._stack.aclose()
         await self.writer.stop()
         await self.proxy.close()

@@ -12,6 +12,8 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
 
+from streetlevel.common.metrics import RATE_LIMIT_REFUSALS
+
 QuotaSource = Callable[[], Awaitable[dict[str, str]]]
 
 
@@ -79,12 +81,14 @@ class RateLimiter:
 
     async def hit(self, *, client_id: str | None, ip: str, oauth: bool = False) -> Verdict:
         if oauth:
-            item, key = self.oauth, f"oauth:{ip}"
+            item, key, policy = self.oauth, f"oauth:{ip}", "oauth"
         elif client_id is not None:
-            item, key = await self._client_limit(client_id), f"client:{client_id}"
+            item, key, policy = await self._client_limit(client_id), f"client:{client_id}", "client"
         else:
-            item, key = self.anonymous, f"ip:{ip}"
+            item, key, policy = self.anonymous, f"ip:{ip}", "anonymous"
         allowed = await self.strategy.hit(item, key)
+        if not allowed:
+            RATE_LIMIT_REFUSALS.labels(policy).inc()
         stats = await self.strategy.get_window_stats(item, key)
         reset = max(math.ceil(stats.reset_time - time.time()), 0)
         return Verdict(allowed, item.amount, max(stats.remaining, 0), reset)

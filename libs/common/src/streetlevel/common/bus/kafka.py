@@ -290,4 +290,6 @@ class KafkaConsumerRunner:
     def _record_lag(self, tp: TopicPartition, position: int) -> None:
         highwater = self._consumer.highwater(tp)
         if highwater is not None:
-            CONSUMER_LAG.labels(self.group, tp.topic).set(max(highwater - position, 0))
+            CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
+                max(highwater - position, 0)
+            )

@@ -156,6 +156,9 @@ class EventProcessor:
         self.sleep = sleep
         self.max_backoff_s = max_backoff_s
         self.paused_attempts = 0
+        # Exported from the start, so that rate() and alerts see zero rather than nothing.
+        for metric in (DLQ_EVENTS, INBOX_DUPLICATES, PARKED_KEYS):
+            metric.labels(name)
 
     async def process(self, deliveries: Sequence[Delivery]) -> None:
         """Apply a batch; returns once every delivery is applied, parked or dead-lettered."""

@@ -80,10 +80,12 @@ RATE_LIMIT_REFUSALS = Counter(
 KEY_ROTATION_DUE = Gauge(
     "streetlevel_signing_key_rotation_due_seconds",
     "Seconds until the active signing key is due for rotation (negative: overdue)",
+    ["service"],  # labelled so that only the gateway, which holds the keys, has a sample
 )
 FEED_LAST_STORED = Gauge(
     "streetlevel_feed_last_stored_timestamp_seconds",
-    "Unix time the feed writer last stored an event (0 before the first)",
+    "Unix time the feed writer last stored an event",
+    ["service"],  # labelled so that only a process that ran the feed writer has a sample
 )
 
 #: What a scrape refreshes first: gauges read from a database, a broker or a key ring.

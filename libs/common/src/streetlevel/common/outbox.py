@@ -201,6 +201,8 @@ class OutboxRelay:
         self._take_sql = _take_statement(table) if self._direct is not None else ""
         self._prefetched: list[OutboxMessage] = []
         self.published = 0
+        # Exported from the start, so that rate() and alerts see zero rather than nothing.
+        OUTBOX_PUBLISHED.labels(service)
         self.last_error: str | None = None
 
     def wake(self) -> None:

@@ -280,7 +280,7 @@ class Gateway:
     async def _measure_key_rotation(self) -> None:
         due = await self.keys.rotation_due_s(timedelta(days=self.settings.key_rotation_days))
         if due is not None:
-            KEY_ROTATION_DUE.set(due)
+            KEY_ROTATION_DUE.labels("gateway").set(due)
 
     async def shutdown(self) -> None:
         unregister_probe("gateway:signing-key")

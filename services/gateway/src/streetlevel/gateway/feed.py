@@ -70,7 +70,7 @@ def event_store(clock: Clock) -> Callable[[AsyncSession, Envelope], Awaitable[No
     async def store(session: AsyncSession, event: Envelope) -> None:
         now = clock.now()
         await store_event(session, event, stored_at=now)
-        FEED_LAST_STORED.set(now.timestamp())
+        FEED_LAST_STORED.labels("gateway").set(now.timestamp())
 
     return store
 

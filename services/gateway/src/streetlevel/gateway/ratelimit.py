@@ -66,6 +66,8 @@ class RateLimiter:
         self._quota_cache_s = quota_cache_s
         self._custom: dict[str, RateLimitItem] = {}
         self._quotas_at: float | None = None
+        for policy in ("anonymous", "client", "oauth"):  # zero from the start, not nothing
+            RATE_LIMIT_REFUSALS.labels(policy)
 
     async def _client_limit(self, client_id: str) -> RateLimitItem:
         now = time.monotonic()

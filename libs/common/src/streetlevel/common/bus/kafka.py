@@ -192,6 +192,7 @@ class KafkaConsumerRunner:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
+        self._lagged: set[TopicPartition] = set()
 
     def _new_consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(*self.topics, **self._options)
@@ -221,6 +222,7 @@ class KafkaConsumerRunner:
             except Exception:  # the loop already died; stopping must still leave the group
                 log.exception("consumer %s: loop had failed", self.group)
         await self._consumer.stop()
+        self._forget_lag(set())
 
     @property
     def task(self) -> asyncio.Task[None] | None:
@@ -257,6 +259,8 @@ class KafkaConsumerRunner:
                 log.warning("consumer %s: fetch failed: %s", self.group, exc)
                 await asyncio.sleep(0.5)
                 continue
+            if self._lagged:
+                self._forget_lag(self._consumer.assignment())
             by_topic: dict[str, list[tuple[TopicPartition, list[Any]]]] = {}
             for tp, records in batches.items():
                 by_topic.setdefault(tp.topic, []).append((tp, records))
@@ -287,9 +291,18 @@ class KafkaConsumerRunner:
             # The group rebalanced: another member redelivers; the inbox makes that safe.
             log.warning("consumer %s: offset commit failed: %s", self.group, exc)
 
+    def _forget_lag(self, assigned: set[TopicPartition]) -> None:
+        """Drop the lag of partitions this member no longer owns."""
+        # Their new owner reports it; a stale value here would count twice in a group's sum.
+        for tp in self._lagged - assigned:
+            with contextlib.suppress(KeyError):
+                CONSUMER_LAG.remove(self.group, tp.topic, str(tp.partition))
+        self._lagged &= assigned
+
     def _record_lag(self, tp: TopicPartition, position: int) -> None:
         highwater = self._consumer.highwater(tp)
         if highwater is not None:
+            self._lagged.add(tp)
             CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
                 max(highwater - position, 0)
             )

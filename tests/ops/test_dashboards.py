@@ -16,8 +16,8 @@ ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exist
 MONITORING = ROOT / "deploy" / "k8s" / "base" / "monitoring"
 DASHBOARDS = MONITORING / "dashboards"
 SERVICES = ("registry", "commissioning", "outcomes", "gateway")
-#: Declared by every service but sampled only in embedded mode (the dead_letters table's depth;
-#: on Kafka the dead letters are on their DLQ topics).
+#: Declared by every service, sampled once the first count of a group's DLQ topics is in (a
+#: background task, off the scrape).
 ON_EVENT = {"streetlevel_dlq_depth_messages"}
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]", re.MULTILINE)
 _TYPE = re.compile(r"^# TYPE (\S+) (\w+)$", re.MULTILINE)

@@ -6,6 +6,7 @@ The same runtime serves both run modes; only the adapters differ, chosen by sett
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from streetlevel.common.bus.kafka import (
     KafkaConsumerRunner,
     KafkaDeadLetterSink,
     KafkaPublisher,
+    dead_letters_waiting,
     dlq_topic,
     ensure_topics,
 )
@@ -35,6 +37,9 @@ from streetlevel.common.settings import CommonSettings
 from streetlevel.common.uow import EventWriter, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+#: How often a Kafka-mode service counts its groups' dead letters (off the scrape: it connects).
+DLQ_CHECK_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class Runtime:
         self.publisher: Publisher | None = None
         self._kafka_publisher: KafkaPublisher | None = None
         self.relay: OutboxRelay | None = None
+        self._dlq_task: asyncio.Task[None] | None = None
         self.engine: AsyncEngine = create_engine(
             settings.database_url, pool_size=settings.database_pool_size
         )
@@ -245,6 +251,32 @@ class Runtime:
             # Joining a group takes a rebalance; readiness must not wait for it.
             await runner.start(wait=False)
             self.runners.append(runner)
+        if groups:
+            self._dlq_task = asyncio.create_task(
+                self._watch_dead_letters({g: list(routes) for g, routes in groups.items()}),
+                name=f"dlq-depth-{self.service}",
+            )
+
+    async def _watch_dead_letters(self, groups: dict[str, list[str]]) -> None:
+        """Kafka mode: each group's dead letters not yet replayed, every ``DLQ_CHECK_S``."""
+        s = self.settings
+        while True:
+            for group, topics in groups.items():
+                try:
+                    waiting = await asyncio.wait_for(
+                        dead_letters_waiting(
+                            s.kafka_bootstrap_servers,
+                            group,
+                            topics,
+                            client_options=s.kafka_options(),
+                        ),
+                        timeout=30,
+                    )
+                except Exception as exc:  # a gauge left as it was; the next round retries
+                    log.warning("dead-letter count for %s failed: %s", group, exc)
+                    continue
+                DLQ_DEPTH.labels(self.service, group).set(waiting)
+            await asyncio.sleep(DLQ_CHECK_S)
 
     def _processor(
         self, spec: ConsumerSpec, dead_letters: KafkaDeadLetterSink | None
@@ -268,6 +300,11 @@ class Runtime:
         """Drain consumers (commit, leave group), finish the outbox batch, close everything."""
         unregister_probe(f"outbox:{self.service}")
         unregister_probe(f"dlq:{self.service}")
+        if self._dlq_task is not None:
+            self._dlq_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dlq_task
+            self._dlq_task = None
         for runner in self.runners:
             await runner.stop()
         self.runners = []

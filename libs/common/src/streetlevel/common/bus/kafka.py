@@ -59,6 +59,47 @@ async def ensure_topics(
             raise for_code(code)(f"cannot create topic {topic}")
 
 
+async def dead_letters_waiting(
+    bootstrap: str,
+    group: str,
+    topics: Iterable[str],
+    *,
+    client_options: dict[str, Any] | None = None,
+) -> int:
+    """How many of ``group``'s dead letters the replay (group ``<group>.replay``) has not moved."""
+    names = sorted({dlq_topic(t, group) for t in topics})
+    options = client_options or {}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **options)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **options)
+    await admin.start()
+    try:
+        # Only topics that exist: describing a missing one could auto-create it. A DLQ topic
+        # not created yet holds nothing.
+        existing = set(await admin.list_topics())
+        present = [n for n in names if n in existing]
+        described = await admin.describe_topics(present) if present else []
+        tps = [
+            TopicPartition(t["topic"], p["partition"])
+            for t in described
+            if t["error_code"] == 0
+            for p in t["partitions"]
+        ]
+        if not tps:
+            return 0
+        replayed = await admin.list_consumer_group_offsets(f"{group}.replay", partitions=tps)
+        await consumer.start()
+        first = await consumer.beginning_offsets(tps)
+        end = await consumer.end_offsets(tps)
+    finally:
+        await consumer.stop()
+        await admin.close()
+    waiting = 0
+    for tp in tps:
+        done = replayed[tp].offset if tp in replayed else -1
+        waiting += max(end[tp] - max(first[tp], done), 0)
+    return waiting
+
+
 class KafkaPublisher:
     """The relay's transport: idempotent, ``acks=all``, keyed by the ordering aggregate.
 

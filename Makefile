@@ -14,6 +14,7 @@ install: $(UV_BOOTSTRAP)
 	$(UV) sync --frozen --all-packages
 	scripts/ensure-postgres.sh
 	scripts/ensure-redis.sh
+	scripts/ensure-prometheus.sh
 	scripts/ensure-node.sh
 	scripts/ensure-chromium.sh
 

@@ -249,6 +249,8 @@ def kafka_acls(user: str) -> list[dict[str, Any]]:
             # Read too: the replay command puts dead letters back as this principal.
             acls.append(_acl("topic", dlq(topic.name, group), ["Read", "Write", "Describe"]))
         acls.append(_acl("group", group, ["Read"]))
+        # The replay command's group, whose offsets also tell the metrics what is still waiting.
+        acls.append(_acl("group", f"{group}.replay", ["Read", "Describe"]))
     # The idempotent producer (acks=all) needs it on Kafka < 3.0 brokers; harmless after.
     if any(t.producer == user for t in TOPICS):
         acls.append(_acl("cluster", None, ["IdempotentWrite"]))

@@ -108,6 +108,55 @@ def ident(doc: dict[str, Any]) -> str:
     return f"{doc['kind']}/{doc['metadata']['name']}"
 
 
+#: CRDs the published standards lack, taken from their operator's pinned Go module instead:
+#: (group, kind) -> (module@version, CRD file inside it).
+OPERATOR_CRDS = {
+    ("monitoring.coreos.com", "PrometheusRule"): (
+        "github.com/prometheus-operator/prometheus-operator@v0.85.0",
+        "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml",
+    ),
+}
+
+
+def _strict(schema: Any) -> Any:
+    """An openAPIV3Schema as JSON Schema that, like the published ones, refuses unknown keys."""
+    if isinstance(schema, dict):
+        out = {k: _strict(v) for k, v in schema.items() if not k.startswith("x-kubernetes-")}
+        if "properties" in schema and "additionalProperties" not in schema:
+            out["additionalProperties"] = False
+        if schema.get("x-kubernetes-int-or-string"):
+            out.pop("type", None)
+            out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+        return out
+    if isinstance(schema, list):
+        return [_strict(item) for item in schema]
+    return schema
+
+
+def operator_crd_schema(group: str, version: str, kind: str) -> dict[str, Any]:
+    """The CRD's schema from the operator's Go module (downloaded once into the module cache)."""
+    module, member = OPERATOR_CRDS[(group, kind)]
+    go = shutil.which("go")
+    if not go:
+        raise RuntimeError(f"`go` is not on PATH: it fetches the {kind} CRD from {module}")
+    res = subprocess.run(
+        [go, "mod", "download", "-json", module],
+        cwd=ROOT.parent,  # outside any Go module
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if res.returncode != 0:
+        raise RuntimeError(f"go mod download {module} failed:\n{res.stdout}{res.stderr}")
+    crd = yaml.safe_load((Path(json.loads(res.stdout)["Dir"]) / member).read_text())
+    served = next(v for v in crd["spec"]["versions"] if v["name"] == version)
+    schema: dict[str, Any] = _strict(served["schema"]["openAPIV3Schema"])
+    # The published schemas also allow apiVersion/kind/metadata as Kubernetes objects do.
+    schema["properties"]["metadata"] = {"type": "object"}
+    return schema
+
+
 @cache
 def crd_schema(api_version: str, kind: str) -> dict[str, Any] | None:
     """The published schema of a custom resource; None for a built-in kind."""
@@ -115,6 +164,8 @@ def crd_schema(api_version: str, kind: str) -> dict[str, Any] | None:
     if group in BUILTIN_GROUPS:
         return None
     path = CRDS / group / f"{kind.lower()}_{version}.json"
+    if not path.exists() and (group, kind) in OPERATOR_CRDS:
+        return operator_crd_schema(group, version, kind)
     if not path.exists():
         raise AssertionError(f"no published schema for {api_version} {kind} at {path}")
     schema: dict[str, Any] = json.loads(path.read_text())

@@ -155,7 +155,8 @@ async def running(
                     monotonic=echo.monotonic,
                 )
             )
-    async with LifespanManager(app):
+    # An embedded start imports and migrates every service: slow on a loaded CI machine.
+    async with LifespanManager(app, startup_timeout=30):
         transport = httpx2.ASGITransport(app=app, client=("203.0.113.7", 4711))
         async with httpx2.AsyncClient(transport=transport, base_url="http://gw.test") as http:
             yield Running(app, http, echo)

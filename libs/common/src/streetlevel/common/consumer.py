@@ -27,7 +27,7 @@ from streetlevel.common.inbox import (
     Kind,
     SequenceGap,
 )
-from streetlevel.common.metrics import DLQ_EVENTS, EVENTS_APPLIED, PARKED_KEYS
+from streetlevel.common.metrics import DLQ_EVENTS, EVENTS_APPLIED, INBOX_DUPLICATES, PARKED_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,9 @@ class EventProcessor:
         self.sleep = sleep
         self.max_backoff_s = max_backoff_s
         self.paused_attempts = 0
+        # Exported from the start, so that rate() and alerts see zero rather than nothing.
+        for metric in (DLQ_EVENTS, INBOX_DUPLICATES, PARKED_KEYS):
+            metric.labels(name)
 
     async def process(self, deliveries: Sequence[Delivery]) -> None:
         """Apply a batch; returns once every delivery is applied, parked or dead-lettered."""
@@ -206,6 +209,8 @@ class EventProcessor:
             await session.commit()
         for result in results:
             EVENTS_APPLIED.labels(self.name, result.value).inc()
+            if result is Applied.DUPLICATE:
+                INBOX_DUPLICATES.labels(self.name).inc()
         if len(ready) < len(deliveries):
             EVENTS_APPLIED.labels(self.name, "parked").inc(len(deliveries) - len(ready))
 

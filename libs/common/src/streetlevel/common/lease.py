@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from streetlevel.common.metrics import LEASE_ACQUIRED, LEASE_HELD
+
 log = logging.getLogger(__name__)
 
 #: Failures that mean the lease connection (and with it the lock) can no longer be trusted.
@@ -45,7 +47,8 @@ class Lease(Protocol):
 class LocalLease:
     """Embedded mode: one process owns the SQLite file's relay, so the lease is always held."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "local") -> None:
+        self.name = name
         self._held = False
 
     @property
@@ -53,7 +56,10 @@ class LocalLease:
         return self._held
 
     async def acquire(self) -> bool:
+        if not self._held:
+            LEASE_ACQUIRED.labels(self.name).inc()
         self._held = True
+        LEASE_HELD.labels(self.name).set(1)
         return True
 
     async def check(self) -> bool:
@@ -61,6 +67,7 @@ class LocalLease:
 
     async def release(self) -> None:
         self._held = False
+        LEASE_HELD.labels(self.name).set(0)
 
     def on_notify(self, callback: Callable[[], None]) -> None:
         """Local commits wake the relay directly (see UnitOfWork hooks)."""
@@ -89,6 +96,7 @@ class PostgresLease:
         statement_timeout_s: float = 15.0,
     ) -> None:
         self.dsn = dsn
+        self.name = name
         self.key = lock_key(name)
         self.channel = channel
         self.check_timeout_s = check_timeout_s
@@ -121,6 +129,8 @@ class PostgresLease:
             return False
         if got:
             self._held = True
+            LEASE_HELD.labels(self.name).set(1)
+            LEASE_ACQUIRED.labels(self.name).inc()
             if self.channel:
                 await self._conn.add_listener(self.channel, self._notified)
             log.info("relay lease acquired (key %s)", self.key)
@@ -129,6 +139,7 @@ class PostgresLease:
     async def check(self) -> bool:
         if not self._held or self._conn is None or self._conn.is_closed():
             self._held = False
+            LEASE_HELD.labels(self.name).set(0)
             return False
         try:
             await self._conn.fetchval("SELECT 1", timeout=self.check_timeout_s)
@@ -147,6 +158,7 @@ class PostgresLease:
         conn = self._conn
         if not self._held or conn is None or conn.is_closed():
             self._held = False
+            LEASE_HELD.labels(self.name).set(0)
             raise LeaseLost("the relay lease is not held")
         try:
             rows: list[asyncpg.Record] = await conn.fetch(
@@ -170,9 +182,11 @@ class PostgresLease:
             self._conn.terminate()
         self._conn = None
         self._held = False
+        LEASE_HELD.labels(self.name).set(0)
 
     async def _drop(self) -> None:
         self._held = False
+        LEASE_HELD.labels(self.name).set(0)
         conn, self._conn = self._conn, None
         if conn is not None and not conn.is_closed():
             with contextlib.suppress(Exception):

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -34,7 +34,7 @@ from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import UtcDateTime
 from streetlevel.common.events import Envelope
 from streetlevel.common.lease import Lease, PostgresLease
-from streetlevel.common.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+from streetlevel.common.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,8 @@ class OutboxRelay:
         self._take_sql = _take_statement(table) if self._direct is not None else ""
         self._prefetched: list[OutboxMessage] = []
         self.published = 0
+        # Exported from the start, so that rate() and alerts see zero rather than nothing.
+        OUTBOX_PUBLISHED.labels(service)
         self.last_error: str | None = None
 
     def wake(self) -> None:
@@ -258,6 +260,7 @@ class OutboxRelay:
         messages, self._prefetched = self._prefetched or await self._take([]), []
         if not messages:
             OUTBOX_BACKLOG.labels(self.service).set(0)
+            OUTBOX_OLDEST_AGE.labels(self.service).set(0)
             return 0
         await self.publisher.publish(messages)
         await self.mark_published([m.id for m in messages])
@@ -299,15 +302,18 @@ class OutboxRelay:
             return [OutboxMessage.of(row._mapping) for row in result]
 
     async def backlog(self) -> int:
+        """Count the unpublished rows and measure the oldest one's age (the scrape's probe)."""
         async with self.engine.connect() as conn:
-            count = (
+            count, oldest = (
                 await conn.execute(
-                    select(func.count())
+                    select(func.count(), func.min(self.table.c.created_at))
                     .select_from(self.table)
                     .where(self.table.c.published_at.is_(None))
                 )
-            ).scalar_one()
+            ).one()
         OUTBOX_BACKLOG.labels(self.service).set(count)
+        age = 0.0 if oldest is None else (self.clock.now() - _aware(oldest)).total_seconds()
+        OUTBOX_OLDEST_AGE.labels(self.service).set(max(age, 0.0))
         return int(count)
 
     async def _maybe_prune(self) -> None:
@@ -333,6 +339,11 @@ class OutboxRelay:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
         self._wake.clear()
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive UTC datetimes from an aggregate."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def notify_channel(service: str) -> str:

@@ -6,13 +6,14 @@ The same runtime serves both run modes; only the adapters differ, chosen by sett
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from streetlevel.common.auth import KeySource, TokenVerifier, http_key_source
@@ -20,6 +21,7 @@ from streetlevel.common.bus.kafka import (
     KafkaConsumerRunner,
     KafkaDeadLetterSink,
     KafkaPublisher,
+    dead_letters_waiting,
     dlq_topic,
     ensure_topics,
 )
@@ -30,6 +32,7 @@ from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
 from streetlevel.common.events import Envelope
 from streetlevel.common.inbox import BatchHandler, Handler, InboxTables, Kind
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
+from streetlevel.common.metrics import DLQ_DEPTH, register_probe, unregister_probe
 from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
 from streetlevel.common.settings import CommonSettings
 from streetlevel.common.uow import (
@@ -41,6 +44,9 @@ from streetlevel.common.uow import (
 )
 
 log = logging.getLogger(__name__)
+
+#: How often a Kafka-mode service counts its groups' dead letters (off the scrape: it connects).
+DLQ_CHECK_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class Runtime:
         self.publisher: Publisher | None = None
         self._kafka_publisher: KafkaPublisher | None = None
         self.relay: OutboxRelay | None = None
+        self._dlq_task: asyncio.Task[None] | None = None
         self.engine: AsyncEngine = create_engine(
             settings.database_url, pool_size=settings.database_pool_size
         )
@@ -185,7 +192,7 @@ class Runtime:
                 processor = self._processor(spec, dead_letters=None)
                 self.memory_bus.subscribe(spec.topics, processor)
         lease: Lease = (
-            LocalLease()
+            LocalLease(f"relay:{self.service}")
             if s.is_sqlite
             else PostgresLease(
                 asyncpg_dsn(s.direct_url),
@@ -206,7 +213,30 @@ class Runtime:
             retention=timedelta(hours=s.outbox_retention_hours),
         )
         await self.relay.start()
+        register_probe(f"outbox:{self.service}", self._measure_outbox)
+        if self.memory_bus is not None and self.inbox is not None:
+            register_probe(f"dlq:{self.service}", self._measure_dead_letters)
         self.started = True
+
+    async def _measure_outbox(self) -> None:
+        if self.relay is not None:
+            await self.relay.backlog()
+
+    async def _measure_dead_letters(self) -> None:
+        """Dead letters of the local table (the in-process bus keeps them in the database)."""
+        assert self.inbox is not None
+        table = self.inbox.dead_letters
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(table.c.consumer, func.count())
+                    .where(table.c.replayed_at.is_(None))
+                    .group_by(table.c.consumer)
+                )
+            ).all()
+        waiting = {str(consumer): int(count) for consumer, count in rows}
+        for spec in self.consumer_specs:
+            DLQ_DEPTH.labels(self.service, spec.name).set(waiting.get(spec.name, 0))
 
     async def _start_kafka(self) -> None:
         s = self.settings
@@ -262,6 +292,32 @@ class Runtime:
             # Joining a group takes a rebalance; readiness must not wait for it.
             await runner.start(wait=False)
             self.runners.append(runner)
+        if groups:
+            self._dlq_task = asyncio.create_task(
+                self._watch_dead_letters({g: list(routes) for g, routes in groups.items()}),
+                name=f"dlq-depth-{self.service}",
+            )
+
+    async def _watch_dead_letters(self, groups: dict[str, list[str]]) -> None:
+        """Kafka mode: each group's dead letters not yet replayed, every ``DLQ_CHECK_S``."""
+        s = self.settings
+        while True:
+            for group, topics in groups.items():
+                try:
+                    waiting = await asyncio.wait_for(
+                        dead_letters_waiting(
+                            s.kafka_bootstrap_servers,
+                            group,
+                            topics,
+                            client_options=s.kafka_options(),
+                        ),
+                        timeout=30,
+                    )
+                except Exception as exc:  # a gauge left as it was; the next round retries
+                    log.warning("dead-letter count for %s failed: %s", group, exc)
+                    continue
+                DLQ_DEPTH.labels(self.service, group).set(waiting)
+            await asyncio.sleep(DLQ_CHECK_S)
 
     def _processor(
         self, spec: ConsumerSpec, dead_letters: KafkaDeadLetterSink | None
@@ -283,6 +339,13 @@ class Runtime:
 
     async def stop(self) -> None:
         """Drain consumers (commit, leave group), finish the outbox batch, close everything."""
+        unregister_probe(f"outbox:{self.service}")
+        unregister_probe(f"dlq:{self.service}")
+        if self._dlq_task is not None:
+            self._dlq_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dlq_task
+            self._dlq_task = None
         for runner in self.runners:
             await runner.stop()
         self.runners = []

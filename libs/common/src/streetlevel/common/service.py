@@ -23,7 +23,7 @@ from streetlevel.common.errors import Forbidden, Unauthorized
 from streetlevel.common.http import Compression, HttpMiddleware
 from streetlevel.common.idempotency import IdempotencyMiddleware
 from streetlevel.common.logging import configure_logging
-from streetlevel.common.metrics import render
+from streetlevel.common.metrics import refresh, render
 from streetlevel.common.openapi import declare_security, describe_routes
 from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.runtime import Runtime
@@ -119,8 +119,9 @@ def health_router(checks: Callable[[], dict[str, Callable[[], Awaitable[Any]]]])
         return not_ready
 
     @router.get("/metrics")
-    async def metrics() -> Response:
-        body, content_type = render()
+    async def metrics(request: Request) -> Response:
+        await refresh()
+        body, content_type = render(request.headers.get("accept", ""))
         return Response(body, media_type=content_type)
 
     return router

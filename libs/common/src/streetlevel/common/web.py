@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from streetlevel.common import context
 from streetlevel.common.errors import PayloadTooLarge
-from streetlevel.common.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from streetlevel.common.metrics import HTTP_LATENCY, HTTP_REQUESTS, status_class
 
 access_log = logging.getLogger("streetlevel.access")
 
@@ -32,6 +32,9 @@ SECURITY_HEADERS = [
 PUBLIC_CACHE = b"public, max-age=60"
 _VARY_BOTH = (b"vary", b"Accept-Encoding, Authorization")
 _MAX_METRIC_KEYS = 4096
+#: Methods counted by name; any other (the client's to invent) is counted as "other".
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_NO_TRACE = "0" * 32
 #: Scope key an edge sets: an edge inside another (a service mounted in the embedded gateway)
 #: leaves the request's one access line to the outer edge, and keeps its own metrics.
 _LOGGED_BY = "streetlevel.access_logged_by"
@@ -222,17 +225,24 @@ class EdgeMiddleware:
         elapsed = time.perf_counter() - start
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
-        key = (scope["method"], template, status)
+        method = scope["method"] if scope["method"] in _METHODS else "other"
+        key = (method, template, status)
         metrics = self._metrics.get(key)
         if metrics is None:
             metrics = (
-                HTTP_REQUESTS.labels(self.service, scope["method"], template, str(status)),
-                HTTP_LATENCY.labels(self.service, template),
+                HTTP_REQUESTS.labels(self.service, method, template, str(status)),
+                HTTP_LATENCY.labels(self.service, template, status_class(status)),
             )
-            if len(self._metrics) < _MAX_METRIC_KEYS:  # methods are the client's to invent
+            if len(self._metrics) < _MAX_METRIC_KEYS:
                 self._metrics[key] = metrics
         metrics[0].inc()
-        metrics[1].observe(elapsed)
+        # The exemplar links a slow bucket to its trace; the id was validated at the edge.
+        trace = context.traceparent.get()
+        trace_id = trace[3:35] if trace else None
+        if trace_id and trace_id != _NO_TRACE:
+            metrics[1].observe(elapsed, exemplar={"trace_id": trace_id})
+        else:
+            metrics[1].observe(elapsed)
         if log and access_log.isEnabledFor(logging.INFO):
             access_log.info(
                 "request",

@@ -19,6 +19,7 @@ from streetlevel.common.db import WRITE
 from streetlevel.common.errors import Gone
 from streetlevel.common.events import TYPE_PREFIX, Envelope
 from streetlevel.common.lease import Lease
+from streetlevel.common.metrics import FEED_LAST_STORED
 from streetlevel.common.runtime import Runtime
 from streetlevel.gateway.adapters import orm
 from streetlevel.gateway.settings import GatewaySettings
@@ -67,7 +68,9 @@ def event_store(clock: Clock) -> Callable[[AsyncSession, Envelope], Awaitable[No
     """The feed consumer's handler: append each envelope at the next position."""
 
     async def store(session: AsyncSession, event: Envelope) -> None:
-        await store_event(session, event, stored_at=clock.now())
+        now = clock.now()
+        await store_event(session, event, stored_at=now)
+        FEED_LAST_STORED.labels("gateway").set(now.timestamp())
 
     return store
 

@@ -12,6 +12,8 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
 
+from streetlevel.common.metrics import RATE_LIMIT_REFUSALS
+
 QuotaSource = Callable[[], Awaitable[dict[str, str]]]
 
 
@@ -64,6 +66,8 @@ class RateLimiter:
         self._quota_cache_s = quota_cache_s
         self._custom: dict[str, RateLimitItem] = {}
         self._quotas_at: float | None = None
+        for policy in ("anonymous", "client", "oauth"):  # zero from the start, not nothing
+            RATE_LIMIT_REFUSALS.labels(policy)
 
     async def _client_limit(self, client_id: str) -> RateLimitItem:
         now = time.monotonic()
@@ -79,12 +83,14 @@ class RateLimiter:
 
     async def hit(self, *, client_id: str | None, ip: str, oauth: bool = False) -> Verdict:
         if oauth:
-            item, key = self.oauth, f"oauth:{ip}"
+            item, key, policy = self.oauth, f"oauth:{ip}", "oauth"
         elif client_id is not None:
-            item, key = await self._client_limit(client_id), f"client:{client_id}"
+            item, key, policy = await self._client_limit(client_id), f"client:{client_id}", "client"
         else:
-            item, key = self.anonymous, f"ip:{ip}"
+            item, key, policy = self.anonymous, f"ip:{ip}", "anonymous"
         allowed = await self.strategy.hit(item, key)
+        if not allowed:
+            RATE_LIMIT_REFUSALS.labels(policy).inc()
         stats = await self.strategy.get_window_stats(item, key)
         reset = max(math.ceil(stats.reset_time - time.time()), 0)
         return Verdict(allowed, item.amount, max(stats.remaining, 0), reset)

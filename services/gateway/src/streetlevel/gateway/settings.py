@@ -40,6 +40,12 @@ class GatewaySettings(CommonSettings):
         description="a staged key is published this long before it may sign, so that "
         "verifiers caching the JWKS have picked it up",
     )
+    key_rotation_days: float = Field(
+        default=90.0,
+        gt=0,
+        description="an active signing key is due for rotation this long after it was "
+        "activated (streetlevel_signing_key_rotation_due_seconds; the KeyRotationOverdue alert)",
+    )
     jwks_min_refresh_s: float = Field(default=10.0, ge=0)
     keys_cache_s: float = Field(default=5.0, ge=0)
     registry_url: str = "http://127.0.0.1:8001"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,7 @@ from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import asyncpg_dsn, create_engine
 from streetlevel.common.http import Compression, HttpMiddleware
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
+from streetlevel.common.metrics import KEY_ROTATION_DUE, register_probe, unregister_probe
 from streetlevel.common.openapi import describe_routes
 from streetlevel.gateway.breaker import CircuitBreaker
 from streetlevel.gateway.contract import EventCatalogue, service_source
@@ -125,7 +127,7 @@ class Gateway:
         )
         self.feed = FeedReader(self.engine)
         lease: Lease = (
-            LocalLease()
+            LocalLease("gateway-feed")
             if settings.is_sqlite
             else PostgresLease(asyncpg_dsn(settings.direct_url), name="gateway-feed")
         )
@@ -208,6 +210,7 @@ class Gateway:
 
             await migrate.upgrade_async(s.database_url)
         await self.keys.ensure_active()
+        register_probe("gateway:signing-key", self._measure_key_rotation)
         # The feed subscribes before any service relay can deliver.
         await self.writer.start()
         for spec in self.services:
@@ -220,7 +223,13 @@ class Gateway:
         for hook in self.on_start:
             await hook(self)
 
+    async def _measure_key_rotation(self) -> None:
+        due = await self.keys.rotation_due_s(timedelta(days=self.settings.key_rotation_days))
+        if due is not None:
+            KEY_ROTATION_DUE.labels("gateway").set(due)
+
     async def shutdown(self) -> None:
+        unregister_probe("gateway:signing-key")
         for hook in self.on_stop:
             await hook(self)
         await self._stack.aclose()

@@ -59,6 +59,47 @@ async def ensure_topics(
             raise for_code(code)(f"cannot create topic {topic}")
 
 
+async def dead_letters_waiting(
+    bootstrap: str,
+    group: str,
+    topics: Iterable[str],
+    *,
+    client_options: dict[str, Any] | None = None,
+) -> int:
+    """How many of ``group``'s dead letters the replay (group ``<group>.replay``) has not moved."""
+    names = sorted({dlq_topic(t, group) for t in topics})
+    options = client_options or {}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **options)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **options)
+    await admin.start()
+    try:
+        # Only topics that exist: describing a missing one could auto-create it. A DLQ topic
+        # not created yet holds nothing.
+        existing = set(await admin.list_topics())
+        present = [n for n in names if n in existing]
+        described = await admin.describe_topics(present) if present else []
+        tps = [
+            TopicPartition(t["topic"], p["partition"])
+            for t in described
+            if t["error_code"] == 0
+            for p in t["partitions"]
+        ]
+        if not tps:
+            return 0
+        replayed = await admin.list_consumer_group_offsets(f"{group}.replay", partitions=tps)
+        await consumer.start()
+        first = await consumer.beginning_offsets(tps)
+        end = await consumer.end_offsets(tps)
+    finally:
+        await consumer.stop()
+        await admin.close()
+    waiting = 0
+    for tp in tps:
+        done = replayed[tp].offset if tp in replayed else -1
+        waiting += max(end[tp] - max(first[tp], done), 0)
+    return waiting
+
+
 class KafkaPublisher:
     """The relay's transport: idempotent, ``acks=all``, keyed by the ordering aggregate.
 
@@ -192,6 +233,7 @@ class KafkaConsumerRunner:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
+        self._lagged: set[TopicPartition] = set()
 
     def _new_consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(*self.topics, **self._options)
@@ -221,6 +263,7 @@ class KafkaConsumerRunner:
             except Exception:  # the loop already died; stopping must still leave the group
                 log.exception("consumer %s: loop had failed", self.group)
         await self._consumer.stop()
+        self._forget_lag(set())
 
     @property
     def task(self) -> asyncio.Task[None] | None:
@@ -257,6 +300,8 @@ class KafkaConsumerRunner:
                 log.warning("consumer %s: fetch failed: %s", self.group, exc)
                 await asyncio.sleep(0.5)
                 continue
+            if self._lagged:
+                self._forget_lag(self._consumer.assignment())
             by_topic: dict[str, list[tuple[TopicPartition, list[Any]]]] = {}
             for tp, records in batches.items():
                 by_topic.setdefault(tp.topic, []).append((tp, records))
@@ -287,7 +332,18 @@ class KafkaConsumerRunner:
             # The group rebalanced: another member redelivers; the inbox makes that safe.
             log.warning("consumer %s: offset commit failed: %s", self.group, exc)
 
+    def _forget_lag(self, assigned: set[TopicPartition]) -> None:
+        """Drop the lag of partitions this member no longer owns."""
+        # Their new owner reports it; a stale value here would count twice in a group's sum.
+        for tp in self._lagged - assigned:
+            with contextlib.suppress(KeyError):
+                CONSUMER_LAG.remove(self.group, tp.topic, str(tp.partition))
+        self._lagged &= assigned
+
     def _record_lag(self, tp: TopicPartition, position: int) -> None:
         highwater = self._consumer.highwater(tp)
         if highwater is not None:
-            CONSUMER_LAG.labels(self.group, tp.topic).set(max(highwater - position, 0))
+            self._lagged.add(tp)
+            CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
+                max(highwater - position, 0)
+            )

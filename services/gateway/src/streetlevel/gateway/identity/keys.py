@@ -122,6 +122,14 @@ class KeyRing:
                 return key
         raise PreconditionFailed("No active signing key: run `streetlevel keys rotate`.")
 
+    async def rotation_due_s(self, rotation: timedelta) -> float | None:
+        """Seconds until the active key is due for rotation (negative: overdue), or None."""
+        for key in await self.keys():
+            if key.status == "active":
+                since = _aware(key.activated_at or key.created_at)
+                return (since + rotation - self.clock.now()).total_seconds()
+        return None
+
     async def sign(self, claims: dict[str, Any]) -> str:
         key = await self.active()
         return jwt.encode(claims, key.private_key, algorithm=ALG, headers={"kid": key.kid})

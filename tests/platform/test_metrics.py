@@ -56,8 +56,8 @@ def families(text: str) -> dict[str, object]:
     return {f.name: f for f in text_string_to_metric_families(text)}
 
 
-async def test_no_label_value_comes_from_the_request(gateway_factory) -> None:
-    async with gateway_factory(embedded=True, rate_limit_oauth="3/minute") as gw:
+async def test_no_label_value_comes_from_the_request(platform_factory) -> None:
+    async with platform_factory(rate_limit_oauth="3/minute") as gw:
         await drive_hostile_traffic(gw)
         for _ in range(4):  # beyond the token endpoint's limit
             await gw.http.post("/oauth/token", data={"grant_type": "client_credentials"})
@@ -88,8 +88,8 @@ async def test_no_label_value_comes_from_the_request(gateway_factory) -> None:
     assert all(r == "unmatched" or r.startswith("/") for r in routes)
 
 
-async def test_a_traced_request_leaves_its_trace_id_as_an_exemplar_only(gateway_factory) -> None:
-    async with gateway_factory(embedded=True) as gw:
+async def test_a_traced_request_leaves_its_trace_id_as_an_exemplar_only(platform_factory) -> None:
+    async with platform_factory() as gw:
         await gw.http.get(
             "/v1/enterprises", headers={"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"}
         )
@@ -106,8 +106,8 @@ async def test_a_traced_request_leaves_its_trace_id_as_an_exemplar_only(gateway_
     assert TRACE_ID not in plain.text
 
 
-async def test_the_on_call_metrics_are_exported_with_conventional_names(gateway_factory) -> None:
-    async with gateway_factory(embedded=True, rate_limit_oauth="2/minute") as gw:
+async def test_the_on_call_metrics_are_exported_with_conventional_names(platform_factory) -> None:
+    async with platform_factory(rate_limit_oauth="2/minute") as gw:
         for _ in range(3):
             await gw.http.post("/oauth/token", data={"grant_type": "client_credentials"})
         await gw.http.get("/v1/enterprises")

@@ -1,0 +1,52 @@
+"""Notifications settings: env prefix ``NOTIFICATIONS_``; area files default to the platform's."""
+
+from __future__ import annotations
+
+import os
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from streetlevel.common.settings import CommonSettings
+
+
+class NotificationsSettings(CommonSettings):
+    """What the notifications service needs on top of the common settings."""
+
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore", frozen=True)
+
+    service_name: str = "notifications"
+    database_url: str = "sqlite+aiosqlite:///./.streetlevel/notifications.db"
+    areas_file: str | None = Field(
+        default_factory=lambda: os.environ.get("STREETLEVEL_AREAS_FILE") or None,
+        description="the ONS LSOA→ward→LAD lookup CSV or a code,name,type,parent_code list",
+    )
+    counties_file: str | None = Field(
+        default_factory=lambda: os.environ.get("STREETLEVEL_COUNTIES_FILE") or None,
+        description="a LAD24CD,LAD24NM,county_code,county_name list",
+    )
+    migrate_on_start: bool = Field(
+        default=False, description="apply Alembic migrations in the lifespan (embedded, tests)"
+    )
+    max_webhooks_per_principal: int = Field(default=25, ge=1, le=1000)
+    delivery_worker: bool = Field(default=True, description="run the delivery worker here")
+    delivery_concurrency: int = Field(default=256, ge=1, le=10_000)
+    delivery_per_endpoint: int = Field(default=4, ge=1, le=100)
+    delivery_batch_size: int = Field(default=500, ge=1, le=10_000)
+    delivery_poll_interval_s: float = Field(default=0.5, gt=0, le=60)
+    delivery_claim_s: float = Field(
+        default=60, gt=0, description="a claimed delivery is tried again after this if unanswered"
+    )
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=30)
+    read_timeout_s: float = Field(default=10.0, gt=0, le=30)
+    test_loopback_targets: bool = Field(
+        default=False,
+        description="TESTS ONLY: accept http:// and loopback receivers; refused in production",
+    )
+
+    @model_validator(mode="after")
+    def _no_loopback_in_production(self) -> Self:
+        if self.test_loopback_targets and self.environment == "production":
+            raise ValueError("test_loopback_targets cannot be enabled in production")
+        return self

@@ -124,3 +124,25 @@ def commission_published(areas: list[str], themes: list[str] | None = None) -> E
             }
         },
     )
+
+
+def verified(secret: str, received: Received, now: datetime | None = None) -> dict[str, Any]:
+    """What a receiver does: verify with ``standardwebhooks``, then read the CloudEvent.
+
+    ``now`` is the receiver's clock (the tests' frozen one, when they move time on by days).
+    """
+    from unittest import mock
+
+    from standardwebhooks import webhooks
+
+    if now is None:
+        return dict(webhooks.Webhook(secret).verify(received.body, received.headers))
+    fixed = now
+
+    class ReceiverClock(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> ReceiverClock:  # type: ignore[override]
+            return cls.fromtimestamp(fixed.timestamp(), tz)
+
+    with mock.patch.object(webhooks, "datetime", ReceiverClock):
+        return dict(webhooks.Webhook(secret).verify(received.body, received.headers))

@@ -34,6 +34,7 @@ class Receiver:
     answer: bytes = b""
     delay_s: float = 0.0
     requests: list[Received] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
     server: asyncio.Server | None = None
 
     @property
@@ -61,6 +62,7 @@ class Receiver:
                     headers[name.strip().lower()] = value.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.requests.append(Received(headers, body))
+            self.arrived.set()
             if self.delay_s:
                 await asyncio.sleep(self.delay_s)  # a slow receiver, not a test waiting
             reason = b"OK" if self.status < 400 else b"Error"

@@ -23,11 +23,12 @@ import yaml
 
 KUSTOMIZE_VERSION = "v5.8.1"
 KUBERNETES_VERSION = "1.33.0"
-SERVICES = ("registry", "commissioning", "outcomes", "gateway")
+SERVICES = ("registry", "commissioning", "outcomes", "notifications", "gateway")
 SETTINGS_CLASSES = {
     "registry": "RegistrySettings",
     "commissioning": "CommissioningSettings",
     "outcomes": "OutcomesSettings",
+    "notifications": "NotificationsSettings",
     "gateway": "GatewaySettings",
 }
 # Platform-wide variables a service reads besides its own prefix.

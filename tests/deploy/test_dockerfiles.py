@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-SERVICES = ("registry", "commissioning", "outcomes", "gateway")
+SERVICES = ("registry", "commissioning", "outcomes", "notifications", "gateway")
 
 
 def instructions(text: str) -> list[tuple[str, str]]:

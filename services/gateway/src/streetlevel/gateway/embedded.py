@@ -19,12 +19,13 @@ from streetlevel.gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAMES = ("registry", "commissioning", "outcomes")
+SERVICE_NAMES = ("registry", "commissioning", "outcomes", "notifications")
 #: API.md's prefixes, used when a service's package cannot be imported to ask it.
 DEFAULT_PREFIXES: dict[str, tuple[str, ...]] = {
     "registry": ("/v1/enterprises", "/v1/areas", "/v1/themes"),
     "commissioning": ("/v1/commissions", "/v1/contracts", "/v1/ocds"),
     "outcomes": ("/v1/indicators", "/v1/plans", "/v1/observations", "/v1/reports"),
+    "notifications": ("/v1/webhooks", "/v1/me"),
 }
 
 

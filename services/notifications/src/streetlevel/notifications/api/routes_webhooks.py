@@ -64,6 +64,7 @@ async def list_webhooks(principal: Caller, session: Session) -> WebhookList:
 
 @router.get("/{webhook_id}", response_model=WebhookRead)
 async def read_webhook(webhook_id: str, principal: Caller, session: Session) -> WebhookRead:
+    """One of the caller's endpoints (another principal's is 404); never its secret."""
     return WebhookRead.of(await owned_or_404(session, principal, webhook_id))
 
 
@@ -87,6 +88,7 @@ async def update_webhook(
 
 @router.delete("/{webhook_id}", status_code=204)
 async def delete_webhook(webhook_id: str, principal: Caller, n: NotificationsDep) -> Response:
+    """Remove the endpoint and drop what was still queued for it."""
     await webhooks.delete_webhook(uow=n.runtime.uow(), principal=principal, webhook_id=webhook_id)
     return Response(status_code=204)
 

@@ -140,7 +140,8 @@ TOPICS: tuple[Topic, ...] = (
     Topic("outcomes.indicator.v1", True, "outcomes", ("commissioning", GATEWAY_FEED, NOTIFY)),
     Topic("outcomes.plan.v1", True, "outcomes", (GATEWAY_FEED, NOTIFY)),
     # Internal: exact figures; the gateway's feed writer must never read it.
-    Topic("outcomes.observation.v1", False, "outcomes", ("commissioning",)),
+    # outcomes-private: the outcomes service turns its own observations into private notices.
+    Topic("outcomes.observation.v1", False, "outcomes", ("commissioning", "outcomes-private")),
     # Private: each event concerns one principal; only the notifications service reads them.
     *(
         Topic(f"{service}.private.v1", False, service, (NOTIFY_PRIVATE,))
@@ -151,6 +152,7 @@ TOPICS: tuple[Topic, ...] = (
 GROUP_USER = {
     "commissioning": "commissioning",
     "outcomes": "outcomes",
+    "outcomes-private": "outcomes",
     GATEWAY_FEED: "gateway",
     NOTIFY: "notifications",
     NOTIFY_PRIVATE: "notifications",

@@ -78,6 +78,15 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
         ),
     ),
     # Private: each event concerns the one principal in its ``audience`` attribute.
+    "outcomes.private.v1": (
+        "private",
+        frozenset(
+            {
+                "outcomes.observation.awaiting_verification.v1",
+                "outcomes.observation.verification_decided.v1",
+            }
+        ),
+    ),
     "notifications.private.v1": (
         "private",
         frozenset({"notifications.webhook.disabled.v1"}),

@@ -18,6 +18,8 @@ from streetlevel.outcomes.adapters import orm
 from streetlevel.outcomes.adapters.areas import load_areas
 from streetlevel.outcomes.adapters.consumers import contract_handler
 from streetlevel.outcomes.adapters.contracts import CONTRACT_TOPIC, ENTERPRISE_TOPIC
+from streetlevel.outcomes.adapters.private_notices import CONSUMER_GROUP as NOTICES_GROUP
+from streetlevel.outcomes.adapters.private_notices import notice_handler
 from streetlevel.outcomes.api import (
     routes_indicators,
     routes_observations,
@@ -25,7 +27,12 @@ from streetlevel.outcomes.api import (
     routes_reports,
 )
 from streetlevel.outcomes.domain import events as domain_events
-from streetlevel.outcomes.domain.events import INDICATOR_TOPIC, OBSERVATION_TOPIC, PLAN_TOPIC
+from streetlevel.outcomes.domain.events import (
+    INDICATOR_TOPIC,
+    OBSERVATION_TOPIC,
+    PLAN_TOPIC,
+    PRIVATE_TOPIC,
+)
 from streetlevel.outcomes.service.handlers import seed_catalogue
 from streetlevel.outcomes.settings import OutcomesSettings
 from streetlevel.outcomes.state import Outcomes
@@ -47,7 +54,7 @@ def create_app(
         settings,
         outbox=orm.outbox,
         inbox=orm.inbox,
-        publishes=[INDICATOR_TOPIC, PLAN_TOPIC, OBSERVATION_TOPIC],
+        publishes=[INDICATOR_TOPIC, PLAN_TOPIC, OBSERVATION_TOPIC, PRIVATE_TOPIC],
         compacted=[THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,
@@ -58,6 +65,10 @@ def create_app(
         [CONTRACT_TOPIC, ENTERPRISE_TOPIC, THEME_TOPIC],
         contract_handler(writer=runtime.writer, clock=runtime.clock),
         kind="snapshot",
+    )
+    # Notices to the principal who must act: read back from the service's own internal topic.
+    runtime.consume(
+        NOTICES_GROUP, [OBSERVATION_TOPIC], notice_handler(writer=runtime.writer), kind="snapshot"
     )
     outcomes = Outcomes(runtime=runtime, settings=settings)
 

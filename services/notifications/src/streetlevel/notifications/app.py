@@ -70,7 +70,10 @@ def create_app(
             group,
             topics,
             fan_out_handler(
-                clock=runtime.clock, areas=lambda: notifications.areas, private=private
+                clock=runtime.clock,
+                areas=lambda: notifications.areas,
+                private=private,
+                on_queued=worker.wake,
             ),
             kind="snapshot",
         )

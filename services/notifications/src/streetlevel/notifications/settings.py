@@ -34,7 +34,7 @@ class NotificationsSettings(CommonSettings):
     delivery_concurrency: int = Field(default=256, ge=1, le=10_000)
     delivery_per_endpoint: int = Field(default=4, ge=1, le=100)
     delivery_batch_size: int = Field(default=500, ge=1, le=10_000)
-    delivery_poll_interval_s: float = Field(default=0.5, gt=0, le=60)
+    delivery_poll_interval_s: float = Field(default=0.1, gt=0, le=60)
     delivery_claim_s: float = Field(
         default=60, gt=0, description="a claimed delivery is tried again after this if unanswered"
     )

@@ -40,7 +40,13 @@ def audience_of(event: Envelope) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def fan_out_handler(*, clock: Clock, areas: Callable[[], AreaIndex], private: bool) -> Handler:
+def fan_out_handler(
+    *,
+    clock: Clock,
+    areas: Callable[[], AreaIndex],
+    private: bool,
+    on_queued: Callable[[], None] | None = None,
+) -> Handler:
     """Log the event and queue one delivery per matching active subscription (one transaction)."""
 
     async def handle(session: AsyncSession, event: Envelope) -> None:
@@ -73,5 +79,9 @@ def fan_out_handler(*, clock: Clock, areas: Callable[[], AreaIndex], private: bo
             subscription_ids=wanted,
             now=now,
         )
+        if wanted and on_queued is not None:
+            # The worker's claim waits for this transaction (SQLite's writer lock) or, on
+            # PostgreSQL, finds the rows at its next short poll at the latest.
+            on_queued()
 
     return handle

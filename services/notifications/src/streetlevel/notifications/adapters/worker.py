@@ -40,6 +40,10 @@ class DeliveryWorker:
         self.slots = asyncio.Semaphore(settings.delivery_concurrency)
         self._wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
+        # SQLite has one writer: hundreds of attempts racing for it would time out on its lock.
+        self._writes: asyncio.Lock | contextlib.nullcontext[None] = (
+            asyncio.Lock() if settings.is_sqlite else contextlib.nullcontext()
+        )
         self.sent = 0
 
     def wake(self) -> None:
@@ -54,7 +58,7 @@ class DeliveryWorker:
             return []
         busy = [s for s, n in self.in_flight.items() if n >= self.settings.delivery_per_endpoint]
         uow = self.runtime.uow()
-        async with uow:
+        async with self._writes, uow:
             taken = await claim_due(
                 uow.session,
                 now=uow.clock.now(),
@@ -97,9 +101,10 @@ class DeliveryWorker:
                 timestamp = int(self.runtime.clock.now().timestamp())
                 headers = signing.headers(secrets, due.message_id, timestamp, due.body)
                 outcome: Outcome = await self.sender(due.url, headers, due.body)
-                await apply_outcome(
-                    uow=self.runtime.uow(), due=due, outcome=outcome, rand=self.rand
-                )
+                async with self._writes:
+                    await apply_outcome(
+                        uow=self.runtime.uow(), due=due, outcome=outcome, rand=self.rand
+                    )
                 self.sent += 1
         except Exception:  # the claim expires and the delivery is tried again
             log.exception(

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.notifications.adapters.orm import attempts, deliveries, events, subscriptions
+from streetlevel.notifications.adapters.repository import secrets_from_json
 from streetlevel.notifications.adapters.sender import Outcome
 
 
@@ -24,6 +25,8 @@ class Due:
     created_at: datetime
     url: str
     body: bytes
+    #: The secrets that sign it: read with the claim, not once per attempt.
+    secrets: tuple[str, ...] = ()
 
 
 def message_id(event_id: str) -> str:
@@ -107,6 +110,7 @@ async def claim_due(
             deliveries.c.attempts,
             deliveries.c.created_at,
             subscriptions.c.url,
+            subscriptions.c.secrets,
             events.c.body,
         )
         .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
@@ -130,8 +134,18 @@ async def claim_due(
         if used >= room(r.subscription_id):
             continue
         per_endpoint[r.subscription_id] = used + 1
+        signing = tuple(s.value for s in secrets_from_json(r.secrets) if s.valid_at(now))
         taken.append(
-            Due(r.id, r.subscription_id, r.message_id, r.attempts, r.created_at, r.url, r.body)
+            Due(
+                r.id,
+                r.subscription_id,
+                r.message_id,
+                r.attempts,
+                r.created_at,
+                r.url,
+                r.body,
+                signing,
+            )
         )
     if taken:
         await session.execute(

@@ -41,7 +41,7 @@ def _secrets_to_json(values: list[Secret]) -> list[dict[str, Any]]:
     ]
 
 
-def _secrets_from_json(data: list[dict[str, Any]]) -> list[Secret]:
+def secrets_from_json(data: list[dict[str, Any]]) -> list[Secret]:
     return [
         Secret(d["value"], datetime.fromisoformat(d["expires_at"]) if d["expires_at"] else None)
         for d in data
@@ -58,7 +58,7 @@ def to_subscription(row: RowMapping) -> Subscription:
         status=row["status"],
         disabled_reason=row["disabled_reason"],
         failing_since=row["failing_since"],
-        secrets=_secrets_from_json(row["secrets"]),
+        secrets=secrets_from_json(row["secrets"]),
         version=row["version"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],

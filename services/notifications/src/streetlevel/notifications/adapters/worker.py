@@ -11,10 +11,9 @@ from datetime import timedelta
 
 from streetlevel.common.runtime import Runtime
 from streetlevel.notifications.adapters.deliveries import Due, claim_due
-from streetlevel.notifications.adapters.repository import SubscriptionRepository
 from streetlevel.notifications.adapters.sender import Outcome, Sender
 from streetlevel.notifications.domain import signing
-from streetlevel.notifications.service.delivery import apply_outcome
+from streetlevel.notifications.service.delivery import apply_outcomes
 from streetlevel.notifications.settings import NotificationsSettings
 
 log = logging.getLogger(__name__)
@@ -40,6 +39,8 @@ class DeliveryWorker:
         self.slots = asyncio.Semaphore(settings.delivery_concurrency)
         self._wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
+        self._recorder: asyncio.Task[None] | None = None
+        self._results: asyncio.Queue[tuple[Due, Outcome, asyncio.Future[None]]] = asyncio.Queue()
         # SQLite has one writer: hundreds of attempts racing for it would time out on its lock.
         self._writes: asyncio.Lock | contextlib.nullcontext[None] = (
             asyncio.Lock() if settings.is_sqlite else contextlib.nullcontext()
@@ -95,17 +96,16 @@ class DeliveryWorker:
     async def _attempt(self, due: Due) -> None:
         try:
             async with self.slots:
-                secrets = await self._secrets(due.subscription_id)
-                if not secrets:
+                if not due.secrets:
                     return
                 timestamp = int(self.runtime.clock.now().timestamp())
-                headers = signing.headers(secrets, due.message_id, timestamp, due.body)
+                headers = signing.headers(list(due.secrets), due.message_id, timestamp, due.body)
                 outcome: Outcome = await self.sender(due.url, headers, due.body)
-                async with self._writes:
-                    await apply_outcome(
-                        uow=self.runtime.uow(), due=due, outcome=outcome, rand=self.rand
-                    )
-                self.sent += 1
+            recorded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._results.put_nowait((due, outcome, recorded))
+            self._ensure_recorder()
+            await recorded
+            self.sent += 1
         except Exception:  # the claim expires and the delivery is tried again
             log.exception(
                 "delivery %s to webhook %s failed to complete", due.id, due.subscription_id
@@ -118,10 +118,31 @@ class DeliveryWorker:
                 self.in_flight.pop(due.subscription_id, None)
             self._wake.set()
 
-    async def _secrets(self, subscription_id: str) -> list[str]:
-        async with self.runtime.sessions() as session:
-            sub = await SubscriptionRepository(session).get(subscription_id)
-        return [] if sub is None else sub.signing_secrets(self.runtime.clock.now())
+    def _ensure_recorder(self) -> None:
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record(), name="webhook-outcomes")
+
+    async def _record(self) -> None:
+        """Record finished attempts in batches: one transaction for all that are waiting."""
+        while True:
+            batch = [await self._results.get()]
+            while not self._results.empty() and len(batch) < self.settings.delivery_batch_size:
+                batch.append(self._results.get_nowait())
+            try:
+                async with self._writes:
+                    await apply_outcomes(
+                        uow=self.runtime.uow(),
+                        results=[(due, outcome) for due, outcome, _ in batch],
+                        rand=self.rand,
+                    )
+            except Exception as exc:  # unrecorded: their claims expire and they go again
+                for *_, recorded in batch:
+                    if not recorded.done():
+                        recorded.set_exception(exc)
+                continue
+            for *_, recorded in batch:
+                if not recorded.done():
+                    recorded.set_result(None)
 
     async def _run(self) -> None:
         while True:
@@ -147,3 +168,8 @@ class DeliveryWorker:
                 await self._loop
             self._loop = None
         await self.drain()
+        if self._recorder is not None:
+            self._recorder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recorder
+            self._recorder = None

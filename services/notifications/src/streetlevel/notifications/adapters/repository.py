@@ -99,6 +99,12 @@ class SubscriptionRepository:
         )
         return None if row is None else to_subscription(row)
 
+    async def get_many(self, ids: set[str]) -> dict[str, Subscription]:
+        """Several at once (a batch of delivery outcomes), in one query."""
+        query = select(subscriptions).where(subscriptions.c.id.in_(list(ids)))
+        rows = (await self.session.execute(query)).mappings()
+        return {r["id"]: to_subscription(r) for r in rows}
+
     async def add(self, sub: Subscription) -> None:
         await self.session.execute(subscriptions.insert().values(id=sub.id, **_values(sub)))
 

@@ -30,14 +30,12 @@ async def apply_outcomes(
     async with uow:
         now = uow.clock.now()
         repo = SubscriptionRepository(uow.session)
-        loaded: dict[str, tuple[Subscription, int, object] | None] = {}
+        found = await repo.get_many({due.subscription_id for due, _ in results})
+        loaded: dict[str, tuple[Subscription, int, object] | None] = {
+            s.id: (s, s.version, s.failing_since) for s in found.values()
+        }
         for due, outcome in results:
-            if due.subscription_id not in loaded:
-                sub = await repo.get(due.subscription_id)
-                loaded[due.subscription_id] = (
-                    None if sub is None else (sub, sub.version, sub.failing_since)
-                )
-            entry = loaded[due.subscription_id]
+            entry = loaded.get(due.subscription_id)
             if entry is None:
                 statuses.append("dropped")  # deleted while the attempt was in flight
                 continue

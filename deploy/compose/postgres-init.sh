@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One role and one database per service, each owned by its role; runs once on an empty volume.
 set -euo pipefail
-for service in ${STREETLEVEL_SERVICES:-registry commissioning outcomes gateway}; do
+for service in ${STREETLEVEL_SERVICES:-registry commissioning outcomes notifications gateway}; do
     var="${service^^}_DB_PASSWORD"
     password="${!var:?$var is not set}"
     psql -v ON_ERROR_STOP=1 --no-psqlrc --username "${POSTGRES_USER:-postgres}" --dbname postgres \

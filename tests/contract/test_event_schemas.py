@@ -78,6 +78,20 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
             for name in ("reported", "superseded", "verified", "rejected", "verification_withdrawn")
         ),
     ),
+    # Private: each event concerns the one principal in its ``audience`` attribute.
+    "outcomes.private.v1": (
+        "private",
+        frozenset(
+            {
+                "outcomes.observation.awaiting_verification.v1",
+                "outcomes.observation.verification_decided.v1",
+            }
+        ),
+    ),
+    "notifications.private.v1": (
+        "private",
+        frozenset({"notifications.webhook.disabled.v1"}),
+    ),
 }
 #: Private data (API.md, EVENTS.md) that never travels in a public event, by field name.
 PRIVATE_FIELDS = frozenset(

@@ -101,6 +101,13 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
             await demo.login("council", made["clients"]["council"])
             await demo.login("registrar", made["clients"]["registrar"])
             await demo.login("supplier", made["enterprises"][0])
+            # A webhook to read (a public address literal: no DNS; its deliveries just fail).
+            created = await http.post(
+                "/v1/webhooks",
+                json={"url": "https://93.184.215.14/hooks", "filters": {"areas": ["E06000009"]}},
+                headers=demo.headers["council"],
+            )
+            assert created.status_code == 201, created.text
             yield demo
 
 
@@ -155,6 +162,10 @@ async def _everything(demo: Demo, who: str) -> None:
     for client in (clients or {"items": []})["items"][:2]:
         await read(f"/v1/admin/clients/{client['client_id']}", who)
     await read("/v1/admin/councils", who)
+    await read("/v1/me/events?limit=20", who)
+    for hook in ((await read("/v1/webhooks", who)) or {"items": []})["items"]:
+        await read(f"/v1/webhooks/{hook['id']}", who)
+        await read(f"/v1/webhooks/{hook['id']}/deliveries", who)
 
 
 @pytest.mark.parametrize("who", PRINCIPALS)

@@ -24,7 +24,7 @@ from streetlevel.platform.services import by_name
 
 KUSTOMIZE_VERSION = "v5.8.1"
 KUBERNETES_VERSION = "1.33.0"
-SERVICES = ("registry", "commissioning", "outcomes", "gateway")
+SERVICES = ("registry", "commissioning", "outcomes", "notifications", "gateway")
 # Platform-wide variables a service reads besides its own prefix.
 PLATFORM_ENV = {"STREETLEVEL_SECRETS_DIR", "STREETLEVEL_AREAS_FILE", "STREETLEVEL_COUNTIES_FILE"}
 HTTP_PORT = 8000

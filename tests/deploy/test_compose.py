@@ -63,7 +63,7 @@ def test_each_service_runs_migrated_healthy_and_only_the_gateway_is_published(
         assert svc["read_only"] is True
         assert svc["user"] == "10001:10001"
     gateway_deps = services["gateway"]["depends_on"]
-    for name in ("registry", "commissioning", "outcomes"):
+    for name in ("registry", "commissioning", "outcomes", "notifications"):
         assert gateway_deps[name] == {"condition": "service_healthy"}
     published = {k for k, v in services.items() if v.get("ports")}
     assert published == {"gateway"}
@@ -79,7 +79,9 @@ def test_compose_environment_names_are_real_settings_fields(
     assert problems == []
 
 
-@pytest.mark.parametrize("service", ["registry", "commissioning", "outcomes", "gateway"])
+@pytest.mark.parametrize(
+    "service", ["registry", "commissioning", "outcomes", "notifications", "gateway"]
+)
 def test_compose_environment_builds_the_services_settings(
     compose: dict[str, Any], checks: ModuleType, clean_env: pytest.MonkeyPatch, service: str
 ) -> None:
@@ -97,7 +99,7 @@ def test_compose_environment_builds_the_services_settings(
     assert interpolate(migrate_env[f"{service.upper()}_DATABASE_URL"]) == settings.database_url
     if service == "gateway":
         assert settings.mode == "distributed"
-        for upstream in ("registry", "commissioning", "outcomes"):
+        for upstream in ("registry", "commissioning", "outcomes", "notifications"):
             assert settings.service_url(upstream) == f"http://{upstream}:{checks.HTTP_PORT}"
     else:
         assert settings.jwks_url == f"http://gateway:{checks.HTTP_PORT}/.well-known/jwks.json"

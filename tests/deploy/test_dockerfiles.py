@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-SERVICES = ("registry", "commissioning", "outcomes", "gateway")
+SERVICES = ("registry", "commissioning", "outcomes", "notifications", "gateway")
 
 
 def workspace_dependencies(checks: ModuleType, service: str) -> set[str]:

@@ -53,7 +53,9 @@ def test_manifest_environment_names_are_real_settings_fields(
     assert problems == []
 
 
-@pytest.mark.parametrize("service", ["registry", "commissioning", "outcomes", "gateway"])
+@pytest.mark.parametrize(
+    "service", ["registry", "commissioning", "outcomes", "notifications", "gateway"]
+)
 def test_dev_overlay_configuration_and_secret_files_build_the_settings(
     rendered: Rendered,
     checks: ModuleType,
@@ -86,7 +88,7 @@ def test_dev_overlay_configuration_and_secret_files_build_the_settings(
     if service == "gateway":
         assert settings.mode == "distributed"
         assert settings.server_key is not None
-        for upstream in ("registry", "commissioning", "outcomes"):
+        for upstream in ("registry", "commissioning", "outcomes", "notifications"):
             port = services[upstream]["spec"]["ports"][0]["port"]
             assert settings.service_url(upstream) == f"http://{upstream}:{port}"
     else:
@@ -150,5 +152,41 @@ def test_every_service_publishes_under_the_one_public_host_of_the_overlay(
         if w.kind == "Deployment"
     }
     assert found == dict.fromkeys(
-        ("registry", "commissioning", "outcomes", "gateway"), f"https://{host}"
+        ("registry", "commissioning", "outcomes", "notifications", "gateway"), f"https://{host}"
     )
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_no_overlay_lets_webhooks_reach_loopback_and_egress_is_443_outside_the_cluster(
+    rendered: Rendered, checks: ModuleType, clean_env: pytest.MonkeyPatch, overlay: str
+) -> None:
+    workload = next(
+        w
+        for w in checks.workloads(rendered[overlay])
+        if w.service == "notifications" and w.kind == "Deployment"
+    )
+    assert workload.env["NOTIFICATIONS_TEST_LOOPBACK_TARGETS"] == "false"
+    for name in (
+        "NOTIFICATIONS_ENVIRONMENT",
+        "NOTIFICATIONS_PUBLIC_BASE_URL",
+        "NOTIFICATIONS_TEST_LOOPBACK_TARGETS",
+    ):
+        clean_env.setenv(name, workload.env[name])
+    assert checks.load_service_settings("notifications").test_loopback_targets is False
+    policies = {d["metadata"]["name"]: d for d in rendered[overlay] if d["kind"] == "NetworkPolicy"}
+    outside = [
+        rule
+        for rule in policies["notifications-flows"]["spec"]["egress"]
+        if any("ipBlock" in peer for peer in rule["to"])
+    ]
+    assert outside
+    for rule in outside:
+        assert rule["ports"] == [{"protocol": "TCP", "port": 443}]
+        for peer in rule["to"]:
+            excluded = peer["ipBlock"].get("except", [])
+            assert "10.0.0.0/8" in excluded or "fc00::/7" in excluded
+    # No other workload of ours reaches outside the cluster.
+    for name, policy in policies.items():
+        if name != "notifications-flows":
+            egress = policy["spec"].get("egress", [])
+            assert not any("ipBlock" in p for r in egress for p in r.get("to", [])), name

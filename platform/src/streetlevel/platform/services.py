@@ -8,11 +8,12 @@ from __future__ import annotations
 from streetlevel.commissioning.app import SERVICE as COMMISSIONING
 from streetlevel.common.descriptor import ServiceDescriptor
 from streetlevel.gateway.app import SERVICE as GATEWAY
+from streetlevel.notifications.app import SERVICE as NOTIFICATIONS
 from streetlevel.outcomes.app import SERVICE as OUTCOMES
 from streetlevel.registry.app import SERVICE as REGISTRY
 
 #: The services behind the gateway, in start order (a service before those that consume it).
-SERVICES: tuple[ServiceDescriptor, ...] = (REGISTRY, COMMISSIONING, OUTCOMES)
+SERVICES: tuple[ServiceDescriptor, ...] = (REGISTRY, COMMISSIONING, OUTCOMES, NOTIFICATIONS)
 
 __all__ = ["GATEWAY", "SERVICES", "by_name"]
 

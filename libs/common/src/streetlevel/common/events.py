@@ -81,6 +81,9 @@ class PendingEvent:
     subject: str
     key: str
     sequence: int
+    #: Set only on a private event: the one principal it concerns (``org:<id>`` or
+    #: ``enterprise:<id>``), carried as the envelope's ``audience`` extension attribute.
+    audience: str | None = None
 
 
 @dataclass(eq=False)
@@ -168,6 +171,7 @@ def envelope_for(
 ) -> Envelope:
     """Wrap a recorded event in its envelope; ``dataschema`` lies under ``base_url``."""
     payload = pending.payload
+    extensions = {"audience": pending.audience} if pending.audience else {}
     return Envelope(
         id=str(event_id or new_id()),
         source=source,
@@ -180,4 +184,5 @@ def envelope_for(
         causationid=causation_id,
         traceparent=traceparent,
         data=payload.model_dump(mode="json"),
+        **extensions,
     )

@@ -37,6 +37,7 @@ TAGS: dict[str, str] = {
     "observations": "Reported and verified outcome observations (buyer and supplier only).",
     "reports": "Progress, social value and area reports, and the open outcomes dataset.",
     "events": "The public change feed of CloudEvents, as pages or Server-Sent Events.",
+    "webhooks": "Signed webhooks (Standard Webhooks) and each principal's private event feed.",
     "admin": "API clients and councils (operators only).",
 }
 INFO_EXTRA: dict[str, Any] = {

@@ -20,6 +20,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "/v1/notice-submissions",
     ),
     "outcomes": ("/v1/indicators", "/v1/plans", "/v1/observations", "/v1/reports"),
+    "notifications": ("/v1/webhooks", "/v1/me"),
 }
 
 

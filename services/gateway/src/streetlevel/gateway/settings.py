@@ -51,6 +51,7 @@ class GatewaySettings(CommonSettings):
     registry_url: str = "http://127.0.0.1:8001"
     commissioning_url: str = "http://127.0.0.1:8002"
     outcomes_url: str = "http://127.0.0.1:8003"
+    notifications_url: str = "http://127.0.0.1:8004"
     upstream_connect_timeout_s: float = Field(default=2.0, gt=0)
     upstream_read_timeout_s: float = Field(default=30.0, gt=0)
     upstream_retries: int = Field(default=2, ge=0, le=5)

@@ -25,7 +25,12 @@ from streetlevel.outcomes.api import (
     routes_reports,
 )
 from streetlevel.outcomes.domain import events as domain_events
-from streetlevel.outcomes.domain.events import INDICATOR_TOPIC, OBSERVATION_TOPIC, PLAN_TOPIC
+from streetlevel.outcomes.domain.events import (
+    INDICATOR_TOPIC,
+    OBSERVATION_TOPIC,
+    PLAN_TOPIC,
+    PRIVATE_TOPIC,
+)
 from streetlevel.outcomes.service.context import Services
 from streetlevel.outcomes.service.handlers import seed_catalogue
 from streetlevel.outcomes.settings import OutcomesSettings
@@ -46,7 +51,7 @@ def create_app(
         settings,
         outbox=orm.outbox,
         inbox=orm.inbox,
-        publishes=[INDICATOR_TOPIC, PLAN_TOPIC, OBSERVATION_TOPIC],
+        publishes=[INDICATOR_TOPIC, PLAN_TOPIC, OBSERVATION_TOPIC, PRIVATE_TOPIC],
         compacted=[THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,

@@ -14,9 +14,12 @@ from streetlevel.outcomes.adapters.contracts import (
     ENTERPRISE_TOPIC,
     STATUS_OF,
 )
-from streetlevel.outcomes.service import contracts, read_models
+from streetlevel.outcomes.domain.events import OBSERVATION_TOPIC
+from streetlevel.outcomes.service import contracts, notices, read_models
 
 GROUP = "outcomes"
+#: Its own group: the service reads its own internal observation topic back for the notices.
+NOTICES_GROUP = "outcomes-private"
 ENTERPRISE_PREFIX = "registry.enterprise."
 
 
@@ -37,3 +40,11 @@ async def on_event(uow: UnitOfWork, event: Envelope) -> None:
 def register(runtime: Runtime) -> None:
     """Subscribe the service's consumer (before the runtime starts)."""
     runtime.subscribe(GROUP, [CONTRACT_TOPIC, ENTERPRISE_TOPIC, THEME_TOPIC], on_event)
+    # Notices to the principal who must act, read back from the service's own internal topic so
+    # the observation use cases stay as they are; through the outbox, once per event (inbox).
+    runtime.subscribe(
+        NOTICES_GROUP,
+        [OBSERVATION_TOPIC],
+        lambda uow, event: notices.notify_observation(uow=uow, event=event),
+        kind="snapshot",
+    )

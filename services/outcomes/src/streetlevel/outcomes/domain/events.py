@@ -29,6 +29,12 @@ TOPICS = (
         key="the contract id (payment lines of one contract are applied in order)",
         description="INTERNAL: exact observed figures between services, never public.",
     ),
+    TopicInfo(
+        "outcomes.private.v1",
+        key="the contract id",
+        description="PRIVATE: notices for the one principal named by the envelope's audience "
+        "(read by the notifications service only).",
+    ),
 )
 
 
@@ -112,3 +118,32 @@ class ObservationVerificationWithdrawn(_ObservationEvent):
     event_type = "outcomes.observation.verification_withdrawn.v1"
     decision: Literal["withdrawn"] = "withdrawn"
     reason: str
+
+
+PRIVATE_TOPIC = "outcomes.private.v1"
+
+
+class ObservationNotice(DomainEvent):
+    """About one observation, for one principal (the envelope's ``audience``); no figures."""
+
+    topic = PRIVATE_TOPIC
+    visibility = "internal"
+    observation_id: str
+    plan_id: str
+    contract_id: str
+    indicator_code: str
+    period: Period
+    area: str
+
+
+class ObservationAwaitingVerification(ObservationNotice):
+    """To the buyer council: its supplier reported a result that it must now verify."""
+
+    event_type = "outcomes.observation.awaiting_verification.v1"
+
+
+class ObservationVerificationDecided(ObservationNotice):
+    """To the supplier: the council verified or rejected its reported result."""
+
+    event_type = "outcomes.observation.verification_decided.v1"
+    decision: Literal["verified", "rejected"]

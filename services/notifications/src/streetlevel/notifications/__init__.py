@@ -1,0 +1,1 @@
+"""Street Level notifications service."""

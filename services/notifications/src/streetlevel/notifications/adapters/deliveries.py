@@ -1,0 +1,187 @@
+"""The event log and the durable delivery queue: rows in, due rows out, attempts recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from streetlevel.notifications.adapters.orm import attempts, deliveries, events, subscriptions
+from streetlevel.notifications.adapters.repository import secrets_from_json
+from streetlevel.notifications.adapters.sender import Outcome
+
+
+@dataclass(frozen=True)
+class Due:
+    """A claimed delivery: what to send where."""
+
+    id: int
+    subscription_id: str
+    message_id: str
+    attempts: int
+    created_at: datetime
+    url: str
+    body: bytes
+    #: The secrets that sign it: read with the claim, not once per attempt.
+    secrets: tuple[str, ...] = ()
+
+
+def message_id(event_id: str) -> str:
+    """The ``webhook-id``: one per event, so every retry and duplicate carries the same id."""
+    return f"msg_{event_id}"
+
+
+async def store_event(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    type: str,
+    audience: str | None,
+    time: datetime,
+    body: bytes,
+    received_at: datetime,
+) -> int:
+    """Append an event to the log; its position orders feeds and replays."""
+    result = await session.execute(
+        insert(events)
+        .values(
+            event_id=event_id,
+            type=type,
+            audience=audience,
+            time=time,
+            received_at=received_at,
+            body=body,
+        )
+        .returning(events.c.position)
+    )
+    return int(result.scalar_one())
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    position: int,
+    msg_id: str,
+    subscription_ids: Sequence[str],
+    now: datetime,
+) -> None:
+    """One pending delivery per subscription, due now."""
+    if not subscription_ids:
+        return
+    await session.execute(
+        insert(deliveries),
+        [
+            {
+                "subscription_id": sid,
+                "position": position,
+                "message_id": msg_id,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for sid in subscription_ids
+        ],
+    )
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    room: Callable[[str], int],
+    busy: Collection[str],
+    claim_for: timedelta,
+    skip_locked: bool,
+) -> list[Due]:
+    """Take due deliveries of active endpoints, at most ``room(endpoint)`` each.
+
+    A claimed row is due again ``claim_for`` later: a worker killed mid-attempt loses nothing.
+    """
+    query = (
+        select(
+            deliveries.c.id,
+            deliveries.c.subscription_id,
+            deliveries.c.message_id,
+            deliveries.c.attempts,
+            deliveries.c.created_at,
+            subscriptions.c.url,
+            subscriptions.c.secrets,
+            events.c.body,
+        )
+        .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
+        .join(events, events.c.position == deliveries.c.position)
+        .where(
+            deliveries.c.status == "pending",
+            deliveries.c.next_attempt_at <= now,
+            subscriptions.c.status == "active",
+        )
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .limit(limit)
+    )
+    if busy:
+        query = query.where(deliveries.c.subscription_id.not_in(list(busy)))
+    if skip_locked:
+        query = query.with_for_update(of=deliveries, skip_locked=True)
+    taken: list[Due] = []
+    per_endpoint: dict[str, int] = {}
+    for r in (await session.execute(query)).all():
+        used = per_endpoint.get(r.subscription_id, 0)
+        if used >= room(r.subscription_id):
+            continue
+        per_endpoint[r.subscription_id] = used + 1
+        signing = tuple(s.value for s in secrets_from_json(r.secrets) if s.valid_at(now))
+        taken.append(
+            Due(
+                r.id,
+                r.subscription_id,
+                r.message_id,
+                r.attempts,
+                r.created_at,
+                r.url,
+                r.body,
+                signing,
+            )
+        )
+    if taken:
+        await session.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_([d.id for d in taken]))
+            .values(next_attempt_at=now + claim_for)
+        )
+    return taken
+
+
+async def record_attempt(
+    session: AsyncSession,
+    due: Due,
+    outcome: Outcome,
+    *,
+    at: datetime,
+    status: str,
+    next_attempt_at: datetime | None,
+) -> None:
+    """Log the attempt and move the delivery on: delivered, failed, or pending until later."""
+    await session.execute(
+        insert(attempts).values(
+            delivery_id=due.id,
+            subscription_id=due.subscription_id,
+            message_id=due.message_id,
+            attempted_at=at,
+            status_code=outcome.status,
+            latency_ms=outcome.latency_ms,
+            error=outcome.error,
+            excerpt=outcome.excerpt or None,
+        )
+    )
+    values: dict[str, object] = {"attempts": due.attempts + 1, "status": status}
+    if status == "pending":
+        assert next_attempt_at is not None
+        values["next_attempt_at"] = next_attempt_at
+    else:
+        values["finished_at"] = at
+    await session.execute(update(deliveries).where(deliveries.c.id == due.id).values(**values))

@@ -1,0 +1,148 @@
+"""Safe outbound HTTP: resolve once, check the address, connect to it, no redirects, 64 KB cap."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from streetlevel.notifications.domain.errors import UnsafeTarget
+from streetlevel.notifications.domain.targets import Target, check_address, parse_target
+
+MAX_RESPONSE_BYTES = 64 * 1024
+EXCERPT_CHARS = 1024
+USER_AGENT = "StreetLevel-Webhooks/1.0"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to: a status, or an error before any status was read."""
+
+    status: int | None
+    latency_ms: int
+    excerpt: str = ""
+    error: str | None = None
+
+
+Sender = Callable[[str, dict[str, str], bytes], Awaitable[Outcome]]
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )
+    return [str(info[4][0]) for info in infos]
+
+
+class SafeSender:
+    """POSTs a webhook to a target that is checked again at every attempt."""
+
+    def __init__(
+        self,
+        *,
+        allow_loopback: bool = False,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 10.0,
+        resolver: Resolver = system_resolver,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.allow_loopback = allow_loopback
+        self.connect_timeout_s = connect_timeout_s
+        self.read_timeout_s = read_timeout_s
+        self.resolver = resolver
+        self.ssl_context = ssl_context or ssl.create_default_context()
+
+    async def resolve(self, target: Target) -> str:
+        """The one address this attempt connects to; every resolved address must be safe."""
+        addresses = await self.resolver(target.host, target.port)
+        if not addresses:
+            raise UnsafeTarget(f"{target.host} does not resolve.")
+        for address in addresses:
+            # One unsafe answer refuses the lot: a rebinding host often mixes them.
+            check_address(address, allow_loopback=self.allow_loopback)
+        return addresses[0]
+
+    async def __call__(self, url: str, headers: dict[str, str], body: bytes) -> Outcome:
+        started = time.perf_counter()
+
+        def elapsed() -> int:
+            return int((time.perf_counter() - started) * 1000)
+
+        try:
+            target = parse_target(url, allow_loopback=self.allow_loopback)
+            address = await asyncio.wait_for(self.resolve(target), self.connect_timeout_s)
+        except UnsafeTarget as exc:
+            return Outcome(None, elapsed(), error=f"refused: {exc.detail}"[:200])
+        except (OSError, TimeoutError) as exc:
+            return Outcome(None, elapsed(), error=f"dns: {type(exc).__name__}")
+        try:
+            status, excerpt = await self._post(target, address, headers, body)
+        except TimeoutError:
+            return Outcome(None, elapsed(), error="timeout")
+        except (
+            OSError,
+            ssl.SSLError,
+            ValueError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+        ) as exc:
+            return Outcome(None, elapsed(), error=f"connection: {type(exc).__name__}")
+        return Outcome(status, elapsed(), excerpt=excerpt)
+
+    async def _post(
+        self, target: Target, address: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, str]:
+        tls = self.ssl_context if target.scheme == "https" else None
+        # Connect to the checked address; TLS still verifies the certificate for the host name.
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                address, target.port, ssl=tls, server_hostname=target.host if tls else None
+            ),
+            self.connect_timeout_s,
+        )
+        try:
+            host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+            lines = [
+                f"POST {target.path} HTTP/1.1",
+                f"Host: {host}",
+                f"User-Agent: {USER_AGENT}",
+                "Content-Type: application/json",
+                f"Content-Length: {len(body)}",
+                "Connection: close",
+                *(f"{k}: {v}" for k, v in headers.items()),
+            ]
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            await writer.drain()
+            async with asyncio.timeout(self.read_timeout_s):
+                return await _read_response(reader)
+        finally:
+            writer.close()
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, str]:
+    """The status and a bounded excerpt; redirects are answers like any other (never followed)."""
+    head = await reader.readuntil(b"\r\n\r\n")  # the reader's limit caps it at 64 KB
+    if len(head) > MAX_RESPONSE_BYTES:
+        raise ValueError("response head too large")
+    status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        raise ValueError("not an HTTP/1.x response")
+    length = None
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            length = int(value.strip())
+    budget = MAX_RESPONSE_BYTES - len(head)
+    want = budget if length is None else min(length, budget)
+    body = await reader.read(want) if want > 0 else b""
+    while length is not None and len(body) < want:
+        chunk = await reader.read(want - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return int(parts[1]), body[:EXCERPT_CHARS].decode("utf-8", "replace")

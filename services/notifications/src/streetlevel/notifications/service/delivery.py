@@ -1,0 +1,74 @@
+"""The outcomes of delivery attempts, applied together in one unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from streetlevel.common.uow import UnitOfWork
+from streetlevel.notifications.adapters.deliveries import Due, record_attempt
+from streetlevel.notifications.adapters.private import write_private
+from streetlevel.notifications.adapters.repository import SubscriptionRepository
+from streetlevel.notifications.adapters.sender import Outcome
+from streetlevel.notifications.domain.retries import (
+    endpoint_expired,
+    is_gone,
+    is_success,
+    next_attempt,
+)
+from streetlevel.notifications.domain.subscriptions import Subscription
+
+
+async def apply_outcomes(
+    *, uow: UnitOfWork, results: Sequence[tuple[Due, Outcome]], rand: Callable[[], float]
+) -> list[str]:
+    """Delivered, retried later, or given up; the endpoint is disabled on 410 or after 3 days.
+
+    One transaction for a batch of attempts: on SQLite's single writer this is what lets
+    thousands of deliveries a second be recorded.
+    """
+    statuses: list[str] = []
+    async with uow:
+        now = uow.clock.now()
+        repo = SubscriptionRepository(uow.session)
+        found = await repo.get_many({due.subscription_id for due, _ in results})
+        loaded: dict[str, tuple[Subscription, int, object] | None] = {
+            s.id: (s, s.version, s.failing_since) for s in found.values()
+        }
+        for due, outcome in results:
+            entry = loaded.get(due.subscription_id)
+            if entry is None:
+                statuses.append("dropped")  # deleted while the attempt was in flight
+                continue
+            sub = entry[0]
+            if is_success(outcome.status):
+                status, when = "delivered", None
+                sub.delivered(now)
+            else:
+                sub.failed(now)
+                when = (
+                    None
+                    if is_gone(outcome.status)
+                    else next_attempt(due.attempts + 1, now, due.created_at, rand)
+                )
+                status = "pending" if when is not None else "failed"
+                if is_gone(outcome.status):
+                    sub.disable("the receiver answered 410 Gone", now)
+                elif endpoint_expired(sub.failing_since, now):
+                    sub.disable("every delivery failed for three days", now)
+            await record_attempt(
+                uow.session, due, outcome, at=now, status=status, next_attempt_at=when
+            )
+            statuses.append(status)
+        private = []
+        for entry in loaded.values():
+            if entry is None:
+                continue
+            sub, version, was_failing = entry
+            if sub.version != version or sub.failing_since != was_failing:
+                await repo.save(sub, loaded_version=version)
+            private += [(e, sub.owner) for e in sub.take_events()]
+        await write_private(uow, private)
+        await uow.commit()
+    if private and uow.on_commit is not None:
+        uow.on_commit()  # wake the relay: the owner hears of it now, not at the next poll
+    return statuses

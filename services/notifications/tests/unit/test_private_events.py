@@ -1,0 +1,73 @@
+"""Private events reach only the principal they concern: never another's webhook nor feed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from streetlevel.common.events import Envelope
+from streetlevel.common.testing.tokens import TokenFactory
+from streetlevel.notifications.adapters import orm
+
+from ..support import ANCHORSHOLME, Receiver, commission_published, envelope, verified
+from .conftest import Embedded
+
+bearer = TokenFactory.bearer
+PRIVATE = "commissioning.private.v1"
+
+
+def bids_received(commission_id: str, org: str, count: int) -> Envelope:
+    return envelope(
+        "commissioning.commission.bids_received.v1",
+        f"commission/{commission_id}",
+        {"commission_id": commission_id, "count": count},
+        audience=f"org:{org}",
+    )
+
+
+async def test_a_private_event_goes_to_its_council_alone(
+    embedded: Embedded, receiver: Receiver
+) -> None:
+    mine, theirs = embedded.tokens.council(), embedded.tokens.council(org="GB-LAE-FYL")
+    app, enterprise = embedded.tokens.token(), embedded.tokens.enterprise("e-1")
+    other = await Receiver().start()
+    try:
+        hook = await embedded.subscribe(mine, receiver.url)
+        for token in (theirs, app, enterprise):
+            await embedded.subscribe(token, other.url)  # no filters: everything they may see
+        event = bids_received("c-1", "GB-LAE-BPL", 3)
+        await embedded.deliver(PRIVATE, event)
+        await embedded.worker.deliver_due()
+        [request] = receiver.requests
+        assert verified(hook["secret"], request)["data"] == {"commission_id": "c-1", "count": 3}
+        assert other.requests == []
+        feed = await embedded.client.get("/v1/me/events", headers=bearer(mine))
+        assert [i["event"]["id"] for i in feed.json()["items"]] == [event.id]
+        for token in (theirs, app, enterprise):
+            feed = await embedded.client.get("/v1/me/events", headers=bearer(token))
+            assert feed.json()["items"] == []
+    finally:
+        await other.stop()
+
+
+async def test_a_private_event_without_an_audience_goes_to_nobody(
+    embedded: Embedded, receiver: Receiver
+) -> None:
+    await embedded.subscribe(embedded.tokens.council(), receiver.url)
+    event = envelope("commissioning.commission.bids_received.v1", "commission/c-2", {"count": 1})
+    await embedded.deliver(PRIVATE, event)
+    assert await embedded.worker.deliver_due() == 0
+    async with embedded.state.runtime.sessions() as session:
+        assert (await session.execute(select(orm.events.c.position))).first() is None
+
+
+async def test_a_public_event_claiming_an_audience_is_still_public(
+    embedded: Embedded, receiver: Receiver
+) -> None:
+    """An audience on a public topic never narrows or widens anything: the topic decides."""
+    token = embedded.tokens.enterprise("e-1")
+    await embedded.subscribe(token, receiver.url)
+    event = commission_published([ANCHORSHOLME])
+    await embedded.deliver("commissioning.commission.v1", event)
+    feed = await embedded.client.get("/v1/me/events", headers=bearer(token))
+    assert [i["event"]["id"] for i in feed.json()["items"]] == [event.id]
+    assert await embedded.worker.deliver_due() == 1

@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT / "services" / "notifications"))
 from tests.support import commission_published, message  # noqa: E402
 
 from streetlevel.common.bus.memory import MemoryBus  # noqa: E402
-from streetlevel.common.testing.tokens import TokenFactory  # noqa: E402
 from streetlevel.notifications.app import create_app  # noqa: E402
 from streetlevel.notifications.migrate import upgrade  # noqa: E402
 from streetlevel.notifications.settings import NotificationsSettings  # noqa: E402
+from streetlevel.testing.tokens import TokenFactory  # noqa: E402
 
 
 class Receivers:

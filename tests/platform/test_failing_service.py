@@ -46,7 +46,8 @@ async def test_a_service_that_cannot_start_stops_the_platform_with_its_error(
 ) -> None:
     app = create_app(settings_for(), services=_with_outcomes(_unstartable))
     # Every service is mounted; none is dropped to keep the others up.
-    assert [s.name for s in app.gateway.services] == ["registry", "commissioning", "outcomes"]
+    names = [s.name for s in app.gateway.services]
+    assert names == ["registry", "commissioning", "outcomes", "notifications"]
     # The server (uvicorn) is told start-up failed, with the service's error, and exits.
     answers = await _lifespan_startup(app)
     assert answers == [

@@ -7,7 +7,7 @@ from aiokafka.errors import KafkaError
 
 from streetlevel.common.bus.kafka import dead_letters_waiting, dlq_topic, ensure_topics
 from streetlevel.common.replay import replay_dead_letters
-from streetlevel.common.testing.waiting import eventually
+from streetlevel.testing.waiting import eventually
 
 GROUP = "depth-test"
 

@@ -20,6 +20,7 @@ def test_a_distributed_gateway_routes_to_every_service_at_its_configured_url(tmp
         registry_url="http://registry.internal:8000",
         commissioning_url="http://commissioning.internal:8000",
         outcomes_url="http://outcomes.internal:8000",
+        notifications_url="http://notifications.internal:8000",
     )
     gateway = create_app(settings).gateway
     assert {(s.name, s.url, s.prefixes) for s in gateway.services} == {

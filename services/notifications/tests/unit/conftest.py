@@ -18,14 +18,14 @@ from fastapi import FastAPI
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.events import Envelope
-from streetlevel.common.testing.tokens import TokenFactory
 from streetlevel.notifications.adapters.worker import DeliveryWorker
 from streetlevel.notifications.app import create_app
 from streetlevel.notifications.migrate import upgrade
 from streetlevel.notifications.settings import NotificationsSettings
 from streetlevel.notifications.state import Notifications
+from streetlevel.testing.tokens import TokenFactory
 
-from ..support import BLACKPOOL_AREAS, Receiver, message
+from .support import BLACKPOOL_AREAS, Receiver, message
 
 
 @dataclass

@@ -8,9 +8,9 @@ import pytest
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Unauthorized
-from streetlevel.common.testing.tokens import access_principals
 from streetlevel.notifications.domain.subscriptions import Filters, Subscription
 from streetlevel.notifications.service.access import audiences_of, may_manage, may_see, owner_of
+from streetlevel.testing.tokens import access_principals
 
 BUYER, ENTERPRISE = "GB-LAE-BPL", "e-supplier"
 PRINCIPALS: dict[str, Principal] = access_principals(ENTERPRISE, BUYER)

@@ -7,11 +7,11 @@ import asyncio
 import orjson
 from sqlalchemy import select
 
-from streetlevel.common.testing.tokens import TokenFactory
 from streetlevel.notifications.adapters import orm
+from streetlevel.testing.tokens import TokenFactory
 
-from ..support import ANCHORSHOLME, Receiver, commission_published, verified
 from .conftest import Embedded
+from .support import ANCHORSHOLME, Receiver, commission_published, verified
 
 bearer = TokenFactory.bearer
 COMMISSIONS = "commissioning.commission.v1"

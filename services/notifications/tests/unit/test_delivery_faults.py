@@ -11,8 +11,8 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
-from ..support import ANCHORSHOLME, Received, Receiver, commission_published, verified
 from .conftest import Embedded
+from .support import ANCHORSHOLME, Received, Receiver, commission_published, verified
 
 COMMISSIONS = "commissioning.commission.v1"
 

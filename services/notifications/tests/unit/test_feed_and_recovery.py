@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from streetlevel.common.testing.tokens import TokenFactory
 from streetlevel.notifications.api import routes_me
+from streetlevel.testing.tokens import TokenFactory
 
-from ..support import ANCHORSHOLME, Receiver, commission_published, verified
 from .conftest import Embedded
+from .support import ANCHORSHOLME, Receiver, commission_published, verified
 
 bearer = TokenFactory.bearer
 COMMISSIONS = "commissioning.commission.v1"

@@ -6,7 +6,7 @@ from streetlevel.common.areas import load_reference
 from streetlevel.notifications.domain.matching import Facets, facets_of, matches, type_wanted
 from streetlevel.notifications.domain.subscriptions import Filters
 
-from ..support import ANCHORSHOLME, BISPHAM, BLACKPOOL, BLACKPOOL_AREAS, LSOA_A
+from .support import ANCHORSHOLME, BISPHAM, BLACKPOOL, BLACKPOOL_AREAS, LSOA_A
 
 AREAS = load_reference(BLACKPOOL_AREAS)
 OWNER = "org:GB-LAE-BPL"

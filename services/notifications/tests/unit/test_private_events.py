@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from streetlevel.common.events import Envelope
-from streetlevel.common.testing.tokens import TokenFactory
 from streetlevel.notifications.adapters import orm
+from streetlevel.testing.tokens import TokenFactory
 
-from ..support import ANCHORSHOLME, Receiver, commission_published, envelope, verified
 from .conftest import Embedded
+from .support import ANCHORSHOLME, Receiver, commission_published, envelope, verified
 
 bearer = TokenFactory.bearer
 PRIVATE = "commissioning.private.v1"

@@ -8,7 +8,7 @@ from streetlevel.notifications.adapters.sender import MAX_RESPONSE_BYTES, SafeSe
 from streetlevel.notifications.domain.errors import UnsafeTarget
 from streetlevel.notifications.domain.targets import check_address, parse_target
 
-from ..support import Receiver
+from .support import Receiver
 
 REFUSED = [
     "127.0.0.1",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from streetlevel.common.testing.tokens import TokenFactory
+from streetlevel.testing.tokens import TokenFactory
 
-from ..support import Receiver
 from .conftest import Embedded
+from .support import Receiver
 
 bearer = TokenFactory.bearer
 

@@ -7,7 +7,7 @@ from typing import Any, cast
 import orjson
 
 from streetlevel.common.consumer import EventProcessor
-from streetlevel.common.testing.waiting import eventually
+from streetlevel.testing.waiting import eventually
 
 from ..support import BUYER, LSOA_A
 from .conftest import Embedded

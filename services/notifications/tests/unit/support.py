@@ -12,7 +12,7 @@ from streetlevel.common.events import TYPE_PREFIX, Envelope
 from streetlevel.common.ids import new_id
 from streetlevel.common.outbox import OutboxMessage
 
-GEOGRAPHY = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "geography"
+GEOGRAPHY = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "geography"
 BLACKPOOL_AREAS = GEOGRAPHY / "areas_blackpool.csv"
 BUYER = "GB-LAE-BPL"
 BLACKPOOL = "E06000009"

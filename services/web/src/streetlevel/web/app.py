@@ -18,13 +18,13 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from streetlevel.common.service import health_router
 from streetlevel.common.settings import load_settings
 from streetlevel.common.web import EdgeMiddleware
 from streetlevel.web import routes
 from streetlevel.web.atom import FeedIndex
 from streetlevel.web.gateway import GatewayClient, GatewayUnavailable, Gone, NotFound
 from streetlevel.web.headers import SecurityHeaders
+from streetlevel.web.health import health_router
 from streetlevel.web.render import environment
 from streetlevel.web.settings import WebSettings
 

@@ -106,6 +106,11 @@ def build_api(site: Site) -> FastAPI:
         log.warning("gateway unavailable: %s", exc)
         return _error(request, 503, "unavailable.html")
 
+    @api.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> Response:
+        log.exception("page failed: %s", request.url.path)
+        return _error(request, 500, "problem.html")
+
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404:

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -76,7 +76,8 @@ def environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES),
         # Every template is escaped, whatever its name: the site shows other people's words.
         autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
+        # Optional API fields may be absent: an absent one renders as nothing, never a 500.
+        undefined=ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )

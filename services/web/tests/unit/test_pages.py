@@ -150,15 +150,15 @@ async def test_a_dissolved_enterprise_gets_the_gone_page(demo: Demo) -> None:
 async def test_the_site_is_down_with_the_gateway_and_recovers_with_it(demo: Demo) -> None:
     demo.switch.down = True
     try:
-        # A page not yet cached needs the gateway.
-        response = await demo.site.get("/areas/E05015206")
+        # A search no one made before is in no cache: it needs the gateway.
+        response = await demo.site.get("/", params={"q": "Waterloo while down"})
         assert response.status_code == 503
         assert response.headers["retry-after"] == "30"
         assert "temporarily unavailable" in response.text
         assert (await demo.site.get("/readyz")).status_code == 503
     finally:
         demo.switch.down = False
-    assert (await demo.site.get("/areas/E05015206")).status_code == 200
+    assert (await demo.site.get("/", params={"q": "Waterloo while down"})).status_code == 200
     assert (await demo.site.get("/readyz")).status_code == 200
 
 

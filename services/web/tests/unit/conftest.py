@@ -19,6 +19,8 @@ from streetlevel.web.settings import WebSettings
 
 API = "http://api.test"
 SITE = "http://site.test"
+#: What a browser sends: HTML first (``GET /`` without it is the API index).
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 #: An enterprise whose words are attacks: every page must show them as text.
 PAYLOAD_NAME = "<script>alert('name')</script><img src=x onerror=alert(1)> Payload CIC"
 PAYLOAD_MISSION = '"><svg onload=alert(2)><a href="javascript:alert(3)">mission</a>'
@@ -138,7 +140,9 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
             site_app = create_site(site_settings, transport=switch)
             async with LifespanManager(site_app):
                 site_transport = httpx2.ASGITransport(app=site_app)
-                async with httpx2.AsyncClient(transport=site_transport, base_url=SITE) as site:
+                async with httpx2.AsyncClient(
+                    transport=site_transport, base_url=SITE, headers={"Accept": BROWSER}
+                ) as site:
                     enterprises = (await api.get("/v1/enterprises", params={"limit": 200})).json()
                     commissions = (await api.get("/v1/commissions", params={"limit": 200})).json()
                     wards = (

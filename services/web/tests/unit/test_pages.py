@@ -169,3 +169,15 @@ async def test_the_site_reads_only_public_endpoints_anonymously(demo: Demo) -> N
         assert "authorization" not in request.headers
         assert request.method == "GET"
         assert not request.url.path.startswith("/v1/admin")
+
+
+def test_the_root_negotiates_like_the_gateway() -> None:
+    from streetlevel.web.routes import wants_json
+
+    assert wants_json(None)
+    assert wants_json("*/*")
+    assert wants_json("application/json")
+    assert wants_json("application/json, text/html")
+    assert not wants_json("text/html,application/xhtml+xml,*/*;q=0.8")
+    assert not wants_json("text/html")
+    assert not wants_json("application/json;q=0.5, text/html")

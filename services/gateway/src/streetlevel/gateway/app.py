@@ -54,6 +54,8 @@ from streetlevel.gateway.openapi import MergedOpenAPI
 from streetlevel.gateway.proxy import Observer, Proxy, Upstream
 from streetlevel.gateway.ratelimit import RateLimiter, Verdict
 from streetlevel.gateway.settings import GatewaySettings, server_key
+from streetlevel.gateway.site import embedded_site
+from streetlevel.gateway.site import serves as serves_site
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,9 @@ class Gateway:
         self.bus: MemoryBus | None = None
         if settings.bus == "memory":
             self.bus = memory_bus or GatedMemoryBus()
+        # Public site (services/web): mounted only with the services it mounts itself;
+        # gateway/site.py is the one place the gateway knows the site.
+        mounts_site = services is None and settings.mode == "embedded"
         if services is None:
             services = (
                 mount_services(
@@ -135,6 +140,7 @@ class Gateway:
                 else remote_services(settings)
             )
         self.services = services
+        self.site: Any = embedded_site(settings, self) if mounts_site else None
         self.upstreams = [
             Upstream(
                 name=s.name,
@@ -331,6 +337,9 @@ class GatewayApp:
         path: str = scope["path"]
         if path in UNLIMITED:
             await gw.local(scope, receive, send)
+            return
+        if gw.site is not None and serves_site(path, _header(scope, b"accept")):
+            await gw.site(scope, receive, send)
             return
         oauth = path == "/oauth/token"
         principal: Principal = ANONYMOUS

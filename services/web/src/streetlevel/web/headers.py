@@ -22,7 +22,7 @@ _REPLACED = {name for name, _ in SECURITY_HEADERS} | {b"set-cookie"}
 
 
 class SecurityHeaders:
-    """Adds the headers (replacing any set below) and drops ``Set-Cookie``: the site keeps none."""
+    """Adds the headers (replacing any set below); drops ``Set-Cookie`` (the site keeps none)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,7 +34,13 @@ class SecurityHeaders:
 
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                kept = [h for h in message.get("headers", []) if h[0].lower() not in _REPLACED]
+                kept = [
+                    h
+                    for h in message.get("headers", [])
+                    # Pages are for browsers, not cross-origin scripts: no CORS grant.
+                    if h[0].lower() not in _REPLACED
+                    and not h[0].lower().startswith(b"access-control-")
+                ]
                 message = {**message, "headers": kept + SECURITY_HEADERS}
             await send(message)
 

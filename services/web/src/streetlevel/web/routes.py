@@ -47,9 +47,9 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
 
 
 def wants_json(accept: str | None) -> bool:
-    """Whether the client ranks JSON above HTML (``GET /`` serves the API index then)."""
+    """Whether ``GET /`` serves the API index: unless HTML ranks higher, as at the gateway."""
     ranks: dict[str, float] = {}
-    for part in (accept or "").split(","):
+    for part in (accept or "*/*").split(","):
         kind, *params = (p.strip() for p in part.split(";"))
         q = 1.0
         for param in params:
@@ -59,9 +59,12 @@ def wants_json(accept: str | None) -> bool:
                 except ValueError:
                     q = 0.0
         ranks[kind.lower()] = max(q, ranks.get(kind.lower(), 0.0))
-    json_q = ranks.get("application/json", 0.0)
-    html_q = max(ranks.get("text/html", 0.0), ranks.get("*/*", 0.0) if not json_q else 0.0)
-    return json_q > 0 and json_q >= html_q
+    wildcard = max(ranks.get("*/*", 0.0), ranks.get("text/*", 0.0))
+    html_q = ranks.get("text/html", wildcard)
+    json_q = ranks.get(
+        "application/json", max(ranks.get("*/*", 0.0), ranks.get("application/*", 0.0))
+    )
+    return (json_q >= html_q and json_q > 0) or html_q == 0
 
 
 def gateway(request: Request) -> GatewayClient:

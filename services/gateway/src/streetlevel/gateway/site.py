@@ -1,0 +1,54 @@
+"""The public site (``services/web``) in the gateway's process, in embedded mode only.
+
+The one place the gateway knows the site: the site reads the API through this gateway
+in-process (anonymously, like any app) and the gateway hands it the site's paths; ``GET /``
+goes to the site when the client prefers HTML, and stays the JSON index otherwise. In the
+distributed mode the site is its own service behind the same routes (an HTTPRoute).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+
+from streetlevel.common.settings import load_settings
+from streetlevel.gateway.api import frontdoor
+from streetlevel.gateway.settings import GatewaySettings
+
+if TYPE_CHECKING:
+    from streetlevel.gateway.app import Gateway
+
+#: The address the site's in-process API calls come from (its own rate-limit bucket).
+SITE_CLIENT = ("127.0.0.2", 0)
+OFFERS = (frontdoor.JSON, frontdoor.HTML)
+
+
+def embedded_site(settings: GatewaySettings, gateway: Gateway) -> Any | None:
+    """The site's ASGI app reading this gateway in-process; None without ``streetlevel.web``."""
+    try:
+        from streetlevel.web.app import create_app
+        from streetlevel.web.settings import WebSettings
+    except ModuleNotFoundError:
+        return None
+    from streetlevel.gateway.app import GatewayEdge  # the app module imports this one
+
+    web_settings = load_settings(
+        WebSettings,
+        gateway_url="http://gateway.embedded",
+        public_base_url=settings.public_base_url,
+        environment=settings.environment,
+        log_level=settings.log_level,
+        log_json=settings.log_json,
+    )
+    transport = httpx2.ASGITransport(app=GatewayEdge(gateway), client=SITE_CLIENT)
+    return create_app(web_settings, transport=transport)
+
+
+def serves(path: str, accept: str | None) -> bool:
+    """Whether the site answers this request (``/`` only for clients that prefer HTML)."""
+    from streetlevel.web.app import is_site_path
+
+    if path == "/":
+        return frontdoor.negotiate(accept, OFFERS) == frontdoor.HTML
+    return is_site_path(path)

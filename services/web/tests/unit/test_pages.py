@@ -181,3 +181,23 @@ def test_the_root_negotiates_like_the_gateway() -> None:
     assert not wants_json("text/html,application/xhtml+xml,*/*;q=0.8")
     assert not wants_json("text/html")
     assert not wants_json("application/json;q=0.5, text/html")
+
+
+async def test_every_page_kind_weighs_at_most_100_kb_with_its_stylesheet(demo: Demo) -> None:
+    css = len((await demo.site.get("/site.css")).content)
+    pages = ["/", "/?q=Blackpool", "/open-data", "/areas/E06000009", "/areas/E05015186"]
+    pages += [f"/enterprises/{e['id']}" for e in demo.enterprises[:3]]
+    pages += [f"/commissions/{c}" for c in demo.commission_ids]
+    for path in pages:
+        response = await demo.site.get(path)
+        assert response.status_code == 200, path
+        assert len(response.content) + css <= 100_000, (path, len(response.content), css)
+        assert 'rel="stylesheet"' in response.text
+        assert response.text.count("<link") == 1 + ("/areas/" in path), "one stylesheet only"
+
+
+async def test_a_page_answers_304_to_its_own_etag(demo: Demo) -> None:
+    first = await demo.site.get("/open-data")
+    again = await demo.site.get("/open-data", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""

@@ -163,7 +163,8 @@ class BenchStack:
         return self
 
     def _start_services(self) -> None:
-        names = [n for n in stack.discover() if n in stack.ORDER]
+        # The public site keeps no database; web_pages starts it against a demo gateway.
+        names = [n for n in stack.discover() if n in stack.ORDER and n not in stack.NO_DATABASE]
         ports = {n: free_port() for n in names}
         svcs = {n: stack.Service(n, ports[n]) for n in names}
         gateway = svcs.get("gateway")

@@ -15,8 +15,10 @@ import time
 import urllib.parse
 
 from ctx import Ctx
-from harness import Proc
-from measure import Result, summary
+from harness import Proc, launch_app
+from measure import Result, machine, summary
+
+from streetlevel.common.testing._proc import terminate
 
 WARD = "/areas/E05015186"
 RATE_PER_S = 20
@@ -82,24 +84,29 @@ def weight(url: str, path: str) -> int:
     return total
 
 
-def _site(ctx: Ctx, name: str, gateway: Proc, **extra: str) -> Proc:
+def _site(name: str, gateway: Proc, **extra: str) -> Proc:
     env = {
         "WEB_GATEWAY_URL": gateway.url,
         "WEB_PUBLIC_BASE_URL": gateway.url,
         "WEB_LOG_LEVEL": "WARNING",
         **extra,
     }
-    return ctx.stack.launch_extra(name, "streetlevel.web.app:create_app", env)
+    return launch_app(name, "streetlevel.web.app:create_app", env)
 
 
 def web_pages(ctx: Ctx) -> Result:
+    """Needs no PostgreSQL or Kafka: its own demo gateway and two sites (run alone below)."""
+    return measure(seconds=ctx.wrk_s, warmup_s=ctx.warmup_s)
+
+
+def measure(*, seconds: float, warmup_s: float) -> Result:
     result = Result(
         "web_pages",
         target=f"area page p95 <= {WARM_P95_MS:.0f} ms warm, <= {COLD_P95_MS:.0f} ms cold "
         f"at {RATE_PER_S}/s; every page kind <= {MAX_PAGE_BYTES // 1000} KB HTML + CSS",
     )
     data_dir = tempfile.mkdtemp(prefix="bench-web-")
-    gateway = ctx.stack.launch_extra(
+    gateway = launch_app(
         "web-demo-gateway",
         "tests.browser.platform_demo:create_app",
         {
@@ -110,19 +117,18 @@ def web_pages(ctx: Ctx) -> Result:
             "GATEWAY_RATE_LIMIT_ANONYMOUS": "100000000/minute",
         },
     )
-    warm = _site(ctx, "web-warm", gateway)
-    cold = _site(ctx, "web-cold", gateway, WEB_CACHE_TTL_S="0", WEB_CACHE_ENTRIES="1")
-    seconds = ctx.wrk_s
+    warm = _site("web-warm", gateway)
+    cold = _site("web-cold", gateway, WEB_CACHE_TTL_S="0", WEB_CACHE_ENTRIES="1")
     result.inputs = {"rate_per_s": RATE_PER_S, "seconds": seconds, "page": WARD}
     try:
-        steady(warm.url, WARD, ctx.warmup_s)
+        steady(warm.url, WARD, warmup_s)
         warm_ms = summary(steady(warm.url, WARD, seconds))
         steady(cold.url, WARD, 1)
         cold_ms = summary(steady(cold.url, WARD, seconds))
         weights = {kind: weight(warm.url, path) for kind, path in _paths(gateway.url).items()}
     finally:
         for proc in (cold, warm, gateway):
-            ctx.stack.stop_extra(proc)
+            terminate(proc.pid, timeout=20)
     result.figures = {
         "area_page_warm_ms": warm_ms,
         "area_page_cold_ms": cold_ms,
@@ -139,3 +145,18 @@ def web_pages(ctx: Ctx) -> Result:
         f"heaviest page {max(weights.values()) / 1000:.1f} KB"
     )
     return result
+
+
+def main() -> int:
+    """``uv run python bench/b_web.py [--quick]``: this benchmark alone, without the bench stack."""
+    import sys
+
+    quick = "--quick" in sys.argv
+    result = measure(seconds=5 if quick else 10, warmup_s=2 if quick else 5)
+    path = result.write(machine(), quick)
+    print(f"web_pages: {'MET' if result.met else 'NOT MET'} — {result.headline} ({path})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

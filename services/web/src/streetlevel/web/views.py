@@ -66,20 +66,23 @@ def _related(page_area: dict[str, Any], other: dict[str, Any]) -> bool:
 
 
 async def area(gw: GatewayClient, gss: str) -> dict[str, Any]:
-    """Everything the area page shows."""
-    place = await gw.get(f"/v1/areas/{gss}")
-    enterprises, commissions, contracts, report, theme_names = await asyncio.gather(
+    """Everything the area page shows, in three rounds of concurrent reads (the cold path)."""
+    place, enterprises, commissions, contracts, report, theme_names = await asyncio.gather(
+        gw.get(f"/v1/areas/{gss}"),
         gw.get("/v1/enterprises", area=gss, limit=LIST_LIMIT),
         gw.get("/v1/commissions", area=gss, status="open", limit=LIST_LIMIT),
         gw.get("/v1/contracts", status="active", limit=LIST_LIMIT),
         gw.get(f"/v1/reports/areas/{gss}"),
         themes(gw),
     )
-    lot_codes = [a for c in contracts["items"] for a in c["lot"]["areas"]]
-    lot_areas = {
-        a["code"]: a
-        for a in await asyncio.gather(*(gw.get(f"/v1/areas/{c}") for c in dict.fromkeys(lot_codes)))
-    }
+    lot_codes = list(dict.fromkeys(a for c in contracts["items"] for a in c["lot"]["areas"]))
+    lot_areas_found, names = await asyncio.gather(
+        asyncio.gather(*(gw.get(f"/v1/areas/{c}") for c in lot_codes)),
+        area_names(
+            gw, [a for c in commissions["items"] for lot in c["lots"] for a in lot["areas"]]
+        ),
+    )
+    lot_areas = {a["code"]: a for a in lot_areas_found}
     here = [
         c
         for c in contracts["items"]
@@ -87,9 +90,6 @@ async def area(gw: GatewayClient, gss: str) -> dict[str, Any]:
     ]
     social_value = await asyncio.gather(
         *(gw.get(f"/v1/reports/contracts/{c['id']}/social-value") for c in here)
-    )
-    names = await area_names(
-        gw, [a for c in commissions["items"] for lot in c["lots"] for a in lot["areas"]]
     )
     return {
         "area": place,

@@ -15,6 +15,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser
 
 from .conftest import ARTIFACTS, Server, Visit, guarded
+from .keyboard import links_never_reached
 from .site_data import PAYLOAD_NAME, demo_registrar, page_kinds
 
 BROWSER_STATUS = {"not-found": 404, "gone": 410}
@@ -103,26 +104,13 @@ async def test_no_page_kind_scrolls_sideways_at_320_pixels(
     assert_stayed_home(narrow)
 
 
-TAB_PATH = """() => {
-  const el = document.activeElement;
-  return el ? (el.getAttribute('href') ?? el.tagName + '#' + (el.id || '')) : null;
-}"""
-
-
 async def test_the_keyboard_alone_reaches_every_link_of_the_area_page(
     visit: Visit, kinds: dict[str, str]
 ) -> None:
     await open_page(visit, kinds["ward"], "ward")
-    links = await visit.page.eval_on_selector_all(
-        "a[href]", "els => els.map(e => e.getAttribute('href'))"
-    )
+    links, reached, missing = await links_never_reached(visit)
     assert len(links) > 20
-    reached: list[str | None] = []
-    for _ in range(len(links) + 40):
-        await visit.page.keyboard.press("Tab")
-        reached.append(await visit.page.evaluate(TAB_PATH))
     assert reached[0] == "#main", "the first tab stop is the skip link"
-    missing = set(links) - set(reached)
     assert missing == set(), f"links the keyboard never reached: {missing}"
     # Focus is visible: the focused link gets the yellow focus colour.
     await visit.page.focus("a[href='/open-data']")

@@ -19,6 +19,7 @@ from streetlevel.common.testing._proc import InfraError
 from streetlevel.common.testing.live import live_app
 
 from .conftest import Server, Visit, guarded
+from .keyboard import links_never_reached
 
 WARD = "E05015186"
 SENSITIVE_LSOA = "E01012664"  # the world's verified 3 (withheld) is reported here
@@ -103,6 +104,19 @@ async def test_native_pages_work_without_javascript_and_at_320_pixels(
             await _open(visit, path, kind)
             width = await visit.page.evaluate("document.documentElement.scrollWidth")
             assert width <= NARROW["width"], (kind, width)
+            await visit.screenshot(f"native-site-{kind}-320px", full_page=True)
+        _stayed_home(visit)
+
+
+async def test_native_the_keyboard_alone_reaches_every_link_of_the_area_page(
+    browser: Browser, native_site: Server, native_kinds: dict[str, str]
+) -> None:
+    async with guarded(browser, native_site.url) as visit:
+        await _open(visit, native_kinds["ward"], "ward")
+        links, reached, missing = await links_never_reached(visit)
+        assert len(links) > 20
+        assert reached[0] == "#main", "the first tab stop is the skip link"
+        assert missing == set(), f"links the keyboard never reached: {missing}"
         _stayed_home(visit)
 
 

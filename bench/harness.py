@@ -163,7 +163,8 @@ class BenchStack:
         return self
 
     def _start_services(self) -> None:
-        names = stack.discover()
+        # The public site keeps no database; web_pages starts it against a demo gateway.
+        names = [n for n in stack.discover() if n not in stack.NO_DATABASE]
         ports = {n: free_port() for n in names}
         svcs = {n: stack.Service(n, ports[n]) for n in names}
         gateway = svcs.get("gateway")

@@ -20,6 +20,7 @@ import b_edge
 import b_events
 import b_http
 import b_start
+import b_web
 import uvloop
 from ctx import Ctx
 from harness import BenchStack
@@ -34,6 +35,7 @@ BENCHMARKS: dict[str, Callable[[Ctx], Result]] = {
     "event_freshness": b_events.event_freshness,
     "event_throughput": b_events.event_throughput,
     "http_edge": b_edge.http_edge,
+    "web_pages": b_web.web_pages,
 }
 
 

@@ -56,6 +56,8 @@ NO_AREAS = (
     ".venv/bin/streetlevel areas load /path/to/ons-lookup.csv; commissioning and outcomes read "
     "the file only at start)"
 )
+#: Services that keep no database: the public site reads the API through the gateway only.
+NO_DATABASE = ("web",)
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 90.0
 
@@ -88,10 +90,10 @@ class Service:
 
 
 def discover() -> list[str]:
-    """The platform's services in start order (dependencies first), the gateway last."""
-    from streetlevel.platform.services import GATEWAY, SERVICES
+    """The platform's services in start order (dependencies first), the gateway, then the site."""
+    from streetlevel.platform.services import GATEWAY, SERVICES, SITE
 
-    return [d.name for d in (*SERVICES, GATEWAY)]
+    return [d.name for d in (*SERVICES, GATEWAY, SITE)]
 
 
 async def create_databases(dsn: str, names: list[str]) -> None:
@@ -125,6 +127,17 @@ def service_env(
         # Every absolute URL the platform emits (dataschema, OCDS, Link) is the gateway's.
         env[f"{p}PUBLIC_BASE_URL"] = gateway.url
     return env
+
+
+def web_env(web: Service, gateway: Service) -> dict[str, str]:
+    """The public site: the gateway is its only upstream; no database, no bus, no secret."""
+    return {
+        "WEB_ENVIRONMENT": "development",
+        "WEB_GATEWAY_URL": gateway.url,
+        "WEB_PUBLIC_BASE_URL": gateway.url,
+        "WEB_SITE_URL": web.url,
+        "WEB_LOG_JSON": "false",
+    }
 
 
 def gateway_env(others: list[Service], secrets_dir: Path | None = None) -> dict[str, str]:
@@ -270,6 +283,13 @@ def up() -> int:
     names = discover()
     services = [Service(name, free_port()) for name in names]
     gateway = next((s for s in services if s.name == "gateway"), None)
+    web = next((s for s in services if s.name == "web"), None)
+    if web is not None and gateway is None:
+        print("stack: SKIPPING web: the public site needs the gateway")
+        services.remove(web)
+        names.remove("web")
+        web = None
+    stored = [s for s in services if s.name not in NO_DATABASE]
     t0 = time.monotonic()
     pg = start_postgres()
     try:
@@ -295,22 +315,27 @@ def up() -> int:
     area_env = {k: str(v) for k, v in zip(AREAS_ENV, (areas, counties), strict=True) if v}
     loaded = None
     try:
-        asyncio.run(create_databases(pg.dsn, names))
+        asyncio.run(create_databases(pg.dsn, [s.name for s in stored]))
         with ThreadPoolExecutor() as pool:
-            list(pool.map(lambda s: migrate(s, pg.url(s.name)), services))
+            list(pool.map(lambda s: migrate(s, pg.url(s.name)), stored))
         if areas is not None and "registry" in names:
             loaded = load_areas(pg.url("registry"), areas, counties)
         # The services start side by side; the gateway only once they are all ready.
-        backends = [s for s in services if s is not gateway]
-        for group in (backends, [gateway] if gateway else []):
+        # ... and the public site once the gateway is.
+        backends = [s for s in services if s is not gateway and s is not web]
+        for group in (backends, [gateway] if gateway else [], [web] if web else []):
             pids = {}
             for svc in group:
-                env = service_env(svc, pg.url(svc.name), kafka.bootstrap, gateway) | area_env
+                if svc is web and gateway is not None:
+                    env = web_env(web, gateway)
+                else:
+                    env = service_env(svc, pg.url(svc.name), kafka.bootstrap, gateway) | area_env
                 if svc is gateway:
                     env |= gateway_env(backends, STATE_DIR / SECRETS)
                 pids[svc.name] = pid = launch(svc, env)
-                # The database under the name the service's own settings (and the CLI) read.
-                values[f"{svc.prefix}DATABASE_URL"] = pg.url(svc.name)
+                if svc.name not in NO_DATABASE:
+                    # The database under the name the service's own settings (and the CLI) read.
+                    values[f"{svc.prefix}DATABASE_URL"] = pg.url(svc.name)
                 values[f"STREETLEVEL_{svc.name.upper()}_URL"] = svc.url
                 values[f"STREETLEVEL_{svc.name.upper()}_PID"] = str(pid)
                 write_stack_env(values)
@@ -328,6 +353,8 @@ def up() -> int:
         values["STREETLEVEL_GATEWAY_URL"] = gateway.url
         write_stack_env(values)
         print(f"stack: gateway at {gateway.url}")
+        if web is not None:
+            print(f"stack: public site at {web.url}")
     else:
         print("stack: no gateway yet; services only")
     if loaded is not None:

@@ -2,19 +2,58 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import importlib.util
 import shutil
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Page,
+    Route,
+    async_playwright,
+)
 
 from streetlevel.testing._proc import InfraError
 from streetlevel.testing.live import live_app
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exists())
+HARNESS = "streetlevel_e2e_harness"
+
+
+def _harness() -> None:
+    """The native stack's session fixtures (tests/e2e/harness), shared with e2e: one per run."""
+    if HARNESS in sys.modules:
+        return
+    package = ROOT / "tests" / "e2e" / "harness"
+    spec = importlib.util.spec_from_file_location(
+        HARNESS, package / "__init__.py", submodule_search_locations=[str(package)]
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[HARNESS] = module
+    spec.loader.exec_module(module)
+
+
+_harness()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    name = f"{HARNESS}.plugin"
+    if not config.pluginmanager.has_plugin(name):
+        config.pluginmanager.register(importlib.import_module(name), name)
+
+
 #: Where scripts/test.sh keeps the run's artifacts (JUnit reports, screenshots).
 ARTIFACTS = ROOT / ".streetlevel" / "test-results" / "browser"
 
@@ -32,11 +71,12 @@ def chromium() -> str:
 class Server:
     url: str
     log: Path
+    data_dir: Path | None = None
 
 
 @pytest.fixture(scope="session")
 def gateway_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The whole platform in embedded mode, served by uvicorn on a free loopback port."""
+    """The whole platform in embedded mode with the demo (``make run``), served by uvicorn."""
     data_dir = tmp_path_factory.mktemp("browser-gateway")
     env = {
         "GATEWAY_MODE": "embedded",
@@ -48,8 +88,8 @@ def gateway_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     }
     log = data_dir / "gateway.log"
     try:
-        with live_app("streetlevel.platform.embedded:create_app", env=env, log=log) as url:
-            yield Server(url, log)
+        with live_app("tests.browser.platform_demo:create_app", env=env, log=log) as url:
+            yield Server(url, log, data_dir)
     except InfraError as exc:
         pytest.fail(str(exc), pytrace=False)
 
@@ -82,12 +122,13 @@ class Visit:
         return path
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def visit(browser: Browser, gateway_server: Server) -> AsyncIterator[Visit]:
-    context: BrowserContext = await browser.new_context()
+@contextlib.asynccontextmanager
+async def guarded(browser: Browser, origin: str, **options: Any) -> AsyncIterator[Visit]:
+    """A fresh context (``options``: viewport, JavaScript...) that may reach only ``origin``."""
+    context: BrowserContext = await browser.new_context(**options)
     page = await context.new_page()
     page.set_default_timeout(60_000)
-    seen = Visit(page, gateway_server.url)
+    seen = Visit(page, origin)
 
     async def only_the_gateway(route: Route) -> None:
         if route.request.url.startswith(seen.origin + "/"):
@@ -100,5 +141,19 @@ async def visit(browser: Browser, gateway_server: Server) -> AsyncIterator[Visit
     context.on("request", lambda request: seen.requests.append(request.url))
     page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda exc: seen.errors.append(f"uncaught: {exc}"))
-    yield seen
-    await context.close()
+
+    async def no_dialogs(dialog: Dialog) -> None:
+        seen.errors.append(f"dialog: {dialog.message}")  # a script ran: never expected
+        await dialog.dismiss()
+
+    page.on("dialog", no_dialogs)
+    try:
+        yield seen
+    finally:
+        await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def visit(browser: Browser, gateway_server: Server) -> AsyncIterator[Visit]:
+    async with guarded(browser, gateway_server.url) as seen:
+        yield seen

@@ -25,6 +25,8 @@ from streetlevel.platform.services import by_name
 KUSTOMIZE_VERSION = "v5.8.1"
 KUBERNETES_VERSION = "1.33.0"
 SERVICES = ("registry", "commissioning", "outcomes", "notifications", "gateway")
+#: The public site: hardened and configured like the services, with no database or migration.
+SITE = "web"
 # Platform-wide variables a service reads besides its own prefix.
 PLATFORM_ENV = {"STREETLEVEL_SECRETS_DIR", "STREETLEVEL_AREAS_FILE", "STREETLEVEL_COUNTIES_FILE"}
 HTTP_PORT = 8000
@@ -199,7 +201,7 @@ def hardening_problems(doc: dict[str, Any]) -> list[str]:
     """Security context, probes, limits and graceful shutdown of our Deployments and Jobs."""
     pod = _pod_spec(doc)
     labels = doc["metadata"].get("labels", {})
-    if pod is None or labels.get("app.kubernetes.io/name") not in SERVICES:
+    if pod is None or labels.get("app.kubernetes.io/name") not in (*SERVICES, SITE):
         return []
     who = ident(doc)
     problems = []
@@ -286,7 +288,7 @@ def workloads(docs: list[dict[str, Any]]) -> list[Workload]:
     for doc in docs:
         pod = _pod_spec(doc)
         service = doc["metadata"].get("labels", {}).get("app.kubernetes.io/name")
-        if pod is None or service not in SERVICES:
+        if pod is None or service not in (*SERVICES, SITE):
             continue
         volumes = {v["name"]: v for v in pod.get("volumes", [])}
         for c in pod["containers"]:

@@ -25,7 +25,7 @@ def our_services(compose: dict[str, Any], checks: ModuleType) -> dict[str, tuple
         image = svc.get("image", "")
         match = re.fullmatch(r"streetlevel/([a-z]+):.*", image)
         if match:
-            assert match.group(1) in checks.SERVICES, image
+            assert match.group(1) in (*checks.SERVICES, checks.SITE), image
             found[key] = (match.group(1), svc)
     return found
 
@@ -41,7 +41,7 @@ def test_the_compose_file_validates_against_the_compose_specification(
     assert errors == []
 
 
-def test_each_service_runs_migrated_healthy_and_only_the_gateway_is_published(
+def test_each_service_runs_migrated_healthy_and_only_the_gateway_and_site_are_published(
     compose: dict[str, Any], checks: ModuleType
 ) -> None:
     services = compose["services"]
@@ -66,7 +66,8 @@ def test_each_service_runs_migrated_healthy_and_only_the_gateway_is_published(
     for name in ("registry", "commissioning", "outcomes", "notifications"):
         assert gateway_deps[name] == {"condition": "service_healthy"}
     published = {k for k, v in services.items() if v.get("ports")}
-    assert published == {"gateway"}
+    assert published == {"gateway", "web"}  # the API and the public site
+    assert services["web"]["depends_on"] == {"gateway": {"condition": "service_healthy"}}
     assert services["gateway"]["ports"][0].endswith(f":{checks.HTTP_PORT}")
 
 

@@ -9,12 +9,13 @@ from types import ModuleType
 import pytest
 
 SERVICES = ("registry", "commissioning", "outcomes", "notifications", "gateway")
+SITE = "web"  # the public site: built the same way, no database
 
 
 def workspace_dependencies(checks: ModuleType, service: str) -> set[str]:
     """Directories of the workspace members a service's package needs (transitively)."""
     members = {"streetlevel-common": "libs/common", "streetlevel-platform": "platform"}
-    members |= {f"streetlevel-{s}": f"services/{s}" for s in SERVICES}
+    members |= {f"streetlevel-{s}": f"services/{s}" for s in (*SERVICES, SITE)}
     todo, seen = [f"streetlevel-{service}"], set()
     while todo:
         name = todo.pop()
@@ -26,7 +27,7 @@ def workspace_dependencies(checks: ModuleType, service: str) -> set[str]:
     return {members[n] for n in seen}
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", [*SERVICES, SITE])
 def test_the_dockerfile_builds_a_non_root_single_worker_image_of_its_service(
     checks: ModuleType, service: str
 ) -> None:
@@ -52,7 +53,7 @@ def test_the_dockerfile_builds_a_non_root_single_worker_image_of_its_service(
     assert all("--frozen --no-dev" in s and f"--package streetlevel-{service}" in s for s in syncs)
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", [*SERVICES, SITE])
 def test_the_dockerfile_copies_the_lock_every_member_manifest_and_the_sources_it_needs(
     checks: ModuleType, service: str
 ) -> None:
@@ -61,7 +62,7 @@ def test_the_dockerfile_copies_the_lock_every_member_manifest_and_the_sources_it
     sources = {src.rstrip("/") for args in copies for src in args[:-1]}
     assert {"pyproject.toml", "uv.lock"} <= sources
     # uv reads the lock only with every workspace member's pyproject.toml present.
-    members = {"libs/common", "platform"} | {f"services/{s}" for s in SERVICES}
+    members = {"libs/common", "platform"} | {f"services/{s}" for s in (*SERVICES, SITE)}
     assert {f"{m}/pyproject.toml" for m in members} <= sources
     needed = workspace_dependencies(checks, service)
     assert needed <= sources, f"sources not copied: {needed - sources}"

@@ -38,6 +38,13 @@ def test_manifest_environment_names_are_real_settings_fields(
         problems += checks.env_problems(
             w.service, {name.upper() for name in w.secret_files}, f"{where} secret"
         )
+        if w.service == checks.SITE:
+            # The public site holds no secret at all: it reads the public API anonymously.
+            assert w.secret_names == []
+            assert w.secret_files == {}
+            assert w.env["WEB_GATEWAY_URL"] == "http://gateway:8000"
+            assert w.image.rsplit(":", 1)[0].endswith("/web")
+            continue
         assert w.env["STREETLEVEL_SECRETS_DIR"] == "/etc/streetlevel/secrets"
         # Dev's generated Secrets carry a content hash suffix, so a change rolls the pods.
         assert len(w.secret_names) == 1
@@ -152,8 +159,12 @@ def test_every_service_publishes_under_the_one_public_host_of_the_overlay(
         if w.kind == "Deployment"
     }
     assert found == dict.fromkeys(
-        ("registry", "commissioning", "outcomes", "notifications", "gateway"), f"https://{host}"
+        ("registry", "commissioning", "outcomes", "notifications", "gateway", "web"),
+        f"https://{host}",
     )
+    # The site's pages are served on the same host as the API.
+    routes = [d for d in rendered[overlay] if d["kind"] == "HTTPRoute"]
+    assert {tuple(r["spec"]["hostnames"]) for r in routes} == {(host,)}
 
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])

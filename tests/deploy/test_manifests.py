@@ -118,9 +118,29 @@ def test_every_pod_of_ours_is_under_default_deny(
     assert "ingress" not in deny["spec"]
     assert "egress" not in deny["spec"]
     selected = set(deny["spec"]["podSelector"]["matchExpressions"][0]["values"])
-    assert selected == set(checks.SERVICES)
+    assert selected == {*checks.SERVICES, checks.SITE}
     # Every policy of ours lets the pod resolve names and nothing else it did not declare.
     for policy in policies:
         if policy["metadata"]["name"].endswith("-flows"):
             first = policy["spec"]["egress"][0]
             assert {p["port"] for p in first["ports"]} == {53}
+
+
+def test_the_public_site_may_talk_to_the_gateway_only(rendered: Rendered) -> None:
+    policies = {d["metadata"]["name"]: d for d in rendered["prod"] if d["kind"] == "NetworkPolicy"}
+    web = policies["web-flows"]["spec"]
+    egress = web["egress"][1:]  # after DNS
+    assert len(egress) == 1
+    assert egress[0]["to"] == [
+        {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/name": "gateway",
+                    "app.kubernetes.io/component": "api",
+                }
+            }
+        }
+    ]
+    assert [p["port"] for p in egress[0]["ports"]] == [8000]
+    sources = [rule["from"][0] for rule in web["ingress"]]
+    assert {"namespaceSelector": {"matchLabels": {"streetlevel.org/edge": "true"}}} in sources

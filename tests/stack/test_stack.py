@@ -80,6 +80,10 @@ def test_the_stack_comes_up_behind_the_gateway_and_down_leaves_nothing_running()
         assert status_of(env["STREETLEVEL_GATEWAY_URL"]) == 200
         for name in services:
             assert status_of(env[f"STREETLEVEL_{name.upper()}_URL"]) == 200
+            if name == "web":  # the public site keeps no database: it reads the gateway
+                assert "WEB_DATABASE_URL" not in env
+                assert f"public site at {env['STREETLEVEL_WEB_URL']}" in up.stdout
+                continue
             # Under the name the service's own settings read (REGISTRY_DATABASE_URL, ...).
             assert env[f"{name.upper()}_DATABASE_URL"].endswith(f"/{name}")
         assert ":" in env["STREETLEVEL_KAFKA_BOOTSTRAP"]

@@ -245,6 +245,7 @@ def _announce(platform: Platform, demo: dict[str, Any]) -> None:
     lines = [
         "",
         f"Street Level is running at {base}",
+        f"  Public site:  {base}/  (the Blackpool demo: {base}/areas/E06000009)",
         f"  API docs:     {base}/docs  (guide for developers: {base}/developers)",
         f"  Change feed:  {base}/v1/events",
         f"  Event contract (AsyncAPI 3.0): {base}/asyncapi.json",

@@ -26,6 +26,8 @@ from streetlevel.gateway.settings import GatewaySettings
 from streetlevel.gateway.wiring import Gateway
 from streetlevel.platform.demo import seed, write_seed_areas
 from streetlevel.platform.services import SERVICES
+from streetlevel.platform.site import embedded_site
+from streetlevel.platform.site import serves as serves_site
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +95,13 @@ class EmbeddedApp:
             on_stop=[self._stopping],
         )
         self.gateway: Gateway = self.edge.gateway
+        # The public site answers its own paths (and a browser's ``/``) before the gateway does.
+        self.site = embedded_site(settings, self.edge)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and serves_site(scope["path"], _accept(scope)):
+            await self.site(scope, receive, send)
+            return
         await self.edge(scope, receive, send)
 
     def _mount(self, gateway: Gateway) -> list[ServiceSpec]:
@@ -116,6 +123,13 @@ class EmbeddedApp:
     async def _stopping(self, gateway: Gateway) -> None:
         if isinstance(self.bus, GatedMemoryBus):
             self.bus.close()
+
+
+def _accept(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"accept":
+            return str(value.decode("latin-1"))
+    return None
 
 
 def create_app(

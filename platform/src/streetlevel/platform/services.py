@@ -11,17 +11,18 @@ from streetlevel.gateway.app import SERVICE as GATEWAY
 from streetlevel.notifications.app import SERVICE as NOTIFICATIONS
 from streetlevel.outcomes.app import SERVICE as OUTCOMES
 from streetlevel.registry.app import SERVICE as REGISTRY
+from streetlevel.web.app import SERVICE as SITE
 
 #: The services behind the gateway, in start order (a service before those that consume it).
 SERVICES: tuple[ServiceDescriptor, ...] = (REGISTRY, COMMISSIONING, OUTCOMES, NOTIFICATIONS)
 
-__all__ = ["GATEWAY", "SERVICES", "by_name"]
+__all__ = ["GATEWAY", "SERVICES", "SITE", "by_name"]
 
 
 def by_name(name: str) -> ServiceDescriptor:
     """One descriptor, the gateway's included; LookupError names the known ones."""
-    for descriptor in (*SERVICES, GATEWAY):
+    for descriptor in (*SERVICES, GATEWAY, SITE):
         if descriptor.name == name:
             return descriptor
-    known = ", ".join(d.name for d in (*SERVICES, GATEWAY))
+    known = ", ".join(d.name for d in (*SERVICES, GATEWAY, SITE))
     raise LookupError(f"no service {name!r} (known: {known})")

@@ -19,8 +19,9 @@ class ServiceDescriptor:
     settings: type[CommonSettings]
     #: The paths under which the gateway routes to it (API.md); empty for the gateway itself.
     prefixes: tuple[str, ...]
-    #: Alembic upgrade to head of the database at the given URL.
-    migrate: Callable[[str], None]
+    #: Alembic upgrade to head of the database at the given URL; None for a service that keeps
+    #: no database (the public site).
+    migrate: Callable[[str], None] | None = None
 
     @property
     def env_prefix(self) -> str:

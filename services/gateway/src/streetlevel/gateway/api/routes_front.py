@@ -1,8 +1,9 @@
 """``GET /`` and ``GET /developers``: the front door, as HTML for people or a JSON index.
 
-``/`` will belong to the public site (``services/web``) once it exists; ``/developers`` is this
-page's lasting address. Both are kept out of the OpenAPI document: their links are the
-documented operations, and ``/`` leaving would otherwise read as a breaking change.
+In embedded mode ``/`` for a browser is the public site's home (``platform/site.py``), as an
+HTTPRoute makes it in the distributed mode; ``/developers`` is this page's lasting address.
+Both are kept out of the OpenAPI document: their links are the documented operations, and
+``/`` leaving would otherwise read as a breaking change.
 """
 
 from __future__ import annotations

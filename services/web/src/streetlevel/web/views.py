@@ -1,0 +1,172 @@
+"""What each page shows, read from the public API; figures are passed on exactly as published."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from streetlevel.web.gateway import GatewayClient, Gone, NotFound
+
+#: Lists the site reads are short; beyond this many items it says "and more" rather than page.
+LIST_LIMIT = 200
+
+
+async def themes(gw: GatewayClient) -> dict[str, str]:
+    """Theme code → name."""
+    body = await gw.get("/v1/themes")
+    return {t["code"]: t["name"] for t in body.get("items", [])}
+
+
+async def area_names(gw: GatewayClient, codes: list[str]) -> dict[str, str]:
+    """GSS code → name, for the codes the registry knows."""
+    names: dict[str, str] = {}
+
+    async def one(code: str) -> None:
+        try:
+            names[code] = (await gw.get(f"/v1/areas/{code}"))["name"]
+        except NotFound:
+            names[code] = code
+
+    await asyncio.gather(*(one(c) for c in dict.fromkeys(codes)))
+    return names
+
+
+async def home(gw: GatewayClient, query: str | None) -> dict[str, Any]:
+    """Area search results and the districts where commissions or contracts are."""
+    results: list[dict[str, Any]] = []
+    if query:
+        results = (await gw.get("/v1/areas", q=query, limit=50))["items"]
+    commissions = (await gw.get("/v1/commissions", status="open", limit=LIST_LIMIT))["items"]
+    contracts = (await gw.get("/v1/contracts", status="active", limit=LIST_LIMIT))["items"]
+    codes = [a for c in commissions for lot in c["lots"] for a in lot["areas"]]
+    codes += [a for c in contracts for a in c["lot"]["areas"]]
+    districts: dict[str, dict[str, Any]] = {}
+    for area in await asyncio.gather(*(gw.get(f"/v1/areas/{c}") for c in dict.fromkeys(codes))):
+        chain = [area, *area.get("parents", [])]
+        lad = next((a for a in chain if a["type"] == "lad"), None)
+        if lad is not None:
+            districts.setdefault(lad["code"], {"code": lad["code"], "name": lad["name"]})
+    return {
+        "query": query,
+        "results": results,
+        "districts": sorted(districts.values(), key=lambda d: d["name"]),
+        "open_count": len(commissions),
+        "contract_count": len(contracts),
+    }
+
+
+def _related(page_area: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether ``other`` is the page's area, inside it, or contains it."""
+    code = page_area["code"]
+    if other["code"] == code:
+        return True
+    if code in {p["code"] for p in other.get("parents", [])}:
+        return True
+    return other["code"] in {p["code"] for p in page_area.get("parents", [])}
+
+
+async def area(gw: GatewayClient, gss: str) -> dict[str, Any]:
+    """Everything the area page shows, in three rounds of concurrent reads (the cold path)."""
+    place, enterprises, commissions, contracts, report, theme_names = await asyncio.gather(
+        gw.get(f"/v1/areas/{gss}"),
+        gw.get("/v1/enterprises", area=gss, limit=LIST_LIMIT),
+        gw.get("/v1/commissions", area=gss, status="open", limit=LIST_LIMIT),
+        gw.get("/v1/contracts", status="active", limit=LIST_LIMIT),
+        gw.get(f"/v1/reports/areas/{gss}"),
+        themes(gw),
+    )
+    lot_codes = list(dict.fromkeys(a for c in contracts["items"] for a in c["lot"]["areas"]))
+    lot_areas_found, names = await asyncio.gather(
+        asyncio.gather(*(gw.get(f"/v1/areas/{c}") for c in lot_codes)),
+        area_names(
+            gw, [a for c in commissions["items"] for lot in c["lots"] for a in lot["areas"]]
+        ),
+    )
+    lot_areas = {a["code"]: a for a in lot_areas_found}
+    here = [
+        c
+        for c in contracts["items"]
+        if any(_related(place, lot_areas[a]) for a in c["lot"]["areas"])
+    ]
+    social_value = await asyncio.gather(
+        *(gw.get(f"/v1/reports/contracts/{c['id']}/social-value") for c in here)
+    )
+    return {
+        "area": place,
+        "enterprises": [e for e in enterprises["items"] if e["status"] != "dissolved"],
+        "commissions": commissions["items"],
+        "contracts": [
+            {"contract": c, "social_value": sv} for c, sv in zip(here, social_value, strict=True)
+        ],
+        "report": report,
+        "themes": theme_names,
+        "area_names": {**names, **{a: v["name"] for a, v in lot_areas.items()}},
+        "chart": chart(report, gss),
+    }
+
+
+def chart(report: dict[str, Any], gss: str) -> list[dict[str, Any]]:
+    """Per indicator, the area's own published period figures, scaled for bars (no new figure)."""
+    charts = []
+    for indicator in report.get("indicators", []):
+        own = next((a for a in indicator.get("areas", []) if a.get("area") == gss), None)
+        if own is None:
+            continue
+        bars = []
+        for row in own.get("periods", []):
+            shown = None if row.get("suppressed") else row.get("value")
+            bars.append({"period": row["period"], "figure": row, "number": _number(shown)})
+        top = max((b["number"] for b in bars), default=0) or 1
+        for bar in bars:
+            bar["width"] = round(300 * bar["number"] / top)
+        charts.append({"indicator": indicator, "bars": bars})
+    return charts
+
+
+def _number(value: Any) -> float:
+    try:
+        return max(float(value), 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+async def enterprise(gw: GatewayClient, enterprise_id: str) -> dict[str, Any]:
+    """The public profile; Gone for a dissolved enterprise."""
+    profile = await gw.get(f"/v1/enterprises/{enterprise_id}")
+    if profile.get("status") == "dissolved":
+        raise Gone(profile.get("name", enterprise_id))
+    check, contracts, theme_names, names = await asyncio.gather(
+        gw.get(f"/v1/enterprises/{enterprise_id}/social-enterprise-check"),
+        gw.get("/v1/contracts", supplier=enterprise_id, limit=LIST_LIMIT),
+        themes(gw),
+        area_names(gw, profile.get("areas_served", [])),
+    )
+    progress = await asyncio.gather(
+        *(gw.get(f"/v1/reports/contracts/{c['id']}/progress") for c in contracts["items"])
+    )
+    return {
+        "enterprise": profile,
+        "check": check,
+        "contracts": [
+            {"contract": c, "progress": p}
+            for c, p in zip(contracts["items"], progress, strict=True)
+        ],
+        "themes": theme_names,
+        "area_names": names,
+    }
+
+
+async def commission(gw: GatewayClient, commission_id: str) -> dict[str, Any]:
+    """The public notice with its questions and answers."""
+    notice = await gw.get(f"/v1/commissions/{commission_id}")
+    questions, theme_names, names = await asyncio.gather(
+        gw.get(f"/v1/commissions/{commission_id}/questions", limit=LIST_LIMIT),
+        themes(gw),
+        area_names(gw, [a for lot in notice.get("lots", []) for a in lot.get("areas", [])]),
+    )
+    return {
+        "commission": notice,
+        "questions": questions["items"],
+        "themes": theme_names,
+        "area_names": names,
+    }

@@ -9,14 +9,22 @@ import pytest
 
 from streetlevel.common.settings import CommonSettings
 from streetlevel.gateway.routing import ROUTES
-from streetlevel.platform.services import GATEWAY, SERVICES, by_name
+from streetlevel.platform.services import GATEWAY, SERVICES, SITE, by_name
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exists())
 
 
 def test_every_service_under_services_has_a_descriptor_the_platform_lists() -> None:
     present = {p.name for p in (ROOT / "services").iterdir() if (p / "src").is_dir()}
-    assert {d.name for d in (*SERVICES, GATEWAY)} == present
+    assert {d.name for d in (*SERVICES, GATEWAY, SITE)} == present
+
+
+def test_the_site_keeps_no_database_and_is_routed_by_no_prefix() -> None:
+    assert SITE.name == "web"
+    assert SITE.migrate is None
+    assert SITE.prefixes == ()
+    assert SITE.factory == "streetlevel.web.app:create_app"
+    assert by_name("web") is SITE
 
 
 def test_a_descriptor_names_its_own_package_factory_settings_and_prefixes() -> None:

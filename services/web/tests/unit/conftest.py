@@ -12,8 +12,9 @@ import pytest
 import pytest_asyncio
 from asgi_lifespan import LifespanManager
 
-from streetlevel.gateway.app import GatewayEdge, create_app
 from streetlevel.gateway.settings import GatewaySettings
+from streetlevel.platform.embedded import EmbeddedApp as GatewayEdge
+from streetlevel.platform.embedded import create_app
 from streetlevel.web.app import create_app as create_site
 from streetlevel.web.settings import WebSettings
 

@@ -52,6 +52,7 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
                 "commissioning.question.answered.v1",
                 "commissioning.lot.awarded.v1",
                 "commissioning.lot.unsuccessful.v1",
+                "commissioning.notice.published.v1",
             }
         ),
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -209,3 +210,16 @@ ALL_EVENTS: tuple[type[DomainEvent], ...] = (
     ContractCompleted,
     ContractPaymentsUpdated,
 )
+
+
+class NoticePublished(DomainEvent):
+    """A Procurement Act notice (UK2 to UK12) the council published; public by law."""
+
+    event_type = "commissioning.notice.published.v1"
+    topic = COMMISSION_TOPIC
+    notice_id: str
+    notice_type: str
+    commission_id: str
+    contract_id: str | None = None
+    published_at: datetime
+    fields: dict[str, Any]

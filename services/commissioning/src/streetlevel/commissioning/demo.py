@@ -4,8 +4,8 @@ The demo obeys every rule about time, so its history happens in the past: ``seed
 starts at ``now`` (months ago, on a clock the caller replays forward with ``travel_to``) and
 leaves a micro-grant awarded, its contract activated early, ``pending`` until its start and
 then ``active`` by the scheduler. ``seed_open`` then creates an open commission in two
-Blackpool wards at the present. Embedded deployments running the demo set
-``COMMISSIONING_STANDSTILL_DAYS=0`` so that the buyer can activate right after the award.
+Blackpool wards at the present. A micro-grant is outside the Act, so it has no standstill and
+the buyer can activate right after the award.
 """
 
 from __future__ import annotations

@@ -19,7 +19,14 @@ EXTENSIONS = (
     "v1.1/extension.json",
 )
 LICENSE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-PROCUREMENT_METHOD = {"open": "open", "selective": "selective", "micro_grant": "direct"}
+PROCUREMENT_METHOD = {
+    "open": "open",
+    "selective": "selective",
+    "competitive_flexible": "selective",
+    "micro_grant": "direct",
+    "direct_award": "direct",
+    "grant": "direct",
+}
 TENDER_STATUS = {
     "draft": "planning",
     "open": "active",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -10,10 +11,16 @@ from pydantic import ValidationError
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.repository import Commissions, ReadModels
 from streetlevel.commissioning.domain.commission import Commission
+from streetlevel.commissioning.domain.procurement.thresholds import Routing
 from streetlevel.commissioning.domain.rules import SpecContext, check_publishable, check_spec
 from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.commissioning.service.access import load_for_buyer, require_council
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.procurement_rules import (
+    check_publish,
+    routing_for,
+    social_value_weight,
+)
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import PreconditionFailed, ValidationProblem
@@ -29,14 +36,47 @@ def etag(c: Commission) -> str:
 
 
 async def spec_context(
-    services: Services, uow_session: Any, spec: CommissionSpec, area: str
+    services: Services,
+    uow_session: Any,
+    spec: CommissionSpec,
+    area: str,
+    *,
+    buyer_id: str,
+    created_at: datetime,
 ) -> SpecContext:
     # The registry's vocabulary, as learned from registry.theme.v1 (422 unknown, 503 not yet).
     await check_themes(uow_session, orm.themes, spec.themes, ["body", "themes"])
     codes = {o.indicator_code for lot in spec.lots for o in lot.outcomes}
     codes |= {i.indicator_code for i in spec.payment.rate_card}
     known = await ReadModels(uow_session).indicator_codes(codes)
-    return SpecContext(buyer_area=area, areas=services.areas, indicator_codes=known)
+    # The Act's value routing first: its refusals name the rule and the section (422).
+    routing = routing_for(spec, buyer_area=area, created_at=created_at)
+    return SpecContext(
+        buyer_area=area,
+        areas=services.areas,
+        indicator_codes=known,
+        min_social_value_weight=social_value_weight(services.settings, buyer_id, routing),
+    )
+
+
+async def _context_of(
+    services: Services, session: Any, c: Commission, spec: CommissionSpec | None = None
+) -> SpecContext:
+    assert c.created_at is not None
+    return await spec_context(
+        services,
+        session,
+        spec or c.s,
+        c.buyer_area,
+        buyer_id=c.buyer_id,
+        created_at=c.created_at,
+    )
+
+
+def routing_of(c: Commission) -> Routing:
+    """The commission's routing (its spec was checked when it was saved)."""
+    assert c.created_at is not None
+    return routing_for(c.s, buyer_area=c.buyer_area, created_at=c.created_at)
 
 
 async def create_commission(
@@ -44,7 +84,9 @@ async def create_commission(
 ) -> Commission:
     org, area = require_council(principal)
     async with services.uow() as uow:
-        check_spec(spec, await spec_context(services, uow.session, spec, area))
+        now = uow.clock.now()
+        ctx = await spec_context(services, uow.session, spec, area, buyer_id=org, created_at=now)
+        check_spec(spec, ctx)
         cid = str(new_id())
         commission = Commission.draft(
             id=cid,
@@ -53,7 +95,7 @@ async def create_commission(
             buyer_name=buyer_name or org,
             buyer_area=area,
             spec=spec,
-            now=uow.clock.now(),
+            now=now,
         )
         await Commissions(uow.session).add(commission)
         await uow.commit()
@@ -86,7 +128,7 @@ async def patch_commission(
             ) from exc
         new = spec.model_dump(mode="json")
         changed = sorted(k for k in new if new[k] != current.get(k))
-        check_spec(spec, await spec_context(services, uow.session, spec, commission.buyer_area))
+        check_spec(spec, await _context_of(services, uow.session, commission, spec))
         now = uow.clock.now()
         if commission.status == "draft":
             commission.replace_draft(spec, now=now)
@@ -113,16 +155,15 @@ async def publish_commission(
         repo = Commissions(uow.session)
         commission = await load_for_buyer(repo, commission_id, principal)
         now = uow.clock.now()
-        check_spec(
-            commission.s,
-            await spec_context(services, uow.session, commission.s, commission.buyer_area),
-        )
+        check_spec(commission.s, await _context_of(services, uow.session, commission))
+        # Tendering periods come from s.54 (check_publish); here only the enquiry period.
         check_publishable(
             commission.s,
             now=now,
             min_enquiry_days=services.settings.min_enquiry_days,
-            min_tender_days=services.settings.min_tender_days,
+            min_tender_days=0,
         )
+        check_publish(services.settings, commission.s, routing_of(commission), now=now)
         commission.publish(now=now)
         await repo.save(commission)
         await record_release(

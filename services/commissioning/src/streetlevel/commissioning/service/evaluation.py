@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ from streetlevel.commissioning.domain.errors import (
 )
 from streetlevel.commissioning.service.access import load_for_buyer
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.procurement_award import standstill_end
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Conflict, Ineligible, NotFound
@@ -223,7 +224,7 @@ async def _contract_for(
         payment_model=commission.s.payment.model,
         period_start=t.contract_start,
         period_end=t.contract_end,
-        standstill_end=now + timedelta(days=services.settings.standstill_days),
+        standstill_end=standstill_end(services, commission, now=now),
         created_at=now,
         updated_at=now,
     )

@@ -14,6 +14,7 @@ from streetlevel.commissioning.api import (
     routes_bids,
     routes_commissions,
     routes_contracts,
+    routes_evaluation,
     routes_ocds,
 )
 from streetlevel.commissioning.domain import events as domain_events
@@ -76,6 +77,7 @@ def create_app(
             routes_bids.router,
             routes_contracts.router,
             routes_ocds.router,
+            routes_evaluation.router,
         ],
         on_start=[migrate_first],
         idempotency=orm.idempotency,

@@ -245,6 +245,7 @@ async def award(
         commission_id=commission_id,
         lot_id=lot_id,
         bid_id=body.bid_id if body else None,
+        reason=(body.reason or "") if body else "",
     )
     return single(
         request,

@@ -68,6 +68,11 @@ class ScoreBody(Body):
 
 class AwardBody(Body):
     bid_id: str | None = Field(default=None, max_length=36)
+    reason: str | None = Field(
+        default=None,
+        max_length=5000,
+        description="Why the award departs from the panel's moderated ranking (recorded).",
+    )
 
 
 # Responses: what the views in api/views.py and Commission.public_view() render.

@@ -57,3 +57,10 @@ def sees_ledger(principal: Principal, c: Contract) -> bool:
     return (principal.org is not None and principal.org == c.buyer_id) or (
         principal.enterprise_id is not None and principal.enterprise_id == c.supplier_id
     )
+
+
+def sees_summary(principal: Principal, c: Commission, bidder_id: str) -> bool:
+    """An assessment summary (s.50(3)): the bidder it is about and the buyer council only."""
+    if principal.enterprise_id is not None and principal.enterprise_id == bidder_id:
+        return True
+    return c.is_buyer(principal.org) and principal.has("commissioning:evaluate")

@@ -11,14 +11,16 @@ from pydantic import ValidationError
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.repository import Commissions, ReadModels
 from streetlevel.commissioning.domain.commission import Commission
-from streetlevel.commissioning.domain.procurement.thresholds import Routing
+from streetlevel.commissioning.domain.procurement.commission_routing import kind_of
 from streetlevel.commissioning.domain.rules import SpecContext, check_publishable, check_spec
 from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.commissioning.service.access import load_for_buyer, require_council
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.procurement_notices import publish_notice, tender_fields
 from streetlevel.commissioning.service.procurement_rules import (
     check_publish,
     routing_for,
+    routing_of,
     social_value_weight,
 )
 from streetlevel.commissioning.service.releases import record_release
@@ -71,12 +73,6 @@ async def _context_of(
         buyer_id=c.buyer_id,
         created_at=c.created_at,
     )
-
-
-def routing_of(c: Commission) -> Routing:
-    """The commission's routing (its spec was checked when it was saved)."""
-    assert c.created_at is not None
-    return routing_for(c.s, buyer_area=c.buyer_area, created_at=c.created_at)
 
 
 async def create_commission(
@@ -165,6 +161,8 @@ async def publish_commission(
         )
         check_publish(services.settings, commission.s, routing_of(commission), now=now)
         commission.publish(now=now)
+        if kind_of(commission.s) != "direct_award":  # a direct award's UK5 is not built yet
+            await publish_notice(uow.session, commission, "UK4", tender_fields(commission), now=now)
         await repo.save(commission)
         await record_release(
             uow.session,
@@ -187,6 +185,8 @@ async def cancel_commission(
         was_public = commission.is_public
         now = uow.clock.now()
         commission.cancel(reason=reason, now=now)
+        if was_public:
+            await publish_notice(uow.session, commission, "UK12", {"reason": reason}, now=now)
         await repo.save(commission)
         if was_public:
             await record_release(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.procurement.commission_routing import (
     check_commission,
     plan_of,
@@ -22,6 +23,12 @@ from streetlevel.commissioning.settings import CommissioningSettings
 def routing_for(spec: CommissionSpec, *, buyer_area: str, created_at: datetime) -> Routing:
     """Route the commission and refuse what its classification does not allow (422)."""
     return check_commission(spec, buyer_area=buyer_area, on=started_on(created_at))
+
+
+def routing_of(c: Commission) -> Routing:
+    """The commission's routing (its spec was checked when it was saved)."""
+    assert c.created_at is not None
+    return routing_for(c.s, buyer_area=c.buyer_area, created_at=c.created_at)
 
 
 def social_value_weight(

@@ -14,7 +14,7 @@ from streetlevel.commissioning.service import procurement_panel as panel
 from streetlevel.common.openapi import problems
 from streetlevel.common.service import CurrentPrincipal, requires
 
-router = APIRouter(prefix="/v1/commissions", tags=["evaluation"])
+router = APIRouter(prefix="/v1/commissions", tags=["bids"])
 LOT = "/{commission_id}/lots/{lot_id}/panel"
 EVALUATE = [requires("commissioning:evaluate")]
 
@@ -40,7 +40,7 @@ class DeclarationBody(_Body):
     details: str = Field(default="", max_length=5000)
 
 
-class ScoreBody(_Body):
+class PanelScoreBody(_Body):
     member_id: str = Field(min_length=1, max_length=100)
     bidder_id: str = Field(min_length=1, max_length=36)
     criterion: str = Field(min_length=1, max_length=50)
@@ -72,6 +72,13 @@ class PanelRead(BaseModel):
     award_reason: str | None
     conflicts_assessment: list[dict[str, Any]]
     history: list[dict[str, Any]]
+
+
+class ReleaseRead(BaseModel):
+    """The bidders whose content a member now sees (every bidder they declared no conflict on)."""
+
+    member_id: str
+    visible_bidders: list[str]
 
 
 class SummaryRead(BaseModel):
@@ -110,7 +117,7 @@ async def set_panel(
     return _view(e)
 
 
-@router.get(LOT, response_model=PanelRead, responses=problems(403, 404))
+@router.get(LOT, dependencies=EVALUATE, response_model=PanelRead, responses=problems(403, 404))
 async def read_panel(
     commission_id: str, lot_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
@@ -154,6 +161,7 @@ async def declare(
 @router.post(
     f"{LOT}/members/{{member_id}}/release",
     dependencies=EVALUATE,
+    response_model=ReleaseRead,
     responses=problems(403, 404, 409),
 )
 async def release(
@@ -183,7 +191,7 @@ async def release(
 async def score(
     commission_id: str,
     lot_id: str,
-    body: ScoreBody,
+    body: PanelScoreBody,
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:

@@ -82,11 +82,16 @@ async def award_notice(
     now = contract.created_at
     assert now is not None
     held = standstill_for(services, commission, now=now)
+    fields = award_fields(commission, contract, held)
+    evaluation = await Evaluations(session).get(commission.id, contract.lot_id)
+    if evaluation is not None and evaluation.award_reason:
+        # A departure from the moderated ranking is published with its reason (s.19).
+        fields["award_reason"] = evaluation.award_reason
     await publish_notice(
         session,
         commission,
         "UK6",
-        award_fields(commission, contract, held),
+        fields,
         now=now,
         lot_id=contract.lot_id,
         contract_id=contract.id,

@@ -114,11 +114,15 @@ async def read_panel(
     *, services: Services, principal: Principal, commission_id: str, lot_id: str
 ) -> Evaluation:
     """The buyer's full view of the lot's evaluation (scores, declarations, history)."""
+    principal.require(EVALUATE)
     async with services.runtime.sessions() as session:
         commission = await Commissions(session).get(commission_id)
-        if commission is None or not commission.is_buyer(principal.org):
+        if commission is None or (
+            commission.status == "draft" and not commission.is_buyer(principal.org)
+        ):
             raise CommissionNotFound("No such commission.")
-        principal.require(EVALUATE)
+        if not commission.is_buyer(principal.org):
+            raise Forbidden("Only the buyer council sees its evaluation panel.")
         evaluation = await Evaluations(session).get(commission_id, lot_id)
     if evaluation is None:
         raise NotFound("This lot has no evaluation panel yet.")

@@ -39,9 +39,9 @@ class CommissioningSettings(CommonSettings):
     cfp_participation_days: int = Field(default=25, ge=25, le=365)
     cfp_tendering_days: int = Field(default=25, ge=25, le=365)
     reduced_tendering_days: int = Field(default=10, ge=10, le=365)
-    below_threshold_tendering_days: int = Field(
-        default=10, ge=1, le=365, description="platform policy: Part 6 asks a reasonable period"
-    )
+    # Part 6 sets no minimum, only a reasonable period: 10 days is platform policy, and a
+    # deployment (a rehearsal on a compressed clock) may lower it.
+    below_threshold_tendering_days: int = Field(default=10, ge=0, le=365)
     social_value_default: SocialValuePolicy = Field(
         default_factory=SocialValuePolicy, description="every council without its own policy"
     )

@@ -55,9 +55,10 @@ async def panel_choice(
     evaluation = await repo.get(commission.id, lot_id)
     if evaluation is None:
         routing = routing_of(commission)
-        if routing.covered or routing.notifiable:
+        # ss.19 and 81-83 bind covered procurements; below threshold the panel is optional.
+        if routing.covered:
             raise EvaluationRuleBroken(
-                "This commission is regulated by the Act: award it through the lot's evaluation "
+                "This is a public contract under the Act: award it through the lot's evaluation "
                 f"panel and its moderated ranking. {routing.reason}",
                 rule="panel_required",
                 section=MAT,
@@ -124,9 +125,9 @@ async def contract_entered_into(
 async def refuse_legacy_score(session: AsyncSession, commission: Commission, lot_id: str) -> None:
     """The deprecated one-score-per-bid path is closed where a panel evaluates (or must)."""
     routing = routing_of(commission)
-    if routing.covered or routing.notifiable:
+    if routing.covered:
         raise EvaluationRuleBroken(
-            "Regulated commissions are scored by the lot's evaluation panel, each member "
+            "Above-threshold commissions are scored by the lot's evaluation panel, each member "
             "independently, then moderated: use the panel routes.",
             rule="panel_required",
             section=MAT,

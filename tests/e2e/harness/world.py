@@ -164,5 +164,7 @@ async def build_world(api: Api, cast: Cast, platform: Platform) -> World:
         "ocid": ocid,
         "release_id": releases.json()["releases"][0]["id"],
         "client_id": cast.enterprises["cic"].client_id,
+        "bidder_id": records["cic"]["id"],
+        "member_id": "m1",
     }
     return world

@@ -134,11 +134,14 @@ async def _everything(demo: Demo, who: str) -> None:
             await read(f"/v1/commissions/{cid}/bids/{bid['id']}", who)
         for lot in commission["lots"]:
             await read(f"/v1/commissions/{cid}/lots/{lot['id']}/ranking", who)
+            await read(f"/v1/commissions/{cid}/lots/{lot['id']}/panel", who)
     for contract in (await read("/v1/contracts", who))["items"]:
         kid = contract["id"]
         await read(f"/v1/contracts/{kid}", who)
         await read(f"/v1/contracts/{kid}/payments", who)
         await read(f"/v1/contracts/{kid}/changes", who)
+        lot_url = f"/v1/commissions/{contract['commission_id']}/lots/{contract['lot']['id']}"
+        await read(f"{lot_url}/summaries/{contract['supplier']['enterprise_id']}", who)
         await read(f"/v1/ocds/records/{contract['ocid']}", who)
         await read(f"/v1/reports/contracts/{kid}/progress", who)
         await read(f"/v1/reports/contracts/{kid}/social-value", who)

@@ -34,7 +34,7 @@ async def test_the_embedded_platform_tells_the_same_story_as_the_distributed_one
 ) -> None:
     monkeypatch.setenv("STREETLEVEL_AREAS_FILE", str(GEOGRAPHY / "areas.csv"))
     monkeypatch.setenv("STREETLEVEL_COUNTIES_FILE", str(GEOGRAPHY / "lads_england_2024.csv"))
-    monkeypatch.setenv("COMMISSIONING_STANDSTILL_DAYS", "0")
+    monkeypatch.setenv("COMMISSIONING_BELOW_THRESHOLD_TENDERING_DAYS", "0")
     monkeypatch.setenv("COMMISSIONING_SCHEDULER_INTERVAL_S", "0.5")
     settings = GatewaySettings(
         data_dir=tmp_path,

@@ -65,7 +65,7 @@ def _embedded_env(patch: pytest.MonkeyPatch) -> None:
     """The story's geography, a quick scheduler and an immediate contract start."""
     patch.setenv("STREETLEVEL_AREAS_FILE", str(GEOGRAPHY / "areas.csv"))
     patch.setenv("STREETLEVEL_COUNTIES_FILE", str(GEOGRAPHY / "lads_england_2024.csv"))
-    patch.setenv("COMMISSIONING_STANDSTILL_DAYS", "0")
+    patch.setenv("COMMISSIONING_BELOW_THRESHOLD_TENDERING_DAYS", "0")
     patch.setenv("COMMISSIONING_SCHEDULER_INTERVAL_S", "0.2")
 
 

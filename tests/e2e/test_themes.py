@@ -29,6 +29,8 @@ async def test_the_embedded_platform_keeps_the_same_theme_promise(
 ) -> None:
     monkeypatch.setenv("STREETLEVEL_AREAS_FILE", str(GEOGRAPHY / "areas.csv"))
     monkeypatch.setenv("STREETLEVEL_COUNTIES_FILE", str(GEOGRAPHY / "lads_england_2024.csv"))
+    # The story's tender closes in seconds (Part 6 sets no minimum period below threshold).
+    monkeypatch.setenv("COMMISSIONING_BELOW_THRESHOLD_TENDERING_DAYS", "0")
     settings = GatewaySettings(
         data_dir=tmp_path, mode="embedded", server_key="embedded-themes-key", key_publish_lead_s=0
     )

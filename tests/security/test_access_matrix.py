@@ -38,6 +38,9 @@ READS = {
     "GET /v1/commissions/{commission_id}/bids": "yfyfff",
     "GET /v1/commissions/{commission_id}/bids/{bid_id}": "yfyfff",
     "GET /v1/commissions/{commission_id}/lots/{lot_id}/ranking": "yfffff",
+    # The world's lot was scored the old way (below threshold): no panel, so no summary yet.
+    "GET /v1/commissions/{commission_id}/lots/{lot_id}/panel": "fnnnnn",
+    "GET /v1/commissions/{commission_id}/lots/{lot_id}/summaries/{bidder_id}": "fnfnnn",
     "GET /v1/contracts": "ffffff",
     "GET /v1/contracts/{contract_id}": "ffffff",
     "GET /v1/contracts/{contract_id}/payments": "yfyfff",
@@ -84,6 +87,14 @@ WRITES = {
     "POST /v1/commissions/{commission_id}/bids/{bid_id}/withdrawal": "nn-nnn",
     "PUT /v1/commissions/{commission_id}/bids/{bid_id}/score": "-nnnnn",
     "POST /v1/commissions/{commission_id}/lots/{lot_id}/award": "-nnnnn",
+    "PUT /v1/commissions/{commission_id}/lots/{lot_id}/panel": "-nnnnn",
+    "POST /v1/commissions/{commission_id}/lots/{lot_id}/panel/declarations": "-nnnnn",
+    "POST /v1/commissions/{commission_id}/lots/{lot_id}/panel/members/{member_id}/release": (
+        "-nnnnn"
+    ),
+    "PUT /v1/commissions/{commission_id}/lots/{lot_id}/panel/scores": "-nnnnn",
+    "POST /v1/commissions/{commission_id}/lots/{lot_id}/panel/moderation": "-nnnnn",
+    "PUT /v1/commissions/{commission_id}/lots/{lot_id}/panel/moderated": "-nnnnn",
     "POST /v1/contracts/{contract_id}/activate": "-nnnnn",
     "POST /v1/contracts/{contract_id}/terminate": "-nnnnn",
     "POST /v1/contracts/{contract_id}/complete": "-nnnnn",
@@ -127,6 +138,28 @@ BODIES: dict[str, Any] = {
         "social_value": 0,
     },
     "POST /v1/commissions/{commission_id}/lots/{lot_id}/award": {},
+    "PUT /v1/commissions/{commission_id}/lots/{lot_id}/panel": {
+        "members": [{"id": "m1", "name": "Hostile", "role": "chair"}]
+    },
+    "POST /v1/commissions/{commission_id}/lots/{lot_id}/panel/declarations": {
+        "member_id": "m1",
+        "bidder_id": "x",
+        "conflicted": False,
+    },
+    "PUT /v1/commissions/{commission_id}/lots/{lot_id}/panel/scores": {
+        "member_id": "m1",
+        "bidder_id": "x",
+        "criterion": "quality",
+        "score": 0,
+        "reason": "hostile",
+    },
+    "PUT /v1/commissions/{commission_id}/lots/{lot_id}/panel/moderated": {
+        "moderator_id": "m1",
+        "bidder_id": "x",
+        "criterion": "quality",
+        "score": 0,
+        "rationale": "hostile",
+    },
     "POST /v1/contracts/{contract_id}/terminate": {"reason": "hostile"},
     "POST /v1/contracts/{contract_id}/changes": {
         "description": "hostile",

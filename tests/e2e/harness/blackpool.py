@@ -178,6 +178,7 @@ def commission_body(now: datetime, *, enquiry_s: float, tender_s: float) -> dict
         "need": "More 16-24 year olds in Anchorsholme, Bispham and Bloomfield in sustained work",
         "themes": ["employment-skills", "youth"],
         "procedure": "open",
+        "cpv_codes": ["79600000-0"],  # recruitment services: the tender notice names them
         "buyer_name": "Blackpool Council",
         "lots": lots,
         "value": {"amount": "120000.00", "currency": "GBP"},

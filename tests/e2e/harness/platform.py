@@ -69,8 +69,9 @@ EXTRA_ENV = {
     "GATEWAY_FEED_POLL_S": "0.3",
     "GATEWAY_BREAKER_OPEN_S": "1",
     "COMMISSIONING_SCHEDULER_INTERVAL_S": "0.5",
-    # Activation right after the award; the standstill rule has its own service tests.
-    "COMMISSIONING_STANDSTILL_DAYS": "0",
+    # Tenders close in seconds (Part 6 sets no minimum period below threshold); the s.54
+    # periods and the standstill rule have their own service tests.
+    "COMMISSIONING_BELOW_THRESHOLD_TENDERING_DAYS": "0",
 }
 
 

@@ -168,5 +168,7 @@ async def build_world(api: Api, cast: Cast, platform: Platform) -> World:
         "release_id": releases.json()["releases"][0]["id"],
         "client_id": cast.enterprises["cic"].client_id,
         "notice_id": notices[0]["id"] if notices else "no-notice-published",
+        "bidder_id": records["cic"]["id"],
+        "member_id": "m1",
     }
     return world

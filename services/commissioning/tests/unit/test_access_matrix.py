@@ -159,9 +159,9 @@ async def test_bids_stay_secret_and_every_route_checks_its_principal(harness: An
         "registrar": h.registrar(),
         "anonymous": {},
     }
-    c = (
-        await h.client.post("/v1/commissions", json=h.body(h.clock.now()), headers=h.council())
-    ).json()
+    # A voluntary standstill (s.51) keeps the awarded contract pending: activate is a 409.
+    body = h.body(h.clock.now(), voluntary_standstill=True)
+    c = (await h.client.post("/v1/commissions", json=body, headers=h.council())).json()
     draft_views = [
         (await h.client.get(f"/v1/commissions/{c['id']}", headers=headers[p])).status_code
         for p in PRINCIPALS

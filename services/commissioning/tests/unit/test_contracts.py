@@ -10,9 +10,9 @@ from streetlevel.common.ids import new_id
 async def awarded_contract(h: Any) -> tuple[dict[str, Any], str, str]:
     e = str(new_id())
     await h.enterprise(h.record(e, "Steady CIC"))
-    c = (
-        await h.client.post("/v1/commissions", json=h.body(h.clock.now()), headers=h.council())
-    ).json()
+    # Below threshold the standstill is voluntary (s.51): this council chooses to hold one.
+    body = h.body(h.clock.now(), voluntary_standstill=True)
+    c = (await h.client.post("/v1/commissions", json=body, headers=h.council())).json()
     await h.client.post(f"/v1/commissions/{c['id']}/publish", headers=h.council())
     b = await h.client.post(
         f"/v1/commissions/{c['id']}/bids",
@@ -119,7 +119,9 @@ async def test_a_contract_activated_before_its_start_stays_pending_until_the_sch
     h = harness
     k, cid, supplier = await awarded_contract(h)
     url = f"/v1/contracts/{k['id']}"
-    h.clock.advance(days=10)  # standstill over (day 21); the contract starts on day 30
+    # Standstill: 8 working days beginning with the award on Friday 4 December, so it is over
+    # from 16 December (day 23); the contract starts on day 30.
+    h.clock.advance(days=12)
     early = await h.client.post(f"{url}/activate", headers=h.council())
     assert early.status_code == 200, early.text
     assert (early.json()["status"], early.json()["activates_at"]) == (

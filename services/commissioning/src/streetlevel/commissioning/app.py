@@ -16,6 +16,7 @@ from streetlevel.commissioning.api import (
     routes_commissions,
     routes_contract_notices,
     routes_contracts,
+    routes_evaluation,
     routes_notices,
     routes_ocds,
 )
@@ -89,6 +90,7 @@ def create_app(
             routes_ocds.router,
             routes_notices.public,
             routes_notices.council,
+            routes_evaluation.router,
         ],
         on_start=[migrate_first],
         idempotency=orm.idempotency,

@@ -4,8 +4,8 @@ The demo obeys every rule about time, so its history happens in the past: ``seed
 starts at ``now`` (months ago, on a clock the caller replays forward with ``travel_to``) and
 leaves a micro-grant awarded, its contract activated early, ``pending`` until its start and
 then ``active`` by the scheduler. ``seed_open`` then creates an open commission in two
-Blackpool wards at the present. Embedded deployments running the demo set
-``COMMISSIONING_STANDSTILL_DAYS=0`` so that the buyer can activate right after the award.
+Blackpool wards at the present. A micro-grant is outside the Act, so it has no standstill and
+the buyer can activate right after the award.
 """
 
 from __future__ import annotations
@@ -81,6 +81,38 @@ async def _call(
     return response.json()
 
 
+async def evaluate_by_panel(
+    http: httpx2.AsyncClient, council: dict[str, str], cid: str, bidder_id: str
+) -> None:
+    """A panel of one chair: declaration, content, independent scores, moderation (lot-1)."""
+    panel = f"/v1/commissions/{cid}/lots/lot-1/panel"
+    chair = {"id": "demo-chair", "name": "Commissioning lead", "role": "chair"}
+    await _call(http, "PUT", panel, council, json={"members": [chair]})
+    declaration = {"member_id": "demo-chair", "bidder_id": bidder_id, "conflicted": False}
+    await _call(http, "POST", f"{panel}/declarations", council, json=declaration)
+    await _call(http, "POST", f"{panel}/members/demo-chair/release", council)
+    scores = {"price": 90, "quality": 80, "social_value": 75}
+    for criterion, score in scores.items():
+        mark = {"bidder_id": bidder_id, "criterion": criterion, "score": score}
+        await _call(
+            http,
+            "PUT",
+            f"{panel}/scores",
+            council,
+            json={"member_id": "demo-chair", **mark, "reason": f"Demo: {criterion}"},
+        )
+    await _call(http, "POST", f"{panel}/moderation", council)
+    for criterion, score in scores.items():
+        mark = {"bidder_id": bidder_id, "criterion": criterion, "score": score}
+        await _call(
+            http,
+            "PUT",
+            f"{panel}/moderated",
+            council,
+            json={"moderator_id": "demo-chair", **mark, "rationale": f"Agreed: {criterion}"},
+        )
+
+
 async def seed_history(
     http: httpx2.AsyncClient,
     *,
@@ -118,13 +150,7 @@ async def seed_history(
         if status != "open":
             break
         await wait(0.5)
-    await _call(
-        http,
-        "PUT",
-        f"/v1/commissions/{grant['id']}/bids/{bid['id']}/score",
-        council,
-        json={"quality": 80, "social_value": 75, "note": "Demo"},
-    )
+    await evaluate_by_panel(http, council, grant["id"], bid["enterprise_id"])
     contract = await _call(http, "POST", f"/v1/commissions/{grant['id']}/lots/lot-1/award", council)
     # Activated early: pending until its start, when the scheduler makes it active.
     await _call(http, "POST", f"/v1/contracts/{contract['id']}/activate", council)

@@ -13,7 +13,14 @@ from streetlevel.commissioning.domain.contract import Contract, period_close
 from streetlevel.commissioning.domain.procurement.modifications import split_org_id
 from streetlevel.commissioning.domain.public_ledger import IndicatorFigures, UnitsFigure
 
-PROCUREMENT_METHOD = {"open": "open", "selective": "selective", "micro_grant": "direct"}
+PROCUREMENT_METHOD = {
+    "open": "open",
+    "selective": "selective",
+    "competitive_flexible": "selective",
+    "micro_grant": "direct",
+    "direct_award": "direct",
+    "grant": "direct",
+}
 TENDER_STATUS = {
     "draft": "planning",
     "open": "active",

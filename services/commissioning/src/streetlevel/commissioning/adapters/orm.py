@@ -203,3 +203,28 @@ indicators = Table(
 )
 
 themes = theme_table(metadata)
+
+# A lot's evaluation panel (members, declarations, scores, moderation, award, history) is one
+# aggregate, stored whole: it is read and changed together, under the commission's lock.
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column("commission_id", String(36), ForeignKey("commissions.id"), primary_key=True),
+    Column("lot_id", String(36), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("commission_id", String(36), ForeignKey("commissions.id"), nullable=False, index=True),
+    # The lot whose award cycle the notice belongs to (None: the whole commission, e.g. UK4).
+    Column("lot_id", String(36), nullable=True),
+    Column("contract_id", String(36), nullable=True),
+    Column("notice_type", String(10), nullable=False),
+    Column("published_at", TZ, nullable=False),
+    Column("fields", JSON, nullable=False),
+)

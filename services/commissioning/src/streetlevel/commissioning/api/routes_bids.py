@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -28,6 +30,7 @@ from streetlevel.commissioning.service import bidding, evaluation
 from streetlevel.commissioning.service.access import bid_access, sees_commission
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.auth import Principal
+from streetlevel.common.deprecation import Deprecation
 from streetlevel.common.errors import Forbidden, NotFound
 from streetlevel.common.openapi import problems
 from streetlevel.common.service import CurrentPrincipal, requires
@@ -175,8 +178,19 @@ async def withdraw_bid(
     return single(request, bid_view(bid, "bidder"))
 
 
-@router.put(
+# Superseded by the lot's evaluation panel (issue 19); it is refused wherever a panel evaluates
+# or the Act requires one, so it cannot bypass the panel.
+SCORE_DEPRECATION = Deprecation(
+    since=datetime(2026, 12, 6, tzinfo=UTC),
+    sunset=datetime(2027, 7, 1, tzinfo=UTC),
+    link="https://streetlevel.org/docs/procurement#panels-conflicts-and-moderation",
+)
+
+
+@SCORE_DEPRECATION.route(
+    router,
     "/{commission_id}/bids/{bid_id}/score",
+    methods=["PUT"],
     dependencies=[requires("commissioning:evaluate")],
     response_model=BidRead,
     responses=problems(409),
@@ -189,7 +203,7 @@ async def score_bid(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> Response:
-    """Score a bid's quality and social value (0–100) during evaluation."""
+    """Deprecated: score a bid (0–100); refused where the lot has or needs a panel."""
     bid = await evaluation.score_bid(
         services=services,
         principal=principal,
@@ -243,6 +257,7 @@ async def award(
         commission_id=commission_id,
         lot_id=lot_id,
         bid_id=body.bid_id if body else None,
+        reason=(body.reason or "") if body else "",
     )
     return single(
         request,

@@ -10,9 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from streetlevel.commissioning.domain.values import (
     CommissionSpec,
+    ContractKind,
+    DirectAward,
     Eligibility,
     Money,
     Procedure,
+    Stage,
     Timeline,
 )
 
@@ -65,6 +68,11 @@ class ScoreBody(Body):
 
 class AwardBody(Body):
     bid_id: str | None = Field(default=None, max_length=36)
+    reason: str | None = Field(
+        default=None,
+        max_length=5000,
+        description="Why the award departs from the panel's moderated ranking (recorded).",
+    )
 
 
 # Responses: what the views in api/views.py and Commission.public_view() render.
@@ -124,10 +132,27 @@ class LotRead(Read):
     title: str
     description: str
     areas: list[str]
-    value: Money
+    value: Money = Field(description="excluding VAT")
+    vat_rate: Decimal
+    vat: Money
+    value_incl_vat: Money
     outcomes: list[OutcomeTargetRead]
     status: Literal["open", "awarded", "unsuccessful"]
     award: LotAwardRead | None = Field(default=None, description="once awarded")
+
+
+class ProcurementRead(Read):
+    """The commission's value routing under the Procurement Act 2023, with its reason."""
+
+    procedure_kind: Literal["open", "competitive_flexible", "direct_award", "grant"]
+    value_excl_vat: Money
+    vat: Money
+    value_incl_vat: Money
+    started_on: date
+    nation: Literal["england", "wales"] | None
+    classification: Literal["above_threshold", "regulated_below_threshold", "not_regulated"] | None
+    threshold: Money | None = Field(default=None, description="the threshold compared with")
+    reason: str
 
 
 class AmendmentRead(Read):
@@ -145,12 +170,19 @@ class CommissionRead(Read):
     need: str
     themes: list[str]
     procedure: Procedure
+    stages: list[Stage]
+    direct_award: DirectAward | None
+    urgency: bool
+    voluntary_standstill: bool
+    contract_kind: ContractKind
+    cpv_codes: list[str]
     value: Money
     timeline: Timeline
     eligibility: Eligibility
     award_criteria: list[CriterionRead]
     payment: PaymentRead
     lots: list[LotRead]
+    procurement: ProcurementRead
     status: Literal["draft", "open", "evaluation", "awarded", "complete", "cancelled"]
     amendments: list[AmendmentRead]
     cancel_reason: str | None

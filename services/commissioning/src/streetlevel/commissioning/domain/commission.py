@@ -9,6 +9,11 @@ from typing import Any, Literal
 
 from streetlevel.commissioning.domain import events as ev
 from streetlevel.commissioning.domain.errors import IllegalStatus, TenderClosed
+from streetlevel.commissioning.domain.procurement.commission_routing import (
+    lot_value,
+    procurement_view,
+    started_on,
+)
 from streetlevel.commissioning.domain.values import CommissionSpec, Money
 from streetlevel.common.events import Aggregate
 
@@ -253,6 +258,9 @@ class Commission(Aggregate):
         for lot in spec.pop("lots"):
             state = self.lot_states.get(lot["id"], {"status": "open"})
             lot["status"] = state["status"]
+            value = lot_value(self.s.lot(lot["id"]) or self.s.lots[0])
+            lot["vat"] = {"amount": f"{value.vat.amount:.2f}", "currency": "GBP"}
+            lot["value_incl_vat"] = {"amount": f"{value.gross.amount:.2f}", "currency": "GBP"}
             if state["status"] == "awarded":
                 lot["award"] = {
                     "supplier": {
@@ -269,6 +277,9 @@ class Commission(Aggregate):
             "buyer": {"id": self.buyer_id, "name": self.buyer_name},
             **spec,
             "lots": lots,
+            "procurement": procurement_view(
+                self.s, buyer_area=self.buyer_area, on=started_on(self.created_at)
+            ),
             "status": self.status,
             "amendments": list(self.amendments),
             "cancel_reason": self.cancel_reason,

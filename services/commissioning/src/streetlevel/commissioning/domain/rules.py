@@ -22,6 +22,8 @@ class SpecContext:
     buyer_area: str
     areas: AreaIndex
     indicator_codes: Collection[str]
+    #: The council's social value policy for this commission (docs/procurement.md).
+    min_social_value_weight: Decimal = MIN_SOCIAL_VALUE_WEIGHT
 
 
 def _err(loc: list[Any], msg: str) -> dict[str, Any]:
@@ -36,8 +38,10 @@ def spec_errors(spec: CommissionSpec, ctx: SpecContext) -> list[dict[str, Any]]:
         errors.append(_err(["award_criteria"], "each criterion may appear once"))
     if sum(c.weight for c in spec.award_criteria) != 100:
         errors.append(_err(["award_criteria"], "weights must sum to 100"))
-    if spec.weight("social_value") < MIN_SOCIAL_VALUE_WEIGHT:
-        errors.append(_err(["award_criteria"], "social_value must weigh at least 10"))
+    if spec.weight("social_value") < ctx.min_social_value_weight:
+        # The council's policy (PPN 002 binds central government only): docs/procurement.md.
+        least = ctx.min_social_value_weight
+        errors.append(_err(["award_criteria"], f"social_value must weigh at least {least}"))
     t = spec.timeline
     if not t.enquiry_end <= t.tender_end <= t.award_by <= t.contract_start < t.contract_end:
         errors.append(

@@ -26,7 +26,15 @@ LegalForm = Literal[
 ]
 Size = Literal["micro", "small", "medium", "large"]
 SIZE_ORDER: dict[str, int] = {"micro": 0, "small": 1, "medium": 2, "large": 3}
-Procedure = Literal["open", "micro_grant", "selective"]
+#: ``open``/``selective``/``micro_grant`` are the original names; ``selective`` is read as a
+#: competitive flexible procedure and ``micro_grant`` as a grant (docs/procurement.md).
+Procedure = Literal[
+    "open", "micro_grant", "selective", "competitive_flexible", "direct_award", "grant"
+]
+ContractKind = Literal["goods", "services", "light_touch", "works"]
+Stage = Literal["participation", "negotiation", "dialogue", "tender", "presentation"]
+#: A Common Procurement Vocabulary code: eight digits, a hyphen and the check digit.
+CpvCode = Annotated[str, Field(pattern=r"^[0-9]{8}-[0-9]$")]
 PaymentModel = Literal["fixed", "outcomes", "blended"]
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 
@@ -76,7 +84,12 @@ class LotSpec(Strict):
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=10_000)
     areas: list[str] = Field(min_length=1, max_length=200)
-    value: Money
+    value: Money = Field(description="The estimated value excluding VAT.")
+    # Defaults by factory stay out of the OpenAPI schema, so typed clients may omit them.
+    vat_rate: Percent = Field(
+        default_factory=lambda: Decimal(20),
+        description="VAT percent on the value, 20 unless given (0 for exempt services).",
+    )
     outcomes: list[OutcomeTarget] = Field(default_factory=list, max_length=50)
 
 
@@ -117,6 +130,13 @@ class Payment(Strict):
     outcomes_share_pct: Percent | None = None
 
 
+class DirectAward(Strict):
+    """Why a contract is awarded without competition (Schedule 5 or s.43), for the UK5 notice."""
+
+    ground: str = Field(min_length=1, max_length=100)
+    justification: str = Field(min_length=1, max_length=5_000)
+
+
 class CommissionSpec(Strict):
     """Everything a buyer writes about a commission (the body of create and patch)."""
 
@@ -125,6 +145,13 @@ class CommissionSpec(Strict):
     need: str = Field(default="", max_length=20_000)
     themes: list[str] = Field(default_factory=list, max_length=20)
     procedure: Procedure = "open"
+    stages: list[Stage] = Field(default_factory=list, max_length=5)
+    direct_award: DirectAward | None = Field(default_factory=lambda: None)
+    urgency: bool = Field(default_factory=lambda: False)
+    #: Below threshold the Act imposes no standstill (s.51); a council may choose to hold one.
+    voluntary_standstill: bool = Field(default_factory=lambda: False)
+    contract_kind: ContractKind = Field(default_factory=lambda: "services")
+    cpv_codes: list[CpvCode] = Field(default_factory=list, max_length=20)
     lots: list[LotSpec] = Field(min_length=1, max_length=50)
     value: Money
     timeline: Timeline

@@ -79,3 +79,10 @@ def require_contract_buyer(principal: Principal, contract: Contract) -> None:
     principal.require("commissioning:write")
     if contract.buyer_id != principal.org:
         raise Forbidden("Only the buyer council may change this contract.")
+
+
+def sees_summary(principal: Principal, c: Commission, bidder_id: str) -> bool:
+    """An assessment summary (s.50(3)): the bidder it is about and the buyer council only."""
+    if principal.enterprise_id is not None and principal.enterprise_id == bidder_id:
+        return True
+    return c.is_buyer(principal.org) and principal.has("commissioning:evaluate")

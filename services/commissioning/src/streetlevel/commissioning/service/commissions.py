@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -11,10 +12,18 @@ from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
 from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.domain.commission import Commission
+from streetlevel.commissioning.domain.procurement.commission_routing import kind_of
 from streetlevel.commissioning.domain.rules import SpecContext, check_publishable, check_spec
 from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.commissioning.service.access import load_for_buyer, require_council
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.procurement_notices import publish_notice, tender_fields
+from streetlevel.commissioning.service.procurement_rules import (
+    check_publish,
+    routing_for,
+    routing_of,
+    social_value_weight,
+)
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import PreconditionFailed, ValidationProblem
@@ -30,14 +39,41 @@ def etag(c: Commission) -> str:
 
 
 async def spec_context(
-    services: Services, uow_session: Any, spec: CommissionSpec, area: str
+    services: Services,
+    uow_session: Any,
+    spec: CommissionSpec,
+    area: str,
+    *,
+    buyer_id: str,
+    created_at: datetime,
 ) -> SpecContext:
     # The registry's vocabulary, as learned from registry.theme.v1 (422 unknown, 503 not yet).
     await check_themes(uow_session, orm.themes, spec.themes, ["body", "themes"])
     codes = {o.indicator_code for lot in spec.lots for o in lot.outcomes}
     codes |= {i.indicator_code for i in spec.payment.rate_card}
     known = await ReadModelRepository(uow_session).indicator_codes(codes)
-    return SpecContext(buyer_area=area, areas=services.areas, indicator_codes=known)
+    # The Act's value routing first: its refusals name the rule and the section (422).
+    routing = routing_for(spec, buyer_area=area, created_at=created_at)
+    return SpecContext(
+        buyer_area=area,
+        areas=services.areas,
+        indicator_codes=known,
+        min_social_value_weight=social_value_weight(services.settings, buyer_id, routing),
+    )
+
+
+async def _context_of(
+    services: Services, session: Any, c: Commission, spec: CommissionSpec | None = None
+) -> SpecContext:
+    assert c.created_at is not None
+    return await spec_context(
+        services,
+        session,
+        spec or c.s,
+        c.buyer_area,
+        buyer_id=c.buyer_id,
+        created_at=c.created_at,
+    )
 
 
 async def create_commission(
@@ -45,7 +81,9 @@ async def create_commission(
 ) -> Commission:
     org, area = require_council(principal)
     async with services.uow() as uow:
-        check_spec(spec, await spec_context(services, uow.session, spec, area))
+        now = uow.clock.now()
+        ctx = await spec_context(services, uow.session, spec, area, buyer_id=org, created_at=now)
+        check_spec(spec, ctx)
         cid = str(new_id())
         commission = Commission.draft(
             id=cid,
@@ -54,7 +92,7 @@ async def create_commission(
             buyer_name=buyer_name or org,
             buyer_area=area,
             spec=spec,
-            now=uow.clock.now(),
+            now=now,
         )
         await CommissionRepository(uow.session).add(commission)
         await uow.commit()
@@ -87,7 +125,7 @@ async def patch_commission(
             ) from exc
         new = spec.model_dump(mode="json")
         changed = sorted(k for k in new if new[k] != current.get(k))
-        check_spec(spec, await spec_context(services, uow.session, spec, commission.buyer_area))
+        check_spec(spec, await _context_of(services, uow.session, commission, spec))
         now = uow.clock.now()
         if commission.status == "draft":
             commission.replace_draft(spec, now=now)
@@ -114,17 +152,18 @@ async def publish_commission(
         repo = CommissionRepository(uow.session)
         commission = await load_for_buyer(repo, commission_id, principal)
         now = uow.clock.now()
-        check_spec(
-            commission.s,
-            await spec_context(services, uow.session, commission.s, commission.buyer_area),
-        )
+        check_spec(commission.s, await _context_of(services, uow.session, commission))
+        # Tendering periods come from s.54 (check_publish); here only the enquiry period.
         check_publishable(
             commission.s,
             now=now,
             min_enquiry_days=services.settings.min_enquiry_days,
-            min_tender_days=services.settings.min_tender_days,
+            min_tender_days=0,
         )
+        check_publish(services.settings, commission.s, routing_of(commission), now=now)
         commission.publish(now=now)
+        if kind_of(commission.s) != "direct_award":  # a direct award's UK5 is not built yet
+            await publish_notice(uow.session, commission, "UK4", tender_fields(commission), now=now)
         await repo.save(commission)
         await record_release(
             uow.session,
@@ -147,6 +186,8 @@ async def cancel_commission(
         was_public = commission.is_public
         now = uow.clock.now()
         commission.cancel(reason=reason, now=now)
+        if was_public:
+            await publish_notice(uow.session, commission, "UK12", {"reason": reason}, now=now)
         await repo.save(commission)
         if was_public:
             await record_release(

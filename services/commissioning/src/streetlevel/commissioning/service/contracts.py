@@ -18,6 +18,7 @@ from streetlevel.commissioning.domain.contract import Contract, VerifiedObservat
 from streetlevel.commissioning.domain.errors import ContractNotFound
 from streetlevel.commissioning.domain.values import PaymentLine
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.procurement_award import contract_entered_into
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden
@@ -58,8 +59,11 @@ async def change_contract(
         # The database clock on PostgreSQL: a contract is never active before its start.
         now = await db_now(uow.session, uow.clock)
         changed = True
+        entered = None
         if action == "activate":
             changed = contract.activate(now=now)
+            # Activation is the contract being entered into: the UK7 follows (s.53, s.87(3)).
+            entered = await contract_entered_into(uow.session, contract, now=now)
         elif action == "terminate":
             contract.terminate(reason=reason or "", now=now)
         else:
@@ -69,7 +73,7 @@ async def change_contract(
         if changed:  # a deferred activation changes nothing public until the start
             finished = await _finish_commission(uow.session, contract, now=now)
             await _release(services, uow.session, contract, "contractUpdate")
-        uow.track(contract, *([finished] if finished is not None else []))
+        uow.track(contract, *(c for c in (finished, entered) if c is not None))
         await uow.commit()
     return contract
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,12 @@ from streetlevel.commissioning.domain.errors import (
 )
 from streetlevel.commissioning.service.access import load_for_buyer
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.procurement_award import (
+    award_notice,
+    panel_choice,
+    refuse_legacy_score,
+    standstill_end,
+)
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Conflict, Ineligible, NotFound
@@ -109,6 +115,7 @@ async def score_bid(
         bid = await BidRepository(uow.session).get(bid_id)
         if bid is None or bid.commission_id != commission_id:
             raise BidNotFound("No such bid.")
+        await refuse_legacy_score(uow.session, commission, bid.lot_id)
         bid.score(quality=quality, social_value=social_value, note=note, now=uow.clock.now())
         await BidRepository(uow.session).save(bid)
         await uow.commit()
@@ -122,6 +129,7 @@ async def award_lot(
     commission_id: str,
     lot_id: str,
     bid_id: str | None,
+    reason: str = "",
 ) -> Contract:
     """Award a lot to the chosen (default: top-ranked) eligible bid and create its contract."""
     refusal: Exception | None = None
@@ -142,8 +150,25 @@ async def award_lot(
         dropped = await recheck_eligibility(
             services, session, commission, bids, when="at award", now=now
         )
+        # Under the Act the lot's panel decides: its moderated ranking, or a recorded reason.
+        by_panel = await panel_choice(
+            session, commission, lot_id, bids, bid_id=bid_id, reason=reason, now=now
+        )
         ranking = rank(commission.s, bids)
-        if not ranking:
+        if by_panel is not None:
+            contract = await _contract_for(services, session, commission, by_panel, now=now)
+            commission.award_lot(
+                lot_id,
+                bid_id=by_panel.id,
+                supplier_id=by_panel.enterprise_id,
+                supplier_name=contract.supplier_name,
+                price=by_panel.price,
+                contract_id=contract.id,
+                now=now,
+            )
+            await award_notice(services, session, commission, contract)
+            uow.track(contract)
+        elif not ranking:
             commission.lot_unsuccessful(lot_id, reason="no valid bid at award", now=now)
             refusal = Conflict("No valid bid remains: the lot is unsuccessful.")
         elif any(r.total is None for r in ranking):
@@ -220,7 +245,7 @@ async def _contract_for(
         payment_model=commission.s.payment.model,
         period_start=t.contract_start,
         period_end=t.contract_end,
-        standstill_end=now + timedelta(days=services.settings.standstill_days),
+        standstill_end=standstill_end(services, commission, now=now),
         created_at=now,
         updated_at=now,
     )

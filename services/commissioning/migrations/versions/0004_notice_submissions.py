@@ -1,7 +1,7 @@
 """notice submission queue (Procurement Act notices on their way to Find a Tender); contract changes
 
-Revision ID: 0003_notices
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-06 16:30:00.000000
 
 One row per published notice (UK2 to UK12): its OCDS release id and its submission status
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_notices"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from streetlevel.notifications.adapters.orm import metadata
 from streetlevel.notifications.migrate import downgrade, upgrade
-
-from ..unit.test_migrations import schema_diff, table_names
+from streetlevel.testing.schema import schema_diff, table_names
 
 
 async def test_migrations_upgrade_match_the_models_and_downgrade_on_postgres(
@@ -15,6 +15,6 @@ async def test_migrations_upgrade_match_the_models_and_downgrade_on_postgres(
 ) -> None:
     url = await pg_database_factory()
     await asyncio.to_thread(upgrade, url)
-    assert await schema_diff(url) == []
+    assert await schema_diff(url, metadata) == []
     await asyncio.to_thread(downgrade, url, "base")
     assert await table_names(url) <= {"alembic_version"}

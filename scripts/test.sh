@@ -48,6 +48,7 @@ run_tier() {
 }
 
 run_tier unit libs/*/tests/unit services/*/tests/unit
+run_tier component libs/*/tests/component services/*/tests/component
 run_tier integration libs/*/tests/integration services/*/tests/integration
 run_tier contract-e2e tests
 

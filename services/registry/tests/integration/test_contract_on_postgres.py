@@ -6,11 +6,11 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-UNIT = Path(__file__).resolve().parents[1] / "unit"
+COMPONENT = Path(__file__).resolve().parents[1] / "component"
 
 
 def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"registry_pg_{name}", UNIT / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"registry_pg_{name}", COMPONENT / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

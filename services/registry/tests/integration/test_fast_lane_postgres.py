@@ -15,8 +15,8 @@ from streetlevel.common.db import asyncpg_dsn
 from streetlevel.common.service import get_principal
 from streetlevel.registry.adapters.read import record
 
-UNIT = Path(__file__).resolve().parents[1] / "unit" / "test_fast_lane.py"
-_spec = importlib.util.spec_from_file_location("registry_pg_test_fast_lane", UNIT)
+COMPONENT = Path(__file__).resolve().parents[1] / "component" / "test_fast_lane.py"
+_spec = importlib.util.spec_from_file_location("registry_pg_test_fast_lane", COMPONENT)
 assert _spec is not None
 assert _spec.loader is not None
 _unit = importlib.util.module_from_spec(_spec)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-UNIT = Path(__file__).resolve().parents[1] / "unit" / "test_list_representation.py"
-_spec = importlib.util.spec_from_file_location("registry_pg_test_list_representation", UNIT)
+COMPONENT = Path(__file__).resolve().parents[1] / "component" / "test_list_representation.py"
+_spec = importlib.util.spec_from_file_location("registry_pg_test_list_representation", COMPONENT)
 assert _spec is not None
 assert _spec.loader is not None
 _unit = importlib.util.module_from_spec(_spec)

@@ -20,6 +20,7 @@ import b_edge
 import b_events
 import b_http
 import b_start
+import b_trace
 import b_web
 import uvloop
 from ctx import Ctx
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, Callable[[Ctx], Result]] = {
     "event_throughput": b_events.event_throughput,
     "http_edge": b_edge.http_edge,
     "web_pages": b_web.web_pages,
+    "tracing_cost": b_trace.tracing_cost,
 }
 
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import asyncpg
 from pydantic import ValidationError
@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from streetlevel.common import context
+from streetlevel.common import context, tracing
 from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import begin_write, unpinged
 from streetlevel.common.events import Envelope
@@ -141,8 +141,10 @@ class EventProcessor:
         pause_on_infra: bool = True,
         sleep: Sleep = asyncio.sleep,
         max_backoff_s: float = 5.0,
+        service: str = "",
     ) -> None:
         self.name = name
+        self.service = service
         self.sessions = sessions
         if handler is None and handler_many is None:
             raise ValueError(f"consumer {name} needs a handler or a batch handler")
@@ -201,7 +203,8 @@ class EventProcessor:
                 else:
                     ready.append(event)
             try:
-                results = await self._apply_events(session, ready)
+                with self._batch_span(ready):
+                    results = await self._apply_events(session, ready)
             except Exception as exc:
                 if is_infrastructure_error(exc):
                     raise
@@ -213,6 +216,24 @@ class EventProcessor:
                 INBOX_DUPLICATES.labels(self.name).inc()
         if len(ready) < len(deliveries):
             EVENTS_APPLIED.labels(self.name, "parked").inc(len(deliveries) - len(ready))
+
+    def _batch_span(self, events: Sequence[Envelope]) -> Any:
+        """The consumer span: child of the events' trace, linked to each when they join several."""
+        if not tracing.enabled(self.service):
+            return tracing.span(self.service, "")  # the shared no-op
+        parents = list(dict.fromkeys(e.traceparent for e in events if e.traceparent))
+        traces = {p[3:35] for p in parents}
+        return tracing.span(
+            self.service,
+            f"consume {self.name}",
+            kind=tracing.CONSUMER,
+            parent=parents[0] if len(traces) == 1 else "",
+            links=parents if len(parents) > 1 else (),
+            attributes={
+                "messaging.consumer.group.name": self.name,
+                "messaging.batch.message_count": len(events),
+            },
+        )
 
     async def _apply_events(
         self, session: AsyncSession, events: Sequence[Envelope]
@@ -226,7 +247,8 @@ class EventProcessor:
         assert self.handler_many is not None
         token = context.causation_id.set(None)
         try:
-            await self.handler_many(session, events)
+            with tracing.span(self.service, f"handle {self.name}"):
+                await self.handler_many(session, events)
         finally:
             context.causation_id.reset(token)
 
@@ -235,10 +257,23 @@ class EventProcessor:
         token = context.causation_id.set(event.id)
         previous_request = context.current_request_id()
         context.set_request_id(event.correlationid)
+        # What the handler records continues the event's trace, traced here or not.
+        batch = context.traceparent.get()
+        same_trace = bool(batch and event.traceparent and batch[3:35] == event.traceparent[3:35])
+        parent = batch if same_trace else event.traceparent
+        trace_token = context.traceparent.set(parent)
         try:
             assert self.handler is not None
-            await self.handler(session, event)
+            with tracing.span(
+                self.service,
+                f"handle {event.type}",
+                parent=parent or "",
+                links=() if same_trace or not batch else (batch,),
+                attributes={"cloudevents.event_id": event.id, "cloudevents.event_type": event.type},
+            ):
+                await self.handler(session, event)
         finally:
+            context.traceparent.reset(trace_token)
             context.causation_id.reset(token)
             context.set_request_id(previous_request)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -30,6 +31,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from streetlevel.common import tracing
 from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import UtcDateTime
 from streetlevel.common.events import Envelope
@@ -262,7 +264,8 @@ class OutboxRelay:
             OUTBOX_BACKLOG.labels(self.service).set(0)
             OUTBOX_OLDEST_AGE.labels(self.service).set(0)
             return 0
-        await self.publisher.publish(messages)
+        with self._publish_span(messages):
+            await self.publisher.publish(messages)
         await self.mark_published([m.id for m in messages])
         if self._direct is None:  # on PostgreSQL the marking read the next batch already
             self._prefetched = await self._take([])
@@ -270,6 +273,20 @@ class OutboxRelay:
         OUTBOX_PUBLISHED.labels(self.service).inc(len(messages))
         self.last_error = None
         return len(messages)
+
+    def _publish_span(self, messages: Sequence[OutboxMessage]) -> Any:
+        """The relay's span, linked to each row's writer (its commit span, in the CloudEvent)."""
+        if not tracing.enabled(self.service):
+            return tracing.span(self.service, "")  # the shared no-op
+        writers = [orjson.loads(m.value).get("traceparent") for m in messages]
+        return tracing.span(
+            self.service,
+            f"publish {self.service}",
+            kind=tracing.PRODUCER,
+            parent="",
+            links=writers,
+            attributes={"messaging.batch.message_count": len(messages)},
+        )
 
     async def mark_published(self, ids: list[int]) -> None:
         """Mark ``ids`` published; on PostgreSQL the same statement reads the next batch."""

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from streetlevel.common import tracing
 from streetlevel.common.auth import KeySource, TokenVerifier, http_key_source
 from streetlevel.common.bus.kafka import (
     KafkaConsumerRunner,
@@ -182,6 +183,7 @@ class Runtime:
 
     async def start(self) -> None:
         s = self.settings
+        tracing.setup(self.service)
         if s.bus == "kafka":
             await self._start_kafka()
         else:
@@ -333,6 +335,7 @@ class Runtime:
             dead_letters=dead_letters,
             clock=self.clock,
             max_retries=self.settings.consumer_max_retries,
+            service=self.service,
         )
         self.processors[spec.name] = processor
         return processor
@@ -354,6 +357,7 @@ class Runtime:
         if self._kafka_publisher is not None:
             await self._kafka_publisher.stop()
         await self.engine.dispose()
+        tracing.shutdown(self.service)
         self.started = False
 
     async def check_database(self) -> None:

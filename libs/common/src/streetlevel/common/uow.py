@@ -9,7 +9,7 @@ from typing import Self
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from streetlevel.common import context
+from streetlevel.common import context, tracing
 from streetlevel.common.clock import Clock
 from streetlevel.common.db import begin_write
 from streetlevel.common.events import (
@@ -138,8 +138,10 @@ class UnitOfWork:
         return await self.writer.write(self.session, events)
 
     async def commit(self) -> None:
-        written = await self._write_events()
-        await self.session.commit()
+        # The outbox rows carry this span's context: the relay links to it, consumers continue it.
+        with tracing.span(self.writer.service, "commit"):
+            written = await self._write_events()
+            await self.session.commit()
         self.committed = True
         if written and self.on_commit is not None:
             self.on_commit()

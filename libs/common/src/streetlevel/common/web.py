@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from streetlevel.common import context
+from streetlevel.common import context, tracing
 from streetlevel.common.errors import PayloadTooLarge
 from streetlevel.common.metrics import HTTP_LATENCY, HTTP_REQUESTS, status_class
 
@@ -199,6 +199,11 @@ class EdgeMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        span = tracing.start(
+            self.service, method, kind=tracing.SERVER, parent=context.traceparent.get()
+        )
+        if span is not None:
+            context.traceparent.set(tracing.traceparent_of(span))
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
@@ -219,6 +224,8 @@ class EdgeMiddleware:
             if not started:
                 raise
         finally:
+            if span is not None:
+                tracing.end_request(span, scope, status_holder[0])
             self._observe(scope, status_holder[0], start, log)
 
     def _observe(self, scope: Scope, status: int, start: float, log: bool) -> None:

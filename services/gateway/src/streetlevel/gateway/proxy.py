@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from streetlevel.common import context
+from streetlevel.common import context, tracing
 from streetlevel.common.problems import problem
 from streetlevel.gateway.breaker import CircuitBreaker
 from streetlevel.gateway.upstream import Response, UpstreamClosed, UpstreamPool
@@ -38,7 +38,14 @@ HOP_BY_HOP = frozenset(
 )
 #: Set by the gateway itself, never passed through from the client.
 REPLACED_REQUEST = frozenset(
-    {b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-request-id", b"forwarded"}
+    {
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-request-id",
+        b"forwarded",
+        b"traceparent",
+    }
 )
 #: The gateway's edge sets these once for the whole response (it merges the upstream's Vary).
 REPLACED_RESPONSE = frozenset(
@@ -111,6 +118,10 @@ def request_headers(scope: Scope, *, identity: bool = False) -> list[tuple[bytes
     rid = context.current_request_id()
     if rid:
         out.append((b"x-request-id", rid.encode()))
+    # The edge validated the client's traceparent; with tracing on it is the proxy hop's span.
+    trace = context.traceparent.get()
+    if trace:
+        out.append((b"traceparent", trace.encode()))
     return out
 
 
@@ -137,8 +148,16 @@ class _ClientGone(Exception):
 class Proxy:
     """Routes ``/v1/<prefix>/…`` to the owning upstream."""
 
-    def __init__(self, upstreams: list[Upstream], *, retries: int = 2, pool_size: int = 200):
+    def __init__(
+        self,
+        upstreams: list[Upstream],
+        *,
+        retries: int = 2,
+        pool_size: int = 200,
+        service: str = "gateway",
+    ):
         self.upstreams = upstreams
+        self.service = service
         self.retries = retries
         self.pool_size = pool_size
         self._routes = sorted(
@@ -197,10 +216,11 @@ class Proxy:
             )
             return
         try:
-            if upstream.app is not None:
-                await self._forward_asgi(scope, receive, send, upstream, observe)
-            else:
-                await self._forward_http(scope, receive, send, upstream, observe)
+            with tracing.span(self.service, f"proxy {upstream.name}", kind=tracing.CLIENT):
+                if upstream.app is not None:
+                    await self._forward_asgi(scope, receive, send, upstream, observe)
+                else:
+                    await self._forward_http(scope, receive, send, upstream, observe)
         except _ClientGone:
             upstream.breaker.success()
 

@@ -16,6 +16,7 @@ import aiohttp
 import orjson
 from fastapi import FastAPI
 
+from streetlevel.common import tracing
 from streetlevel.common.auth import KeySource, Principal, TokenVerifier
 from streetlevel.common.authfirst import WriteRules
 from streetlevel.common.bus.memory import MemoryBus
@@ -123,7 +124,10 @@ class Gateway:
             for s in self.services
         ]
         self.proxy = Proxy(
-            self.upstreams, retries=settings.upstream_retries, pool_size=settings.upstream_pool_size
+            self.upstreams,
+            retries=settings.upstream_retries,
+            pool_size=settings.upstream_pool_size,
+            service=settings.service_name,
         )
         self.feed = FeedReader(self.engine)
         lease: Lease = (
@@ -204,6 +208,7 @@ class Gateway:
 
     async def startup(self) -> None:
         s = self.settings
+        tracing.setup(s.service_name)
         if s.mode == "embedded":
             # Alembic (and Mako) cost ~0.3 s to import; only an embedded start migrates.
             from streetlevel.gateway import migrate
@@ -236,6 +241,7 @@ class Gateway:
         await self.writer.stop()
         await self.proxy.close()
         await self.engine.dispose()
+        tracing.shutdown(self.settings.service_name)
 
     def enterprise_binding(self, principal: Principal) -> Observer:
         """Bind an unbound enterprise client to the enterprise its POST created."""

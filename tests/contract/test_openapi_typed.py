@@ -120,7 +120,10 @@ def test_each_operation_lists_only_the_errors_it_can_answer(
         if path.startswith("/v1/") and not path.startswith(("/v1/admin", "/v1/events")):
             assert set(errors) >= GATEWAY_STATUSES, where
     assert wrong == []
-    assert len(json.dumps(merged_document)) < 200_000
+    # Shared schemas and responses keep each operation lean (about 2.4 KB each at 67 and at 93
+    # operations); inline copies of errors or schemas would show here as the document grows.
+    count = len(list(operations(merged_document)))
+    assert len(json.dumps(merged_document)) / count < 2_600
 
 
 def shared_name(shared: dict[str, Any], status: str) -> str:

@@ -157,16 +157,18 @@ async def enterprise(gw: GatewayClient, enterprise_id: str) -> dict[str, Any]:
 
 
 async def commission(gw: GatewayClient, commission_id: str) -> dict[str, Any]:
-    """The public notice with its questions and answers."""
+    """The public notice, its questions and answers, and the Procurement Act notices published."""
     notice = await gw.get(f"/v1/commissions/{commission_id}")
-    questions, theme_names, names = await asyncio.gather(
+    questions, notices, theme_names, names = await asyncio.gather(
         gw.get(f"/v1/commissions/{commission_id}/questions", limit=LIST_LIMIT),
+        gw.get("/v1/notices", commission_id=commission_id, limit=LIST_LIMIT),
         themes(gw),
         area_names(gw, [a for lot in notice.get("lots", []) for a in lot.get("areas", [])]),
     )
     return {
         "commission": notice,
         "questions": questions["items"],
+        "notices": notices["items"],
         "themes": theme_names,
         "area_names": names,
     }

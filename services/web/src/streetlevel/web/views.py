@@ -66,38 +66,58 @@ def _related(page_area: dict[str, Any], other: dict[str, Any]) -> bool:
 
 
 async def area(gw: GatewayClient, gss: str) -> dict[str, Any]:
-    """Everything the area page shows, in three rounds of concurrent reads (the cold path)."""
-    place, enterprises, commissions, contracts, report, theme_names = await asyncio.gather(
-        gw.get(f"/v1/areas/{gss}"),
-        gw.get("/v1/enterprises", area=gss, limit=LIST_LIMIT),
-        gw.get("/v1/commissions", area=gss, status="open", limit=LIST_LIMIT),
-        gw.get("/v1/contracts", status="active", limit=LIST_LIMIT),
-        gw.get(f"/v1/reports/areas/{gss}"),
-        themes(gw),
-    )
-    lot_codes = list(dict.fromkeys(a for c in contracts["items"] for a in c["lot"]["areas"]))
-    lot_areas_found, names = await asyncio.gather(
-        asyncio.gather(*(gw.get(f"/v1/areas/{c}") for c in lot_codes)),
-        area_names(
-            gw, [a for c in commissions["items"] for lot in c["lots"] for a in lot["areas"]]
-        ),
-    )
-    lot_areas = {a["code"]: a for a in lot_areas_found}
-    here = [
-        c
-        for c in contracts["items"]
-        if any(_related(place, lot_areas[a]) for a in c["lot"]["areas"])
-    ]
-    social_value = await asyncio.gather(
-        *(gw.get(f"/v1/reports/contracts/{c['id']}/social-value") for c in here)
-    )
+    """Everything the area page shows; each chain of dependent reads runs beside the others."""
+    place_task = asyncio.ensure_future(gw.get(f"/v1/areas/{gss}"))
+
+    async def open_lots() -> tuple[dict[str, Any], dict[str, str]]:
+        found = await gw.get("/v1/commissions", area=gss, status="open", limit=LIST_LIMIT)
+        codes = [a for c in found["items"] for lot in c["lots"] for a in lot["areas"]]
+        return found, await area_names(gw, codes)
+
+    async def contracts_here() -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        # Contracts have no area filter: each lot's area is read to place it, then only the
+        # contracts in, inside or around this area have their social value read.
+        found = await gw.get("/v1/contracts", status="active", limit=LIST_LIMIT)
+        codes = list(dict.fromkeys(a for c in found["items"] for a in c["lot"]["areas"]))
+        lot_areas_found = await asyncio.gather(*(gw.get(f"/v1/areas/{c}") for c in codes))
+        lot_areas = {a["code"]: a for a in lot_areas_found}
+        place = await place_task
+        here = [
+            c
+            for c in found["items"]
+            if any(_related(place, lot_areas[a]) for a in c["lot"]["areas"])
+        ]
+        social_value = await asyncio.gather(
+            *(gw.get(f"/v1/reports/contracts/{c['id']}/social-value") for c in here)
+        )
+        shown = [
+            {"contract": c, "social_value": sv} for c, sv in zip(here, social_value, strict=True)
+        ]
+        return shown, lot_areas
+
+    try:
+        (
+            place,
+            enterprises,
+            (commissions, names),
+            (contracts, lot_areas),
+            report,
+            theme_names,
+        ) = await asyncio.gather(
+            place_task,
+            gw.get("/v1/enterprises", area=gss, limit=LIST_LIMIT),
+            open_lots(),
+            contracts_here(),
+            gw.get(f"/v1/reports/areas/{gss}"),
+            themes(gw),
+        )
+    finally:
+        place_task.cancel()  # a no-op once it finished; never left running after a failure
     return {
         "area": place,
         "enterprises": [e for e in enterprises["items"] if e["status"] != "dissolved"],
         "commissions": commissions["items"],
-        "contracts": [
-            {"contract": c, "social_value": sv} for c, sv in zip(here, social_value, strict=True)
-        ],
+        "contracts": contracts,
         "report": report,
         "themes": theme_names,
         "area_names": {**names, **{a: v["name"] for a, v in lot_areas.items()}},

@@ -29,6 +29,8 @@ REPORT = re.compile(
     r'<td class="num" data-indicator="([^"]+)" data-area="[^"]*" data-period="[^"]*">([^<]*)</td>'
 )
 NARROW = {"width": 320, "height": 640}
+#: Whichever test runs first pays for the session's native stack and its world (as e2e's do).
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="session")
@@ -139,4 +141,25 @@ async def test_native_ward_page_shows_the_public_report_and_never_a_count_of_1_t
             html = await _open(visit, path, kind)
             for code, text in FIGURE.findall(html):
                 assert text.strip() not in {"1", "2", "3", "4"}, (kind, code, text)
+        _stayed_home(visit)
+
+
+async def test_native_commission_page_links_every_notice_the_api_published(
+    browser: Browser, native_site: Server, native_kinds: dict[str, str], platform: Any, world: Any
+) -> None:
+    commission_id = world.ids["commission_id"]
+    published = httpx2.get(
+        f"{platform.gateway_url}/v1/notices",
+        params={"commission_id": commission_id},
+        timeout=30,
+    ).json()["items"]
+    assert published, "the world's commission was tendered and awarded: its notices exist"
+    async with guarded(browser, native_site.url) as visit:
+        html = await _open(visit, native_kinds["commission"], "commission")
+        for notice in published:
+            link = visit.page.locator(f'a[href="{platform.gateway_url}/v1/notices/{notice["id"]}"]')
+            assert await link.count() == 1, notice["notice_type"]
+            assert f"{notice['notice_type']}: " in html
+        assert "How it is being bought" in html
+        assert "Value with VAT" in html
         _stayed_home(visit)

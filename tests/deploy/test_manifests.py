@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from streetlevel.web.app import SITE_PATHS, is_site_path
+
 OVERLAYS = ("dev", "prod")
 Rendered = dict[str, list[dict[str, Any]]]
 
@@ -144,3 +146,26 @@ def test_the_public_site_may_talk_to_the_gateway_only(rendered: Rendered) -> Non
     assert [p["port"] for p in egress[0]["ports"]] == [8000]
     sources = [rule["from"][0] for rule in web["ingress"]]
     assert {"namespaceSelector": {"matchLabels": {"streetlevel.org/edge": "true"}}} in sources
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_site_route_sends_exactly_the_sites_pages_to_the_site(
+    rendered: Rendered, overlay: str
+) -> None:
+    routes = {d["metadata"]["name"]: d for d in rendered[overlay] if d["kind"] == "HTTPRoute"}
+    (rule,) = routes["streetlevel-site"]["spec"]["rules"]
+    assert [(b["name"], b["port"]) for b in rule["backendRefs"]] == [("web", 8000)]
+    matched = {(m["path"]["type"], m["path"]["value"]) for m in rule["matches"]}
+    expected = {
+        ("PathPrefix", p.rstrip("/")) if p.endswith("/") and p != "/" else ("Exact", p)
+        for p in SITE_PATHS
+    }
+    assert matched == expected
+    # Every routed path is the site's; none of the API's paths is taken from the gateway.
+    for kind, value in matched:
+        assert is_site_path(value + ("/x" if kind == "PathPrefix" else ""))
+    for api_path in ("/v1/areas", "/docs", "/developers", "/openapi.json", "/oauth/token"):
+        assert not any(
+            api_path == v or (k == "PathPrefix" and api_path.startswith(v + "/"))
+            for k, v in matched
+        ), api_path

@@ -242,10 +242,11 @@ def _http(platform: Platform) -> httpx2.AsyncClient:
 def _announce(platform: Platform, demo: dict[str, Any]) -> None:
     s = platform.gateway.settings
     base = s.public_base_url
+    # The site's URL comes first: it is where a resident (or anyone trying the demo) starts.
     lines = [
         "",
+        f"Street Level's public site: {base}/  (the Blackpool demo: {base}/areas/E06000009)",
         f"Street Level is running at {base}",
-        f"  Public site:  {base}/  (the Blackpool demo: {base}/areas/E06000009)",
         f"  API docs:     {base}/docs  (guide for developers: {base}/developers)",
         f"  Change feed:  {base}/v1/events",
         f"  Event contract (AsyncAPI 3.0): {base}/asyncapi.json",

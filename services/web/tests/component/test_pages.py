@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from .conftest import Demo
+from streetlevel.web import render
+
+from .conftest import API, Demo
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -81,6 +83,71 @@ async def test_the_commission_page_shows_lots_criteria_timeline_and_how_to_bid(d
         assert "Social value" in text
         assert "Bids close" in text
         assert f"POST /v1/commissions/{commission_id}/bids" in text
+
+
+async def test_the_commission_page_shows_the_procurement_facts_and_its_published_notices(
+    demo: Demo,
+) -> None:
+    assert demo.commission_ids
+    for commission_id in demo.commission_ids:
+        notice = (await demo.api.get(f"/v1/commissions/{commission_id}")).json()
+        procurement = notice["procurement"]
+        published = (
+            await demo.api.get("/v1/notices", params={"commission_id": commission_id})
+        ).json()["items"]
+        text = (await demo.site.get(f"/commissions/{commission_id}")).text
+        assert "How it is being bought" in text
+        assert render.CLASSIFICATIONS.get(procurement["classification"], "Not yet") in text
+        assert render.PROCEDURE_KINDS[procurement["procedure_kind"]] in text
+        for key in ("value_excl_vat", "vat", "value_incl_vat"):
+            assert render.money(procurement[key]) in text, key
+        assert render.when(notice["timeline"]["tender_end"]) in text
+        for item in published:
+            assert f'href="{API}/v1/notices/{item["id"]}"' in text
+            assert render.NOTICES[item["notice_type"]] in text
+        if not published:
+            assert "No notice has been published for this commission yet." in text
+
+
+async def test_an_above_threshold_commission_shows_its_routing_stages_and_each_notice(
+    demo: Demo,
+) -> None:
+    notice = (await demo.api.get(f"/v1/commissions/{demo.commission_ids[0]}")).json()
+    notice["procedure"] = "competitive_flexible"
+    notice["stages"] = ["participation", "negotiation", "tender"]
+    notice["contract_kind"] = "light_touch"
+    notice["cpv_codes"] = ["85310000"]
+    notice["procurement"] = {
+        **notice["procurement"],
+        "classification": "above_threshold",
+        "procedure_kind": "competitive_flexible",
+        "threshold": {"amount": "663540.00", "currency": "GBP"},
+        "reason": "Not less than the light_touch threshold <b>(s.3)</b>.",
+    }
+    notices = [
+        {"id": "0195f0aa-0000-7000-8000-00000000000a", "notice_type": "UK4",
+         "published_at": "2027-01-04T09:00:00Z"},
+        {"id": "0195f0aa-0000-7000-8000-00000000000b", "notice_type": "UK6",
+         "published_at": "2027-03-01T09:00:00Z"},
+    ]  # fmt: skip
+    html = (
+        render.environment()
+        .get_template("commission.html")
+        .render(
+            api=API, css="/site.css", ogl="", path="/", commission=notice, questions=[],
+            notices=notices, themes={}, area_names={},
+        )
+    )  # fmt: skip
+    assert render.CLASSIFICATIONS["above_threshold"] in html
+    assert "Stages: who may take part, negotiation, tenders" in html
+    assert "Light-touch services" in html
+    assert "CPV 85310000" in html
+    assert "£663,540.00 including VAT" in html
+    assert "&lt;b&gt;(s.3)&lt;/b&gt;" in html  # the service's words, escaped
+    assert f'href="{API}/v1/notices/0195f0aa-0000-7000-8000-00000000000a"' in html
+    assert "UK4: tender notice" in html
+    assert "UK6: contract award notice" in html
+    assert "4 January 2027" in html
 
 
 async def test_the_open_data_page_lists_every_dataset_with_its_licence(demo: Demo) -> None:

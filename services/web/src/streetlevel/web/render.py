@@ -26,8 +26,52 @@ LEGAL_FORMS = {
 }
 AREA_TYPES = {"county": "county", "lad": "district", "ward": "ward", "lsoa": "neighbourhood (LSOA)"}
 VERDICTS = {"met": "Met", "not_met": "Not met", "unknown": "Not known"}
-PROCEDURES = {"open": "Open", "micro_grant": "Micro grant", "selective": "Selective"}
+PROCEDURES = {
+    "open": "Open",
+    "micro_grant": "Micro grant",
+    "selective": "Selective",
+    "competitive_flexible": "Competitive flexible",
+    "direct_award": "Direct award",
+    "grant": "Grant",
+}
 CRITERIA = {"price": "Price", "quality": "Quality", "social_value": "Social value"}
+#: The Procurement Act 2023 routing in plain words (the service's own reason is shown beside it).
+CLASSIFICATIONS = {
+    "above_threshold": "Above the threshold: the full rules of the Act apply",
+    "regulated_below_threshold": "Below the threshold: the lighter rules of the Act for smaller "
+    "contracts apply",
+    "not_regulated": "Outside the rules of the Act for competition and notices",
+}
+PROCEDURE_KINDS = {
+    "open": "Open procedure: any eligible organisation may bid in one stage",
+    "competitive_flexible": "Competitive flexible procedure: the council sets the stages",
+    "direct_award": "Direct award: the contract is given without a competition",
+    "grant": "Grant: funding, not a contract bought under the Act",
+}
+STAGES = {
+    "participation": "who may take part",
+    "negotiation": "negotiation",
+    "dialogue": "dialogue",
+    "tender": "tenders",
+    "presentation": "presentations",
+}
+CONTRACT_KINDS = {
+    "goods": "Goods",
+    "services": "Services",
+    "light_touch": "Light-touch services (such as health, social and community services)",
+    "works": "Works",
+}
+NOTICES = {
+    "UK2": "preliminary market engagement notice",
+    "UK3": "planned procurement notice",
+    "UK4": "tender notice",
+    "UK5": "transparency notice",
+    "UK6": "contract award notice",
+    "UK7": "contract details notice",
+    "UK10": "contract change notice",
+    "UK11": "contract termination notice",
+    "UK12": "procurement termination notice",
+}
 
 
 def money(value: Any) -> str:
@@ -90,5 +134,10 @@ def environment() -> Environment:
         verdict=label(VERDICTS),
         procedure=label(PROCEDURES),
         criterion=label(CRITERIA),
+        classification=lambda c: CLASSIFICATIONS.get(str(c), "Not yet classified"),
+        procedure_kind=label(PROCEDURE_KINDS),
+        stage=label(STAGES),
+        contract_kind=label(CONTRACT_KINDS),
+        notice_type=label(NOTICES),
     )
     return env

@@ -65,42 +65,85 @@ def _related(page_area: dict[str, Any], other: dict[str, Any]) -> bool:
     return other["code"] in {p["code"] for p in page_area.get("parents", [])}
 
 
+#: Area types whose every descendant is a direct child (a ward's LSOAs; an LSOA has none).
+SHALLOW = frozenset({"ward", "lsoa"})
+
+
+def _nearby(place: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The page's area, its parents and its children: known from its own read."""
+    return {a["code"]: a for a in [place, *place.get("parents", []), *place.get("children", [])]}
+
+
+async def _names(gw: GatewayClient, place: dict[str, Any], codes: list[str]) -> dict[str, str]:
+    """Names of ``codes``, read only for those not around the page's area."""
+    known = {code: a["name"] for code, a in _nearby(place).items()}
+    return {**known, **await area_names(gw, [c for c in codes if c not in known])}
+
+
 async def area(gw: GatewayClient, gss: str) -> dict[str, Any]:
-    """Everything the area page shows, in three rounds of concurrent reads (the cold path)."""
-    place, enterprises, commissions, contracts, report, theme_names = await asyncio.gather(
-        gw.get(f"/v1/areas/{gss}"),
-        gw.get("/v1/enterprises", area=gss, limit=LIST_LIMIT),
-        gw.get("/v1/commissions", area=gss, status="open", limit=LIST_LIMIT),
-        gw.get("/v1/contracts", status="active", limit=LIST_LIMIT),
-        gw.get(f"/v1/reports/areas/{gss}"),
-        themes(gw),
-    )
-    lot_codes = list(dict.fromkeys(a for c in contracts["items"] for a in c["lot"]["areas"]))
-    lot_areas_found, names = await asyncio.gather(
-        asyncio.gather(*(gw.get(f"/v1/areas/{c}") for c in lot_codes)),
-        area_names(
-            gw, [a for c in commissions["items"] for lot in c["lots"] for a in lot["areas"]]
-        ),
-    )
-    lot_areas = {a["code"]: a for a in lot_areas_found}
-    here = [
-        c
-        for c in contracts["items"]
-        if any(_related(place, lot_areas[a]) for a in c["lot"]["areas"])
-    ]
-    social_value = await asyncio.gather(
-        *(gw.get(f"/v1/reports/contracts/{c['id']}/social-value") for c in here)
-    )
+    """Everything the area page shows; each chain of dependent reads runs beside the others."""
+    place_task = asyncio.ensure_future(gw.get(f"/v1/areas/{gss}"))
+
+    async def open_lots() -> tuple[dict[str, Any], dict[str, str]]:
+        found = await gw.get("/v1/commissions", area=gss, status="open", limit=LIST_LIMIT)
+        codes = [a for c in found["items"] for lot in c["lots"] for a in lot["areas"]]
+        return found, await _names(gw, await place_task, codes)
+
+    async def contracts_here() -> tuple[list[dict[str, Any]], dict[str, str]]:
+        # Contracts have no area filter. A lot's area around the page's is placed from the
+        # page's own read; below a district any other area is unrelated; else it is read.
+        found, place = await asyncio.gather(
+            gw.get("/v1/contracts", status="active", limit=LIST_LIMIT), place_task
+        )
+        nearby = _nearby(place)
+        codes = {a for c in found["items"] for a in c["lot"]["areas"]} - nearby.keys()
+        unknown = sorted(codes) if place["type"] not in SHALLOW else []
+        read = await asyncio.gather(*(gw.get(f"/v1/areas/{c}") for c in unknown))
+        read_areas = {a["code"]: a for a in read}
+        placed = {**nearby, **read_areas}
+
+        def related(code: str) -> bool:
+            # The page's area, its parents and children all are; a read one says where it sits.
+            return code in nearby or (code in read_areas and _related(place, read_areas[code]))
+
+        here = [c for c in found["items"] if any(related(a) for a in c["lot"]["areas"])]
+        social_value, names = await asyncio.gather(
+            asyncio.gather(
+                *(gw.get(f"/v1/reports/contracts/{c['id']}/social-value") for c in here)
+            ),
+            _names(gw, place, [a for c in here for a in c["lot"]["areas"] if a not in placed]),
+        )
+        shown = [
+            {"contract": c, "social_value": sv} for c, sv in zip(here, social_value, strict=True)
+        ]
+        return shown, {**names, **{code: a["name"] for code, a in placed.items()}}
+
+    try:
+        (
+            place,
+            enterprises,
+            (commissions, names),
+            (contracts, lot_names),
+            report,
+            theme_names,
+        ) = await asyncio.gather(
+            place_task,
+            gw.get("/v1/enterprises", area=gss, limit=LIST_LIMIT),
+            open_lots(),
+            contracts_here(),
+            gw.get(f"/v1/reports/areas/{gss}"),
+            themes(gw),
+        )
+    finally:
+        place_task.cancel()  # a no-op once it finished; never left running after a failure
     return {
         "area": place,
         "enterprises": [e for e in enterprises["items"] if e["status"] != "dissolved"],
         "commissions": commissions["items"],
-        "contracts": [
-            {"contract": c, "social_value": sv} for c, sv in zip(here, social_value, strict=True)
-        ],
+        "contracts": contracts,
         "report": report,
         "themes": theme_names,
-        "area_names": {**names, **{a: v["name"] for a, v in lot_areas.items()}},
+        "area_names": {**names, **lot_names},
         "chart": chart(report, gss),
     }
 
@@ -157,16 +200,18 @@ async def enterprise(gw: GatewayClient, enterprise_id: str) -> dict[str, Any]:
 
 
 async def commission(gw: GatewayClient, commission_id: str) -> dict[str, Any]:
-    """The public notice with its questions and answers."""
+    """The public notice, its questions and answers, and the Procurement Act notices published."""
     notice = await gw.get(f"/v1/commissions/{commission_id}")
-    questions, theme_names, names = await asyncio.gather(
+    questions, notices, theme_names, names = await asyncio.gather(
         gw.get(f"/v1/commissions/{commission_id}/questions", limit=LIST_LIMIT),
+        gw.get("/v1/notices", commission_id=commission_id, limit=LIST_LIMIT),
         themes(gw),
         area_names(gw, [a for lot in notice.get("lots", []) for a in lot.get("areas", [])]),
     )
     return {
         "commission": notice,
         "questions": questions["items"],
+        "notices": notices["items"],
         "themes": theme_names,
         "area_names": names,
     }

@@ -18,11 +18,11 @@ from fastapi import FastAPI
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.events import Envelope
-from streetlevel.notifications.adapters.worker import DeliveryWorker
 from streetlevel.notifications.app import create_app
 from streetlevel.notifications.migrate import upgrade
+from streetlevel.notifications.service.context import Services
+from streetlevel.notifications.service.worker import DeliveryWorker
 from streetlevel.notifications.settings import NotificationsSettings
-from streetlevel.notifications.state import Notifications
 from streetlevel.testing.tokens import TokenFactory
 
 from .support import BLACKPOOL_AREAS, Receiver, message
@@ -37,8 +37,8 @@ class Embedded:
     tokens: TokenFactory
 
     @property
-    def state(self) -> Notifications:
-        state: Notifications = self.app.state.notifications
+    def state(self) -> Services:
+        state: Services = self.app.state.services
         return state
 
     @property

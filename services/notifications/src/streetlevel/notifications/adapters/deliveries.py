@@ -10,8 +10,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.notifications.adapters.orm import attempts, deliveries, events, subscriptions
-from streetlevel.notifications.adapters.repository import secrets_from_json
 from streetlevel.notifications.adapters.sender import Outcome
+from streetlevel.notifications.adapters.subscription_repository import secrets_from_json
 
 
 @dataclass(frozen=True)

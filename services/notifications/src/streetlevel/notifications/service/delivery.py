@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from streetlevel.common.uow import UnitOfWork
 from streetlevel.notifications.adapters.deliveries import Due, record_attempt
-from streetlevel.notifications.adapters.private import write_private
-from streetlevel.notifications.adapters.repository import SubscriptionRepository
 from streetlevel.notifications.adapters.sender import Outcome
+from streetlevel.notifications.adapters.subscription_repository import SubscriptionRepository
 from streetlevel.notifications.domain.retries import (
     endpoint_expired,
     is_gone,
@@ -59,16 +59,13 @@ async def apply_outcomes(
                 uow.session, due, outcome, at=now, status=status, next_attempt_at=when
             )
             statuses.append(status)
-        private = []
         for entry in loaded.values():
             if entry is None:
                 continue
             sub, version, was_failing = entry
             if sub.version != version or sub.failing_since != was_failing:
                 await repo.save(sub, loaded_version=version)
-            private += [(e, sub.owner) for e in sub.take_events()]
-        await write_private(uow, private)
-        await uow.commit()
-    if private and uow.on_commit is not None:
-        uow.on_commit()  # wake the relay: the owner hears of it now, not at the next poll
+            # Private to the owner: the envelope's audience names it (EVENTS.md).
+            uow.emit(*(replace(e, audience=sub.owner) for e in sub.take_events()))
+        await uow.commit()  # wakes the relay: the owner hears of it now, not at the next poll
     return statuses

@@ -9,8 +9,7 @@ from streetlevel.common.events import Envelope
 from streetlevel.notifications.adapters import orm
 from streetlevel.testing.tokens import TokenFactory
 
-from .conftest import Embedded
-from .support import ANCHORSHOLME, Receiver, commission_published, envelope, verified
+from .support import ANCHORSHOLME, Embedded, Receiver, commission_published, envelope, verified
 
 bearer = TokenFactory.bearer
 PRIVATE = "commissioning.private.v1"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from streetlevel.notifications.migrate import downgrade, upgrade
+from streetlevel_notifications_unit_tier.test_migrations import schema_diff, table_names
 
-from ..unit.test_migrations import schema_diff, table_names
+from streetlevel.notifications.migrate import downgrade, upgrade
 
 
 async def test_migrations_upgrade_match_the_models_and_downgrade_on_postgres(

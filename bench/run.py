@@ -21,6 +21,7 @@ import b_events
 import b_http
 import b_start
 import b_web
+import b_webhooks
 import uvloop
 from ctx import Ctx
 from harness import BenchStack
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, Callable[[Ctx], Result]] = {
     "event_throughput": b_events.event_throughput,
     "http_edge": b_edge.http_edge,
     "web_pages": b_web.web_pages,
+    "webhook_delivery": b_webhooks.webhook_delivery,
 }
 
 

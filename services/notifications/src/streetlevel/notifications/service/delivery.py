@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from streetlevel.common.uow import UnitOfWork
-from streetlevel.notifications.adapters.deliveries import Due, record_attempt
+from streetlevel.notifications.adapters.deliveries import Attempt, Due, record_attempts
 from streetlevel.notifications.adapters.sender import Outcome
 from streetlevel.notifications.adapters.subscription_repository import SubscriptionRepository
 from streetlevel.notifications.domain.retries import (
@@ -34,6 +34,7 @@ async def apply_outcomes(
         loaded: dict[str, tuple[Subscription, int, object] | None] = {
             s.id: (s, s.version, s.failing_since) for s in found.values()
         }
+        done: list[Attempt] = []
         for due, outcome in results:
             entry = loaded.get(due.subscription_id)
             if entry is None:
@@ -55,10 +56,9 @@ async def apply_outcomes(
                     sub.disable("the receiver answered 410 Gone", now)
                 elif endpoint_expired(sub.failing_since, now):
                     sub.disable("every delivery failed for three days", now)
-            await record_attempt(
-                uow.session, due, outcome, at=now, status=status, next_attempt_at=when
-            )
+            done.append(Attempt(due, outcome, status, when))
             statuses.append(status)
+        await record_attempts(uow.session, done, at=now)
         for entry in loaded.values():
             if entry is None:
                 continue

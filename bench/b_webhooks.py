@@ -1,10 +1,12 @@
 """Webhook delivery, in-process: commit → receiver latency at a steady rate, and deliveries/s.
 
-    uv run python bench/b_webhooks.py [--quick]     → bench/results/webhook_delivery.json
+    uv run python bench/b_webhooks.py [--quick] [--database-url URL]
+                                                → bench/results/webhook_delivery.json
 
-The notifications app runs embedded (SQLite, in-process bus) with its delivery worker; the
-receivers are one loopback HTTP server with a path per endpoint (each its own subscription, so
-its own queue). It measures what the worker and its database cost, not a network.
+The notifications app runs in-process (in-process bus) with its delivery worker, on SQLite or,
+given a URL (``bench/run.py`` passes its stack's PostgreSQL), on PostgreSQL; the receivers are
+one loopback HTTP server with a path per endpoint (each its own subscription, so its own
+queue). It measures what the worker and its database cost, not a network.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from asgi_lifespan import LifespanManager
 from measure import Result, machine, summary
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "services" / "notifications"))
+sys.path.insert(0, str(ROOT / "services" / "notifications" / "tests"))
 
-from tests.support import commission_published, message  # noqa: E402
+from unit.support import commission_published, message  # noqa: E402
 
 from streetlevel.common.bus.memory import MemoryBus  # noqa: E402
 from streetlevel.notifications.app import create_app  # noqa: E402
@@ -71,13 +73,21 @@ class Receivers:
         writer.close()
 
 
-async def run(quick: bool) -> Result:
+def webhook_delivery(ctx: Any) -> Result:
+    """``bench/run.py``'s entry: on the bench stack's PostgreSQL, in a database of its own."""
+    from harness import stack
+
+    pg = ctx.stack.pg
+    asyncio.run(stack.create_databases(pg.dsn, ["bench_webhooks"]))
+    return asyncio.run(run(ctx.quick, pg.url("bench_webhooks")))
+
+
+async def run(quick: bool, database_url: str | None = None) -> Result:
     result = Result(
         "webhook_delivery",
         target="commit→receiver p50 ≤ 50 ms, p99 ≤ 250 ms; ≥ 2,000 deliveries/s to 1,000 endpoints",
     )
-    tmp = Path(tempfile.mkdtemp())
-    url = f"sqlite+aiosqlite:///{tmp / 'notifications.db'}"
+    url = database_url or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'notifications.db'}"
     await asyncio.to_thread(upgrade, url)
     tokens = TokenFactory()
     settings = NotificationsSettings(
@@ -126,15 +136,17 @@ async def run(quick: bool) -> Result:
     result.headline = (
         f"p50 {stats['p50']:.0f} ms, p99 {stats['p99']:.0f} ms; {throughput:.0f} deliveries/s"
     )
-    result.notes.append("embedded mode: SQLite (one writer), in-process bus, loopback receivers")
+    database = "SQLite (one writer)" if url.startswith("sqlite") else "PostgreSQL"
+    result.notes.append(f"{database}, in-process bus, loopback receivers")
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--database-url", help="PostgreSQL (postgresql+asyncpg://…, empty)")
     args = parser.parse_args()
-    result = asyncio.run(run(args.quick))
+    result = asyncio.run(run(args.quick, args.database_url))
     facts: dict[str, Any] = machine()
     facts["when_started"] = datetime.now(UTC).isoformat()
     path = result.write(facts, args.quick)

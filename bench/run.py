@@ -22,6 +22,7 @@ import b_http
 import b_start
 import b_trace
 import b_web
+import b_webhooks
 import uvloop
 from ctx import Ctx
 from harness import BenchStack
@@ -38,6 +39,7 @@ BENCHMARKS: dict[str, Callable[[Ctx], Result]] = {
     "http_edge": b_edge.http_edge,
     "web_pages": b_web.web_pages,
     "tracing_cost": b_trace.tracing_cost,
+    "webhook_delivery": b_webhooks.webhook_delivery,
 }
 
 

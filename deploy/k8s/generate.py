@@ -125,11 +125,12 @@ class Topic:
 GATEWAY_FEED = "gateway-feed"
 NOTIFY, NOTIFY_PRIVATE = "notifications", "notifications-private"
 TOPICS: tuple[Topic, ...] = (
+    # registry-private: the registry turns its own verification decisions into private notices.
     Topic(
         "registry.enterprise.v1",
         True,
         "registry",
-        ("commissioning", "outcomes", GATEWAY_FEED, NOTIFY),
+        ("commissioning", "outcomes", GATEWAY_FEED, NOTIFY, "registry-private"),
     ),
     # The theme vocabulary: every consumer reads the whole list from the start of the topic.
     Topic(
@@ -140,14 +141,20 @@ TOPICS: tuple[Topic, ...] = (
         partitions=1,
         compacted=True,
     ),
-    # commissioning reads its own NoticePublished back (the Find a Tender submission queue).
+    # commissioning reads its own NoticePublished back (the Find a Tender submission queue);
+    # commissioning-private turns its own tender and contract events into private notices.
     Topic(
         "commissioning.commission.v1",
         True,
         "commissioning",
-        ("commissioning", GATEWAY_FEED, NOTIFY),
+        ("commissioning", GATEWAY_FEED, NOTIFY, "commissioning-private"),
     ),
-    Topic("commissioning.contract.v1", True, "commissioning", ("outcomes", GATEWAY_FEED, NOTIFY)),
+    Topic(
+        "commissioning.contract.v1",
+        True,
+        "commissioning",
+        ("outcomes", GATEWAY_FEED, NOTIFY, "commissioning-private"),
+    ),
     Topic("outcomes.indicator.v1", True, "outcomes", ("commissioning", GATEWAY_FEED, NOTIFY)),
     Topic("outcomes.plan.v1", True, "outcomes", (GATEWAY_FEED, NOTIFY)),
     # Internal: exact figures; the gateway's feed writer must never read it.
@@ -162,8 +169,10 @@ TOPICS: tuple[Topic, ...] = (
 # Kafka principal (KafkaUser) per consumer group.
 GROUP_USER = {
     "commissioning": "commissioning",
+    "commissioning-private": "commissioning",
     "outcomes": "outcomes",
     "outcomes-private": "outcomes",
+    "registry-private": "registry",
     GATEWAY_FEED: "gateway",
     NOTIFY: "notifications",
     NOTIFY_PRIVATE: "notifications",

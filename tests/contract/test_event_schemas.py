@@ -88,6 +88,21 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
             }
         ),
     ),
+    "commissioning.private.v1": (
+        "private",
+        frozenset(
+            {
+                "commissioning.commission.deadline_passed.v1",
+                "commissioning.bid.outcome_decided.v1",
+                "commissioning.contract.activation_confirmed.v1",
+                "commissioning.contract.payment_recorded.v1",
+            }
+        ),
+    ),
+    "registry.private.v1": (
+        "private",
+        frozenset({"registry.enterprise.verification_decided.v1"}),
+    ),
     "notifications.private.v1": (
         "private",
         frozenset({"notifications.webhook.disabled.v1"}),

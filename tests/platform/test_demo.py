@@ -61,3 +61,7 @@ async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outc
     printed = capsys.readouterr().out
     assert "Street Level is running at" in printed
     assert "/docs" in printed
+    # The demo council's webhook is created at start, paused, its secret shown this once.
+    assert "Demo webhook (Blackpool Council)" in printed
+    assert "127.0.0.1:8787/streetlevel-webhook" in printed
+    assert "signing secret whsec_" in printed

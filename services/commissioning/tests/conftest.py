@@ -179,11 +179,17 @@ class RecordingBus(MemoryBus):
     def __init__(self) -> None:
         super().__init__()
         self.published: list[Envelope] = []
+        self.private: list[Envelope] = []
 
     async def publish(self, messages: Sequence[OutboxMessage]) -> None:
         await super().publish(messages)
+        mine = [m for m in messages if m.topic.startswith("commissioning.")]
+        # Private notices apart: the tests of the public sequence never see them.
         self.published += [
-            Envelope.from_json(m.value) for m in messages if m.topic.startswith("commissioning.")
+            Envelope.from_json(m.value) for m in mine if not m.topic.endswith(".private.v1")
+        ]
+        self.private += [
+            Envelope.from_json(m.value) for m in mine if m.topic.endswith(".private.v1")
         ]
 
 

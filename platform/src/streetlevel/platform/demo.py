@@ -33,6 +33,9 @@ SEED_AREAS_FILE = "seed-areas.csv"
 CREDENTIALS_FILE = "demo-clients.json"
 #: The council whose area the demo's story takes place in.
 BLACKPOOL = "GB-LAE-BPL"
+#: Where the demo council's webhook points: a receiver of your own on this machine (loopback
+#: targets are accepted only outside production, and only for the demo).
+DEMO_RECEIVER = "http://127.0.0.1:8787/streetlevel-webhook"
 
 
 class Platform(Protocol):
@@ -125,7 +128,33 @@ async def _create(platform: Platform) -> dict[str, Any]:
         platform.service_clock.present()
     if commissions:
         commissions["open"] = await _open_commission(platform, clients["council"])
-    return {"clients": clients, "enterprises": enterprises, "commissions": commissions}
+    webhook = (
+        await _demo_webhook(platform, clients["council"]) if "notifications" in names else None
+    )
+    return {
+        "clients": clients,
+        "enterprises": enterprises,
+        "commissions": commissions,
+        "webhook": webhook,
+    }
+
+
+async def _demo_webhook(platform: Platform, council: dict[str, str]) -> dict[str, str]:
+    """The demo council's webhook, paused until a receiver listens at ``DEMO_RECEIVER``."""
+    async with _http(platform) as http:
+        auth = _bearer(await _token(http, council))
+        created = await http.post(
+            "/v1/webhooks",
+            json={"url": DEMO_RECEIVER, "description": "Demo: Blackpool Council's receiver"},
+            headers=auth,
+        )
+        created.raise_for_status()
+        body = created.json()
+        paused = await http.patch(
+            f"/v1/webhooks/{body['id']}", json={"status": "paused"}, headers=auth
+        )
+        paused.raise_for_status()
+    return {"id": body["id"], "url": body["url"], "secret": body["secret"]}
 
 
 #: The demo contract pays for local hires (an outcome, sensitive: disclosure control shows).
@@ -261,4 +290,10 @@ def _announce(platform: Platform, demo: dict[str, Any]) -> None:
             f"    enterprise {first['client_id']}  {first['client_secret']}  ({first['name']}; "
             f"{len(demo['enterprises'])} enterprise clients in {credentials_path(platform)})"
         )
+    if webhook := demo.get("webhook"):
+        lines += [
+            f"  Demo webhook (Blackpool Council): {webhook['id']} -> {webhook['url']}",
+            f"    paused; signing secret {webhook['secret']}; start a receiver there, then",
+            f'    PATCH {base}/v1/webhooks/{webhook["id"]} {{"status": "active"}} as the council',
+        ]
     print("\n".join(lines) + "\n", flush=True)

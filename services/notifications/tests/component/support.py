@@ -1,16 +1,30 @@
-"""Test helpers: a loopback webhook receiver and other services' events as the bus carries them."""
+"""Test helpers: the running service, a loopback receiver, other services' events on the bus."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx2
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from streetlevel.common.bus.memory import MemoryBus
+from streetlevel.common.clock import FrozenClock
 from streetlevel.common.events import TYPE_PREFIX, Envelope
 from streetlevel.common.ids import new_id
 from streetlevel.common.outbox import OutboxMessage
+from streetlevel.notifications.app import create_app
+from streetlevel.notifications.migrate import upgrade
+from streetlevel.notifications.service.context import Services
+from streetlevel.notifications.service.worker import DeliveryWorker
+from streetlevel.notifications.settings import NotificationsSettings
+from streetlevel.testing.tokens import TokenFactory
 
 GEOGRAPHY = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "geography"
 BLACKPOOL_AREAS = GEOGRAPHY / "areas_blackpool.csv"
@@ -148,3 +162,58 @@ def verified(secret: str, received: Received, now: datetime | None = None) -> di
 
     with mock.patch.object(webhooks, "datetime", ReceiverClock):
         return dict(webhooks.Webhook(secret).verify(received.body, received.headers))
+
+
+@dataclass
+class Embedded:
+    app: FastAPI
+    client: httpx2.AsyncClient
+    bus: MemoryBus
+    clock: FrozenClock
+    tokens: TokenFactory
+
+    @property
+    def state(self) -> Services:
+        state: Services = self.app.state.services
+        return state
+
+    @property
+    def worker(self) -> DeliveryWorker:
+        return self.state.worker
+
+    async def deliver(self, topic: str, event: Envelope) -> None:
+        """Hand another service's event to this service's consumers, as the bus would."""
+        await self.bus.publish([message(topic, event)])
+
+    async def subscribe(self, token: str, url: str, **filters: Any) -> dict[str, Any]:
+        response = await self.client.post(
+            "/v1/webhooks",
+            json={"url": url, "filters": filters},
+            headers=TokenFactory.bearer(token),
+        )
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+
+@asynccontextmanager
+async def running(url: str, tokens: TokenFactory, **overrides: Any) -> AsyncIterator[Embedded]:
+    """The service on ``url`` (migrated first), the in-process bus and a frozen clock."""
+    await asyncio.to_thread(upgrade, url)
+    values: dict[str, Any] = {
+        "database_url": url,
+        "areas_file": str(BLACKPOOL_AREAS),
+        "counties_file": None,
+        "outbox_poll_interval_s": 0.05,
+        "test_loopback_targets": True,
+        "delivery_worker": False,  # tests run delivery rounds themselves, on the frozen clock
+    }
+    settings = NotificationsSettings(**(values | overrides))
+    bus = MemoryBus()
+    # Near the real time: receivers verify the signature's timestamp against their own clock.
+    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
+    app = create_app(settings, memory_bus=bus, key_source=tokens.key_source(), clock=clock)
+    async with LifespanManager(app):
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Embedded(app, client, bus, clock, tokens)

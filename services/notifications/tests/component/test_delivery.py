@@ -10,8 +10,7 @@ from sqlalchemy import select
 from streetlevel.notifications.adapters import orm
 from streetlevel.testing.tokens import TokenFactory
 
-from .conftest import Embedded
-from .support import ANCHORSHOLME, Receiver, commission_published, verified
+from .support import ANCHORSHOLME, Embedded, Receiver, commission_published, verified
 
 bearer = TokenFactory.bearer
 COMMISSIONS = "commissioning.commission.v1"

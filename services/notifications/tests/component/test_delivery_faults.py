@@ -11,8 +11,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
-from .conftest import Embedded
-from .support import ANCHORSHOLME, Received, Receiver, commission_published, verified
+from .support import ANCHORSHOLME, Embedded, Received, Receiver, commission_published, verified
 
 COMMISSIONS = "commissioning.commission.v1"
 

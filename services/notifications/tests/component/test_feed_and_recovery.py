@@ -8,8 +8,7 @@ from typing import Any
 from streetlevel.notifications.api import routes_me
 from streetlevel.testing.tokens import TokenFactory
 
-from .conftest import Embedded
-from .support import ANCHORSHOLME, Receiver, commission_published, verified
+from .support import ANCHORSHOLME, Embedded, Receiver, commission_published, verified
 
 bearer = TokenFactory.bearer
 COMMISSIONS = "commissioning.commission.v1"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from streetlevel.common.events import Envelope
 from streetlevel.notifications.adapters import orm
 from streetlevel.testing.tokens import TokenFactory
 
-from .conftest import Embedded
-from .support import ANCHORSHOLME, Receiver, commission_published, envelope, verified
+from .support import ANCHORSHOLME, Embedded, Receiver, commission_published, envelope, verified
 
 bearer = TokenFactory.bearer
 PRIVATE = "commissioning.private.v1"
@@ -71,3 +71,52 @@ async def test_a_public_event_claiming_an_audience_is_still_public(
     feed = await embedded.client.get("/v1/me/events", headers=bearer(token))
     assert [i["event"]["id"] for i in feed.json()["items"]] == [event.id]
     assert await embedded.worker.deliver_due() == 1
+
+
+#: Every producer's private notice (topic, type, its principal): the isolation holds for each.
+NOTICES = [
+    ("registry.private.v1", "registry.enterprise.verification_decided.v1", "enterprise:e-1"),
+    ("commissioning.private.v1", "commissioning.commission.deadline_passed.v1", "org:GB-LAE-BPL"),
+    ("commissioning.private.v1", "commissioning.bid.outcome_decided.v1", "enterprise:e-1"),
+    (
+        "commissioning.private.v1",
+        "commissioning.contract.activation_confirmed.v1",
+        "enterprise:e-1",
+    ),
+    ("commissioning.private.v1", "commissioning.contract.payment_recorded.v1", "enterprise:e-1"),
+    ("outcomes.private.v1", "outcomes.observation.awaiting_verification.v1", "org:GB-LAE-BPL"),
+    ("outcomes.private.v1", "outcomes.observation.verification_decided.v1", "enterprise:e-1"),
+    ("notifications.private.v1", "notifications.webhook.disabled.v1", "org:GB-LAE-BPL"),
+]
+
+
+@pytest.mark.parametrize(("topic", "event_type", "audience"), NOTICES)
+async def test_every_private_notice_reaches_its_principal_and_no_other(
+    embedded: Embedded, receiver: Receiver, topic: str, event_type: str, audience: str
+) -> None:
+    tokens = embedded.tokens
+    principals = {
+        "org:GB-LAE-BPL": tokens.council(),
+        "org:GB-LAE-FYL": tokens.council(org="GB-LAE-FYL"),
+        "enterprise:e-1": tokens.enterprise("e-1"),
+        "enterprise:e-2": tokens.enterprise("e-2"),
+        "client": tokens.token(),
+    }
+    other = await Receiver().start()
+    try:
+        hook = await embedded.subscribe(principals[audience], receiver.url)
+        for who, token in principals.items():
+            if who != audience:
+                await embedded.subscribe(token, other.url)  # no filters: all they may see
+        event = envelope(event_type, "subject/x-1", {"ref": "x-1"}, audience=audience)
+        await embedded.deliver(topic, event)
+        await embedded.worker.deliver_due()
+        [request] = receiver.requests
+        assert verified(hook["secret"], request)["id"] == event.id
+        assert other.requests == []
+        for who, token in principals.items():
+            feed = await embedded.client.get("/v1/me/events", headers=bearer(token))
+            ids = [i["event"]["id"] for i in feed.json()["items"]]
+            assert ids == ([event.id] if who == audience else []), who
+    finally:
+        await other.stop()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from streetlevel.testing.tokens import TokenFactory
 
-from .conftest import Embedded
-from .support import Receiver
+from .support import Embedded, Receiver
 
 bearer = TokenFactory.bearer
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from streetlevel.common.db import session_factory
 from streetlevel.notifications.adapters.deliveries import Due, claim_due, enqueue, store_event
-from streetlevel.notifications.adapters.repository import SubscriptionRepository
+from streetlevel.notifications.adapters.subscription_repository import SubscriptionRepository
 from streetlevel.notifications.domain.subscriptions import Filters, Subscription
 from streetlevel.notifications.migrate import upgrade
 

@@ -21,7 +21,11 @@ from streetlevel.commissioning.api import (
     routes_ocds,
 )
 from streetlevel.commissioning.domain import events as domain_events
-from streetlevel.commissioning.domain.events import COMMISSION_TOPIC, CONTRACT_TOPIC
+from streetlevel.commissioning.domain.events import (
+    COMMISSION_TOPIC,
+    CONTRACT_TOPIC,
+    PRIVATE_TOPIC,
+)
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.scheduler import Scheduler
 from streetlevel.commissioning.settings import CommissioningSettings
@@ -57,7 +61,7 @@ def create_app(
         settings,
         outbox=orm.outbox,
         inbox=orm.inbox,
-        publishes=[COMMISSION_TOPIC, CONTRACT_TOPIC],
+        publishes=[COMMISSION_TOPIC, CONTRACT_TOPIC, PRIVATE_TOPIC],
         compacted=[THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,

@@ -7,8 +7,8 @@ from streetlevel.commissioning.adapters.payloads import (
     OBSERVATION_TOPIC,
     REGISTRY_TOPIC,
 )
-from streetlevel.commissioning.domain.events import COMMISSION_TOPIC
-from streetlevel.commissioning.service import read_models
+from streetlevel.commissioning.domain.events import COMMISSION_TOPIC, CONTRACT_TOPIC
+from streetlevel.commissioning.service import private_notices, read_models
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.contracts import apply_observation
 from streetlevel.commissioning.service.notices import NoticePublisher, apply_notice
@@ -18,6 +18,8 @@ from streetlevel.common.themes import THEME_TOPIC
 #: One consumer group for the service (the Kafka ACLs and DLQ topics name it); the
 #: consumers differ only in kind, and their subjects never overlap in the shared inbox.
 GROUP = "commissioning"
+#: Its own group: the service reads its own public topics back for the private notices.
+NOTICES_GROUP = "commissioning-private"
 
 
 def register(
@@ -63,5 +65,13 @@ def register(
         group,
         [COMMISSION_TOPIC],
         lambda session, envelope: apply_notice(services, session, envelope, publisher),
+        kind="snapshot",
+    )
+    # Notices to the principal concerned, read back from the service's own public topics so
+    # the tender and contract use cases stay as they are; through the outbox, once (inbox).
+    runtime.subscribe(
+        services.settings.kafka_topic_prefix + NOTICES_GROUP,
+        [COMMISSION_TOPIC, CONTRACT_TOPIC],
+        lambda uow, event: private_notices.notify(uow=uow, event=event),
         kind="snapshot",
     )

@@ -16,24 +16,18 @@ from streetlevel.common.descriptor import ServiceDescriptor
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
+from streetlevel.notifications import consumers
 from streetlevel.notifications.adapters import orm
 from streetlevel.notifications.adapters.areas import load_areas
-from streetlevel.notifications.adapters.consumers import (
-    PRIVATE_TOPICS,
-    PUBLIC_TOPICS,
-    fan_out_handler,
-)
 from streetlevel.notifications.adapters.sender import SafeSender, Sender
-from streetlevel.notifications.adapters.worker import DeliveryWorker
 from streetlevel.notifications.api import routes_me, routes_webhooks
 from streetlevel.notifications.domain import events as domain_events
 from streetlevel.notifications.domain.events import PRIVATE_TOPIC
+from streetlevel.notifications.service.context import Services
+from streetlevel.notifications.service.worker import DeliveryWorker
 from streetlevel.notifications.settings import NotificationsSettings
-from streetlevel.notifications.state import Notifications
 
 ROUTE_PREFIXES = ("/v1/webhooks", "/v1/me")
-PUBLIC_GROUP = "notifications"
-PRIVATE_GROUP = "notifications-private"
 
 
 def create_app(
@@ -61,30 +55,15 @@ def create_app(
         read_timeout_s=settings.read_timeout_s,
     )
     worker = DeliveryWorker(runtime, settings, sender or safe)
-    notifications = Notifications(runtime=runtime, settings=settings, sender=safe, worker=worker)
-    # Public and private topics in separate groups: their per-subject sequences are unrelated.
-    for group, topics, private in (
-        (PUBLIC_GROUP, PUBLIC_TOPICS, False),
-        (PRIVATE_GROUP, PRIVATE_TOPICS, True),
-    ):
-        runtime.consume(
-            group,
-            topics,
-            fan_out_handler(
-                clock=runtime.clock,
-                areas=lambda: notifications.areas,
-                private=private,
-                on_queued=worker.wake,
-            ),
-            kind="snapshot",
-        )
+    services = Services(runtime=runtime, settings=settings, sender=safe, worker=worker)
+    consumers.register(runtime, services)
 
     async def prepare(_runtime: Runtime) -> None:
         if settings.migrate_on_start:
             from streetlevel.notifications import migrate
 
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
-        notifications.areas = await asyncio.to_thread(
+        services.areas = await asyncio.to_thread(
             load_areas, settings.areas_file, settings.counties_file
         )
 
@@ -111,7 +90,7 @@ def create_app(
                 await worker.stop()
 
     app.router.lifespan_context = lifespan
-    app.state.notifications = notifications
+    app.state.services = services
     return app
 
 

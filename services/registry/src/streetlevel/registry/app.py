@@ -14,12 +14,13 @@ from streetlevel.common.descriptor import ServiceDescriptor
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
+from streetlevel.registry import consumers
 from streetlevel.registry.adapters.areas import area_count, read_reference, store_areas
 from streetlevel.registry.adapters.orm import idempotency, inbox, outbox
 from streetlevel.registry.api import routes_areas, routes_enterprises, routes_export
 from streetlevel.registry.api.schemas import HsdsExport
 from streetlevel.registry.domain import events as domain_events
-from streetlevel.registry.domain.events import THEME_TOPIC, TOPIC
+from streetlevel.registry.domain.events import PRIVATE_TOPIC, THEME_TOPIC, TOPIC
 from streetlevel.registry.service.context import Services
 from streetlevel.registry.service.themes import publish_themes
 from streetlevel.registry.settings import RegistrySettings
@@ -70,12 +71,13 @@ def create_app(
         settings,
         outbox=outbox,
         inbox=inbox,
-        publishes=[TOPIC, THEME_TOPIC],
+        publishes=[TOPIC, THEME_TOPIC, PRIVATE_TOPIC],
         compacted=[THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,
         key_source=key_source,
     )
+    consumers.register(runtime)
     app = build_service_app(
         runtime,
         title="Street Level registry",

@@ -1,9 +1,9 @@
-"""Events the commissioning service publishes (EVENTS.md): public data only, never bid content."""
+"""Events the commissioning service publishes (EVENTS.md): public ones never carry bid content."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,9 @@ from streetlevel.common.events import DomainEvent, TopicInfo
 
 COMMISSION_TOPIC = "commissioning.commission.v1"
 CONTRACT_TOPIC = "commissioning.contract.v1"
+#: Private notices (EVENTS.md): each concerns the one principal the envelope's ``audience``
+#: names; only the notifications service reads the topic.
+PRIVATE_TOPIC = "commissioning.private.v1"
 TOPICS = (
     TopicInfo(
         COMMISSION_TOPIC,
@@ -25,6 +28,12 @@ TOPICS = (
         key="the contract id",
         description="Contracts from award to completion, with their public payments per "
         "period (disclosure-controlled).",
+    ),
+    TopicInfo(
+        PRIVATE_TOPIC,
+        key="the commission id, or the contract id for contract notices",
+        description="PRIVATE: notices for the one principal named by the envelope's audience "
+        "(read by the notifications service only).",
     ),
 )
 
@@ -223,3 +232,53 @@ class NoticePublished(DomainEvent):
     contract_id: str | None = None
     published_at: datetime
     fields: dict[str, Any]
+
+
+class _Private(DomainEvent):
+    topic = PRIVATE_TOPIC
+    visibility = "internal"
+
+
+class DeadlinePassed(_Private):
+    """To the buyer council: its tender closed; how many bids each lot received (no content)."""
+
+    event_type = "commissioning.commission.deadline_passed.v1"
+    commission_id: str
+    lots: list[LotBidCount]
+
+
+class BidOutcome(_Private):
+    """To one bidder: its own bid's outcome, scores and feedback (never another bidder's)."""
+
+    event_type = "commissioning.bid.outcome_decided.v1"
+    commission_id: str
+    lot_id: str
+    bid_id: str
+    outcome: Literal["awarded", "unsuccessful"]
+    quality_score: str | None = None
+    social_value_score: str | None = None
+    feedback: str | None = None
+    disqualified_reason: str | None = None
+
+
+class ContractActivation(_Private):
+    """To the supplier: its contract is active; work (and reporting) may start."""
+
+    event_type = "commissioning.contract.activation_confirmed.v1"
+    contract_id: str
+    commission_id: str
+
+
+class PaymentRecorded(_Private):
+    """To the supplier: the newest line of its contract's exact payment ledger."""
+
+    event_type = "commissioning.contract.payment_recorded.v1"
+    contract_id: str
+    line_no: int
+    kind: Literal["payment", "reversal"]
+    observation_id: str
+    indicator_code: str
+    period: Period
+    #: Exact pounds as decimal strings (a reversal is negative): the supplier's own ledger.
+    amount: str
+    running_total: str

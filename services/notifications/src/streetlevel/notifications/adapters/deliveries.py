@@ -6,12 +6,12 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.notifications.adapters.orm import attempts, deliveries, events, subscriptions
-from streetlevel.notifications.adapters.repository import secrets_from_json
 from streetlevel.notifications.adapters.sender import Outcome
+from streetlevel.notifications.adapters.subscription_repository import secrets_from_json
 
 
 @dataclass(frozen=True)
@@ -156,32 +156,61 @@ async def claim_due(
     return taken
 
 
-async def record_attempt(
-    session: AsyncSession,
-    due: Due,
-    outcome: Outcome,
-    *,
-    at: datetime,
-    status: str,
-    next_attempt_at: datetime | None,
-) -> None:
-    """Log the attempt and move the delivery on: delivered, failed, or pending until later."""
+@dataclass(frozen=True)
+class Attempt:
+    """One finished attempt and where it leaves its delivery."""
+
+    due: Due
+    outcome: Outcome
+    status: str
+    next_attempt_at: datetime | None
+
+
+async def record_attempts(session: AsyncSession, done: Sequence[Attempt], *, at: datetime) -> None:
+    """Log a batch of attempts and move their deliveries on, a few statements for them all."""
+    if not done:
+        return
     await session.execute(
-        insert(attempts).values(
-            delivery_id=due.id,
-            subscription_id=due.subscription_id,
-            message_id=due.message_id,
-            attempted_at=at,
-            status_code=outcome.status,
-            latency_ms=outcome.latency_ms,
-            error=outcome.error,
-            excerpt=outcome.excerpt or None,
-        )
+        insert(attempts),
+        [
+            {
+                "delivery_id": a.due.id,
+                "subscription_id": a.due.subscription_id,
+                "message_id": a.due.message_id,
+                "attempted_at": at,
+                "status_code": a.outcome.status,
+                "latency_ms": a.outcome.latency_ms,
+                "error": a.outcome.error,
+                "excerpt": a.outcome.excerpt or None,
+            }
+            for a in done
+        ],
     )
-    values: dict[str, object] = {"attempts": due.attempts + 1, "status": status}
-    if status == "pending":
-        assert next_attempt_at is not None
-        values["next_attempt_at"] = next_attempt_at
-    else:
-        values["finished_at"] = at
-    await session.execute(update(deliveries).where(deliveries.c.id == due.id).values(**values))
+    # Executemany: one prepared UPDATE per kind, not one round trip per delivery.
+    finished = [a for a in done if a.status != "pending"]
+    pending = [a for a in done if a.status == "pending"]
+    by_id = deliveries.c.id == bindparam("b_id")
+    if finished:
+        await session.execute(
+            update(deliveries)
+            .where(by_id)
+            .values(attempts=bindparam("b_attempts"), status=bindparam("b_status"), finished_at=at),
+            [
+                {"b_id": a.due.id, "b_attempts": a.due.attempts + 1, "b_status": a.status}
+                for a in finished
+            ],
+        )
+    if pending:
+        await session.execute(
+            update(deliveries)
+            .where(by_id)
+            .values(
+                attempts=bindparam("b_attempts"),
+                status="pending",
+                next_attempt_at=bindparam("b_next"),
+            ),
+            [
+                {"b_id": a.due.id, "b_attempts": a.due.attempts + 1, "b_next": a.next_attempt_at}
+                for a in pending
+            ],
+        )

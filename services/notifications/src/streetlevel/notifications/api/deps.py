@@ -8,20 +8,20 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from streetlevel.notifications.state import Notifications
+from streetlevel.notifications.service.context import Services
 
 
-async def get_notifications(request: Request) -> Notifications:
-    notifications: Notifications = request.app.state.notifications
-    return notifications
+async def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
-NotificationsDep = Annotated[Notifications, Depends(get_notifications)]
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def read_session(notifications: NotificationsDep) -> AsyncIterator[AsyncSession]:
+async def read_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
     """A read-only session (no unit of work: reads never write)."""
-    async with notifications.runtime.sessions() as session:
+    async with services.runtime.sessions() as session:
         yield session
 
 

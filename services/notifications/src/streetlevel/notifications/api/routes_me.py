@@ -16,7 +16,7 @@ from streetlevel.common.auth import Principal
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor
 from streetlevel.common.service import requires
 from streetlevel.notifications.adapters import orm
-from streetlevel.notifications.api.deps import NotificationsDep, Session
+from streetlevel.notifications.api.deps import ServicesDep, Session
 from streetlevel.notifications.api.schemas import FeedItem, FeedPage
 from streetlevel.notifications.service.access import audiences_of
 
@@ -52,7 +52,7 @@ async def my_events(
     request: Request,
     principal: Caller,
     session: Session,
-    n: NotificationsDep,
+    n: ServicesDep,
     limit: Annotated[int | None, Query()] = None,
     cursor: Annotated[str | None, Query()] = None,
     accept: Annotated[str | None, Header()] = None,
@@ -72,7 +72,7 @@ async def my_events(
 
 
 async def _stream(
-    request: Request, n: NotificationsDep, principal: Principal, after: int
+    request: Request, n: ServicesDep, principal: Principal, after: int
 ) -> AsyncIterator[bytes]:
     """``id`` is the position, so a reconnect with ``Last-Event-ID`` resumes where it broke."""
     yield b": street level private feed\n\n"

@@ -14,8 +14,8 @@ from streetlevel.common.events import Envelope
 from streetlevel.common.pagination import check_limit, decode_cursor, encode_cursor
 from streetlevel.common.service import requires
 from streetlevel.notifications.adapters import orm
-from streetlevel.notifications.adapters.repository import SubscriptionRepository
-from streetlevel.notifications.api.deps import NotificationsDep, Session
+from streetlevel.notifications.adapters.subscription_repository import SubscriptionRepository
+from streetlevel.notifications.api.deps import ServicesDep, Session
 from streetlevel.notifications.api.schemas import (
     AttemptPage,
     AttemptRead,
@@ -39,9 +39,7 @@ Caller = Annotated[Principal, requires()]
 
 
 @router.post("", status_code=201, response_model=WebhookCreated)
-async def create_webhook(
-    body: WebhookCreate, principal: Caller, n: NotificationsDep
-) -> WebhookCreated:
+async def create_webhook(body: WebhookCreate, principal: Caller, n: ServicesDep) -> WebhookCreated:
     """Register an endpoint; the response holds its signing secret, shown only this once."""
     sub = await webhooks.create_webhook(
         uow=n.runtime.uow(),
@@ -70,7 +68,7 @@ async def read_webhook(webhook_id: str, principal: Caller, session: Session) -> 
 
 @router.patch("/{webhook_id}", response_model=WebhookRead)
 async def update_webhook(
-    webhook_id: str, body: WebhookUpdate, principal: Caller, n: NotificationsDep
+    webhook_id: str, body: WebhookUpdate, principal: Caller, n: ServicesDep
 ) -> WebhookRead:
     """Change the URL, description or filters; pause with ``status: paused``, resume with active."""
     sub = await webhooks.update_webhook(
@@ -87,14 +85,14 @@ async def update_webhook(
 
 
 @router.delete("/{webhook_id}", status_code=204)
-async def delete_webhook(webhook_id: str, principal: Caller, n: NotificationsDep) -> Response:
+async def delete_webhook(webhook_id: str, principal: Caller, n: ServicesDep) -> Response:
     """Remove the endpoint and drop what was still queued for it."""
     await webhooks.delete_webhook(uow=n.runtime.uow(), principal=principal, webhook_id=webhook_id)
     return Response(status_code=204)
 
 
 @router.post("/{webhook_id}/ping", status_code=202, response_model=Ping)
-async def ping_webhook(webhook_id: str, principal: Caller, n: NotificationsDep) -> Ping:
+async def ping_webhook(webhook_id: str, principal: Caller, n: ServicesDep) -> Ping:
     """Send a signed test event (``notifications.webhook.ping.v1``) to this endpoint."""
     msg_id = await webhooks.ping_webhook(
         uow=n.runtime.uow(),
@@ -107,7 +105,7 @@ async def ping_webhook(webhook_id: str, principal: Caller, n: NotificationsDep) 
 
 
 @router.post("/{webhook_id}/secret", response_model=SecretRotated)
-async def rotate_secret(webhook_id: str, principal: Caller, n: NotificationsDep) -> SecretRotated:
+async def rotate_secret(webhook_id: str, principal: Caller, n: ServicesDep) -> SecretRotated:
     """A new secret; deliveries carry signatures by both old and new for 24 hours."""
     _sub, secret = await webhooks.rotate_secret(
         uow=n.runtime.uow(), principal=principal, webhook_id=webhook_id
@@ -143,7 +141,7 @@ async def list_attempts(
 
 @router.post("/{webhook_id}/replay", status_code=202, response_model=ReplayAccepted)
 async def replay(
-    webhook_id: str, body: ReplayRequest, principal: Caller, n: NotificationsDep
+    webhook_id: str, body: ReplayRequest, principal: Caller, n: ServicesDep
 ) -> ReplayAccepted:
     """Queue again the events of a range (by time received or by position) this webhook matches."""
     if body.since is None and body.from_position is None:

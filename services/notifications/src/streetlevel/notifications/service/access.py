@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Unauthorized
-from streetlevel.notifications.adapters.repository import SubscriptionRepository
+from streetlevel.notifications.adapters.subscription_repository import SubscriptionRepository
 from streetlevel.notifications.domain.errors import UnknownSubscription
 from streetlevel.notifications.domain.subscriptions import Subscription
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from streetlevel.common.uow import UnitOfWork
-from streetlevel.notifications.adapters.deliveries import Due, record_attempt
-from streetlevel.notifications.adapters.private import write_private
-from streetlevel.notifications.adapters.repository import SubscriptionRepository
+from streetlevel.notifications.adapters.deliveries import Attempt, Due, record_attempts
 from streetlevel.notifications.adapters.sender import Outcome
+from streetlevel.notifications.adapters.subscription_repository import SubscriptionRepository
 from streetlevel.notifications.domain.retries import (
     endpoint_expired,
     is_gone,
@@ -34,6 +34,7 @@ async def apply_outcomes(
         loaded: dict[str, tuple[Subscription, int, object] | None] = {
             s.id: (s, s.version, s.failing_since) for s in found.values()
         }
+        done: list[Attempt] = []
         for due, outcome in results:
             entry = loaded.get(due.subscription_id)
             if entry is None:
@@ -55,20 +56,16 @@ async def apply_outcomes(
                     sub.disable("the receiver answered 410 Gone", now)
                 elif endpoint_expired(sub.failing_since, now):
                     sub.disable("every delivery failed for three days", now)
-            await record_attempt(
-                uow.session, due, outcome, at=now, status=status, next_attempt_at=when
-            )
+            done.append(Attempt(due, outcome, status, when))
             statuses.append(status)
-        private = []
+        await record_attempts(uow.session, done, at=now)
         for entry in loaded.values():
             if entry is None:
                 continue
             sub, version, was_failing = entry
             if sub.version != version or sub.failing_since != was_failing:
                 await repo.save(sub, loaded_version=version)
-            private += [(e, sub.owner) for e in sub.take_events()]
-        await write_private(uow, private)
-        await uow.commit()
-    if private and uow.on_commit is not None:
-        uow.on_commit()  # wake the relay: the owner hears of it now, not at the next poll
+            # Private to the owner: the envelope's audience names it (EVENTS.md).
+            uow.emit(*(replace(e, audience=sub.owner) for e in sub.take_events()))
+        await uow.commit()  # wakes the relay: the owner hears of it now, not at the next poll
     return statuses

@@ -14,7 +14,7 @@ from streetlevel.common.ids import new_id
 from streetlevel.common.uow import UnitOfWork
 from streetlevel.notifications.adapters import orm
 from streetlevel.notifications.adapters.deliveries import enqueue, message_id, store_event
-from streetlevel.notifications.adapters.repository import SubscriptionRepository
+from streetlevel.notifications.adapters.subscription_repository import SubscriptionRepository
 from streetlevel.notifications.domain.errors import QuotaExceeded
 from streetlevel.notifications.domain.subscriptions import Filters, Status, Subscription
 from streetlevel.notifications.service.access import owned_or_404, owner_of

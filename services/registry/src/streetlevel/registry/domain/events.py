@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from streetlevel.common.events import DomainEvent, TopicInfo
+from streetlevel.common.events import DomainEvent, TopicInfo, Visibility
 from streetlevel.registry.domain.identifiers import Identifier
 
 TOPIC = "registry.enterprise.v1"
 #: Compacted: one record per theme code (key = the code), the vocabulary other services learn.
 THEME_TOPIC = "registry.theme.v1"
+#: Private: each event concerns one enterprise, named by the envelope's ``audience``.
+PRIVATE_TOPIC = "registry.private.v1"
 TOPICS = (
     TopicInfo(
         TOPIC,
@@ -28,6 +30,12 @@ TOPICS = (
         description="The theme vocabulary (compacted: the latest record per code is the "
         "vocabulary): a code defined, or retired. Commissioning and outcomes validate themes "
         "against the list they learned here.",
+    ),
+    TopicInfo(
+        PRIVATE_TOPIC,
+        key="the enterprise id",
+        description="PRIVATE: notices for the one principal named by the envelope's audience "
+        "(read by the notifications service only).",
     ),
 )
 
@@ -155,3 +163,15 @@ class ThemeRetired(DomainEvent):
     topic: ClassVar[str] = THEME_TOPIC
 
     code: str
+
+
+class VerificationDecided(DomainEvent):
+    """To the enterprise: the registrar verified or rejected its registration."""
+
+    event_type: ClassVar[str] = "registry.enterprise.verification_decided.v1"
+    topic: ClassVar[str] = PRIVATE_TOPIC
+    visibility: ClassVar[Visibility] = "internal"
+
+    enterprise_id: uuid.UUID
+    decision: Literal["verified", "rejected"]
+    note: str | None = None

@@ -1,23 +1,21 @@
-"""What routes need besides the runtime: settings, the area hierarchy, the sender and worker."""
+"""What every use case and route needs: the runtime, settings, areas, the sender and the worker."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from streetlevel.common.areas import AreaIndex
-from streetlevel.common.runtime import Runtime
+from streetlevel.common.state import ServiceState
 from streetlevel.notifications.adapters.sender import SafeSender
-from streetlevel.notifications.adapters.worker import DeliveryWorker
 from streetlevel.notifications.domain.targets import parse_target
+from streetlevel.notifications.service.worker import DeliveryWorker
 from streetlevel.notifications.settings import NotificationsSettings
 
 
 @dataclass
-class Notifications:
-    """The service's state for its lifetime; ``areas`` is loaded in the lifespan."""
+class Services(ServiceState[NotificationsSettings]):
+    """``areas`` is loaded in the lifespan (the area files are read off the event loop)."""
 
-    runtime: Runtime
-    settings: NotificationsSettings
     sender: SafeSender
     worker: DeliveryWorker
     areas: AreaIndex = field(default_factory=AreaIndex)

@@ -1,0 +1,98 @@
+"""Private notices: each tender and contract fact reaches its one principal, and nobody else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streetlevel.common.events import Envelope
+from streetlevel.common.ids import new_id
+from streetlevel.testing.waiting import eventually
+
+from .test_api_flow import open_commission
+
+PRIVATE = "commissioning.private.v1"
+
+
+async def _notices(h: Any, n: int) -> list[Envelope]:
+    async def enough() -> bool:
+        await h.published()  # drains the outbox
+        return len(h.bus.private) >= n
+
+    await eventually(enough, f"{n} private notices")
+    assert all(e.model_extra.get("audience") for e in h.bus.private)
+    return list(h.bus.private)
+
+
+def _of(notices: list[Envelope], kind: str) -> list[Envelope]:
+    return [e for e in notices if e.short_type == f"commissioning.{kind}.v1"]
+
+
+async def test_tender_and_contract_facts_are_private_notices_to_their_principal(
+    harness: Any,
+) -> None:
+    h = harness
+    a, b = str(new_id()), str(new_id())
+    await h.enterprise(h.record(a, "Anchorsholme Notice CIC"))
+    await h.enterprise(h.record(b, "Bispham Notice Co-op", legal_form="cooperative_society"))
+    cid = (await open_commission(h))["id"]
+    bids = {}
+    for who, price in ((a, "5000.00"), (b, "4000.00")):
+        r = await h.client.post(
+            f"/v1/commissions/{cid}/bids",
+            json={"lot_id": "lot-1", "price": {"amount": price}, "proposal": f"secret {who}"},
+            headers=h.bidder(who),
+        )
+        assert r.status_code == 201, r.text
+        bids[who] = r.json()["id"]
+    h.clock.advance(days=11)
+    assert await h.run_due_jobs() == 1
+    closed = _of(await _notices(h, 1), "commission.deadline_passed")
+    assert len(closed) == 1
+    assert closed[0].model_extra["audience"] == "org:GB-LAE-BPL"
+    assert {lot["lot_id"]: lot["bids"] for lot in closed[0].data["lots"]} == {
+        "lot-1": 2,
+        "lot-2": 0,
+    }
+    for who, quality in ((a, 90), (b, 60)):
+        r = await h.client.put(
+            f"/v1/commissions/{cid}/bids/{bids[who]}/score",
+            json={"quality": quality, "social_value": 80, "note": f"feedback for {who}"},
+            headers=h.council(),
+        )
+        assert r.status_code == 200, r.text
+    award = await h.client.post(f"/v1/commissions/{cid}/lots/lot-1/award", headers=h.council())
+    assert award.status_code == 201, award.text
+    contract = award.json()
+    outcomes = _of(await _notices(h, 3), "bid.outcome_decided")
+    assert {e.model_extra["audience"]: e.data["outcome"] for e in outcomes} == {
+        f"enterprise:{a}": "awarded",
+        f"enterprise:{b}": "unsuccessful",
+    }
+    for notice in outcomes:
+        who = notice.model_extra["audience"].removeprefix("enterprise:")
+        other = b if who == a else a
+        # Its own bid, scores and feedback; nothing of the other bidder's.
+        assert notice.data["bid_id"] == bids[who]
+        assert notice.data["quality_score"] is not None
+        assert other not in notice.to_json().decode()
+        assert "secret" not in notice.to_json().decode()
+    h.clock.advance(days=20)
+    r = await h.client.post(f"/v1/contracts/{contract['id']}/activate", headers=h.council())
+    assert r.status_code == 200, r.text
+    activated = _of(await _notices(h, 4), "contract.activation_confirmed")
+    assert [e.model_extra["audience"] for e in activated] == [f"enterprise:{a}"]
+    assert activated[0].data["contract_id"] == contract["id"]
+    h.after_first_period()
+    obs = str(new_id())
+    for kind in ("reported", "verified"):
+        event = h.observation_event(kind, obs, contract["id"], "12")
+        await h.deliver("outcomes.observation.v1", contract["id"], event)
+    paid = _of(await _notices(h, 5), "contract.payment_recorded")
+    assert paid, "a payment notice"
+    assert {e.model_extra["audience"] for e in paid} == {f"enterprise:{a}"}
+    assert paid[-1].data["kind"] == "payment"
+    assert paid[-1].data["observation_id"] == obs
+    # Every notice is on the private topic and names exactly one principal.
+    every = await _notices(h, 5)
+    assert all(e.model_extra["audience"].count(":") == 1 for e in every)
+    assert {e.short_type.split(".")[1] for e in every} <= {"commission", "bid", "contract"}

@@ -17,7 +17,8 @@ from streetlevel.commissioning.domain.rules import SpecContext, check_publishabl
 from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.commissioning.service.access import load_for_buyer, require_council
 from streetlevel.commissioning.service.context import Services
-from streetlevel.commissioning.service.procurement_notices import publish_notice, tender_fields
+from streetlevel.commissioning.service.notice_fields import cancellation_fields, tender_fields
+from streetlevel.commissioning.service.procurement_notices import publish_notice
 from streetlevel.commissioning.service.procurement_rules import (
     check_publish,
     routing_for,
@@ -187,7 +188,9 @@ async def cancel_commission(
         now = uow.clock.now()
         commission.cancel(reason=reason, now=now)
         if was_public:
-            await publish_notice(uow.session, commission, "UK12", {"reason": reason}, now=now)
+            await publish_notice(
+                uow.session, commission, "UK12", cancellation_fields(commission, reason), now=now
+            )
         await repo.save(commission)
         if was_public:
             await record_release(

@@ -16,11 +16,8 @@ from streetlevel.commissioning.domain.procurement.errors import EvaluationRuleBr
 from streetlevel.commissioning.domain.procurement.evaluation import MAT
 from streetlevel.commissioning.domain.procurement.working_days import Standstill, standstill
 from streetlevel.commissioning.service.context import Services
-from streetlevel.commissioning.service.procurement_notices import (
-    award_fields,
-    contract_fields,
-    publish_notice,
-)
+from streetlevel.commissioning.service.notice_fields import award_fields, contract_fields
+from streetlevel.commissioning.service.procurement_notices import publish_notice
 from streetlevel.commissioning.service.procurement_rules import calendar_for, routing_of
 
 
@@ -83,7 +80,8 @@ async def award_notice(
     now = contract.created_at
     assert now is not None
     held = standstill_for(services, commission, now=now)
-    fields = award_fields(commission, contract, held)
+    # The summaries are made with the award, before this notice (s.50(3)).
+    fields = award_fields(commission, contract, held, summaries_sent=now)
     evaluation = await Evaluations(session).get(commission.id, contract.lot_id)
     if evaluation is not None and evaluation.award_reason:
         # A departure from the moderated ranking is published with its reason (s.19).

@@ -163,3 +163,39 @@ async def test_a_regulated_below_threshold_cycle_emits_a_valid_uk4_and_uk7(
     uk4, uk7 = await check_notices(h, cid, ["UK4", "UK7"], validate_uk)
     assert uk4["tender"]["aboveThreshold"] is False
     assert uk7["contracts"][0]["aboveThreshold"] is False
+
+
+async def test_a_direct_award_publishes_its_uk5_at_the_award_then_uk6_and_uk7(
+    harness: Any, panel_award: Callable[..., Any], validate_uk: Callable[..., Any]
+) -> None:
+    h = harness
+    a = str(new_id())
+    await h.enterprise(h.record(a, "Anchorsholme Friends CIC"))
+    body = commission_body(h, "100000.00", 30) | {
+        "procedure": "direct_award",
+        "direct_award": {
+            "ground": "user_choice",
+            "justification": "The residents chose the provider that already supports them.",
+        },
+    }
+    r = await h.client.post("/v1/commissions", json=body, headers=h.council())
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    assert (await h.client.post(f"/v1/commissions/{cid}/publish", headers=h.council())).is_success
+    assert await emitted(h, cid) == []  # no tender notice: the UK5 waits for the supplier
+    bid = await h.client.post(
+        f"/v1/commissions/{cid}/bids",
+        json={"lot_id": "lot-1", "price": {"amount": "90000.00"}, "proposal": "Our plan"},
+        headers=h.bidder(a),
+    )
+    assert bid.status_code == 201, bid.text
+    h.clock.advance(days=31)
+    await h.run_due_jobs()
+    contract = await panel_award(h, cid, {a: 70})
+    h.clock.set(h.clock.now() + timedelta(days=20))
+    url = f"/v1/contracts/{contract['id']}/activate"
+    assert (await h.client.post(url, headers=h.council())).status_code == 200
+    uk5, uk6, _ = await check_notices(h, cid, ["UK5", "UK6", "UK7"], validate_uk)
+    assert uk5["tender"]["procurementMethod"] == "direct"
+    assert "residents chose" in uk5["tender"]["procurementMethodRationale"]
+    assert uk5["awards"][0]["suppliers"] == uk6["awards"][0]["suppliers"]

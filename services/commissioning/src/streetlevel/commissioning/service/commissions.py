@@ -163,7 +163,8 @@ async def publish_commission(
         )
         check_publish(services.settings, commission.s, routing_of(commission), now=now)
         commission.publish(now=now)
-        if kind_of(commission.s) != "direct_award":  # a direct award's UK5 is not built yet
+        # A direct award has no tender notice: its UK5 follows at the award, the supplier known.
+        if kind_of(commission.s) != "direct_award":
             await publish_notice(uow.session, commission, "UK4", tender_fields(commission), now=now)
         await repo.save(commission)
         await record_release(

@@ -128,6 +128,18 @@ def award_fields(
     }
 
 
+def transparency_fields(c: Commission, contract: Contract) -> dict[str, Any]:
+    """The UK5's fields for a direct award, once its supplier is known (s.44)."""
+    direct = c.s.direct_award
+    return {
+        "supplier": supplier_of(contract),
+        "direct_award_ground": direct.ground if direct else "",
+        "justification": direct.justification if direct else "",
+        "estimated_value": money(contract.value),
+        "contract_period": _period(contract),
+    }
+
+
 def contract_fields(contract: Contract, *, now: datetime, conflicts: bool) -> dict[str, Any]:
     """The UK7's fields once the contract is entered into (due within 30 days, s.53(4))."""
     return {

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
-from ..component.support import Receiver, running
-from ..component.test_delivery_faults import _latencies, p99
 
 from streetlevel.testing.tokens import TokenFactory
+
+from ..component.support import Receiver, running
+from ..component.test_delivery_faults import _latencies, p99
 
 pytestmark = pytest.mark.integration
 #: Within noise: a few milliseconds of scheduling jitter on a shared two-core machine.

@@ -217,3 +217,85 @@ def validate_uk(
         return json.loads(done.stdout), dict(schema.invalid_extension)
 
     return run
+
+
+CRITERIA = ("price", "quality", "social_value")
+
+
+async def award_by_panel(
+    h: Any,
+    cid: str,
+    scores: dict[str, int],
+    *,
+    lot: str = "lot-1",
+    conflicted: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """After the deadline: a three-member panel declares, scores, moderates and awards ``lot``.
+
+    ``scores`` maps each bidder to the score every criterion gets; ``conflicted`` is a
+    (member, bidder) pair whose declared conflict keeps that member off that bid (ss.81-83).
+    """
+    panel = f"/v1/commissions/{cid}/lots/{lot}/panel"
+    members = [
+        {"id": "m1", "name": "Pat Chair", "role": "chair"},
+        {"id": "m2", "name": "Sam Evaluator", "role": "evaluator"},
+        {"id": "m3", "name": "Alex Evaluator", "role": "evaluator"},
+    ]
+    r = await h.client.put(panel, json={"members": members}, headers=h.council())
+    assert r.status_code == 200, r.text
+    for m in ("m1", "m2", "m3"):
+        for who in scores:
+            clash = (m, who) == conflicted
+            d = await h.client.post(
+                f"{panel}/declarations",
+                json={
+                    "member_id": m,
+                    "bidder_id": who,
+                    "conflicted": clash,
+                    "details": "Trustee of the bidder" if clash else "",
+                },
+                headers=h.council(),
+            )
+            assert d.status_code == 200, d.text
+        released = await h.client.post(f"{panel}/members/{m}/release", headers=h.council())
+        assert released.status_code == 200, released.text
+    for m in ("m1", "m2", "m3"):
+        for who, value in scores.items():
+            if (m, who) == conflicted:
+                continue
+            for criterion in CRITERIA:
+                s = await h.client.put(
+                    f"{panel}/scores",
+                    json={
+                        "member_id": m,
+                        "bidder_id": who,
+                        "criterion": criterion,
+                        "score": value,
+                        "reason": f"{criterion} evidence",
+                    },
+                    headers=h.council(),
+                )
+                assert s.status_code == 200, s.text
+    assert (await h.client.post(f"{panel}/moderation", headers=h.council())).is_success
+    for who, value in scores.items():
+        for criterion in CRITERIA:
+            mod = await h.client.put(
+                f"{panel}/moderated",
+                json={
+                    "moderator_id": "m1",
+                    "bidder_id": who,
+                    "criterion": criterion,
+                    "score": value,
+                    "rationale": f"agreed on {criterion}",
+                },
+                headers=h.council(),
+            )
+            assert mod.status_code == 200, mod.text
+    made = await h.client.post(f"/v1/commissions/{cid}/lots/{lot}/award", headers=h.council())
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+@pytest.fixture(scope="session")
+def panel_award() -> Callable[..., Any]:
+    return award_by_panel

@@ -26,14 +26,29 @@ LOTS = [
 ]
 
 
-async def contract_for(h: Any, *, above: bool) -> dict[str, Any]:
+async def contract_for(
+    h: Any, *, above: bool, panel_award: Callable[..., Any] | None = None
+) -> dict[str, Any]:
     """An awarded lot-1 contract of a commission above (£250,000) or below threshold."""
     supplier = str(new_id())
     await h.enterprise(h.record(supplier, "Anchorsholme Friends CIC"))
-    extra = {"lots": LOTS, "value": {"amount": "250000.00", "currency": "GBP"}} if above else {}
-    r = await h.client.post(
-        "/v1/commissions", json=h.body(h.clock.now(), **extra), headers=h.council()
-    )
+    now = h.clock.now()
+    body = h.body(now)
+    if above:
+        # A public contract: no local or size reservation (s.32-33), a CPV code for its notices
+        # and a tender period the Act allows (s.54).
+        body |= {
+            "lots": LOTS,
+            "value": {"amount": "250000.00", "currency": "GBP"},
+            "eligibility": {"verified_only": True},
+            "cpv_codes": ["85311000-2"],
+        }
+        body["timeline"] |= {
+            "tender_end": (now + timedelta(days=30)).isoformat(),
+            "award_by": (now + timedelta(days=40)).isoformat(),
+            "contract_start": (now + timedelta(days=60)).isoformat(),
+        }
+    r = await h.client.post("/v1/commissions", json=body, headers=h.council())
     assert r.status_code == 201, r.text
     cid = r.json()["id"]
     assert (await h.client.post(f"/v1/commissions/{cid}/publish", headers=h.council())).is_success
@@ -44,8 +59,11 @@ async def contract_for(h: Any, *, above: bool) -> dict[str, Any]:
         headers=h.bidder(supplier),
     )
     assert bid.status_code == 201, bid.text
-    h.clock.advance(days=11)
+    h.clock.advance(days=31 if above else 11)
     await h.run_due_jobs()
+    if above:  # a public contract is scored by its panel, then moderated (s.19, ss.81-83)
+        assert panel_award is not None
+        return dict(await panel_award(h, cid, {supplier: 80}))
     r = await h.client.put(
         f"/v1/commissions/{cid}/bids/{bid.json()['id']}/score",
         json={"quality": 80, "social_value": 80},
@@ -69,10 +87,10 @@ def change(value: str, ground: str | None = None) -> dict[str, Any]:
 
 
 async def test_a_public_contract_changes_within_limits_then_with_a_uk10(
-    harness: Any, validate_uk: Callable[..., Any]
+    harness: Any, validate_uk: Callable[..., Any], panel_award: Callable[..., Any]
 ) -> None:
     h = harness
-    contract = await contract_for(h, above=True)
+    contract = await contract_for(h, above=True, panel_award=panel_award)
     url = f"/v1/contracts/{contract['id']}"
     small = await h.client.post(f"{url}/changes", json=change("147000.00"), headers=h.council())
     assert small.status_code == 201, small.text
@@ -149,9 +167,11 @@ async def test_below_threshold_changes_and_endings_need_no_notice(harness: Any) 
     assert "no contract termination notice" in ended.json()["basis"]
 
 
-async def test_only_the_buyer_council_may_change_or_terminate(harness: Any) -> None:
+async def test_only_the_buyer_council_may_change_or_terminate(
+    harness: Any, panel_award: Callable[..., Any]
+) -> None:
     h = harness
-    contract = await contract_for(h, above=True)
+    contract = await contract_for(h, above=True, panel_award=panel_award)
     url = f"/v1/contracts/{contract['id']}"
     other = h.tokens.bearer(h.tokens.council(org="GB-LAE-LAC", area="E07000121"))
     supplier = h.bidder(contract["supplier"]["enterprise_id"])

@@ -163,10 +163,10 @@ def _uk4(r: dict[str, Any], f: Mapping[str, Any], n: Mapping[str, Any], p: list[
     suitability = suitability_of(f)
     if suitability:
         tender["suitability"] = suitability
-    if f.get("reservations"):
+    if _stated(f.get("reservations")):
         # The Act's reservations (s.32-33 and Part 6) read as FTS's single UK code.
         tender["otherRequirements"] = {"reservedParticipation": ["smeVcse"]}
-    if f.get("conditions_of_participation"):
+    if _stated(f.get("conditions_of_participation")):
         conditions = f["conditions_of_participation"]
         tender["eligibilityCriteria"] = (
             "; ".join(map(str, conditions)) if isinstance(conditions, list) else str(conditions)
@@ -178,6 +178,11 @@ def _uk4(r: dict[str, Any], f: Mapping[str, Any], n: Mapping[str, Any], p: list[
         tender["awardCriteriaDetails"] = ", ".join(
             f"{c.get('name')} {c.get('weight')} %" for c in f["award_criteria"]
         )
+
+
+def _stated(value: Any) -> bool:
+    """A field the notice must carry may say "none": that states an absence, not a value."""
+    return bool(value) and value != "none"
 
 
 def _uk5(r: dict[str, Any], f: Mapping[str, Any], n: Mapping[str, Any], p: list[Any]) -> None:

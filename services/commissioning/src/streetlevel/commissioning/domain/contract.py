@@ -132,7 +132,12 @@ class Contract(Aggregate):
         if self.status != "pending":
             raise IllegalStatus(f"Only a pending contract can be activated, not {self.status}.")
         if self.standstill_end is not None and now < self.standstill_end:
-            raise IllegalStatus("The standstill period has not ended yet.")
+            raise IllegalStatus(
+                "The standstill period has not ended yet: the contract may be entered into "
+                f"from {self.standstill_end.isoformat()}.",
+                rule="standstill",
+                section="Procurement Act 2023, s.51",
+            )
         if self.period_start is not None and now < self.period_start:
             self.activate_at = self.period_start
             self.updated_at = now

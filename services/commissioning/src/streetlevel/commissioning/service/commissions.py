@@ -17,7 +17,8 @@ from streetlevel.commissioning.domain.rules import SpecContext, check_publishabl
 from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.commissioning.service.access import load_for_buyer, require_council
 from streetlevel.commissioning.service.context import Services
-from streetlevel.commissioning.service.procurement_notices import publish_notice, tender_fields
+from streetlevel.commissioning.service.notice_fields import cancellation_fields, tender_fields
+from streetlevel.commissioning.service.procurement_notices import publish_notice
 from streetlevel.commissioning.service.procurement_rules import (
     check_publish,
     routing_for,
@@ -162,7 +163,8 @@ async def publish_commission(
         )
         check_publish(services.settings, commission.s, routing_of(commission), now=now)
         commission.publish(now=now)
-        if kind_of(commission.s) != "direct_award":  # a direct award's UK5 is not built yet
+        # A direct award has no tender notice: its UK5 follows at the award, the supplier known.
+        if kind_of(commission.s) != "direct_award":
             await publish_notice(uow.session, commission, "UK4", tender_fields(commission), now=now)
         await repo.save(commission)
         await record_release(
@@ -187,7 +189,9 @@ async def cancel_commission(
         now = uow.clock.now()
         commission.cancel(reason=reason, now=now)
         if was_public:
-            await publish_notice(uow.session, commission, "UK12", {"reason": reason}, now=now)
+            await publish_notice(
+                uow.session, commission, "UK12", cancellation_fields(commission, reason), now=now
+            )
         await repo.save(commission)
         if was_public:
             await record_release(

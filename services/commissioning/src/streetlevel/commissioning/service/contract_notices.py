@@ -13,7 +13,6 @@ from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.clock import db_now
 from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
 from streetlevel.commissioning.adapters.contract_repository import ContractRepository
-from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract
 from streetlevel.commissioning.domain.errors import ContractNotFound
 from streetlevel.commissioning.domain.events import NoticePublished
@@ -24,60 +23,30 @@ from streetlevel.commissioning.domain.procurement.contract_changes import (
 from streetlevel.commissioning.domain.procurement.errors import NoticeOutOfOrder
 from streetlevel.commissioning.domain.procurement.modifications import (
     check_modification,
-    split_org_id,
 )
-from streetlevel.commissioning.domain.procurement.thresholds import Routing, classify
 from streetlevel.commissioning.domain.values import Money
 from streetlevel.commissioning.service.access import require_contract_buyer
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.contracts import _finish_commission, _release
+from streetlevel.commissioning.service.notice_fields import (
+    change_fields,
+    common_fields,
+    money,
+    termination_fields,
+)
+from streetlevel.commissioning.service.procurement_rules import routing_of
 from streetlevel.common.auth import Principal
 from streetlevel.common.events import PendingEvent
 from streetlevel.common.ids import new_id
 from streetlevel.common.uow import UnitOfWork
 
-#: CPV for a commission that names none: 85300000-2, social work and related services.
-DEFAULT_CPV = "85300000-2"
 _LIVE = ("pending", "active")
-
-
-def routing_of(commission: Commission) -> Routing:
-    """The commission's value routing (services, England) from its lot values."""
-    spec = commission.s
-    started = commission.published_at or commission.created_at or datetime.now(UTC)
-    return classify(
-        [lot.value for lot in spec.lots],
-        kind="services",
-        nation="england",
-        started_on=started.date(),
-        grant=spec.procedure == "micro_grant",
-    )
 
 
 def _months(start: datetime | None, end: datetime | None) -> int:
     if start is None or end is None:
         return 0
     return round((end - start).days / Decimal("30.4375"))
-
-
-def _common(commission: Commission, routing: Routing) -> dict[str, Any]:
-    scheme, local = split_org_id(commission.buyer_id)
-    spec = commission.s
-    return {
-        "contracting_authority": {
-            "name": commission.buyer_name,
-            "identifier": {"scheme": scheme, "id": local},
-        },
-        "procurement_id": commission.id,
-        "title": spec.title,
-        "description": spec.description or spec.title,
-        "cpv_codes": list(getattr(spec, "cpv_codes", None) or [DEFAULT_CPV]),
-        "above_threshold": routing.covered,
-    }
-
-
-def _money(amount: Decimal) -> dict[str, str]:
-    return {"amount": f"{amount:.2f}", "currency": "GBP"}
 
 
 async def _load(uow: UnitOfWork, principal: Principal, contract_id: str) -> Contract:
@@ -168,8 +137,8 @@ async def modify_contract(
             "description": description,
             "reason": reason,
             "ground": ground,
-            "value_before": _money(before.amount),
-            "value_after": _money(after.amount),
+            "value_before": money(before.amount),
+            "value_after": money(after.amount),
             "period_end_before": contract.period_end.date().isoformat()
             if contract.period_end
             else None,
@@ -178,20 +147,15 @@ async def modify_contract(
         notice = None
         if decision.notice_required:
             fields = {
-                **_common(commission, routing),
-                "contract_id": contract.id,
-                "change_description": description,
-                "value_change": {
-                    "before": details["value_before"],
-                    "after": details["value_after"],
-                },
-                "reason": reason,
-                "contract_period": {
-                    "start": contract.period_start.date().isoformat()
-                    if contract.period_start
-                    else None,
-                    "end": details["period_end_after"],
-                },
+                **common_fields(commission),
+                **change_fields(
+                    contract,
+                    description=description,
+                    reason=reason,
+                    before=details["value_before"],
+                    after=details["value_after"],
+                    period_end=details["period_end_after"],
+                ),
             }
             notice = (_emit(uow, "UK10", contract, now, fields), "UK10")
         contract.value = after.amount
@@ -245,18 +209,20 @@ async def terminate_contract(
             "reason": reason,
             "termination_date": ended.isoformat(),
             "notice_due_by": due.isoformat() if due else None,
-            "final_value": _money(contract.paid_total),
+            "final_value": money(contract.paid_total),
         }
         notice = None
         basis = "Below threshold: no contract termination notice is required (s.80 applies to "
         basis += "public contracts)."
         if due is not None:
             fields = {
-                **_common(commission, routing),
-                "contract_id": contract.id,
-                "termination_date": details["termination_date"],
-                "reason": reason,
-                "final_value": details["final_value"],
+                **common_fields(commission),
+                **termination_fields(
+                    contract,
+                    ended_on=ended.isoformat(),
+                    reason=reason,
+                    final_value=money(contract.paid_total),
+                ),
             }
             notice = (_emit(uow, "UK11", contract, now, fields), "UK11")
             basis = f"A public contract: the UK11 is due by {due.isoformat()} (s.80); published."

@@ -12,15 +12,17 @@ from streetlevel.commissioning.domain.bid import Bid
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract
 from streetlevel.commissioning.domain.errors import BidNotFound
+from streetlevel.commissioning.domain.procurement.commission_routing import kind_of
 from streetlevel.commissioning.domain.procurement.errors import EvaluationRuleBroken
 from streetlevel.commissioning.domain.procurement.evaluation import MAT
 from streetlevel.commissioning.domain.procurement.working_days import Standstill, standstill
 from streetlevel.commissioning.service.context import Services
-from streetlevel.commissioning.service.procurement_notices import (
+from streetlevel.commissioning.service.notice_fields import (
     award_fields,
     contract_fields,
-    publish_notice,
+    transparency_fields,
 )
+from streetlevel.commissioning.service.procurement_notices import publish_notice
 from streetlevel.commissioning.service.procurement_rules import calendar_for, routing_of
 
 
@@ -79,11 +81,25 @@ async def panel_choice(
 async def award_notice(
     services: Services, session: AsyncSession, commission: Commission, contract: Contract
 ) -> None:
-    """The UK6 for the lot's award (above threshold), after the summaries were made."""
+    """The UK6 for the lot's award (above threshold), after the summaries were made.
+
+    A direct award's UK5 comes first: its supplier is known only now (s.44, s.50).
+    """
     now = contract.created_at
     assert now is not None
+    if kind_of(commission.s) == "direct_award":
+        await publish_notice(
+            session,
+            commission,
+            "UK5",
+            transparency_fields(commission, contract),
+            now=now,
+            lot_id=contract.lot_id,
+            contract_id=contract.id,
+        )
     held = standstill_for(services, commission, now=now)
-    fields = award_fields(commission, contract, held)
+    # The summaries are made with the award, before this notice (s.50(3)).
+    fields = award_fields(commission, contract, held, summaries_sent=now)
     evaluation = await Evaluations(session).get(commission.id, contract.lot_id)
     if evaluation is not None and evaluation.award_reason:
         # A departure from the moderated ranking is published with its reason (s.19).

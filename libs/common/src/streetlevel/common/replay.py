@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import os
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from streetlevel.common.bus.kafka import dlq_topic
 from streetlevel.common.descriptor import ServiceDescriptor
 from streetlevel.common.rebuild import ReadModel, rebuild
+from streetlevel.common.settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     rebuild_cmd.add_argument(
         "--read-model", required=True, help="one of the service's read models, or 'all'"
     )
-    rebuild_cmd.add_argument("--bootstrap", required=True, help="Kafka bootstrap servers")
     rebuild_cmd.add_argument(
-        "--database-url", default=None, help="default: the service's <NAME>_DATABASE_URL"
+        "--bootstrap", default=None, help="default: the service's <NAME>_KAFKA_BOOTSTRAP_SERVERS"
     )
     rebuild_cmd.add_argument(
-        "--topic-prefix", default=None, help="default: <NAME>_KAFKA_TOPIC_PREFIX or none"
+        "--database-url", default=None, help="default: the service's <NAME>_DATABASE_URL"
     )
     args = parser.parse_args(argv)
     if args.command == "rebuild":
@@ -125,21 +125,26 @@ def _rebuild(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if unknown or not names:
         known = ", ".join(sorted(models)) or "none"
         parser.error(f"{service.name} has no read model {args.read_model!r} (known: {known})")
-    prefix = service.env_prefix
-    url = args.database_url or os.environ.get(f"{prefix}DATABASE_URL")
-    if not url:
-        parser.error(f"--database-url or {prefix}DATABASE_URL is needed")
-    topic_prefix = args.topic_prefix
-    if topic_prefix is None:
-        topic_prefix = os.environ.get(f"{prefix}KAFKA_TOPIC_PREFIX", "")
+    # The service's own settings (its environment, its secrets): the same database, topic
+    # prefix and Kafka credentials as the running service.
+    overrides: dict[str, Any] = {"bus": "kafka"}
+    if args.bootstrap:
+        overrides["kafka_bootstrap_servers"] = args.bootstrap
+    if args.database_url:
+        overrides["database_url"] = args.database_url
+    try:
+        settings = load_settings(service.settings, **overrides)
+    except ValueError as exc:
+        parser.error(f"{service.name} settings: {exc}")
     for name in names:
         result = asyncio.run(
             rebuild(
                 name=name,
                 model=models[name],
-                database_url=url,
-                bootstrap=args.bootstrap,
-                topic_prefix=topic_prefix,
+                database_url=settings.database_url,
+                bootstrap=settings.kafka_bootstrap_servers,
+                topic_prefix=settings.kafka_topic_prefix,
+                client_options=settings.kafka_options(),
             )
         )
         sys.stdout.write(

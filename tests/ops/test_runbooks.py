@@ -14,7 +14,7 @@ RUNBOOKS = ROOT / "docs" / "runbooks"
 RULES = ROOT / "deploy" / "k8s" / "base" / "monitoring" / "prometheus-rules.yaml"
 SOURCE = "set -a; . .streetlevel/stack.env; set +a"
 #: Procedures an operator runs on purpose, not on an alert: a page each, with commands too.
-PROCEDURES = {"RebuildReadModel"}
+PROCEDURES = {"RebuildReadModel", "RestoreDatabase"}
 _BLOCK = re.compile(r"^```bash runnable\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 

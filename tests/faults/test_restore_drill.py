@@ -168,7 +168,7 @@ async def test_registry_restored_to_a_point_in_time_and_the_platform_converges(
             within=120,
             what="the restored cluster to promote",
         )
-        ids = {r["id"] for r in await query(rdsn, "SELECT id FROM enterprises")}
+        ids = {str(r["id"]) for r in await query(rdsn, "SELECT id FROM enterprises")}
         republish = await _one(rdsn, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
         assert before | unpublished <= ids
         assert not after & ids

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -55,15 +56,11 @@ async def read_topic(
     bootstrap: str, topic: str, *, client_options: dict[str, Any] | None = None
 ) -> list[Envelope]:
     """Every record of ``topic`` from its beginning to the end offsets of now, in log order."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, **(client_options or {})
-    )
+    options = client_options or {}
+    partitions = await _partitions(bootstrap, topic, options)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **options)
     await consumer.start()
     try:
-        await consumer.topics()  # the cluster's metadata, so the partitions are known
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            raise LookupError(f"no topic {topic!r} on {bootstrap}")
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -76,11 +73,24 @@ async def read_topic(
                 events += [
                     Envelope.from_json(r.value) for r in records if r.offset < end[tp] and r.value
                 ]
-                if records and records[-1].offset + 1 >= end[tp]:
-                    remaining.discard(tp)
+            # By position, not by the last record's offset: compaction leaves gaps.
+            remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
         return events
     finally:
         await consumer.stop()
+
+
+async def _partitions(bootstrap: str, topic: str, options: dict[str, Any]) -> list[int]:
+    """The topic's partitions; LookupError if it does not exist (never auto-created here)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **options)
+    await admin.start()
+    try:
+        if topic not in set(await admin.list_topics()):
+            raise LookupError(f"no topic {topic!r} on {bootstrap}")
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(p["partition"] for t in described for p in t["partitions"])
 
 
 async def rebuild(

@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import Table, delete, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.clock import Clock, SystemClock
+from streetlevel.common.db import create_engine
 from streetlevel.common.events import Envelope
 from streetlevel.common.inbox import Inbox, InboxTables
 
@@ -113,7 +114,8 @@ async def rebuild(
     async def apply(session: AsyncSession, events: Sequence[Envelope]) -> None:
         await model.apply(session, events, now)
 
-    engine = create_async_engine(database_url)
+    # The service's own engine set-up: its JSON columns are written exactly as it writes them.
+    engine = create_engine(database_url, pool_size=1)
     try:
         async with AsyncSession(engine) as session, session.begin():
             if engine.dialect.name == "postgresql":

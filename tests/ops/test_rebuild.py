@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -58,24 +57,6 @@ async def _scalar(url: str, query: str) -> Any:
         return await conn.fetchval(query)
     finally:
         await conn.close()
-
-
-def _enterprise() -> dict[str, object]:
-    tag = uuid.uuid4().hex[:8]
-    return {
-        "name": f"Rebuild Check Co-op {tag}",
-        "legal_form": "cooperative_society",
-        "identifier": {"scheme": "GB-MPR", "id": f"{int(tag, 16) % 100_000:05d}R"},
-        "mission": "Worker-owned bakery training young people",
-        "themes": ["employment-skills"],
-        "areas_served": ["E06000009"],
-        "trading_income_pct": 75,
-        "profit_reinvested_pct": 90,
-        "independent": True,
-        "publishes_social_report": True,
-        "employees": 12,
-        "asset_lock": True,
-    }
 
 
 def _wait(check: Callable[[], bool], what: str, timeout_s: float = 120) -> None:

@@ -125,12 +125,15 @@ class Topic:
 GATEWAY_FEED = "gateway-feed"
 NOTIFY, NOTIFY_PRIVATE = "notifications", "notifications-private"
 TOPICS: tuple[Topic, ...] = (
+    # Snapshots (one record per key, the whole record each time): compacted, so a read model
+    # rebuilds from the latest state of each key (`streetlevel-events rebuild`).
     # registry-private: the registry turns its own verification decisions into private notices.
     Topic(
         "registry.enterprise.v1",
         True,
         "registry",
         ("commissioning", "outcomes", GATEWAY_FEED, NOTIFY, "registry-private"),
+        compacted=True,
     ),
     # The theme vocabulary: every consumer reads the whole list from the start of the topic.
     Topic(
@@ -155,7 +158,13 @@ TOPICS: tuple[Topic, ...] = (
         "commissioning",
         ("outcomes", GATEWAY_FEED, NOTIFY, "commissioning-private"),
     ),
-    Topic("outcomes.indicator.v1", True, "outcomes", ("commissioning", GATEWAY_FEED, NOTIFY)),
+    Topic(
+        "outcomes.indicator.v1",
+        True,
+        "outcomes",
+        ("commissioning", GATEWAY_FEED, NOTIFY),
+        compacted=True,
+    ),
     Topic("outcomes.plan.v1", True, "outcomes", (GATEWAY_FEED, NOTIFY)),
     # Internal: exact figures; the gateway's feed writer must never read it.
     # outcomes-private: the outcomes service turns its own observations into private notices.
@@ -256,7 +265,9 @@ def _kafka_topic(
 ) -> dict[str, Any]:
     config: dict[str, Any] = {"min.insync.replicas": 2}
     if compacted:
-        config["cleanup.policy"] = "compact"
+        # Every record stays for the retention period (a consumer up to a week behind sees
+        # each one); older ones only give way to a newer record of the same key.
+        config |= {"cleanup.policy": "compact", "min.compaction.lag.ms": retention_ms}
     else:
         config |= {"retention.ms": retention_ms, "cleanup.policy": "delete"}
     return {

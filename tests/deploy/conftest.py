@@ -117,6 +117,10 @@ OPERATOR_CRDS = {
         "github.com/prometheus-operator/prometheus-operator@v0.85.0",
         "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml",
     ),
+    ("postgresql.cnpg.io", "ScheduledBackup"): (
+        "github.com/cloudnative-pg/cloudnative-pg@v1.25.1",
+        "config/crd/bases/postgresql.cnpg.io_scheduledbackups.yaml",
+    ),
 }
 
 

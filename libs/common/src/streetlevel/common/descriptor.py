@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from streetlevel.common.settings import CommonSettings
@@ -22,6 +22,10 @@ class ServiceDescriptor:
     #: Alembic upgrade to head of the database at the given URL; None for a service that keeps
     #: no database (the public site).
     migrate: Callable[[str], None] | None = None
+    #: The read models ``streetlevel-events rebuild`` can drop and refill from Kafka, by name:
+    #: ``streetlevel.common.rebuild.ReadModel`` values (typed loosely so the public site, which
+    #: keeps no database, imports the descriptor without SQLAlchemy).
+    read_models: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def env_prefix(self) -> str:

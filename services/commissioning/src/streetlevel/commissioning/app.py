@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from streetlevel.commissioning import consumers
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.areas import load_areas
+from streetlevel.commissioning.adapters.payloads import INDICATOR_TOPIC, REGISTRY_TOPIC
 from streetlevel.commissioning.api import (
     routes_bids,
     routes_commissions,
@@ -27,6 +28,7 @@ from streetlevel.commissioning.domain.events import (
     PRIVATE_TOPIC,
 )
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.read_models import READ_MODELS
 from streetlevel.commissioning.service.scheduler import Scheduler
 from streetlevel.commissioning.settings import CommissioningSettings
 from streetlevel.common.auth import KeySource
@@ -62,7 +64,8 @@ def create_app(
         outbox=orm.outbox,
         inbox=orm.inbox,
         publishes=[COMMISSION_TOPIC, CONTRACT_TOPIC, PRIVATE_TOPIC],
-        compacted=[THEME_TOPIC],
+        # Whichever service starts first creates them: all agree they are compacted snapshots.
+        compacted=[REGISTRY_TOPIC, INDICATOR_TOPIC, THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,
         key_source=key_source,
@@ -132,4 +135,5 @@ SERVICE = ServiceDescriptor(
     settings=CommissioningSettings,
     prefixes=ROUTE_PREFIXES,
     migrate=_migrate,
+    read_models=READ_MODELS,
 )

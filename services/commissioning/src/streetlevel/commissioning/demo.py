@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx2
@@ -30,13 +31,15 @@ def timeline(now: datetime, tender: timedelta) -> dict[str, str]:
     }
 
 
-def commission(title: str, procedure: str, times: dict[str, str], code: str) -> dict[str, Any]:
+def commission(
+    title: str, procedure: str, times: dict[str, str], code: str, *, lot_value: str = "5000.00"
+) -> dict[str, Any]:
     lots = [
         {
             "id": f"lot-{i + 1}",
             "title": f"{title}: {name}",
             "areas": [ward],
-            "value": {"amount": "5000.00", "currency": "GBP"},
+            "value": {"amount": lot_value, "currency": "GBP"},
             "outcomes": [{"indicator_code": code, "target": "30"}],
         }
         for i, (ward, name) in enumerate(zip(WARDS, ("Anchorsholme", "Bispham"), strict=True))
@@ -49,7 +52,10 @@ def commission(title: str, procedure: str, times: dict[str, str], code: str) -> 
         "procedure": procedure,
         "buyer_name": "Blackpool Council",
         "lots": lots if procedure == "open" else lots[:1],
-        "value": {"amount": "10000.00" if procedure == "open" else "5000.00", "currency": "GBP"},
+        "value": {
+            "amount": f"{Decimal(lot_value) * (2 if procedure == 'open' else 1):.2f}",
+            "currency": "GBP",
+        },
         "timeline": times,
         "award_criteria": [
             {"name": "price", "weight": 30},
@@ -166,13 +172,19 @@ async def seed_history(
 async def seed_open(
     http: httpx2.AsyncClient, *, council: dict[str, str], indicator_code: str, now: datetime
 ) -> str:
-    """An open commission at the present (``now``): its deadlines are all ahead."""
-    open_one = await _call(
-        http,
-        "POST",
-        "/v1/commissions",
-        council,
-        json=commission("Befriending", "open", timeline(now, timedelta(days=28)), indicator_code),
+    """An open commission at the present (``now``): its deadlines are all ahead.
+
+    £48,000 with VAT: a notifiable regulated below-threshold contract, so publishing it
+    publishes its UK4 tender notice (s.87), which the demo's notices feed then shows.
+    """
+    body = commission(
+        "Befriending",
+        "open",
+        timeline(now, timedelta(days=28)),
+        indicator_code,
+        lot_value="20000.00",
     )
+    body["cpv_codes"] = ["85300000-2"]  # social work and related services
+    open_one = await _call(http, "POST", "/v1/commissions", council, json=body)
     await _call(http, "POST", f"/v1/commissions/{open_one['id']}/publish", council)
     return str(open_one["id"])

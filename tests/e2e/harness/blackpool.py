@@ -27,9 +27,17 @@ class Secrets:
     home_address: list[str] = field(default_factory=list)
     turnovers: list[str] = field(default_factory=list)
     proposals: list[str] = field(default_factory=list)
+    webhook_secrets: list[str] = field(default_factory=list)
 
     def values(self) -> list[str]:
-        return [*self.emails, *self.phones, *self.home_address, *self.turnovers, *self.proposals]
+        return [
+            *self.emails,
+            *self.phones,
+            *self.home_address,
+            *self.turnovers,
+            *self.proposals,
+            *self.webhook_secrets,
+        ]
 
 
 def _digits(seed: str, n: int) -> str:

@@ -155,6 +155,13 @@ async def build_world(api: Api, cast: Cast, platform: Platform) -> World:
     # A published notice once the procurement cycle emits them; until then an unknown id
     # (the routes must still answer it: 404 to everyone, never a 5xx or a leak).
     notices = (await api.get("/v1/notices", params={"limit": 1}, expect=200)).json()["items"]
+    # The council's webhook (a public address literal: no DNS; its deliveries simply fail).
+    hook = await api.post(
+        "/v1/webhooks",
+        council,
+        json={"url": "https://93.184.215.14/hooks", "filters": {"areas": ["E06000009"]}},
+        expect=201,
+    )
     world.ids = {
         "enterprise_id": records["cic"]["id"],
         "commission_id": cid,
@@ -170,5 +177,7 @@ async def build_world(api: Api, cast: Cast, platform: Platform) -> World:
         "notice_id": notices[0]["id"] if notices else "no-notice-published",
         "bidder_id": records["cic"]["id"],
         "member_id": "m1",
+        "webhook_id": hook.json()["id"],
     }
+    secrets.webhook_secrets.append(hook.json()["secret"])
     return world

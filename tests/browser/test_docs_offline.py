@@ -47,7 +47,9 @@ SWAGGER_RENDERED = """() => {
     const tag = section.querySelector('h3.opblock-tag').getAttribute('data-tag');
     rendered[tag] = [...section.querySelectorAll('.opblock')].map(block => ({
       method: block.querySelector('.opblock-summary-method').textContent.trim().toLowerCase(),
-      path: block.querySelector('.opblock-summary-path').getAttribute('data-path'),
+      // A deprecated operation's path carries its own class (struck through).
+      path: block.querySelector('.opblock-summary-path, .opblock-summary-path__deprecated')
+        .getAttribute('data-path'),
     }));
   }
   return rendered;

@@ -23,6 +23,8 @@ ON_CALL = {
     "streetlevel_rate_limit_refusals_total",
     "streetlevel_signing_key_rotation_due_seconds",
     "streetlevel_feed_last_stored_timestamp_seconds",
+    "streetlevel_webhook_queue_depth_messages",
+    "streetlevel_webhook_oldest_due_age_seconds",
 }
 UNITS = ("_seconds", "_messages", "_total", "_held", "_keys", "_bytes")
 

@@ -222,3 +222,28 @@ async def _relay_published(embedded: Embedded) -> None:
 def test_bodies_are_the_cloudevent_as_json() -> None:
     event = commission_published([ANCHORSHOLME])
     assert orjson.loads(event.to_json())["id"] == event.id
+
+
+async def test_the_queue_metric_counts_due_and_waiting_deliveries_and_the_oldest_due_age(
+    embedded: Embedded, receiver: Receiver
+) -> None:
+    from streetlevel.common.metrics import WEBHOOK_OLDEST_DUE_AGE, WEBHOOK_QUEUE
+
+    def sample(gauge: object, *labels: str) -> float:
+        return float(gauge.labels(*labels)._value.get())  # type: ignore[attr-defined]
+
+    await embedded.subscribe(embedded.tokens.council(), receiver.url)
+    receiver.status = 503
+    await embedded.deliver(COMMISSIONS, commission_published([ANCHORSHOLME]))
+    await embedded.worker.measure_queue()
+    assert sample(WEBHOOK_QUEUE, "notifications", "due") == 1
+    assert await embedded.worker.deliver_due() == 1  # failed: now waiting for its retry
+    await embedded.worker.measure_queue()
+    assert sample(WEBHOOK_QUEUE, "notifications", "due") == 0
+    assert sample(WEBHOOK_QUEUE, "notifications", "waiting") == 1
+    assert sample(WEBHOOK_OLDEST_DUE_AGE, "notifications") == 0
+    embedded.clock.advance(seconds=65)  # past the retry (2.5–5 s): due for about a minute
+    await embedded.worker.measure_queue()
+    assert sample(WEBHOOK_QUEUE, "notifications", "due") == 1
+    assert sample(WEBHOOK_QUEUE, "notifications", "waiting") == 0
+    assert 55 <= sample(WEBHOOK_OLDEST_DUE_AGE, "notifications") <= 65

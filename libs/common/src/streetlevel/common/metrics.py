@@ -82,6 +82,16 @@ KEY_ROTATION_DUE = Gauge(
     "Seconds until the active signing key is due for rotation (negative: overdue)",
     ["service"],  # labelled so that only the gateway, which holds the keys, has a sample
 )
+WEBHOOK_QUEUE = Gauge(
+    "streetlevel_webhook_queue_depth_messages",
+    "Webhook deliveries still to make: due now, or waiting for their retry time",
+    ["service", "state"],  # state: due | waiting
+)
+WEBHOOK_OLDEST_DUE_AGE = Gauge(
+    "streetlevel_webhook_oldest_due_age_seconds",
+    "How long the oldest due webhook delivery has waited (0 when none is due)",
+    ["service"],
+)
 FEED_LAST_STORED = Gauge(
     "streetlevel_feed_last_stored_timestamp_seconds",
     "Unix time the feed writer last stored an event",

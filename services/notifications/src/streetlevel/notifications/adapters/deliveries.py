@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.notifications.adapters.orm import attempts, deliveries, events, subscriptions
@@ -214,3 +214,36 @@ async def record_attempts(session: AsyncSession, done: Sequence[Attempt], *, at:
                 for a in pending
             ],
         )
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    """Pending deliveries of active endpoints: due now, waiting for a retry, the oldest due."""
+
+    due: int
+    waiting: int
+    oldest_due_at: datetime | None
+
+
+async def queue_depth(session: AsyncSession, now: datetime) -> QueueDepth:
+    """One aggregate over the pending rows (the due index serves it)."""
+    is_due = deliveries.c.next_attempt_at <= now
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(is_due),
+                func.count().filter(~is_due),
+                func.min(case((is_due, deliveries.c.next_attempt_at))),
+            )
+            .select_from(
+                deliveries.join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
+            )
+            .where(deliveries.c.status == "pending", subscriptions.c.status == "active")
+        )
+    ).one()
+    oldest = row[2]
+    if isinstance(oldest, str):  # SQLite returns the aggregate untyped
+        oldest = datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=now.tzinfo)
+    return QueueDepth(due=int(row[0] or 0), waiting=int(row[1] or 0), oldest_due_at=oldest)

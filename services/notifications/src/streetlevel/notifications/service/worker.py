@@ -9,7 +9,14 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 
+from streetlevel.common.metrics import (
+    WEBHOOK_OLDEST_DUE_AGE,
+    WEBHOOK_QUEUE,
+    register_probe,
+    unregister_probe,
+)
 from streetlevel.common.runtime import Runtime
+from streetlevel.notifications.adapters import deliveries
 from streetlevel.notifications.adapters.deliveries import Due, claim_due
 from streetlevel.notifications.adapters.sender import Outcome, Sender
 from streetlevel.notifications.domain import signing
@@ -160,8 +167,23 @@ class DeliveryWorker:
 
     def start(self) -> None:
         self._loop = asyncio.create_task(self._run(), name="webhook-delivery")
+        register_probe("webhooks:notifications", self.measure_queue)
+
+    async def measure_queue(self) -> None:
+        """The on-call view of the queue, measured before each scrape."""
+        now = self.runtime.clock.now()
+        async with self.runtime.sessions() as session:
+            depth = await deliveries.queue_depth(session, now)
+        service = self.settings.service_name
+        WEBHOOK_QUEUE.labels(service, "due").set(depth.due)
+        WEBHOOK_QUEUE.labels(service, "waiting").set(depth.waiting)
+        oldest = depth.oldest_due_at
+        WEBHOOK_OLDEST_DUE_AGE.labels(service).set(
+            max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+        )
 
     async def stop(self) -> None:
+        unregister_probe("webhooks:notifications")
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -6,6 +6,7 @@ On SQLite every attempt's log row shares one writer lock, so the tail is only pr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -21,6 +22,15 @@ NOISE_MS = 25.0
 
 
 async def test_a_500_forever_endpoint_leaves_the_healthy_p99_unchanged_on_postgres(
+    pg_database_factory: Callable[..., Awaitable[str]],
+) -> None:
+    # Bounded in the loop itself: once, in a full integration run, this test waited forever
+    # where pytest-timeout did not interrupt it; a hang must fail with its place, not stall CI.
+    async with asyncio.timeout(150):
+        await _healthy_p99_beside_a_failing_endpoint(pg_database_factory)
+
+
+async def _healthy_p99_beside_a_failing_endpoint(
     pg_database_factory: Callable[..., Awaitable[str]],
 ) -> None:
     url = await pg_database_factory()

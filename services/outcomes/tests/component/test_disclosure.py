@@ -18,9 +18,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streetlevel.common.areas import Area, AreaIndex
+from streetlevel.common.areas import Area, AreaIndex, load_area_files
 from streetlevel.common.disclosure import Figure, Relation, is_small, publish
-from streetlevel.outcomes.adapters.areas import load_areas
 from streetlevel.outcomes.domain.rollup import Cell, Contribution, build_cube
 from streetlevel.outcomes.domain.values import Period
 
@@ -148,7 +147,7 @@ def test_a_hidden_pair_that_sums_to_a_small_number_is_widened() -> None:
 
 
 def test_a_whole_lad_of_small_counts_is_protected_quickly() -> None:
-    areas = load_areas(str(BLACKPOOL_AREAS), None)
+    areas = load_area_files(str(BLACKPOOL_AREAS), None)
     rng = random.Random(7)
     periods = [Period(start=date(2026, m, 1), end=date(2026, m + 2, 28)) for m in (1, 4, 7, 10)]
     items = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from streetlevel.outcomes.adapters.areas import load_areas
+from streetlevel.common.areas import load_area_files
 from streetlevel.outcomes.domain.rollup import ALL, DIRECT, Contribution, build_cube
 from streetlevel.outcomes.domain.values import Period
 
@@ -16,7 +16,7 @@ LANCASHIRE, FYLDE = "E10000017", "E07000119"
 
 
 def test_lad_and_county_totals_are_summed_from_lsoas_and_wards_are_best_fit() -> None:
-    areas = load_areas(str(GEOGRAPHY / "areas.csv"), str(GEOGRAPHY / "lads_england_2024.csv"))
+    areas = load_area_files(str(GEOGRAPHY / "areas.csv"), str(GEOGRAPHY / "lads_england_2024.csv"))
     lsoas = sorted(areas.lsoas(FYLDE))[:3]
     ward = areas.ancestors(lsoas[0])[0].code
     assert areas.ancestors(lsoas[0])[-1].code == LANCASHIRE

@@ -189,3 +189,10 @@ def load_reference(path: str | Path, counties: str | Path | None = None) -> Area
     if counties is not None:
         _add_counties(index, Path(counties))
     return index
+
+
+def load_area_files(areas_file: str | Path | None, counties_file: str | Path | None) -> AreaIndex:
+    """The settings' area files (``AreaFilesSettings``); empty without one: exact matches only."""
+    if not areas_file:
+        return AreaIndex()
+    return load_reference(areas_file, counties_file or None)

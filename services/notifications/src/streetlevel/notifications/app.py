@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from streetlevel.common.areas import load_area_files
 from streetlevel.common.auth import KeySource
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock
@@ -18,7 +19,6 @@ from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
 from streetlevel.notifications import consumers
 from streetlevel.notifications.adapters import orm
-from streetlevel.notifications.adapters.areas import load_areas
 from streetlevel.notifications.adapters.sender import SafeSender, Sender
 from streetlevel.notifications.api import routes_me, routes_webhooks
 from streetlevel.notifications.domain import events as domain_events
@@ -66,7 +66,7 @@ def create_app(
 
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
         services.areas = await asyncio.to_thread(
-            load_areas, settings.areas_file, settings.counties_file
+            load_area_files, settings.areas_file, settings.counties_file
         )
 
     app = build_service_app(

@@ -6,6 +6,7 @@ import asyncio
 
 from fastapi import FastAPI
 
+from streetlevel.common.areas import load_area_files
 from streetlevel.common.auth import KeySource
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock
@@ -17,7 +18,6 @@ from streetlevel.common.settings import load_settings
 from streetlevel.common.themes import THEME_TOPIC
 from streetlevel.outcomes import consumers
 from streetlevel.outcomes.adapters import orm
-from streetlevel.outcomes.adapters.areas import load_areas
 from streetlevel.outcomes.adapters.contracts import ENTERPRISE_TOPIC
 from streetlevel.outcomes.api import (
     routes_indicators,
@@ -69,7 +69,7 @@ def create_app(
 
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
         services.areas = await asyncio.to_thread(
-            load_areas, settings.areas_file, settings.counties_file
+            load_area_files, settings.areas_file, settings.counties_file
         )
         if settings.seed_catalogue:
             await seed_catalogue(uow=runtime.uow())

@@ -36,6 +36,7 @@ from streetlevel.common.lease import Lease, LocalLease, PostgresLease
 from streetlevel.common.metrics import DLQ_DEPTH, register_probe, unregister_probe
 from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
 from streetlevel.common.settings import CommonSettings
+from streetlevel.common.themes import THEME_TOPIC
 from streetlevel.common.uow import (
     BoundUnitOfWork,
     EventWriter,
@@ -59,6 +60,12 @@ class ConsumerSpec:
     handler_many: BatchHandler | None = None
 
 
+#: The platform's snapshot topics: one record per key, the whole record each time, so a read
+#: model rebuilds from the latest of each (``streetlevel-events rebuild``). Every runtime creates
+#: them compacted, so it does not matter which service starts first.
+SNAPSHOT_TOPICS = frozenset({"registry.enterprise.v1", "outcomes.indicator.v1", THEME_TOPIC})
+
+
 class Runtime:
     """Wires a service's adapters from its settings; ``start``/``stop`` run in the lifespan."""
 
@@ -80,7 +87,7 @@ class Runtime:
         self.inbox = inbox
         self.publishes = tuple(publishes)
         # Topics kept one record per key (``cleanup.policy=compact``), whoever creates them.
-        self.compacted = frozenset(compacted)
+        self.compacted = SNAPSHOT_TOPICS | frozenset(compacted)
         self.clock: Clock = clock or (
             ShiftedClock(SystemClock(), timedelta(seconds=settings.clock_offset_s))
             if settings.clock_offset_s

@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from streetlevel.commissioning import consumers
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.areas import load_areas
-from streetlevel.commissioning.adapters.payloads import INDICATOR_TOPIC, REGISTRY_TOPIC
 from streetlevel.commissioning.api import (
     routes_bids,
     routes_commissions,
@@ -39,7 +38,6 @@ from streetlevel.common.descriptor import ServiceDescriptor
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
-from streetlevel.common.themes import THEME_TOPIC
 
 ROUTE_PREFIXES = (
     "/v1/commissions",
@@ -64,8 +62,6 @@ def create_app(
         outbox=orm.outbox,
         inbox=orm.inbox,
         publishes=[COMMISSION_TOPIC, CONTRACT_TOPIC, PRIVATE_TOPIC],
-        # Whichever service starts first creates them: all agree they are compacted snapshots.
-        compacted=[REGISTRY_TOPIC, INDICATOR_TOPIC, THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,
         key_source=key_source,

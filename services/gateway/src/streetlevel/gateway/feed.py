@@ -221,9 +221,6 @@ class FeedWriter:
             inbox=orm.inbox,
             clock=self.clock,
             memory_bus=self.memory_bus,
-            # Created compacted whichever service starts first (one record per key: the
-            # snapshot topics a read model rebuilds from).
-            compacted=["registry.enterprise.v1", "outcomes.indicator.v1", "registry.theme.v1"],
         )
         runtime.consume(CONSUMER, PUBLIC_TOPICS, event_store(self.clock), kind="snapshot")
         return runtime

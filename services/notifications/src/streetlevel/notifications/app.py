@@ -45,8 +45,6 @@ def create_app(
         outbox=orm.outbox,
         inbox=orm.inbox,
         publishes=[PRIVATE_TOPIC],
-        # Whichever service starts first creates them: all agree they are compacted snapshots.
-        compacted=["registry.enterprise.v1", "outcomes.indicator.v1", "registry.theme.v1"],
         clock=clock,
         memory_bus=memory_bus,
         key_source=key_source,

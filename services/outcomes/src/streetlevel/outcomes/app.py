@@ -15,10 +15,8 @@ from streetlevel.common.descriptor import ServiceDescriptor
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
-from streetlevel.common.themes import THEME_TOPIC
 from streetlevel.outcomes import consumers
 from streetlevel.outcomes.adapters import orm
-from streetlevel.outcomes.adapters.contracts import ENTERPRISE_TOPIC
 from streetlevel.outcomes.api import (
     routes_indicators,
     routes_observations,
@@ -53,8 +51,6 @@ def create_app(
         outbox=orm.outbox,
         inbox=orm.inbox,
         publishes=[INDICATOR_TOPIC, PLAN_TOPIC, OBSERVATION_TOPIC, PRIVATE_TOPIC],
-        # Whichever service starts first creates them: all agree they are compacted snapshots.
-        compacted=[ENTERPRISE_TOPIC, INDICATOR_TOPIC, THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,
         key_source=key_source,

@@ -72,8 +72,6 @@ def create_app(
         outbox=outbox,
         inbox=inbox,
         publishes=[TOPIC, THEME_TOPIC, PRIVATE_TOPIC],
-        # Snapshots, one record per key: a read model rebuilds from the latest of each.
-        compacted=[TOPIC, THEME_TOPIC],
         clock=clock,
         memory_bus=memory_bus,
         key_source=key_source,

@@ -39,7 +39,10 @@ class World:
         }
 
 
-async def build_world(api: Api, cast: Cast, platform: Platform) -> World:
+async def build_world(api: Api, shared: Cast, platform: Platform) -> World:
+    # The world's own cast: stories that register enterprises later rebind the shared
+    # cast's enterprise actors, and the world's principals must stay the ones it seeded.
+    cast = Cast(shared.registrar, shared.councils, {})
     secrets = Secrets()
     records = await register_enterprises(api, cast, secrets)
     ent, council = cast.enterprises, cast.blackpool

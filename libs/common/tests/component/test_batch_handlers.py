@@ -214,3 +214,22 @@ async def test_the_relay_prunes_when_idle_at_most_once_per_interval(harness: Har
 def test_a_processor_needs_a_handler_or_a_batch_handler(harness: Harness) -> None:
     with pytest.raises(ValueError, match="handler"):
         EventProcessor(name="none", sessions=harness.sessions, tables=harness.probe.inbox)
+
+
+async def test_a_notice_inbox_applies_every_event_once_whatever_its_sequence(
+    harness: Harness,
+) -> None:
+    """Notices share their cause's subject and sequence; only a redelivered id is dropped."""
+    thing = Thing(id="n")
+    for _ in range(2):
+        await harness.change([thing])
+    first, second = await harness.events()
+    twin = first.model_copy(update={"id": "twin-of-first"})  # same subject and sequence
+    inbox = Inbox(harness.probe.inbox, consumer="notices", kind="notice", clock=harness.clock)
+    async with harness.sessions() as session:
+        results = await inbox.apply_many(
+            session, [second, first, twin, first], handler_many=harness.recorder
+        )
+        await session.commit()
+    assert results == [Applied.APPLIED, Applied.APPLIED, Applied.APPLIED, Applied.DUPLICATE]
+    assert harness.recorder.calls == [[("n", 2), ("n", 1), ("n", 1)]]

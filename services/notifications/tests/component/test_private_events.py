@@ -120,3 +120,26 @@ async def test_every_private_notice_reaches_its_principal_and_no_other(
             assert ids == ([event.id] if who == audience else []), who
     finally:
         await other.stop()
+
+
+async def test_every_bidder_is_told_its_outcome_from_one_award_event(embedded: Embedded) -> None:
+    """One lot award becomes a notice per bidder, all with the award's subject and sequence:
+    each is a separate notice, so none may be dropped as an older copy of another."""
+    bidders = ("e-1", "e-2", "e-3")
+    notices = [
+        envelope(
+            "commissioning.bid.outcome_decided.v1",
+            "commission/c-9",
+            {"commission_id": "c-9", "bid_id": f"b-{who}", "outcome": "unsuccessful"},
+            sequence=7,
+            audience=f"enterprise:{who}",
+        )
+        for who in bidders
+    ]
+    for notice in notices:
+        await embedded.deliver(PRIVATE, notice)
+    for who, notice in zip(bidders, notices, strict=True):
+        feed = await embedded.client.get(
+            "/v1/me/events", headers=bearer(embedded.tokens.enterprise(who))
+        )
+        assert [i["event"]["id"] for i in feed.json()["items"]] == [notice.id], who

@@ -47,7 +47,10 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
-Kind = Literal["snapshot", "ledger"]
+#: ``snapshot``: a newer sequence supersedes; ``ledger``: every event, in sequence order;
+#: ``notice``: every event once, by id, sequences ignored (one event may become several
+#: notices sharing their cause's subject and sequence, e.g. one per bidder).
+Kind = Literal["snapshot", "ledger", "notice"]
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,10 @@ class Inbox:
                 continue
             seen.add(event.id)
             remembered.append(event.id)
+            if self.kind == "notice":
+                due.append((len(results), event))
+                results.append(Applied.APPLIED)
+                continue
             previous = last.get(event.subject)
             if previous is not None and event.seq <= previous:
                 results.append(Applied.STALE)

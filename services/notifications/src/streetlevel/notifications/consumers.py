@@ -40,4 +40,6 @@ def register(runtime: Runtime, services: Services) -> None:
 
     # Public and private topics in separate groups: their per-subject sequences are unrelated.
     runtime.subscribe(PUBLIC_GROUP, PUBLIC_TOPICS, on_public, kind="snapshot")
-    runtime.subscribe(PRIVATE_GROUP, PRIVATE_TOPICS, on_private, kind="snapshot")
+    # A private notice is never superseded: one award becomes a notice per bidder, all with
+    # the award's subject and sequence, and each must reach its bidder (once, by event id).
+    runtime.subscribe(PRIVATE_GROUP, PRIVATE_TOPICS, on_private, kind="notice")

@@ -96,6 +96,11 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
                 "commissioning.bid.outcome_decided.v1",
                 "commissioning.contract.activation_confirmed.v1",
                 "commissioning.contract.payment_recorded.v1",
+                "commissioning.question.asked.v1",
+                "commissioning.question.answer_received.v1",
+                "commissioning.commission.bids_received.v1",
+                "commissioning.commission.eligible.v1",
+                "commissioning.commission.eligibility_lost.v1",
             }
         ),
     ),

@@ -96,3 +96,59 @@ async def test_tender_and_contract_facts_are_private_notices_to_their_principal(
     every = await _notices(h, 5)
     assert all(e.model_extra["audience"].count(":") == 1 for e in every)
     assert {e.short_type.split(".")[1] for e in every} <= {"commission", "bid", "contract"}
+
+
+async def test_the_tender_tells_the_council_and_each_enterprise_of_its_own_business(
+    harness: Any,
+) -> None:
+    """Eligible work on publishing, questions both ways, bid counts (never who) to the buyer."""
+    h = harness
+    near, far, pending = str(new_id()), str(new_id()), str(new_id())
+    await h.enterprise(h.record(near, "Anchorsholme Near CIC"))
+    await h.enterprise(h.record(far, "Elsewhere CIC", areas_served=["E05008000"]))
+    await h.enterprise(h.record(pending, "Pending CIC", status="pending"), kind="registered")
+    cid = (await open_commission(h))["id"]
+    eligible = _of(await _notices(h, 1), "commission.eligible")
+    assert [e.model_extra["audience"] for e in eligible] == [f"enterprise:{near}"]
+    assert eligible[0].data["lot_ids"] == ["lot-1", "lot-2"]
+
+    asked = await h.client.post(
+        f"/v1/commissions/{cid}/questions",
+        json={"text": "May we sub-contract?"},
+        headers=h.bidder(near),
+    )
+    assert asked.status_code == 201, asked.text
+    qid = asked.json()["id"]
+    [question] = _of(await _notices(h, 2), "question.asked")
+    assert question.model_extra["audience"] == "org:GB-LAE-BPL"
+    assert question.data["question"] == "May we sub-contract?"
+    assert near not in question.to_json().decode(), "the council is not told who asked"
+    answered = await h.client.post(
+        f"/v1/commissions/{cid}/questions/{qid}/answer",
+        json={"answer": "Yes, with notice."},
+        headers=h.council(),
+    )
+    assert answered.status_code == 200, answered.text
+    [answer] = _of(await _notices(h, 3), "question.answer_received")
+    assert answer.model_extra["audience"] == f"enterprise:{near}"
+    assert answer.data["answer"] == "Yes, with notice."
+
+    bid = await h.client.post(
+        f"/v1/commissions/{cid}/bids",
+        json={"lot_id": "lot-1", "price": {"amount": "5000.00"}, "proposal": "secret plan"},
+        headers=h.bidder(near),
+    )
+    assert bid.status_code == 201, bid.text
+    withdrawn = await h.client.post(
+        f"/v1/commissions/{cid}/bids/{bid.json()['id']}/withdrawal", headers=h.bidder(near)
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    counts = _of(await _notices(h, 5), "commission.bids_received")
+    assert [e.model_extra["audience"] for e in counts] == ["org:GB-LAE-BPL"] * 2
+    assert [{lot["lot_id"]: lot["bids"] for lot in e.data["lots"]} for e in counts] == [
+        {"lot-1": 1, "lot-2": 0},
+        {"lot-1": 0, "lot-2": 0},
+    ]
+    for notice in counts:
+        text = notice.to_json().decode()
+        assert near not in text and "secret" not in text and "5000" not in text

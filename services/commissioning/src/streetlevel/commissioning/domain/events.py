@@ -282,3 +282,49 @@ class PaymentRecorded(_Private):
     #: Exact pounds as decimal strings (a reversal is negative): the supplier's own ledger.
     amount: str
     running_total: str
+
+
+class QuestionAsked(_Private):
+    """To the buyer council: a bidder asked a question (who asked is not said)."""
+
+    event_type = "commissioning.question.asked.v1"
+    commission_id: str
+    question_id: str
+    question: str
+    asked_at: str
+
+
+class QuestionAnswerReceived(_Private):
+    """To the enterprise that asked: its question has been answered (and published)."""
+
+    event_type = "commissioning.question.answer_received.v1"
+    commission_id: str
+    question_id: str
+    answer: str
+    answered_at: str
+
+
+class BidsReceived(_Private):
+    """To the buyer council: how many live bids each lot holds now (counts only, never who)."""
+
+    event_type = "commissioning.commission.bids_received.v1"
+    commission_id: str
+    lots: list[LotBidCount]
+
+
+class EligibleCommission(_Private):
+    """To an enterprise: a commission just published (or amended) that it may bid for."""
+
+    event_type = "commissioning.commission.eligible.v1"
+    commission_id: str
+    title: str
+    lot_ids: list[str]
+    tender_end: str
+
+
+class EligibilityLost(_Private):
+    """To an enterprise: an amendment left it eligible for no lot of a commission."""
+
+    event_type = "commissioning.commission.eligibility_lost.v1"
+    commission_id: str
+    title: str

@@ -22,6 +22,7 @@ from streetlevel.commissioning.domain.errors import (
     IllegalStatus,
     TenderClosed,
 )
+from streetlevel.commissioning.service import tender_notices
 from streetlevel.commissioning.service.access import load_for_buyer
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.auth import Principal
@@ -106,6 +107,7 @@ async def submit_bid(
             updated_at=now,
         )
         await repo.add(bid)
+        await tender_notices.bids_received(uow, commission)
         await uow.commit()
     return bid
 
@@ -146,9 +148,10 @@ async def withdraw_bid(
     enterprise_id = require_enterprise(principal)
     async with services.uow() as uow:
         bid = await own_bid(uow.session, commission_id, bid_id, enterprise_id)
-        await open_commission(services, uow.session, commission_id)
+        commission = await open_commission(services, uow.session, commission_id)
         bid.withdraw(now=await db_now(uow.session, uow.clock))
         await BidRepository(uow.session).save(bid)
+        await tender_notices.bids_received(uow, commission)
         await uow.commit()
     return bid
 
@@ -158,15 +161,17 @@ async def ask_question(
 ) -> dict[str, Any]:
     enterprise_id = require_enterprise(principal)
     async with services.uow() as uow:
-        await open_commission(services, uow.session, commission_id, deadline="enquiry")
+        commission = await open_commission(services, uow.session, commission_id, deadline="enquiry")
+        question_id, asked_at = str(new_id()), uow.clock.now()
         row = {
-            "id": str(new_id()),
+            "id": question_id,
             "commission_id": commission_id,
             "asker_id": enterprise_id,
             "text": text,
-            "asked_at": uow.clock.now(),
+            "asked_at": asked_at,
         }
         await uow.session.execute(insert(orm.questions).values(**row))
+        tender_notices.question_asked(uow, commission, question_id, text, asked_at)
         await uow.commit()
     return {**row, "answer": None, "answered_at": None}
 
@@ -203,5 +208,13 @@ async def answer_question(
         )
         await repo.save(commission)
         uow.track(commission)
+        tender_notices.question_answered(
+            uow,
+            commission,
+            question_id=question_id,
+            asker_id=row["asker_id"],
+            answer=answer,
+            at=now,
+        )
         await uow.commit()
     return {**dict(row), "answer": answer, "answered_at": now}

@@ -15,6 +15,7 @@ from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.procurement.commission_routing import kind_of
 from streetlevel.commissioning.domain.rules import SpecContext, check_publishable, check_spec
 from streetlevel.commissioning.domain.values import CommissionSpec
+from streetlevel.commissioning.service import tender_notices
 from streetlevel.commissioning.service.access import load_for_buyer, require_council
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.notice_fields import cancellation_fields, tender_fields
@@ -112,6 +113,7 @@ async def patch_commission(
     async with services.uow() as uow:
         repo = CommissionRepository(uow.session)
         commission = await load_for_buyer(repo, commission_id, principal)
+        before = commission.s
         if not match(if_match, etag(commission)):
             raise PreconditionFailed("The commission changed since you read it (If-Match).")
         reason = str(patch.pop("amendment_rationale", "") or "Amended while open")
@@ -141,6 +143,7 @@ async def patch_commission(
                 now=now,
                 base_url=services.settings.public_base_url,
             )
+            await tender_notices.eligibility_changed(uow, commission, services.areas, before=before)
         uow.track(commission)
         await uow.commit()
     return commission
@@ -174,6 +177,7 @@ async def publish_commission(
             now=now,
             base_url=services.settings.public_base_url,
         )
+        await tender_notices.eligibility_changed(uow, commission, services.areas, before=None)
         uow.track(commission)
         await uow.commit()
     return commission

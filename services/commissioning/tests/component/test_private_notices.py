@@ -151,4 +151,6 @@ async def test_the_tender_tells_the_council_and_each_enterprise_of_its_own_busin
     ]
     for notice in counts:
         text = notice.to_json().decode()
-        assert near not in text and "secret" not in text and "5000" not in text
+        assert near not in text
+        assert "secret" not in text
+        assert "5000" not in text

@@ -1,0 +1,141 @@
+"""One trace across real processes and a real Kafka broker, exported over OTLP/HTTP.
+
+The embedded test (tests/platform/test_tracing.py) proves the tree in one process; this one
+proves the same tree when the gateway, the registry and the consumers are separate processes
+and the `traceparent` crosses HTTP and Kafka. The services restart with the standard `OTEL_*`
+variables pointing at a receiver that decodes the official `opentelemetry-proto` messages,
+and restart without them afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+from streetlevel_e2e_harness.actors import Cast, new_client
+from streetlevel_e2e_harness.api import Api
+from streetlevel_e2e_harness.platform import Platform
+
+CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+CLIENT_SPAN = "00f067aa0ba902b7"
+TRACED = ("gateway", "registry", "commissioning")
+
+
+class Receiver(ThreadingHTTPServer):
+    """An OTLP/HTTP traces endpoint keeping every span with the service that sent it."""
+
+    spans: list[tuple[str, Span]]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:
+        message = ExportTraceServiceRequest()
+        message.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
+        for resource_spans in message.resource_spans:
+            attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+            service = attributes["service.name"].removeprefix("streetlevel-")
+            for scope in resource_spans.scope_spans:
+                self.server.spans.extend((service, span) for span in scope.spans)
+        answer = ExportTraceServiceResponse().SerializeToString()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def traced(platform: Platform) -> Iterator[Receiver]:
+    """The traced services export to a receiver for the test, then run untraced again."""
+    server = Receiver(("127.0.0.1", 0), _Handler)
+    server.spans = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    otel = {
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_port}",
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+    }
+    try:
+        for name in TRACED:
+            platform.restart(name, extra=otel)
+        yield server
+    finally:
+        for name in TRACED:
+            platform.restart(name)
+        server.shutdown()
+        server.server_close()
+
+
+def _one(spans: list[tuple[str, Span]], service: str, name: str) -> Span:
+    found = [s for who, s in spans if who == service and s.name == name]
+    assert len(found) == 1, sorted((who, s.name) for who, s in spans)
+    return found[0]
+
+
+async def test_a_registration_is_one_trace_across_processes_and_kafka(
+    gateway: Api, cast: Cast, traced: Receiver
+) -> None:
+    actor = await new_client(gateway, cast.registrar, "enterprise", "Traced Across Kafka CIC")
+    await gateway.login(actor)
+    created = await gateway.post(
+        "/v1/enterprises",
+        actor,
+        json={"name": "Traced Across Kafka CIC", "legal_form": "cic_limited_by_guarantee"},
+        headers={"traceparent": f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01"},
+        expect=201,
+    )
+    assert created.json()["status"] == "pending"
+    trace_id = bytes.fromhex(CLIENT_TRACE)
+
+    def consumers() -> set[str]:
+        return {
+            who
+            for who, s in list(traced.spans)
+            if s.trace_id == trace_id and s.kind == Span.SPAN_KIND_CONSUMER
+        }
+
+    for _ in range(600):  # exported in batches, after Kafka delivered the event
+        if {"commissioning", "gateway"} <= consumers():
+            break
+        await asyncio.sleep(0.1)
+    mine = [(who, s) for who, s in list(traced.spans) if s.trace_id == trace_id]
+    assert {"commissioning", "gateway"} <= consumers(), sorted((w, s.name) for w, s in mine)
+
+    edge = _one(mine, "gateway", "POST /registry/*")
+    assert edge.parent_span_id.hex() == CLIENT_SPAN
+    hop = _one(mine, "gateway", "proxy registry")
+    assert hop.parent_span_id == edge.span_id
+    service = _one(mine, "registry", "POST /v1/enterprises")
+    assert service.parent_span_id == hop.span_id, "the traceparent crossed HTTP"
+    commit = _one(mine, "registry", "commit")
+    assert commit.parent_span_id == service.span_id
+    # The relay publishes in its own trace, linked to the commit it carried to Kafka.
+    relayed = [
+        s
+        for who, s in traced.spans
+        if who == "registry"
+        and s.kind == Span.SPAN_KIND_PRODUCER
+        and any(link.span_id == commit.span_id for link in s.links)
+    ]
+    assert len(relayed) == 1
+    # Each consumer, in its own process, continues the trace from the event's traceparent.
+    for consumer in ("commissioning", "gateway"):
+        consumes = [s for who, s in mine if who == consumer and s.kind == Span.SPAN_KIND_CONSUMER]
+        assert len(consumes) == 1, [s.name for s in consumes]
+        assert consumes[0].parent_span_id == commit.span_id, "the traceparent crossed Kafka"
+        handles = [s for _, s in mine if s.parent_span_id == consumes[0].span_id]
+        assert [h.name.split(" ")[0] for h in handles] == ["handle"]

@@ -145,5 +145,21 @@ async def test_the_demo_shows_a_commission_at_each_procurement_act_stage(
                 page = await http.get(f"/commissions/{stages[key]}")
                 assert page.status_code == 200, key
                 assert "text/html" in page.headers["content-type"]
+            seeded = sorted(c["id"] for c in (await _get(http, "/v1/commissions"))["items"])
     printed = capsys.readouterr().out
     assert "Procurement Act stages" in printed
+    assert f"/commissions/{stages['standstill']}" in printed
+
+    # A restart on the same data dir keeps the demo: nothing is seeded twice.
+    again = create_app(settings, demo=True)
+    async with LifespanManager(again, startup_timeout=180):
+        transport = httpx2.ASGITransport(app=again)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://demo") as http:
+            listed = (await _get(http, "/v1/commissions"))["items"]
+            assert sorted(c["id"] for c in listed) == seeded
+            assert await _notice_types(http, stages["entered"], ["UK4", "UK6", "UK7"]) == [
+                "UK4",
+                "UK6",
+                "UK7",
+            ]
+    assert json.loads((settings.data_dir / "demo-clients.json").read_text()) == demo

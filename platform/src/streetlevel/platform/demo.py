@@ -3,6 +3,8 @@
 Seed facts (``data/demo.json``): Blackpool Council and its 21 wards (ONS WD24), the LSOAs of
 Anchorsholme, Bispham and Bloomfield, and a dozen social enterprises. ``STREETLEVEL_AREAS_FILE``
 (an ONS lookup CSV) replaces the seed areas with the whole file, loaded by the registry itself.
+The council's commissions: a micro-grant whose outcomes are reported and paid, and one
+commission at each Procurement Act stage (open, evaluation, standstill, entered with its UK7).
 """
 
 from __future__ import annotations
@@ -175,8 +177,7 @@ HISTORY = timedelta(days=230)
 async def _commission_and_measure(
     platform: Platform, council: dict[str, str], bidders: list[dict[str, str]]
 ) -> dict[str, str]:
-    """An awarded commission whose contract started months ago, its verified outcomes, and
-    the Procurement Act stages' past (``demo_stages``)."""
+    """The awarded micro-grant, its verified outcomes, and the Procurement Act stages' past."""
     clock = platform.service_clock
     bidder = bidders[0]
 

@@ -150,11 +150,7 @@ async def seed_stages(
     now: datetime,
     present: datetime,
 ) -> dict[str, str]:
-    """From ``now`` (in the past): the evaluation stage, the one to award, the entered one.
-
-    ``bidders`` are two ``(enterprise id, auth headers)``; returns the commissions' ids and
-    the entered contract's.
-    """
+    """From ``now`` (past): the evaluation, standstill-to-be and entered stages; their ids."""
     made: dict[str, str] = {}
     stages = (
         ("evaluation", "Home from hospital support in Bloomfield", EVALUATION_WARD, "30000.00"),

@@ -101,8 +101,14 @@ async def test_the_demo_shows_a_commission_at_each_procurement_act_stage(
                     "reason": "should not be possible",
                 },
             )
+            # Moderation has started, so every independent score is fixed (checked first).
             assert refused.status_code == 409
-            assert refused.json()["rule"] in ("conflicted_member", "scores_fixed")
+            assert refused.json()["rule"] == "scores_fixed"
+            assessment = panel["conflicts_assessment"]
+            assert [(a["member_id"], a["bidder_id"]) for a in assessment] == [
+                (CONFLICTED_MEMBER, blocked)
+            ]
+            assert "excluded from seeing, scoring" in assessment[0]["mitigation"]
 
             # In standstill: UK6 published today, summaries delivered, 8 working days ahead.
             held = await _get(http, f"/v1/commissions/{stages['standstill']}")

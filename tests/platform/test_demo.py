@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 
 import httpx2
@@ -15,8 +16,10 @@ async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outc
     settings_for, monkeypatch, capsys
 ) -> None:
     monkeypatch.delenv("STREETLEVEL_AREAS_FILE", raising=False)
-    app = create_app(settings_for(), demo=True)
+    settings = settings_for()
+    app = create_app(settings, demo=True)
     async with LifespanManager(app, startup_timeout=120):
+        ids = json.loads((settings.data_dir / "demo-clients.json").read_text())["commissions"]
         transport = httpx2.ASGITransport(app=app)
         async with httpx2.AsyncClient(transport=transport, base_url="http://demo") as http:
             wards = (await http.get("/v1/areas", params={"type": "ward", "limit": 50})).json()
@@ -26,8 +29,13 @@ async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outc
             assert {e["status"] for e in enterprises["items"]} == {"verified"}
             commissions = (await http.get("/v1/commissions")).json()["items"]
             assert {c["status"] for c in commissions} >= {"open", "awarded"}
-            contracts = (await http.get("/v1/contracts")).json()["items"]
-            assert [c["status"] for c in contracts] == ["active"]
+            # The outcomes story's contract is active; the other two are the Procurement Act
+            # stages' (test_demo_procurement.py): entered into, and held in standstill.
+            listed = {c["id"]: c for c in (await http.get("/v1/contracts")).json()["items"]}
+            stages = {ids["entered_contract"], ids["standstill_contract"]}
+            assert set(listed) == {ids["contract"]} | stages
+            assert listed[ids["contract"]]["status"] == "active"
+            contracts = [listed[ids["contract"]]]
             progress = (
                 await http.get(f"/v1/reports/contracts/{contracts[0]['id']}/progress")
             ).json()

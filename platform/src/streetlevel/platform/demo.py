@@ -3,6 +3,8 @@
 Seed facts (``data/demo.json``): Blackpool Council and its 21 wards (ONS WD24), the LSOAs of
 Anchorsholme, Bispham and Bloomfield, and a dozen social enterprises. ``STREETLEVEL_AREAS_FILE``
 (an ONS lookup CSV) replaces the seed areas with the whole file, loaded by the registry itself.
+The council's commissions: a micro-grant whose outcomes are reported and paid, and one
+commission at each Procurement Act stage (open, evaluation, standstill, entered with its UK7).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import httpx2
 from starlette.types import Receive, Scope, Send
 
 from streetlevel.commissioning import demo as commissioning_demo
+from streetlevel.commissioning import demo_stages
 from streetlevel.common.clock import ShiftedClock
 from streetlevel.common.errors import Conflict
 from streetlevel.gateway.wiring import Gateway
@@ -120,14 +123,15 @@ async def _create(platform: Platform) -> dict[str, Any]:
         if "registry" in names:
             enterprises = await _register_enterprises(platform, clients["registrar"])
         commissions: dict[str, str] = {}
-        if enterprises and history:
+        if len(enterprises) >= 3 and history:
             commissions = await _commission_and_measure(
-                platform, clients["council"], enterprises[0]
+                platform, clients["council"], enterprises[:3]
             )
     finally:
         platform.service_clock.present()
     if commissions:
         commissions["open"] = await _open_commission(platform, clients["council"])
+        commissions.update(await _award_today(platform, clients["council"], commissions))
     webhook = (
         await _demo_webhook(platform, clients["council"]) if "notifications" in names else None
     )
@@ -159,15 +163,23 @@ async def _demo_webhook(platform: Platform, council: dict[str, str]) -> dict[str
 
 #: The demo contract pays for local hires (an outcome, sensitive: disclosure control shows).
 DEMO_INDICATOR = "jobs.local_hires"
+#: The Procurement Act stages the demo leaves, as announced at start.
+STAGES = (
+    ("open", "open for bids (UK4)"),
+    ("evaluation", "in evaluation (panel, a conflict)"),
+    ("standstill", "in standstill (UK6, summaries sent)"),
+    ("entered", "awarded, contract entered (UK7)"),
+)
 #: How long ago the demo's story begins: two quarters of the contract have ended by today.
 HISTORY = timedelta(days=230)
 
 
 async def _commission_and_measure(
-    platform: Platform, council: dict[str, str], bidder: dict[str, str]
+    platform: Platform, council: dict[str, str], bidders: list[dict[str, str]]
 ) -> dict[str, str]:
-    """An awarded commission whose contract started months ago, and its verified outcomes."""
+    """The awarded micro-grant, its verified outcomes, and the Procurement Act stages' past."""
     clock = platform.service_clock
+    bidder = bidders[0]
 
     async def travel_to(when: datetime) -> None:
         clock.travel_to(when)
@@ -197,6 +209,16 @@ async def _commission_and_measure(
         if not made:
             log.warning("demo: commissions not created (themes or indicators not delivered)")
             return {}
+        stage_bidders = [(b["enterprise_id"], _bearer(await _token(http, b))) for b in bidders[1:3]]
+        made |= await demo_stages.seed_stages(
+            http,
+            council=council_auth,
+            bidders=stage_bidders,
+            wait=asyncio.sleep,
+            travel_to=travel_to,
+            now=clock.now(),
+            present=platform.gateway.clock.now(),
+        )
         # The plan follows the contract's event: wait for it, then report and verify.
         for _ in range(100):
             plans = await http.get(
@@ -223,6 +245,20 @@ async def _open_commission(platform: Platform, council: dict[str, str]) -> str:
             now=platform.service_clock.now(),
         )
     return opened
+
+
+async def _award_today(
+    platform: Platform, council: dict[str, str], commissions: dict[str, str]
+) -> dict[str, str]:
+    """The evaluated commission awarded today: its UK6 is today's, its standstill ahead."""
+    if "standstill" not in commissions:
+        return {}
+    async with _http(platform) as http:
+        council_auth = _bearer(await _token(http, council))
+        contract = await demo_stages.award_today(
+            http, council=council_auth, cid=commissions["standstill"]
+        )
+    return {"standstill_contract": contract}
 
 
 async def _register_enterprises(
@@ -290,6 +326,11 @@ def _announce(platform: Platform, demo: dict[str, Any]) -> None:
             f"    enterprise {first['client_id']}  {first['client_secret']}  ({first['name']}; "
             f"{len(demo['enterprises'])} enterprise clients in {credentials_path(platform)})"
         )
+    stages = demo.get("commissions") or {}
+    if "standstill" in stages:
+        lines.append("  Procurement Act stages (Blackpool; see docs/procurement.md):")
+        for key, label in STAGES:
+            lines.append(f"    {label:<36} {base}/commissions/{stages[key]}")
     if webhook := demo.get("webhook"):
         lines += [
             f"  Demo webhook (Blackpool Council): {webhook['id']} -> {webhook['url']}",

@@ -164,14 +164,12 @@ def mount_services(
     """Every service created in-process on its own SQLite file; the first failure propagates.
 
     Without ``STREETLEVEL_AREAS_FILE`` every service reads the seed areas (Blackpool's wards
-    and a few LSOAs); the demo also lets a contract start without a standstill period and its
-    council's webhook point at a receiver on this machine (never in production).
+    and a few LSOAs); the demo also lets its council's webhook point at a receiver on this machine
+    (never in production). The demo's standstills are the law's, never shortened.
     """
     overrides: dict[str, Any] = {}
     if not os.environ.get(AREAS_FILE_ENV):
         overrides["areas_file"] = str(write_seed_areas(settings.data_dir))
-    if demo and not os.environ.get("COMMISSIONING_STANDSTILL_DAYS"):
-        overrides["standstill_days"] = 0
     if demo and settings.environment != "production":
         # The demo council's webhook points at a receiver on this machine (see demo.py).
         overrides["test_loopback_targets"] = True

@@ -25,9 +25,7 @@ async def test_the_demo_leaves_an_open_commission_and_an_active_contract(
     url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
     await asyncio.to_thread(migrate.upgrade, url)
     clock = FrozenClock(kit.start)
-    app = create_app(
-        kit.settings_for(url, standstill_days=0), key_source=tokens.key_source(), clock=clock
-    )
+    app = create_app(kit.settings_for(url), key_source=tokens.key_source(), clock=clock)
     services = app.state.services
     e = str(new_id())
     async with LifespanManager(app):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from streetlevel.commissioning.domain.procurement.procedures import MinimumPeriods
@@ -20,10 +21,20 @@ class SocialValuePolicy(BaseModel):
     exempt_below_threshold: bool = False
 
 
+#: Settings that could shorten the statutory standstill (s.51: 8 working days above threshold,
+#: counted on the UK-wide calendar): no longer read, so a deployment that still sets one is
+#: refused at start-up rather than silently running a standstill it did not ask for.
+PREFIX = "COMMISSIONING_"
+RETIRED = {
+    "standstill_days": "the standstill is 8 working days by law (s.51), not a setting",
+    "standstill_uk_wide": "working days always skip every UK nation's bank holidays (s.123)",
+}
+
+
 class CommissioningSettings(AreaFilesSettings):
     """What the commissioning service needs on top of the common settings."""
 
-    model_config = SettingsConfigDict(env_prefix="COMMISSIONING_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
 
     service_name: str = "commissioning"
     database_url: str = "sqlite+aiosqlite:///./.streetlevel/commissioning.db"
@@ -43,13 +54,21 @@ class CommissioningSettings(AreaFilesSettings):
     social_value_policies: dict[str, SocialValuePolicy] = Field(
         default_factory=dict, description="JSON: council org id to its social value policy"
     )
-    standstill_uk_wide: bool = Field(
-        default=True, description="working days also skip Scottish and Northern Irish holidays"
-    )
     scheduler_interval_s: float = Field(default=2.0, gt=0, le=3600)
     scheduler_enabled: bool = True
     migrate_on_start: bool = Field(default=False, description="run Alembic at start (embedded)")
     ocid_prefix: str = "ocds-stlvl0"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_retired(cls, data: object) -> object:
+        given = set(data) if isinstance(data, dict) else set()
+        given |= {k[len(PREFIX) :].lower() for k in os.environ if k.startswith(PREFIX)}
+        refused = sorted(given & RETIRED.keys())
+        if refused:
+            name = refused[0]
+            raise ValueError(f"{PREFIX}{name.upper()} is no longer a setting: {RETIRED[name]}")
+        return data
 
     def minimum_periods(self) -> MinimumPeriods:
         """The s.54 minimum periods this deployment applies."""

@@ -42,8 +42,8 @@ def social_value_weight(
 
 
 def calendar_for(settings: CommissioningSettings, routing: Routing) -> WorkingDayCalendar:
-    """The council's nation's bank-holiday calendar (s.123 working days)."""
-    return WorkingDayCalendar(routing.nation, uk_wide=settings.standstill_uk_wide)
+    """The s.123 working days: UK-wide, so no nation's bank holiday shortens a standstill."""
+    return WorkingDayCalendar(routing.nation, uk_wide=True)
 
 
 def check_publish(

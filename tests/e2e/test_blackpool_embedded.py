@@ -44,7 +44,7 @@ async def test_the_embedded_platform_tells_the_same_story_as_the_distributed_one
         public_base_url="http://embedded.test",
     )
     app = create_app(settings)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=30):
         transport = httpx2.ASGITransport(app=app, client=("198.51.100.8", 5000))
         api = Api.over("http://embedded.test", transport=transport)
         try:

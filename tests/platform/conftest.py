@@ -59,7 +59,7 @@ class Running:
 async def running(tmp_path: Path, **overrides: Any) -> AsyncIterator[Running]:
     """The embedded platform, every service mounted, started and reachable in-process."""
     app = create_app(platform_settings(tmp_path, **overrides))
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         transport = httpx2.ASGITransport(app=app, client=("203.0.113.7", 4711))
         async with httpx2.AsyncClient(transport=transport, base_url="http://gw.test") as http:
             yield Running(app, http)

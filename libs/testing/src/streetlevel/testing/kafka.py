@@ -264,7 +264,7 @@ class KafkaBroker:
         if not self.managed:
             raise InfraError(f"Kafka at {self.bootstrap} is not managed by this run")
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 90.0) -> None:
         """Launch the JVM in its own session and wait until the broker serves metadata."""
         self._require_managed()
         if self.pid:

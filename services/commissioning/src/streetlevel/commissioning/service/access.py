@@ -13,7 +13,7 @@ from streetlevel.commissioning.domain.notice_submission import NoticeSubmission
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, NotFound
 
-BidAccess = Literal["bidder", "buyer", "public"]
+BidAccess = Literal["bidder", "member", "buyer", "public"]
 
 
 def sees_commission(org: str | None, commission: Commission) -> bool:
@@ -48,9 +48,12 @@ async def load_for_buyer(
 def bid_access(
     principal: Principal, commission: Commission, bid: Bid, *, tender_closed: bool
 ) -> BidAccess | None:
-    """Who sees this bid: the bidder always; the buyer after the deadline; the public the winner."""
+    """Who sees this bid: the bidder (a consortium's lead) and its members always (members read
+    only); the buyer after the deadline; the public the winner."""
     if principal.enterprise_id is not None and principal.enterprise_id == bid.enterprise_id:
         return "bidder"
+    if principal.enterprise_id is not None and principal.enterprise_id in bid.parties:
+        return "member"
     if tender_closed and commission.is_buyer(principal.org):
         return "buyer"
     state = commission.lot_states.get(bid.lot_id, {})

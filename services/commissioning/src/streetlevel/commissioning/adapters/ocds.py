@@ -197,6 +197,7 @@ def _eligibility(commission: Commission) -> str:
             f"at most {rules.max_size}" if rules.max_size else "",
             "must serve the lot's area" if rules.must_serve_area else "",
             "social enterprises only" if rules.social_enterprise_only else "",
+            "no consortium bids" if not rules.consortium.allowed else "",
         )
         if part
     )

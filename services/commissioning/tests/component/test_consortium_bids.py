@@ -9,6 +9,7 @@ from typing import Any
 from streetlevel.common.ids import new_id
 
 from .test_ocds import assert_clean
+from .test_private_notices import _notices, _of
 
 MICRO_GRANT = {"procedure": "micro_grant"}
 
@@ -186,6 +187,11 @@ async def test_a_consortium_wins_its_lead_is_supplier_and_members_subcontract(
     assert scored.json()["consortium"]["members"][0]["confirmed"] is True
     k = (await h.client.post(f"/v1/commissions/{c}/lots/lot-1/award", headers=h.council())).json()
     assert k["supplier"]["enterprise_id"] == w["lead"]
+    # Each party of the consortium is told its own bid's outcome (one deadline notice first).
+    outcomes = _of(await _notices(h, 4), "bid.outcome_decided")
+    assert {e.model_extra["audience"]: e.data["outcome"] for e in outcomes} == {
+        f"enterprise:{w[x]}": "awarded" for x in ("lead", "m1", "m2")
+    }
     # Shares visible to a member; the exact ledger stays the buyer's and the lead's (paid).
     seen = (await h.client.get(f"/v1/contracts/{k['id']}", headers=h.bidder(w["m1"]))).json()
     assert seen["consortium"]["lead_share"] == {"work_pct": "40", "value_pct": "40"}

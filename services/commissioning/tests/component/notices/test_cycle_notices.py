@@ -238,6 +238,12 @@ async def test_a_consortium_award_names_its_members_as_subcontractors_in_uk6_and
     await h.run_due_jobs()
     contract = await panel_award(h, cid, {lead: 70})
     assert contract["consortium"]["members"][0]["enterprise_id"] == member
+    # The assessment summary is the consortium's: its lead's and its members', nobody else's.
+    summary = f"/v1/commissions/{cid}/lots/lot-1/summaries/{lead}"
+    stranger = str(new_id())
+    assert (await h.client.get(summary, headers=h.bidder(member))).status_code == 200
+    assert (await h.client.get(summary, headers=h.bidder(lead))).status_code == 200
+    assert (await h.client.get(summary, headers=h.bidder(stranger))).status_code == 403
     h.clock.set(h.clock.now() + timedelta(days=20))
     url = f"/v1/contracts/{contract['id']}/activate"
     assert (await h.client.post(url, headers=h.council())).status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
@@ -84,8 +85,11 @@ def require_contract_buyer(principal: Principal, contract: Contract) -> None:
         raise Forbidden("Only the buyer council may change this contract.")
 
 
-def sees_summary(principal: Principal, c: Commission, bidder_id: str) -> bool:
-    """An assessment summary (s.50(3)): the bidder it is about and the buyer council only."""
-    if principal.enterprise_id is not None and principal.enterprise_id == bidder_id:
+def sees_summary(
+    principal: Principal, c: Commission, bidder_id: str, members: Collection[str] = ()
+) -> bool:
+    """An assessment summary (s.50(3)): the bidder it is about (a consortium's lead and
+    ``members``) and the buyer council only."""
+    if principal.enterprise_id is not None and principal.enterprise_id in (bidder_id, *members):
         return True
     return c.is_buyer(principal.org) and principal.has("commissioning:evaluate")

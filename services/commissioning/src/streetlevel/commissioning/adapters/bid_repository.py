@@ -64,16 +64,6 @@ class BidRepository:
             b for b in await self.for_commission(commission_id, lot_id) if b.binds(enterprise_id)
         ]
 
-    async def live_for(self, commission_id: str, lot_id: str, enterprise_id: str) -> Bid | None:
-        return next(
-            (
-                b
-                for b in await self.for_commission(commission_id, lot_id)
-                if b.enterprise_id == enterprise_id and b.is_live
-            ),
-            None,
-        )
-
     async def add(self, bid: Bid) -> None:
         await self.session.execute(insert(orm.bids).values(id=bid.id, **self._values(bid)))
 

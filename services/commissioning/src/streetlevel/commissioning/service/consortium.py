@@ -1,4 +1,4 @@
-"""Use cases of consortium bids: eligibility of the whole, binding, members' confirmations."""
+"""Consortium bids in the use cases: eligibility of the whole, binding, contract terms."""
 
 from __future__ import annotations
 

@@ -90,6 +90,10 @@ WRITES = {
     "POST /v1/commissions/{commission_id}/bids": "nn--nn",
     "PATCH /v1/commissions/{commission_id}/bids/{bid_id}": "nn-nnn",
     "POST /v1/commissions/{commission_id}/bids/{bid_id}/withdrawal": "nn-nnn",
+    # The path's enterprise is the world's enterprise: only it may confirm (the scenarios do).
+    "POST /v1/commissions/{commission_id}/bids/{bid_id}/members/{enterprise_id}/confirmation": (
+        "nn-nnn"
+    ),
     "PUT /v1/commissions/{commission_id}/bids/{bid_id}/score": "-nnnnn",
     "POST /v1/commissions/{commission_id}/lots/{lot_id}/award": "-nnnnn",
     "PUT /v1/commissions/{commission_id}/lots/{lot_id}/panel": "-nnnnn",

@@ -10,6 +10,9 @@ PRINCIPALS = ("buyer", "other_council", "bidder", "other_bidder", "registrar", "
 SECRET_A, SECRET_B = "SECRET-PROPOSAL-A", "SECRET-PROPOSAL-B"
 PRICE_A, PRICE_B = "3999.99", "4987.65"
 
+CONFIRM_A = "/v1/commissions/{c}/bids/{a}/members/{ea}/confirmation"
+CONFIRM_B = "/v1/commissions/{c}/bids/{a}/members/{eb}/confirmation"
+
 # (method, path, body, expected status per principal in PRINCIPALS order)
 Row = tuple[str, str, dict[str, Any] | None, tuple[int, ...]]
 
@@ -44,6 +47,9 @@ def rows_open() -> list[Row]:
             (403, 403, 200, 404, 403, 401),
         ),
         ("POST", "/v1/commissions/{c}/bids/{a}/withdrawal", None, (403, 403, None, 404, 403, 401)),
+        # A member confirms its own part only; neither bidder is a member of bid A.
+        ("POST", CONFIRM_A, None, (403, 403, 404, 403, 403, 401)),
+        ("POST", CONFIRM_B, None, (403, 403, 403, 404, 403, 401)),
         (
             "PUT",
             "/v1/commissions/{c}/bids/{a}/score",
@@ -78,6 +84,8 @@ def rows_evaluation() -> list[Row]:
             (403, 403, 409, 404, 403, 401),
         ),
         ("POST", "/v1/commissions/{c}/bids/{a}/withdrawal", None, (403, 403, 409, 404, 403, 401)),
+        ("POST", CONFIRM_A, None, (403, 403, 409, 403, 403, 401)),
+        ("POST", CONFIRM_B, None, (403, 403, 403, 409, 403, 401)),
         (
             "PUT",
             "/v1/commissions/{c}/bids/{b}/score",
@@ -189,6 +197,8 @@ async def test_bids_stay_secret_and_every_route_checks_its_principal(harness: An
         "b": bid_b.json()["id"],
         "q": q.json()["id"],
         "ocid": c["ocid"],
+        "ea": a,
+        "eb": b,
     }
     failures = await run(h, "open", rows_open(), headers, ids)
     questions = (await h.client.get(f"/v1/commissions/{c['id']}/questions")).json()["items"]

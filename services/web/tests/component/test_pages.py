@@ -83,6 +83,8 @@ async def test_the_commission_page_shows_lots_criteria_timeline_and_how_to_bid(d
         assert "Social value" in text
         assert "Bids close" in text
         assert f"POST /v1/commissions/{commission_id}/bids" in text
+        # The default policy welcomes consortia (docs/consortium.md).
+        assert "Consortium bids welcome: a lead enterprise with up to 5 members" in text
 
 
 async def test_the_commission_page_shows_the_procurement_facts_and_its_published_notices(

@@ -199,3 +199,61 @@ async def test_a_direct_award_publishes_its_uk5_at_the_award_then_uk6_and_uk7(
     assert uk5["tender"]["procurementMethod"] == "direct"
     assert "residents chose" in uk5["tender"]["procurementMethodRationale"]
     assert uk5["awards"][0]["suppliers"] == uk6["awards"][0]["suppliers"]
+
+
+async def test_a_consortium_award_names_its_members_as_subcontractors_in_uk6_and_uk7(
+    harness: Any, panel_award: Callable[..., Any], validate_uk: Callable[..., Any]
+) -> None:
+    h = harness
+    lead, member = str(new_id()), str(new_id())
+    await h.enterprise(h.record(lead, "Anchorsholme Friends CIC"))
+    await h.enterprise(h.record(member, "Norbreck Neighbours CIC"))
+    body = commission_body(h, "100000.00", 30) | {
+        "procedure": "direct_award",
+        "direct_award": {
+            "ground": "user_choice",
+            "justification": "The residents chose the providers that already support them.",
+        },
+    }
+    cid = (await h.client.post("/v1/commissions", json=body, headers=h.council())).json()["id"]
+    assert (await h.client.post(f"/v1/commissions/{cid}/publish", headers=h.council())).is_success
+    consortium = {
+        "lead_share": {"work_pct": "60", "value_pct": "60"},
+        "members": [{"enterprise_id": member, "work_pct": "40", "value_pct": "40"}],
+    }
+    bid = await h.client.post(
+        f"/v1/commissions/{cid}/bids",
+        json={
+            "lot_id": "lot-1",
+            "price": {"amount": "90000.00"},
+            "proposal": "Our plan",
+            "consortium": consortium,
+        },
+        headers=h.bidder(lead),
+    )
+    assert bid.status_code == 201, bid.text
+    confirm = f"/v1/commissions/{cid}/bids/{bid.json()['id']}/members/{member}/confirmation"
+    assert (await h.client.post(confirm, headers=h.bidder(member))).status_code == 200
+    h.clock.advance(days=31)
+    await h.run_due_jobs()
+    contract = await panel_award(h, cid, {lead: 70})
+    assert contract["consortium"]["members"][0]["enterprise_id"] == member
+    # The assessment summary is the consortium's: its lead's and its members', nobody else's.
+    summary = f"/v1/commissions/{cid}/lots/lot-1/summaries/{lead}"
+    stranger = str(new_id())
+    assert (await h.client.get(summary, headers=h.bidder(member))).status_code == 200
+    assert (await h.client.get(summary, headers=h.bidder(lead))).status_code == 200
+    assert (await h.client.get(summary, headers=h.bidder(stranger))).status_code == 403
+    h.clock.set(h.clock.now() + timedelta(days=20))
+    url = f"/v1/contracts/{contract['id']}/activate"
+    assert (await h.client.post(url, headers=h.council())).status_code == 200
+    _, uk6, uk7 = await check_notices(h, cid, ["UK5", "UK6", "UK7"], validate_uk)
+    for release in (uk6, uk7):
+        roles = {p["name"]: p["roles"] for p in release["parties"]}
+        assert roles["Anchorsholme Friends CIC"] == ["supplier"]
+        assert roles["Norbreck Neighbours CIC"] == ["subcontractor"]
+        [award] = release["awards"]
+        assert award["hasSubcontracting"] is True
+        [sub] = award["subcontracting"]["subcontracts"]
+        assert sub["subcontractor"]["name"] == "Norbreck Neighbours CIC"
+        assert sub["mainContractors"] == award["suppliers"]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.clock import utc
 from streetlevel.commissioning.domain.bid import Bid
+from streetlevel.commissioning.domain.consortium import Consortium
 
 
 class BidRepository:
@@ -38,6 +39,7 @@ class BidRepository:
             social_value_score=dec(row["social_value_score"]),
             score_note=row["score_note"],
             disqualified_reason=row["disqualified_reason"],
+            consortium=Consortium.from_dict(row["consortium"]) if row["consortium"] else None,
             version=row["version"],
         )
 
@@ -56,15 +58,11 @@ class BidRepository:
         rows = (await self.session.execute(query.order_by(orm.bids.c.submitted_at))).mappings()
         return [self.of(r) for r in rows]
 
-    async def live_for(self, commission_id: str, lot_id: str, enterprise_id: str) -> Bid | None:
-        return next(
-            (
-                b
-                for b in await self.for_commission(commission_id, lot_id)
-                if b.enterprise_id == enterprise_id and b.is_live
-            ),
-            None,
-        )
+    async def binding(self, commission_id: str, lot_id: str, enterprise_id: str) -> list[Bid]:
+        """The lot's live bids that ``enterprise_id`` leads or has confirmed membership of."""
+        return [
+            b for b in await self.for_commission(commission_id, lot_id) if b.binds(enterprise_id)
+        ]
 
     async def add(self, bid: Bid) -> None:
         await self.session.execute(insert(orm.bids).values(id=bid.id, **self._values(bid)))
@@ -90,6 +88,7 @@ class BidRepository:
             ),
             "score_note": b.score_note,
             "disqualified_reason": b.disqualified_reason,
+            "consortium": b.consortium.to_dict() if b.consortium else None,
             "submitted_at": b.submitted_at,
             "updated_at": b.updated_at,
             "version": b.version,

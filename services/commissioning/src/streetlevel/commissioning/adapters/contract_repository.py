@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.clock import utc
 from streetlevel.commissioning.domain.contract import Contract
+from streetlevel.commissioning.domain.events import ConsortiumTerms
 from streetlevel.commissioning.domain.public_ledger import PublicPayments
 from streetlevel.commissioning.domain.values import OutcomeTarget, PaymentLine, RateCardItem
 
@@ -43,6 +44,9 @@ class ContractRepository:
             buyer_name=doc["buyer_name"],
             supplier_id=row["supplier_id"],
             supplier_name=doc["supplier_name"],
+            consortium=(
+                ConsortiumTerms.model_validate(doc["consortium"]) if doc.get("consortium") else None
+            ),
             value=row["value"],
             paid_total=row["paid_total"],
             rate_card=[RateCardItem.model_validate(i) for i in doc["rate_card"]],
@@ -107,6 +111,7 @@ class ContractRepository:
                 "lot_outcomes": [o.model_dump(mode="json") for o in c.lot_outcomes],
                 "buyer_name": c.buyer_name,
                 "supplier_name": c.supplier_name,
+                "consortium": c.consortium.model_dump(mode="json") if c.consortium else None,
                 "rate_card": [i.model_dump(mode="json") for i in c.rate_card],
                 "payment_model": c.payment_model,
                 "period_start": c.period_start.isoformat(),

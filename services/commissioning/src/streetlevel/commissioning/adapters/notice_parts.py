@@ -162,3 +162,25 @@ def suitability_of(fields: Mapping[str, Any]) -> dict[str, bool]:
         for key, name in (("sme", "sme_suitable"), ("vcse", "vcse_suitable"))
         if isinstance(fields.get(name), bool)
     }
+
+
+def add_subcontracting(
+    award: dict[str, Any], parties: list[dict[str, Any]], subcontractors: Any
+) -> None:
+    """A consortium's members as subcontractor parties and the award's subcontracts."""
+    if not isinstance(subcontractors, list) or not subcontractors or not award.get("suppliers"):
+        return
+    refs = [
+        add_party(parties, m, "subcontractor") for m in subcontractors if isinstance(m, Mapping)
+    ]
+    award["hasSubcontracting"] = True
+    award["subcontracting"] = {
+        "subcontracts": [
+            {
+                "id": f"{award['id']}:{ref['id']}",
+                "subcontractor": ref,
+                "mainContractors": award["suppliers"],
+            }
+            for ref in refs
+        ]
+    }

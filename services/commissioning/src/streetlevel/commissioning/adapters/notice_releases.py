@@ -8,6 +8,7 @@ from typing import Any
 from streetlevel.commissioning.adapters.notice_parts import (
     PROCUREMENT_METHOD,
     add_party,
+    add_subcontracting,
     cpv_items,
     notice_release_id,
     ocds_lots,
@@ -238,6 +239,7 @@ def _uk6(r: dict[str, Any], f: Mapping[str, Any], n: Mapping[str, Any], p: list[
             award["assessmentSummariesDateSent"] = rfc3339(f["assessment_summaries_sent"])
         if isinstance(f.get("above_threshold"), bool):
             award["aboveThreshold"] = f["above_threshold"]
+        add_subcontracting(award, p, supplier.get("subcontractors"))
         awards.append(award)
     r["awards"] = awards
 
@@ -261,6 +263,7 @@ def _uk7(r: dict[str, Any], f: Mapping[str, Any], n: Mapping[str, Any], p: list[
     award: dict[str, Any] = {"id": _award_id(f, n), "status": "active"}
     if isinstance(f.get("supplier"), Mapping):
         award["suppliers"] = [add_party(p, f["supplier"], "supplier")]
+        add_subcontracting(award, p, f.get("subcontractors"))
     if f.get("lot_id"):
         award["relatedLots"] = [str(f["lot_id"])]
     contract: dict[str, Any] = {

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from streetlevel.commissioning.adapters.ocds_consortium import add_subcontractors
 from streetlevel.commissioning.adapters.payloads import EnterpriseRecord
 from streetlevel.commissioning.domain.commission import Commission, iso
 from streetlevel.commissioning.domain.contract import Contract, period_close
@@ -160,10 +161,21 @@ def build_release(
     for c in contracts:
         record = enterprises.get(c.supplier_id)
         party = _enterprise_party(c.supplier_id, c.supplier_name, record, ["tenderer", "supplier"])
-        if all(p["id"] != party["id"] for p in parties):
+        known = next((p for p in parties if p["id"] == party["id"]), None)
+        if known is None:
             parties.append(party)
+        else:  # a member of another lot's consortium may win a lot of its own
+            known["roles"] += [r for r in party["roles"] if r not in known["roles"]]
         supplier_ref = {"id": party["id"], "name": c.supplier_name}
         award = _award(c, supplier_ref, date=date)
+        add_subcontractors(
+            c,
+            award,
+            parties,
+            supplier_ref=supplier_ref,
+            enterprises=enterprises,
+            party_of=_enterprise_party,
+        )
         awards.append(award)
         ocds_contracts.append(
             _contract(c, award, buyer_ref=buyer_ref, supplier_ref=supplier_ref, base_url=base_url)
@@ -185,6 +197,7 @@ def _eligibility(commission: Commission) -> str:
             f"at most {rules.max_size}" if rules.max_size else "",
             "must serve the lot's area" if rules.must_serve_area else "",
             "social enterprises only" if rules.social_enterprise_only else "",
+            "no consortium bids" if not rules.consortium.allowed else "",
         )
         if part
     )

@@ -79,6 +79,8 @@ bids = Table(
     Column("social_value_score", String(20), nullable=True),
     Column("score_note", Text, nullable=True),
     Column("disqualified_reason", Text, nullable=True),
+    # A consortium bid's lead shares and members (docs/consortium.md); null for one enterprise.
+    Column("consortium", JSON, nullable=True),
     Column("submitted_at", TZ, nullable=False),
     Column("updated_at", TZ, nullable=False),
     Column("version", Integer, nullable=False),

@@ -23,7 +23,7 @@ from streetlevel.commissioning.api.schemas import (
     ScoreBody,
 )
 from streetlevel.commissioning.api.views import bid_view, contract_view, ranking_view
-from streetlevel.commissioning.domain.bid import rank
+from streetlevel.commissioning.domain.bid import Bid, rank
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.errors import BidNotFound, CommissionNotFound
 from streetlevel.commissioning.service import bidding, evaluation
@@ -52,6 +52,13 @@ async def _state(
     return c, closed
 
 
+async def _names(services: Services, bid: Bid) -> dict[str, str]:
+    """The register's names of a bid's lead and members."""
+    async with services.runtime.sessions() as session:
+        records = await ReadModelRepository(session).enterprises(bid.parties)
+    return {k: r.name for k, r in records.items()}
+
+
 @router.post(
     "/{commission_id}/bids",
     dependencies=[requires("commissioning:bid")],
@@ -75,10 +82,11 @@ async def submit_bid(
         price=body.price.amount,
         proposal=body.proposal,
         commitments=[c.model_dump(mode="json") for c in body.social_value_commitments],
+        consortium=body.consortium.domain() if body.consortium else None,
     )
     return single(
         request,
-        bid_view(bid, "bidder"),
+        bid_view(bid, "bidder", names=await _names(services, bid)),
         status=201,
         headers={"Location": f"/v1/commissions/{commission_id}/bids/{bid.id}"},
     )
@@ -94,13 +102,15 @@ async def list_bids(
         raise Forbidden("Bids stay sealed until the tender deadline.")
     async with services.runtime.sessions() as session:
         bids = await BidRepository(session).for_commission(c.id)
-        names = await ReadModelRepository(session).enterprises([b.enterprise_id for b in bids])
+        records = await ReadModelRepository(session).enterprises(
+            [p for b in bids for p in b.parties]
+        )
+    names = {k: r.name for k, r in records.items()}
     items = []
     for bid in bids:
         access = bid_access(principal, c, bid, tender_closed=closed)
         if access is not None:
-            record = names.get(bid.enterprise_id)
-            items.append(bid_view(bid, access, record.name if record else None))
+            items.append(bid_view(bid, access, names.get(bid.enterprise_id), names))
     return json_response({"items": items, "next_cursor": None})
 
 
@@ -120,11 +130,11 @@ async def get_bid(
     c, closed = await _state(services, commission_id, principal)
     async with services.runtime.sessions() as session:
         bid = await BidRepository(session).get(bid_id)
-        record = await ReadModelRepository(session).enterprise(bid.enterprise_id) if bid else None
     access = bid_access(principal, c, bid, tender_closed=closed) if bid else None
     if bid is None or bid.commission_id != c.id or access is None:
         raise BidNotFound("No such bid.")
-    return single(request, bid_view(bid, access, record.name if record else None))
+    names = await _names(services, bid)
+    return single(request, bid_view(bid, access, names.get(bid.enterprise_id), names))
 
 
 @router.patch(
@@ -154,8 +164,9 @@ async def revise_bid(
             if body.social_value_commitments is None
             else [c.model_dump(mode="json") for c in body.social_value_commitments]
         ),
+        consortium=body.consortium.domain() if body.consortium else None,
     )
-    return single(request, bid_view(bid, "bidder"))
+    return single(request, bid_view(bid, "bidder", names=await _names(services, bid)))
 
 
 @router.post(
@@ -175,7 +186,32 @@ async def withdraw_bid(
     bid = await bidding.withdraw_bid(
         services=services, principal=principal, commission_id=commission_id, bid_id=bid_id
     )
-    return single(request, bid_view(bid, "bidder"))
+    return single(request, bid_view(bid, "bidder", names=await _names(services, bid)))
+
+
+@router.post(
+    "/{commission_id}/bids/{bid_id}/members/{enterprise_id}/confirmation",
+    dependencies=[requires("commissioning:bid")],
+    response_model=BidRead,
+    responses=problems(409),
+)
+async def confirm_membership(
+    commission_id: str,
+    bid_id: str,
+    enterprise_id: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+) -> Response:
+    """A consortium member confirms its part (its own token; before tender_end; idempotent)."""
+    bid = await bidding.confirm_membership(
+        services=services,
+        principal=principal,
+        commission_id=commission_id,
+        bid_id=bid_id,
+        enterprise_id=enterprise_id,
+    )
+    return single(request, bid_view(bid, "member", names=await _names(services, bid)))
 
 
 # Superseded by the lot's evaluation panel (issue 19); it is refused wherever a panel evaluates

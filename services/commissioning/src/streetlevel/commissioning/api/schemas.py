@@ -8,6 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from streetlevel.commissioning.api.schemas_consortium import (
+    ConsortiumBody,
+    ConsortiumRead,
+    ContractConsortiumRead,
+)
 from streetlevel.commissioning.domain.values import (
     CommissionSpec,
     ContractKind,
@@ -52,12 +57,14 @@ class BidCreate(Body):
     price: Money
     proposal: str = Field(min_length=1, max_length=50_000)
     social_value_commitments: list[Commitment] = Field(default_factory=list, max_length=50)
+    consortium: ConsortiumBody | None = Field(default=None, description="a consortium bid")
 
 
 class BidUpdate(Body):
     price: Money | None = None
     proposal: str | None = Field(default=None, min_length=1, max_length=50_000)
     social_value_commitments: list[Commitment] | None = Field(default=None, max_length=50)
+    consortium: ConsortiumBody | None = Field(default=None, description="members confirm anew")
 
 
 class ScoreBody(Body):
@@ -237,6 +244,7 @@ class BidRead(Read):
     updated_at: datetime | None = None
     version: int | None = None
     scores: BidScoresRead | None = Field(default=None, description="the buyer's view")
+    consortium: ConsortiumRead | None = Field(default=None, description="a consortium bid")
 
 
 class BidList(Read):
@@ -299,6 +307,7 @@ class ContractRead(Read):
     standstill_end: datetime | None
     paid_total: Money
     paid_total_exact: bool = Field(description="false: the public sum of the period totals")
+    consortium: ContractConsortiumRead | None = Field(default=None, description="members' shares")
     created_at: datetime | None
     updated_at: datetime | None
     version: int

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from streetlevel.commissioning.domain.bid import Bid, Ranked
 from streetlevel.commissioning.domain.commission import Commission, iso
+from streetlevel.commissioning.domain.consortium import Consortium
 from streetlevel.commissioning.domain.contract import Contract, period_totals
 from streetlevel.commissioning.domain.values import PaymentLine
 from streetlevel.commissioning.service.access import BidAccess
@@ -16,7 +18,12 @@ def money(amount: Decimal) -> dict[str, str]:
     return {"amount": f"{amount:.2f}", "currency": "GBP"}
 
 
-def bid_view(bid: Bid, access: BidAccess, supplier_name: str | None = None) -> dict[str, Any]:
+def bid_view(
+    bid: Bid,
+    access: BidAccess,
+    supplier_name: str | None = None,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     if access == "public":
         return {
             "id": bid.id,
@@ -39,6 +46,7 @@ def bid_view(bid: Bid, access: BidAccess, supplier_name: str | None = None) -> d
         "submitted_at": iso(bid.submitted_at),
         "updated_at": iso(bid.updated_at),
         "version": bid.version,
+        "consortium": consortium_view(bid.consortium, names or {}) if bid.consortium else None,
     }
     if access == "buyer":
         view["scores"] = {
@@ -47,6 +55,49 @@ def bid_view(bid: Bid, access: BidAccess, supplier_name: str | None = None) -> d
             "note": bid.score_note,
         }
     return view
+
+
+def consortium_view(c: Consortium, names: Mapping[str, str]) -> dict[str, Any]:
+    """Shares and confirmations of a consortium bid (its lead, members and, later, the buyer)."""
+    return {
+        "lead_share": {
+            "work_pct": _num(c.lead_work_share_pct),
+            "value_pct": _num(c.lead_value_share_pct),
+        },
+        "members": [
+            {
+                "enterprise_id": m.enterprise_id,
+                "name": names.get(m.enterprise_id),
+                "work_pct": _num(m.work_share_pct),
+                "value_pct": _num(m.value_share_pct),
+                "confirmed": m.confirmed,
+                "confirmed_at": iso(m.confirmed_at) if m.confirmed_at else None,
+            }
+            for m in c.members
+        ],
+    }
+
+
+def contract_consortium_view(c: Contract) -> dict[str, Any] | None:
+    """The lead's and members' shares as the contract records them (public, as in OCDS)."""
+    if c.consortium is None:
+        return None
+    t = c.consortium
+    return {
+        "lead_share": {
+            "work_pct": _num(t.lead_work_share_pct),
+            "value_pct": _num(t.lead_value_share_pct),
+        },
+        "members": [
+            {
+                "enterprise_id": m.enterprise_id,
+                "name": m.name,
+                "work_pct": _num(m.work_share_pct),
+                "value_pct": _num(m.value_share_pct),
+            }
+            for m in t.members
+        ],
+    }
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -113,6 +164,7 @@ def contract_view(c: Contract, *, exact: bool) -> dict[str, Any]:
         "paid_total": money(c.paid_total if exact else c.public_payments.total.amount),
         # False: the public sum of the period totals, sensitive parts disclosure-controlled.
         "paid_total_exact": exact,
+        "consortium": contract_consortium_view(c),
         "created_at": iso(c.created_at) if c.created_at else None,
         "updated_at": iso(c.updated_at) if c.updated_at else None,
         "version": c.version,

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from streetlevel.commissioning.domain.consortium import Consortium
 from streetlevel.commissioning.domain.errors import IllegalStatus, TenderClosed
 from streetlevel.commissioning.domain.values import CommissionSpec
 
@@ -23,7 +24,7 @@ def ensure_before(deadline: datetime, *, now: datetime, what: str = "tender") ->
 
 @dataclass(eq=False)
 class Bid:
-    """One enterprise's sealed offer for one lot."""
+    """One enterprise's sealed offer for one lot (alone, or as the lead of a consortium)."""
 
     id: str
     commission_id: str
@@ -39,12 +40,41 @@ class Bid:
     social_value_score: Decimal | None = None
     score_note: str | None = None
     disqualified_reason: str | None = None
+    consortium: Consortium | None = None
     version: int = 1
     changed: bool = field(default=False, repr=False)
 
     @property
     def is_live(self) -> bool:
         return self.status == "submitted"
+
+    @property
+    def parties(self) -> list[str]:
+        """The lead (or sole bidder) and every member."""
+        members = self.consortium.member_ids if self.consortium else []
+        return [self.enterprise_id, *members]
+
+    def binds(self, enterprise_id: str) -> bool:
+        """Whether ``enterprise_id`` is bound to this live bid: its lead or a confirmed member."""
+        if not self.is_live:
+            return False
+        if enterprise_id == self.enterprise_id:
+            return True
+        member = self.consortium.member(enterprise_id) if self.consortium else None
+        return member is not None and member.confirmed
+
+    def confirm_member(self, enterprise_id: str, *, now: datetime) -> bool:
+        """Record a member's confirmation of its part; False when it had confirmed already."""
+        if not self.is_live:
+            raise IllegalStatus(f"A {self.status} bid cannot be confirmed.")
+        member = self.consortium.member(enterprise_id) if self.consortium else None
+        if self.consortium is None or member is None:
+            raise IllegalStatus("Only a member of this consortium confirms its part.")
+        if member.confirmed:
+            return False
+        self.consortium = self.consortium.confirm(enterprise_id, now)
+        self._touch(now)
+        return True
 
     def revise(
         self,
@@ -53,9 +83,18 @@ class Bid:
         proposal: str | None,
         commitments: list[dict[str, Any]] | None,
         now: datetime,
+        consortium: Consortium | None = None,
     ) -> None:
+        """Change the offer; a new price or consortium needs every member to confirm again."""
         if not self.is_live:
             raise IllegalStatus(f"A {self.status} bid cannot be revised.")
+        if consortium is not None:
+            self.consortium = consortium
+        if self.consortium is not None and (
+            consortium is not None or (price is not None and price != self.price)
+        ):
+            # Members confirmed a share of this price with these partners, nothing else.
+            self.consortium = self.consortium.unconfirm()
         if price is not None:
             self.price = price
         if proposal is not None:

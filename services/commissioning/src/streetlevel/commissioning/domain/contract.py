@@ -74,6 +74,8 @@ class Contract(Aggregate):
     buyer_name: str = ""
     supplier_id: str = ""
     supplier_name: str = ""
+    #: A consortium's shares: the supplier above is its lead, the members its subcontractors.
+    consortium: ev.ConsortiumTerms | None = None
     value: Decimal = Decimal(0)
     paid_total: Decimal = Decimal(0)
     public_payments: PublicPayments = field(default_factory=PublicPayments)
@@ -120,6 +122,7 @@ class Contract(Aggregate):
                 value=Money(amount=self.value),
                 payment_model=self.payment_model,
                 status=self.status,
+                consortium=self.consortium,
             ),
             subject=self.subject,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -136,6 +137,23 @@ class Period(_Part):
     end: str
 
 
+class MemberShare(_Part):
+    """A consortium member (a subcontractor of the lead) and its shares, in per cent."""
+
+    enterprise_id: str
+    name: str
+    work_share_pct: Decimal
+    value_share_pct: Decimal
+
+
+class ConsortiumTerms(_Part):
+    """A consortium contract's shares: the lead is the supplier, paid; members subcontract."""
+
+    lead_work_share_pct: Decimal
+    lead_value_share_pct: Decimal
+    members: list[MemberShare]
+
+
 class ContractCreated(DomainEvent):
     event_type = "commissioning.contract.created.v1"
     topic = CONTRACT_TOPIC
@@ -150,6 +168,8 @@ class ContractCreated(DomainEvent):
     value: Money
     payment_model: str
     status: str
+    #: Added for consortium bids (optional: absent or null for a contract with one supplier).
+    consortium: ConsortiumTerms | None = None
 
 
 class ContractActivated(DomainEvent):

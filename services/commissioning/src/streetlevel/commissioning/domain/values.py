@@ -101,12 +101,26 @@ class Timeline(Strict):
     contract_end: AwareDatetime
 
 
+class ConsortiumPolicy(Strict):
+    """How the commission accepts bids by a lead enterprise with members (docs/consortium.md)."""
+
+    allowed: bool = True
+    max_members: int = Field(default=5, ge=1, le=20, description="members besides the lead")
+    every_member_verified: bool = Field(
+        default=True, description="each member verified on the register (the lead: verified_only)"
+    )
+    lead_serves_area: bool = Field(
+        default=False, description="the lead itself serves every area of the lot"
+    )
+
+
 class Eligibility(Strict):
     legal_forms: list[LegalForm] | None = None
     max_size: Size | None = None
     verified_only: bool = True
     must_serve_area: bool = False
     social_enterprise_only: bool = False
+    consortium: ConsortiumPolicy = Field(default_factory=ConsortiumPolicy)
 
 
 class Criterion(Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
@@ -13,7 +14,7 @@ from streetlevel.commissioning.domain.notice_submission import NoticeSubmission
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden, NotFound
 
-BidAccess = Literal["bidder", "buyer", "public"]
+BidAccess = Literal["bidder", "member", "buyer", "public"]
 
 
 def sees_commission(org: str | None, commission: Commission) -> bool:
@@ -48,9 +49,12 @@ async def load_for_buyer(
 def bid_access(
     principal: Principal, commission: Commission, bid: Bid, *, tender_closed: bool
 ) -> BidAccess | None:
-    """Who sees this bid: the bidder always; the buyer after the deadline; the public the winner."""
+    """Who sees this bid: the bidder (a consortium's lead) and its members always (members read
+    only); the buyer after the deadline; the public the winner."""
     if principal.enterprise_id is not None and principal.enterprise_id == bid.enterprise_id:
         return "bidder"
+    if principal.enterprise_id is not None and principal.enterprise_id in bid.parties:
+        return "member"
     if tender_closed and commission.is_buyer(principal.org):
         return "buyer"
     state = commission.lot_states.get(bid.lot_id, {})
@@ -81,8 +85,11 @@ def require_contract_buyer(principal: Principal, contract: Contract) -> None:
         raise Forbidden("Only the buyer council may change this contract.")
 
 
-def sees_summary(principal: Principal, c: Commission, bidder_id: str) -> bool:
-    """An assessment summary (s.50(3)): the bidder it is about and the buyer council only."""
-    if principal.enterprise_id is not None and principal.enterprise_id == bidder_id:
+def sees_summary(
+    principal: Principal, c: Commission, bidder_id: str, members: Collection[str] = ()
+) -> bool:
+    """An assessment summary (s.50(3)): the bidder it is about (a consortium's lead and
+    ``members``) and the buyer council only."""
+    if principal.enterprise_id is not None and principal.enterprise_id in (bidder_id, *members):
         return True
     return c.is_buyer(principal.org) and principal.has("commissioning:evaluate")

@@ -12,10 +12,9 @@ from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.bid_repository import BidRepository
 from streetlevel.commissioning.adapters.clock import db_now, deadline_passed
 from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
-from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository, applicant
 from streetlevel.commissioning.domain.bid import Bid
 from streetlevel.commissioning.domain.commission import Commission
-from streetlevel.commissioning.domain.eligibility import unmet_rules
+from streetlevel.commissioning.domain.consortium import Consortium
 from streetlevel.commissioning.domain.errors import (
     BidNotFound,
     CommissionNotFound,
@@ -24,9 +23,10 @@ from streetlevel.commissioning.domain.errors import (
 )
 from streetlevel.commissioning.service import tender_notices
 from streetlevel.commissioning.service.access import load_for_buyer
+from streetlevel.commissioning.service.consortium import check_shares, ensure_unbound, unmet_for
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.auth import Principal
-from streetlevel.common.errors import Conflict, Forbidden, Ineligible, NotFound, ValidationProblem
+from streetlevel.common.errors import Forbidden, Ineligible, NotFound, ValidationProblem
 from streetlevel.common.ids import new_id
 
 
@@ -61,15 +61,14 @@ async def check_eligible(
     commission: Commission,
     lot_id: str,
     enterprise_id: str,
+    consortium: Consortium | None = None,
 ) -> None:
-    lot = commission.s.lot(lot_id)
-    assert lot is not None
-    record = await ReadModelRepository(session).enterprise(enterprise_id)
-    unmet = unmet_rules(
-        applicant(record), commission.s.eligibility, lot_areas=lot.areas, areas=services.areas
+    unmet = await unmet_for(
+        services, session, commission, lot_id=lot_id, lead_id=enterprise_id, consortium=consortium
     )
     if unmet:
-        raise Ineligible("The enterprise is not eligible for this lot.", unmet=unmet)
+        what = "consortium" if consortium else "enterprise"
+        raise Ineligible(f"The {what} is not eligible for this lot.", unmet=unmet)
 
 
 async def submit_bid(
@@ -81,8 +80,10 @@ async def submit_bid(
     price: Decimal,
     proposal: str,
     commitments: list[dict[str, Any]],
+    consortium: Consortium | None = None,
 ) -> Bid:
     enterprise_id = require_enterprise(principal)
+    check_shares(consortium, enterprise_id)
     async with services.uow() as uow:
         commission = await open_commission(services, uow.session, commission_id)
         if commission.s.lot(lot_id) is None:
@@ -90,10 +91,10 @@ async def submit_bid(
                 "No such lot.",
                 [{"loc": ["body", "lot_id"], "msg": "unknown lot", "type": "value_error"}],
             )
-        await check_eligible(services, uow.session, commission, lot_id, enterprise_id)
+        await check_eligible(services, uow.session, commission, lot_id, enterprise_id, consortium)
         repo = BidRepository(uow.session)
-        if await repo.live_for(commission_id, lot_id, enterprise_id) is not None:
-            raise Conflict("You already have a live bid for this lot: revise or withdraw it.")
+        # Members are checked when they confirm: refusing here would tell the lead of their bids.
+        await ensure_unbound(uow.session, (commission_id, lot_id), enterprise_id)
         now = await db_now(uow.session, uow.clock)
         bid = Bid(
             id=str(new_id()),
@@ -105,6 +106,7 @@ async def submit_bid(
             commitments=commitments,
             submitted_at=now,
             updated_at=now,
+            consortium=consortium,
         )
         await repo.add(bid)
         await tender_notices.bids_received(uow, commission)
@@ -130,13 +132,21 @@ async def revise_bid(
     price: Decimal | None,
     proposal: str | None,
     commitments: list[dict[str, Any]] | None,
+    consortium: Consortium | None = None,
 ) -> Bid:
     enterprise_id = require_enterprise(principal)
+    check_shares(consortium, enterprise_id)
     async with services.uow() as uow:
         bid = await own_bid(uow.session, commission_id, bid_id, enterprise_id)
-        await open_commission(services, uow.session, commission_id)
+        commission = await open_commission(services, uow.session, commission_id)
+        if consortium is not None:
+            await check_eligible(
+                services, uow.session, commission, bid.lot_id, enterprise_id, consortium
+            )
         now = await db_now(uow.session, uow.clock)
-        bid.revise(price=price, proposal=proposal, commitments=commitments, now=now)
+        bid.revise(
+            price=price, proposal=proposal, commitments=commitments, now=now, consortium=consortium
+        )
         await BidRepository(uow.session).save(bid)
         await uow.commit()
     return bid
@@ -152,6 +162,32 @@ async def withdraw_bid(
         bid.withdraw(now=await db_now(uow.session, uow.clock))
         await BidRepository(uow.session).save(bid)
         await tender_notices.bids_received(uow, commission)
+        await uow.commit()
+    return bid
+
+
+async def confirm_membership(
+    *,
+    services: Services,
+    principal: Principal,
+    commission_id: str,
+    bid_id: str,
+    enterprise_id: str,
+) -> Bid:
+    """A member confirms its part of a consortium bid through its own principal."""
+    if require_enterprise(principal) != enterprise_id:
+        raise Forbidden("Only the member itself confirms its part of a consortium bid.")
+    async with services.uow() as uow:
+        commission = await open_commission(services, uow.session, commission_id)
+        repo = BidRepository(uow.session)
+        bid = await repo.get(bid_id)
+        member = bid.consortium.member(enterprise_id) if bid and bid.consortium else None
+        if bid is None or bid.commission_id != commission.id or member is None:
+            raise BidNotFound("No such bid.")
+        if not member.confirmed:
+            await ensure_unbound(uow.session, (commission.id, bid.lot_id), enterprise_id)
+        if bid.confirm_member(enterprise_id, now=await db_now(uow.session, uow.clock)):
+            await repo.save(bid)
         await uow.commit()
     return bid
 

@@ -10,17 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from streetlevel.commissioning.adapters.bid_repository import BidRepository
 from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
 from streetlevel.commissioning.adapters.contract_repository import ContractRepository
-from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository, applicant
+from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.domain.bid import Bid, rank
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.contract import Contract
-from streetlevel.commissioning.domain.eligibility import unmet_rules
 from streetlevel.commissioning.domain.errors import (
     BidNotFound,
     EvaluationIncomplete,
     IllegalStatus,
 )
 from streetlevel.commissioning.service.access import load_for_buyer
+from streetlevel.commissioning.service.consortium import consortium_terms, unmet_for
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.procurement_award import (
     award_notice,
@@ -43,20 +43,20 @@ async def recheck_eligibility(
     when: str,
     now: datetime,
 ) -> list[Bid]:
-    """Disqualify live bids whose enterprise no longer meets the rules; returns them."""
-    models = ReadModelRepository(session)
-    records = await models.enterprises([b.enterprise_id for b in bids])
+    """Disqualify live bids whose enterprise (or consortium) no longer meets the rules."""
     dropped = []
     for bid in bids:
         if not bid.is_live:
             continue
-        lot = commission.s.lot(bid.lot_id)
-        assert lot is not None
-        unmet = unmet_rules(
-            applicant(records.get(bid.enterprise_id)),
-            commission.s.eligibility,
-            lot_areas=lot.areas,
-            areas=services.areas,
+        unmet = await unmet_for(
+            services,
+            session,
+            commission,
+            lot_id=bid.lot_id,
+            lead_id=bid.enterprise_id,
+            consortium=bid.consortium,
+            # After the deadline no member can confirm: an unconfirmed consortium never counts.
+            at_deadline=True,
         )
         if unmet:
             reasons = "; ".join(f"{u['rule']}: {u['reason']}" for u in unmet)
@@ -225,7 +225,8 @@ async def _contract_for(
 ) -> Contract:
     lot = commission.s.lot(bid.lot_id)
     assert lot is not None
-    record = await ReadModelRepository(session).enterprise(bid.enterprise_id)
+    records = await ReadModelRepository(session).enterprises(bid.parties)
+    record = records.get(bid.enterprise_id)
     t = commission.s.timeline
     contract = Contract(
         id=str(new_id()),
@@ -240,6 +241,7 @@ async def _contract_for(
         buyer_name=commission.buyer_name,
         supplier_id=bid.enterprise_id,
         supplier_name=record.name if record else bid.enterprise_id,
+        consortium=consortium_terms(bid, records),
         value=bid.price,
         rate_card=list(commission.s.payment.rate_card),
         payment_model=commission.s.payment.model,

@@ -44,6 +44,18 @@ def supplier_of(contract: Contract) -> dict[str, Any]:
     return {"id": f"streetlevel-{contract.supplier_id}", "name": contract.supplier_name}
 
 
+def subcontractors_of(contract: Contract) -> dict[str, Any]:
+    """A consortium's members as the supplier's subcontractors (nothing for one supplier)."""
+    if contract.consortium is None:
+        return {}
+    members = contract.consortium.members
+    return {
+        "subcontractors": [
+            {"id": f"streetlevel-{m.enterprise_id}", "name": m.name} for m in members
+        ]
+    }
+
+
 def common_fields(commission: Commission) -> dict[str, Any]:
     """What every notice carries: the authority (org-id split), the procurement and its CPV."""
     scheme, local = split_org_id(commission.buyer_id)
@@ -118,6 +130,7 @@ def award_fields(
                 "lot_id": contract.lot_id,
                 "contract_id": contract.id,
                 "value": value,
+                **subcontractors_of(contract),
             }
         ],
         "contract_value": value,
@@ -144,6 +157,7 @@ def contract_fields(contract: Contract, *, now: datetime, conflicts: bool) -> di
     """The UK7's fields once the contract is entered into (due within 30 days, s.53(4))."""
     return {
         "supplier": supplier_of(contract),
+        **subcontractors_of(contract),
         "lot_id": contract.lot_id,
         "contract_id": contract.id,
         "contract_value": money(contract.value),

@@ -74,7 +74,9 @@ async def _bid_outcomes(uow: UnitOfWork, event: Envelope) -> None:
             feedback=bid.score_note,
             disqualified_reason=bid.disqualified_reason,
         )
-        _emit(uow, event, notice, commission_id, f"enterprise:{bid.enterprise_id}")
+        # A consortium's members learn their own bid's outcome too (the lead alone is paid).
+        for party in bid.parties:
+            _emit(uow, event, notice, commission_id, f"enterprise:{party}")
 
 
 async def _activation(uow: UnitOfWork, event: Envelope) -> None:

@@ -138,7 +138,9 @@ async def read_summary(
         commission = await CommissionRepository(session).get(commission_id)
         if commission is None or commission.status == "draft":
             raise CommissionNotFound("No such commission.")
-        if not sees_summary(principal, commission, bidder_id):
+        bids = await BidRepository(session).for_commission(commission_id, lot_id)
+        members = {m for b in bids if b.enterprise_id == bidder_id for m in b.parties}
+        if not sees_summary(principal, commission, bidder_id, members):
             raise Forbidden("An assessment summary is private to its bidder and the council.")
         evaluation = await Evaluations(session).get(commission_id, lot_id)
     if evaluation is None or evaluation.awarded_to is None or bidder_id not in evaluation.bidders:

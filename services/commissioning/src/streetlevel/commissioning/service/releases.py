@@ -30,7 +30,10 @@ async def record_release(
     """
     repo = ContractRepository(session)
     contracts = await repo.for_commission(commission.id)
-    enterprises = await ReadModelRepository(session).enterprises([c.supplier_id for c in contracts])
+    enterprises = await ReadModelRepository(session).enterprises(
+        [c.supplier_id for c in contracts]
+        + [m.enterprise_id for c in contracts if c.consortium for m in c.consortium.members]
+    )
     tenderers = None
     if commission.status in ("evaluation", "awarded", "complete"):
         bids = await BidRepository(session).for_commission(commission.id)

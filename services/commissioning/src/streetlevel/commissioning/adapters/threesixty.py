@@ -103,16 +103,17 @@ def grant_360(
 
 
 def package(
-    grants: list[dict[str, Any]], *, base_url: str, publisher: str, now: datetime
+    grants: list[dict[str, Any]], *, base_url: str, publisher: str, modified: datetime | None
 ) -> dict[str, Any]:
-    """A 360Giving package; 360Giving needs at least one grant to publish a file."""
-    return {
+    """A 360Giving package, dated by its newest change (so the same data is the same bytes)."""
+    out: dict[str, Any] = {
         "grants": grants,
         "version": "1.4",
         "title": "Street Level ward micro-grants",
-        "issued": iso(now),
-        "modified": iso(now),
         "identifier": f"{PREFIX}-grants",
         "publisher": {"identifier": PREFIX, "name": publisher, "website": base_url},
         "license": LICENSE,
     }
+    if modified is not None:
+        out["issued"] = out["modified"] = iso(modified)
+    return out

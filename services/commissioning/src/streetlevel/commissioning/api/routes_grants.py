@@ -254,13 +254,13 @@ async def threesixty_giving(services: ServicesDep, council: str | None = None) -
         records = await ReadModelRepository(session).enterprises(
             sorted({g.recipient_id for g in found})
         )
-        now = services.runtime.clock.now()
     base = services.settings.public_base_url
     items = [
         grant_360(g, progs.get(g.programme_id), records.get(g.recipient_id), services.areas, base)
         for g in found
     ]
-    return json_response(package(items, base_url=base, publisher="Street Level", now=now))
+    newest = max((g.updated_at for g in found if g.updated_at), default=None)
+    return json_response(package(items, base_url=base, publisher="Street Level", modified=newest))
 
 
 @grants.get("/{grant_id}", response_model=GrantRead)

@@ -116,9 +116,15 @@ class GrantRepository:
         enterprise_id: str | None = None,
         council_id: str | None = None,
         ids: list[str] | None = None,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> list[GrantApplication]:
         t, p = orm.grant_applications, orm.grant_programmes
-        query = select(t).order_by(t.c.submitted_at, t.c.id)
+        query = select(t).order_by(t.c.id)
+        if after:
+            query = query.where(t.c.id > after)
+        if limit:
+            query = query.limit(limit)
         if programme_id:
             query = query.where(t.c.programme_id == programme_id)
         if enterprise_id:

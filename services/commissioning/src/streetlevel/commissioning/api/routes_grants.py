@@ -23,6 +23,7 @@ from streetlevel.commissioning.api.schemas_grants import (
     ProgrammePage,
     ProgrammeRead,
     ReportCreate,
+    ThreeSixtyGivingPackage,
 )
 from streetlevel.commissioning.domain.grants import Grant
 from streetlevel.commissioning.service import grants as use
@@ -181,9 +182,16 @@ async def apply(
 
 @applications.get("", response_model=ApplicationPage)
 async def list_applications(
-    principal: CurrentPrincipal, services: ServicesDep, programme_id: str | None = None
+    request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    programme_id: str | None = None,
+    limit: int | None = Query(default=None),
+    cursor: str | None = None,
 ) -> Response:
     """Applications the caller may see: an enterprise its own, a council its programmes'."""
+    size = check_limit(limit)
+    after = (decode_cursor(cursor) or {}).get("id")
     if principal.enterprise_id is None and principal.org is None:
         return json_response({"items": [], "next_cursor": None})
     async with services.runtime.sessions() as session:
@@ -191,8 +199,15 @@ async def list_applications(
             programme_id=programme_id,
             enterprise_id=principal.enterprise_id,
             council_id=None if principal.enterprise_id else principal.org,
+            after=after,
+            limit=size + 1,
         )
-    return json_response({"items": [a.view() for a in found], "next_cursor": None})
+    page, more = found[:size], len(found) > size
+    nxt = encode_cursor({"id": page[-1].id}) if more and page else None
+    return json_response(
+        {"items": [a.view() for a in page], "next_cursor": nxt},
+        headers=link_header(public_url(request), nxt),
+    )
 
 
 @applications.get("/{application_id}", response_model=ApplicationRead)
@@ -243,7 +258,7 @@ async def list_grants(
     )
 
 
-@grants.get("/360giving")
+@grants.get("/360giving", response_model=ThreeSixtyGivingPackage)
 async def threesixty_giving(services: ServicesDep, council: str | None = None) -> Response:
     """Every awarded grant as a 360Giving Data Standard 1.4 package (no personal data)."""
     async with services.runtime.sessions() as session:

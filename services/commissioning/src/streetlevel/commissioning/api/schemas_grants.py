@@ -194,3 +194,22 @@ class DecisionRead(Read):
 
 class DecisionList(Read):
     items: list[dict[str, Any]]
+
+
+class Publisher(Read):
+    identifier: str
+    name: str
+    website: str
+
+
+class ThreeSixtyGivingPackage(Read):
+    """A 360Giving Data Standard 1.4 package; each grant follows the 360Giving grant schema."""
+
+    grants: list[dict[str, Any]]
+    version: str
+    title: str
+    identifier: str
+    publisher: Publisher
+    license: str
+    issued: str | None = None
+    modified: str | None = None

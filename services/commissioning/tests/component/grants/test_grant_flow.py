@@ -263,6 +263,13 @@ async def test_the_short_form_is_checked(harness: Any, grants_kit: Any) -> None:
     )
     assert refused.status_code == 422
     assert refused.json()["unmet"][0]["rule"] == "verified_only"
+    await kit.apply(h, p["id"], eid, "100.00")
+    twice = await h.client.post(
+        "/v1/grant-applications",
+        json={**base, "amount_requested": {"amount": "200.00"}},
+        headers=h.bidder(eid),
+    )
+    assert twice.status_code == 409  # one waiting application per group and programme
     outside = await h.client.post(
         "/v1/grant-programmes",
         json=kit.programme_body(areas=["E05999999"]),
@@ -280,6 +287,31 @@ async def test_the_short_form_is_checked(harness: Any, grants_kit: Any) -> None:
     late = await h.client.post(
         "/v1/grant-applications",
         json={**base, "amount_requested": {"amount": "100.00"}},
-        headers=h.bidder(eid),
+        headers=h.bidder(await kit.group(h, "Late Group")),
     )
     assert late.status_code == 409
+
+
+async def test_programmes_list_by_area_and_council_and_page(harness: Any, grants_kit: Any) -> None:
+    h, kit = harness, grants_kit
+    made = [await kit.open_programme(h, title=f"Paged fund {i}") for i in range(3)]
+    other = await kit.open_programme(h, title="Other ward fund", areas=["E05015187"])
+    ward = await h.client.get("/v1/grant-programmes", params={"area": kit.ward, "limit": 2})
+    assert ward.status_code == 200
+    first = ward.json()
+    assert len(first["items"]) == 2
+    assert other["id"] not in [p["id"] for p in first["items"]]
+    seen = [p["id"] for p in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = (
+            await h.client.get(
+                "/v1/grant-programmes", params={"area": kit.ward, "limit": 2, "cursor": cursor}
+            )
+        ).json()
+        seen += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+    assert {p["id"] for p in made} <= set(seen)
+    assert other["id"] not in seen
+    fylde = await h.client.get("/v1/grant-programmes", params={"council": "GB-LAE-FYL"})
+    assert fylde.json()["items"] == []

@@ -40,14 +40,15 @@ class GrantRepository:
         self, *, council: str | None, area: str | None, after: str | None, limit: int
     ) -> list[GrantProgramme]:
         t = orm.grant_programmes
-        query = select(t).order_by(t.c.id).limit(limit)
+        query = select(t).order_by(t.c.id)
         if council:
             query = query.where(t.c.council_id == council)
         if after:
             query = query.where(t.c.id > after)
         rows = (await self.session.execute(query)).mappings().all()
+        # Areas are a JSON list: filtered here, before the page is cut (councils run few).
         found = [self._programme(r) for r in rows]
-        return [p for p in found if area is None or area in p.areas]
+        return [p for p in found if area is None or area in p.areas][:limit]
 
     @staticmethod
     def _programme(row: Any) -> GrantProgramme:

@@ -21,7 +21,13 @@ from streetlevel.commissioning.service.access import require_council, require_gr
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.areas import area_type
 from streetlevel.common.auth import Principal
-from streetlevel.common.errors import Forbidden, Ineligible, NotFound, ValidationProblem
+from streetlevel.common.errors import (
+    Conflict,
+    Forbidden,
+    Ineligible,
+    NotFound,
+    ValidationProblem,
+)
 from streetlevel.common.ids import new_id
 
 
@@ -113,6 +119,9 @@ async def apply(
                 "Only a verified enterprise may apply for a grant.",
                 [{"rule": "verified_only", "detail": "the registry has not verified you"}],
             )
+        mine = await repo.applications(programme_id=programme.id, enterprise_id=record.id)
+        if any(a.status == "submitted" for a in mine):
+            raise Conflict("You already have an application waiting for a decision here.")
         application = GrantApplication.submit(
             programme,
             now=uow.clock.now(),

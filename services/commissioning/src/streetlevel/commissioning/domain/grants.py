@@ -66,9 +66,6 @@ class GrantProgramme(Aggregate):
         )
         return programme
 
-    def is_owner(self, org: str | None) -> bool:
-        return org is not None and org == self.council_id
-
     def accepts_applications(self, today: date) -> bool:
         return self.status == "open" and (self.closes_on is None or today <= self.closes_on)
 
@@ -95,9 +92,8 @@ class GrantProgramme(Aggregate):
         self.updated_at = now
 
     def publish_decision(self, decision: Decision) -> None:
-        self.record(
-            ev.GrantDecisionPublished(decision=decision.public_view()), subject=self.subject
-        )
+        event = ev.GrantDecisionPublished(decision=decision.public_view())
+        self.record(event, subject=self.subject)
 
     def public_view(self) -> dict[str, Any]:
         return {
@@ -138,13 +134,9 @@ class GrantApplication:
         if not programme.accepts_applications(now.date()):
             raise IllegalStatus("This programme is not taking applications.")
         application = cls(programme_id=programme.id, submitted_at=now, **fields)
-        if application.amount_requested <= 0:
-            raise _invalid("Ask for more than nothing.", ["body", "amount_requested", "amount"])
-        if application.amount_requested > programme.max_grant:
-            raise _invalid(
-                f"The programme's maximum grant is £{programme.max_grant:.2f}.",
-                ["body", "amount_requested", "amount"],
-            )
+        if not 0 < application.amount_requested <= programme.max_grant:
+            detail = f"Ask for more than nothing, at most £{programme.max_grant:.2f}."
+            raise _invalid(detail, ["body", "amount_requested", "amount"])
         return application
 
     def view(self) -> dict[str, Any]:
@@ -170,6 +162,11 @@ class Instalment:
     amount: Decimal
     paid_on: date | None = None
     reference: str | None = None
+
+    def view(self, *, payer: bool) -> dict[str, Any]:
+        out = {"no": self.no, "due_on": self.due_on.isoformat(), "amount": money(self.amount)}
+        out["paid_on"] = self.paid_on.isoformat() if self.paid_on else None
+        return out | ({"reference": self.reference} if payer else {})
 
 
 @dataclass(frozen=True)
@@ -197,16 +194,17 @@ class Decision:
 
     def public_view(self) -> dict[str, Any]:
         results = []
+        vote = self.method == "residents_vote"
         for o in self.outcomes:
-            item: dict[str, Any] = {
-                "application_id": o.application_id,
-                "applicant_name": self.names.get(o.application_id),
-                "result": "awarded" if o.awarded else "declined",
-                "amount": money(o.amount) if o.awarded else None,
-            }
-            if self.method == "residents_vote":
-                item["votes"] = {"for": o.votes_for, "against": o.votes_against}
-            results.append(item)
+            results.append(
+                {
+                    "application_id": o.application_id,
+                    "applicant_name": self.names.get(o.application_id),
+                    "result": "awarded" if o.awarded else "declined",
+                    "amount": money(o.amount) if o.awarded else None,
+                }
+                | ({"votes": {"for": o.votes_for, "against": o.votes_against}} if vote else {})
+            )
         return {
             "id": self.id,
             "programme_id": self.programme_id,
@@ -233,10 +231,9 @@ def check_decision(decision: Decision, applications: dict[str, GrantApplication]
         if app.status != "submitted" or o.application_id in seen:
             raise IllegalStatus(f"Application {o.application_id} is already decided.")
         seen.add(o.application_id)
-        if decision.method == "residents_vote":
+        if decision.method == "residents_vote" and decision.turnout is not None:
             if o.votes_for is None or o.votes_against is None:
                 raise _invalid("A residents' vote counts for and against.", [*loc, "votes"])
-            assert decision.turnout is not None
             if o.votes_for + o.votes_against > decision.turnout:
                 raise _invalid("More votes than the turnout.", [*loc, "votes"])
         if o.awarded:
@@ -246,10 +243,9 @@ def check_decision(decision: Decision, applications: dict[str, GrantApplication]
 def _check_award(o: Outcome, app: GrantApplication, loc: list[Any]) -> None:
     if o.amount <= 0 or o.amount > app.amount_requested:
         raise _invalid("An award is more than nothing and at most the request.", [*loc, "amount"])
-    if o.schedule and sum(amount for _, amount in o.schedule) != o.amount:
-        raise _invalid("The instalments must sum to the grant.", [*loc, "instalments"])
-    if any(amount <= 0 for _, amount in o.schedule):
-        raise _invalid("Every instalment pays something.", [*loc, "instalments"])
+    amounts = [amount for _, amount in o.schedule]
+    if amounts and (sum(amounts) != o.amount or min(amounts) <= 0):
+        raise _invalid("Instalments pay something and sum to the grant.", [*loc, "instalments"])
 
 
 @dataclass(eq=False)
@@ -379,17 +375,7 @@ class Grant(Aggregate):
 
     def public_view(self, *, payer: bool = False) -> dict[str, Any]:
         """Anyone's view; the payment references only for the council and the recipient."""
-        instalments = []
-        for i in self.instalments:
-            item: dict[str, Any] = {
-                "no": i.no,
-                "due_on": i.due_on.isoformat(),
-                "amount": money(i.amount),
-                "paid_on": i.paid_on.isoformat() if i.paid_on else None,
-            }
-            if payer:
-                item["reference"] = i.reference
-            instalments.append(item)
+        instalments = [i.view(payer=payer) for i in self.instalments]
         return {
             "id": self.id,
             "programme_id": self.programme_id,

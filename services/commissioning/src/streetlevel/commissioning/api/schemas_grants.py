@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from streetlevel.commissioning.domain.values import Money
+
+Text = Annotated[str, Field(min_length=1, max_length=300)]
+AreaCode = Annotated[str, Field(pattern=r"^[EW][0-9]{8}$")]
 
 
 class Body(BaseModel):
@@ -18,8 +21,8 @@ class Body(BaseModel):
 class ProgrammeCreate(Body):
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(min_length=1, max_length=5000)
-    areas: list[str] = Field(min_length=1, max_length=50, description="ward or LAD GSS codes")
-    criteria: list[str] = Field(min_length=1, max_length=20)
+    areas: list[AreaCode] = Field(min_length=1, max_length=50, description="ward or LAD GSS codes")
+    criteria: list[Text] = Field(min_length=1, max_length=20)
     budget: Money
     max_grant: Money
     closes_on: date | None = None
@@ -79,7 +82,7 @@ class ResultCreate(Body):
 
 class DecisionCreate(Body):
     method: Literal["panel", "residents_vote"]
-    panel: list[str] = Field(
+    panel: list[Text] = Field(
         default_factory=list, max_length=20, description="the panel's members, by name"
     )
     turnout: int | None = Field(default=None, ge=0, description="residents who voted")
@@ -94,8 +97,10 @@ class PaymentBody(Body):
 class ReportCreate(Body):
     what_happened: str = Field(min_length=1, max_length=5000)
     people_reached: int = Field(ge=0, le=1_000_000)
-    figures: dict[str, Decimal] = Field(
-        default_factory=dict, description="optional figures keyed by outcomes indicator codes"
+    figures: dict[Annotated[str, Field(max_length=100)], Decimal] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="optional figures keyed by outcomes indicator codes",
     )
 
 

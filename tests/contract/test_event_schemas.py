@@ -53,6 +53,13 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
                 "commissioning.lot.awarded.v1",
                 "commissioning.lot.unsuccessful.v1",
                 "commissioning.notice.published.v1",
+                # Ward micro-grants (docs/grants.md), keyed by programme or grant.
+                "commissioning.grant.programme_opened.v1",
+                "commissioning.grant.programme_closed.v1",
+                "commissioning.grant.decision_published.v1",
+                "commissioning.grant.awarded.v1",
+                "commissioning.grant.paid.v1",
+                "commissioning.grant.reported.v1",
             }
         ),
     ),

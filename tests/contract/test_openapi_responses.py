@@ -108,7 +108,54 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
                 headers=demo.headers["council"],
             )
             assert created.status_code == 201, created.text
+            await seed_grant(demo)
             yield demo
+
+
+async def seed_grant(demo: Demo) -> None:
+    """A ward grant round (the demo data has none): a programme, an application, an award."""
+    http, council = demo.http, demo.headers["council"]
+    programme = await http.post(
+        "/v1/grant-programmes",
+        json={
+            "title": "Contract ward fund",
+            "description": "Small grants",
+            "areas": ["E05015186"],
+            "criteria": ["local"],
+            "budget": {"amount": "2000.00"},
+            "max_grant": {"amount": "1000.00"},
+        },
+        headers=council,
+    )
+    assert programme.status_code == 201, programme.text
+    pid = programme.json()["id"]
+    applied = await http.post(
+        "/v1/grant-applications",
+        json={
+            "programme_id": pid,
+            "amount_requested": {"amount": "500.00"},
+            "purpose": "Planters",
+            "people_reached": 30,
+        },
+        headers=demo.headers["supplier"],
+    )
+    assert applied.status_code == 201, applied.text
+    decided = await http.post(
+        f"/v1/grant-programmes/{pid}/decisions",
+        json={
+            "method": "panel",
+            "panel": ["Panel chair"],
+            "results": [
+                {
+                    "application_id": applied.json()["id"],
+                    "result": "awarded",
+                    "amount": {"amount": "500.00"},
+                }
+            ],
+        },
+        headers=council,
+    )
+    assert decided.status_code == 201, decided.text
 
 
 async def _everything(demo: Demo, who: str) -> None:
@@ -151,6 +198,14 @@ async def _everything(demo: Demo, who: str) -> None:
     for notice in (await read("/v1/notices?limit=5", who))["items"]:
         await read(f"/v1/notices/{notice['id']}", who)
     await read("/v1/notice-submissions", who)
+    for programme in (await read("/v1/grant-programmes", who))["items"]:
+        await read(f"/v1/grant-programmes/{programme['id']}", who)
+        await read(f"/v1/grant-programmes/{programme['id']}/decisions", who)
+    for application in (await read("/v1/grant-applications", who))["items"]:
+        await read(f"/v1/grant-applications/{application['id']}", who)
+    for grant in (await read("/v1/grants", who))["items"]:
+        await read(f"/v1/grants/{grant['id']}", who)
+    await read("/v1/grants/360giving", who)
     releases = (await read("/v1/ocds/releases?limit=5", who))["releases"]
     for release in releases[:2]:
         await read(f"/v1/ocds/releases/{release['id']}", who)

@@ -243,3 +243,84 @@ async def test_every_absolute_url_the_platform_emits_starts_with_its_public_base
     assert all(s.startswith(f"{BASE_URL}/v1/contracts/") for s in sources)
     listed = await demo.http.get("/v1/enterprises", params={"limit": "1"})
     assert listed.headers["link"].startswith(f"<{BASE_URL}/v1/enterprises?")
+
+
+async def test_a_ward_grant_round_reaches_the_change_feed_valid_and_without_contacts(
+    demo: Platform,
+) -> None:
+    await _settled_feed(demo.http)
+    council = await demo.council()
+    listed = (await demo.http.get("/v1/enterprises", params={"limit": 50})).json()["items"]
+    group = next(e for e in listed if e["status"] == "verified")
+    applicant = await demo.bearer("enterprise", enterprise_id=group["id"])
+    contact = "Feed contact 07700 900555"
+    pid = (
+        await demo.http.post(
+            "/v1/grant-programmes",
+            json={
+                "title": "Feed ward fund",
+                "description": "Small grants",
+                "areas": ["E05015186"],
+                "criteria": ["local"],
+                "budget": {"amount": "1000.00"},
+                "max_grant": {"amount": "1000.00"},
+            },
+            headers=council,
+        )
+    ).json()["id"]
+    applied = await demo.http.post(
+        "/v1/grant-applications",
+        json={
+            "programme_id": pid,
+            "amount_requested": {"amount": "400.00"},
+            "purpose": "Planters",
+            "people_reached": 25,
+            "contact": contact,
+        },
+        headers=applicant,
+    )
+    assert applied.status_code == 201, applied.text
+    decided = await demo.http.post(
+        f"/v1/grant-programmes/{pid}/decisions",
+        json={
+            "method": "residents_vote",
+            "turnout": 60,
+            "results": [
+                {
+                    "application_id": applied.json()["id"],
+                    "result": "awarded",
+                    "amount": {"amount": "400.00"},
+                    "votes": {"for": 50, "against": 8},
+                }
+            ],
+        },
+        headers=council,
+    )
+    assert decided.status_code == 201, decided.text
+    gid = decided.json()["grants"][0]["id"]
+    paid = await demo.http.post(
+        f"/v1/grants/{gid}/instalments/1/paid",
+        json={"paid_on": "2026-12-01", "reference": "FEED-REF-1"},
+        headers=council,
+    )
+    assert paid.status_code == 200, paid.text
+    wanted = {
+        "commissioning.grant.programme_opened.v1",
+        "commissioning.grant.decision_published.v1",
+        "commissioning.grant.awarded.v1",
+        "commissioning.grant.paid.v1",
+    }
+    mine: list[dict[str, Any]] = []
+    for _ in range(100):
+        feed = await _feed(demo.http)
+        mine = [e for e in feed if e["subject"] in (f"grant-programme/{pid}", f"grant/{gid}")]
+        if {e["type"].removeprefix("org.streetlevel.") for e in mine} >= wanted:
+            break
+        await asyncio.sleep(0.1)
+    assert {e["type"].removeprefix("org.streetlevel.") for e in mine} == wanted
+    for event in mine:
+        schema = (await demo.http.get(event["dataschema"].removeprefix(BASE_URL))).json()
+        assert schema_errors(event["data"], schema) == []
+    text = str(mine)
+    assert contact not in text
+    assert "FEED-REF-1" not in text

@@ -74,6 +74,15 @@ READS = {
     "GET /v1/areas": "yyyyyy",
     "GET /v1/areas/{code}": "yyyyyy",
     "GET /v1/themes": "yyyyyy",
+    # Ward micro-grants: open data, except an application (its applicant and the council).
+    "GET /v1/grant-programmes": "yyyyyy",
+    "GET /v1/grant-programmes/{programme_id}": "yyyyyy",
+    "GET /v1/grant-programmes/{programme_id}/decisions": "ffffff",
+    "GET /v1/grant-applications": "yfyfff",
+    "GET /v1/grant-applications/{application_id}": "ynynnn",
+    "GET /v1/grants": "ffffff",
+    "GET /v1/grants/360giving": "ffffff",
+    "GET /v1/grants/{grant_id}": "ffffff",
 }
 WRITES = {
     "POST /oauth/token": "------",
@@ -129,6 +138,12 @@ WRITES = {
     "POST /v1/enterprises/{enterprise_id}/suspension": "nnnn-n",
     "POST /v1/enterprises/{enterprise_id}/reinstatement": "nnnn-n",
     "POST /v1/enterprises/{enterprise_id}/dissolution": "nnnn-n",
+    "POST /v1/grant-programmes": "--nnnn",
+    "POST /v1/grant-programmes/{programme_id}/close": "-nnnnn",
+    "POST /v1/grant-programmes/{programme_id}/decisions": "-nnnnn",
+    "POST /v1/grant-applications": "nn--nn",
+    "POST /v1/grants/{grant_id}/instalments/{no}/paid": "-nnnnn",
+    "POST /v1/grants/{grant_id}/report": "nn-nnn",
 }
 
 CODES = {"/v1/areas/": "E05015186", "/v1/reports/areas/": "E05015186"}
@@ -217,6 +232,30 @@ BODIES: dict[str, Any] = {
     "POST /v1/enterprises/{enterprise_id}/suspension": {"reason": "hostile"},
     "POST /v1/enterprises/{enterprise_id}/reinstatement": {"reason": "hostile"},
     "POST /v1/enterprises/{enterprise_id}/dissolution": {"reason": "hostile"},
+    "POST /v1/grant-programmes": {
+        "title": "Hostile fund",
+        "description": "hostile",
+        "areas": ["E05015186"],
+        "criteria": ["hostile"],
+        "budget": {"amount": "1.00"},
+        "max_grant": {"amount": "1.00"},
+    },
+    "POST /v1/grant-programmes/{programme_id}/decisions": {
+        "method": "panel",
+        "panel": ["Hostile"],
+        "results": [{"application_id": "hostile", "result": "declined"}],
+    },
+    "POST /v1/grant-applications": {
+        "programme_id": "hostile",
+        "amount_requested": {"amount": "1.00"},
+        "purpose": "hostile",
+        "people_reached": 1,
+    },
+    "POST /v1/grants/{grant_id}/instalments/{no}/paid": {
+        "paid_on": "2030-01-01",
+        "reference": "hostile",
+    },
+    "POST /v1/grants/{grant_id}/report": {"what_happened": "hostile", "people_reached": 1},
 }
 
 

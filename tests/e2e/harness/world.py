@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -165,6 +166,7 @@ async def build_world(api: Api, shared: Cast, platform: Platform) -> World:
         json={"url": "https://93.184.215.14/hooks", "filters": {"areas": ["E06000009"]}},
         expect=201,
     )
+    grants = await seed_grant(api, world, records["cic"]["id"])
     world.ids = {
         "enterprise_id": records["cic"]["id"],
         "commission_id": cid,
@@ -181,6 +183,49 @@ async def build_world(api: Api, shared: Cast, platform: Platform) -> World:
         "bidder_id": records["cic"]["id"],
         "member_id": "m1",
         "webhook_id": hook.json()["id"],
+        **grants,
     }
     secrets.webhook_secrets.append(hook.json()["secret"])
     return world
+
+
+async def seed_grant(api: Api, world: World, enterprise_id: str) -> dict[str, str]:
+    """A ward grant programme, the CIC's application (its contact a secret), a paid grant."""
+    council, cic = world.cast.blackpool, world.cast.enterprises["cic"]
+    programme = {
+        "title": "Security ward fund",
+        "description": "Small grants",
+        "areas": ["E05015186"],
+        "criteria": ["local"],
+        "budget": money("3000.00"),
+        "max_grant": money("1000.00"),
+    }
+    pid = (await api.post("/v1/grant-programmes", council, json=programme, expect=201)).json()["id"]
+    contact = f"Grant contact 07700 9{str(uuid.uuid4().int)[:5]}"
+    world.secrets.phones.append(contact)
+    application = {
+        "programme_id": pid,
+        "amount_requested": money("900.00"),
+        "purpose": "Planters",
+        "people_reached": 40,
+        "contact": contact,
+    }
+    aid = (await api.post("/v1/grant-applications", cic, json=application, expect=201)).json()["id"]
+    decision = {
+        "method": "residents_vote",
+        "turnout": 50,
+        "results": [
+            {
+                "application_id": aid,
+                "result": "awarded",
+                "amount": money("900.00"),
+                "votes": {"for": 40, "against": 5},
+            }
+        ],
+    }
+    made = await api.post(
+        f"/v1/grant-programmes/{pid}/decisions", council, json=decision, expect=201
+    )
+    gid = made.json()["grants"][0]["id"]
+    assert enterprise_id == made.json()["grants"][0]["recipient"]["enterprise_id"]
+    return {"programme_id": pid, "application_id": aid, "grant_id": gid, "no": "1"}

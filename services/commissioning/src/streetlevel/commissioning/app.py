@@ -17,6 +17,7 @@ from streetlevel.commissioning.api import (
     routes_contract_notices,
     routes_contracts,
     routes_evaluation,
+    routes_grants,
     routes_notices,
     routes_ocds,
 )
@@ -45,6 +46,9 @@ ROUTE_PREFIXES = (
     "/v1/ocds",
     "/v1/notices",
     "/v1/notice-submissions",
+    "/v1/grant-programmes",
+    "/v1/grant-applications",
+    "/v1/grants",
 )
 
 
@@ -94,6 +98,9 @@ def create_app(
             routes_notices.public,
             routes_notices.council,
             routes_evaluation.router,
+            routes_grants.programmes,
+            routes_grants.applications,
+            routes_grants.grants,
         ],
         on_start=[migrate_first],
         idempotency=orm.idempotency,

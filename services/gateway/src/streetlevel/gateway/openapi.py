@@ -32,6 +32,9 @@ TAGS: dict[str, str] = {
     "ocds": "The contracting record in OCDS 1.1.5 (lots, metrics and UK profile extensions).",
     "notices": "Procurement Act notices (UK2 to UK12) as OCDS releases, and the council's "
     "Find a Tender submission queue.",
+    "grants": "Ward micro-grants outside procurement: programmes, short-form applications, "
+    "decisions by panel or residents' vote, grant agreements, instalments, end reports and "
+    "360Giving open data.",
     "indicators": "The outcome indicator catalogue.",
     "plans": "Measurement plans: baselines, targets and SROI assumptions per contract.",
     "observations": "Reported and verified outcome observations (buyer and supplier only).",

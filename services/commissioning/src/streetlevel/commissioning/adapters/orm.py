@@ -230,3 +230,93 @@ notices = Table(
     Column("published_at", TZ, nullable=False),
     Column("fields", JSON, nullable=False),
 )
+
+# Ward micro-grants (docs/grants.md): outside procurement, in tables of their own.
+grant_programmes = Table(
+    "grant_programmes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("council_id", String(50), nullable=False, index=True),
+    Column("council_name", String(300), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("areas", JSON, nullable=False),
+    Column("criteria", JSON, nullable=False),
+    Column("budget", Pence, nullable=False),
+    Column("max_grant", Pence, nullable=False),
+    Column("committed", Pence, nullable=False),
+    Column("closes_on", String(10), nullable=True),
+    Column("status", String(12), nullable=False),
+    Column("opened_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+grant_applications = Table(
+    "grant_applications",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column(
+        "programme_id", String(36), ForeignKey("grant_programmes.id"), nullable=False, index=True
+    ),
+    Column("enterprise_id", String(36), nullable=False, index=True),
+    Column("enterprise_name", String(300), nullable=False),
+    Column("amount_requested", Pence, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("people_reached", Integer, nullable=False),
+    # The applicant's contact: for the council alone, never in events or open data.
+    Column("contact", Text, nullable=True),
+    Column("status", String(12), nullable=False),
+    Column("submitted_at", TZ, nullable=False),
+    Column("decided_at", TZ, nullable=True),
+)
+
+grant_decisions = Table(
+    "grant_decisions",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("programme_id", String(36), nullable=False, index=True),
+    Column("method", String(20), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("decided_at", TZ, nullable=False),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column(
+        "programme_id", String(36), ForeignKey("grant_programmes.id"), nullable=False, index=True
+    ),
+    Column("decision_id", String(36), nullable=False),
+    Column("application_id", String(36), nullable=False, unique=True),
+    Column("council_id", String(50), nullable=False, index=True),
+    Column("council_name", String(300), nullable=False),
+    Column("recipient_id", String(36), nullable=False, index=True),
+    Column("recipient_name", String(300), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("areas", JSON, nullable=False),
+    Column("amount", Pence, nullable=False),
+    Column("people_planned", Integer, nullable=False),
+    Column("awarded_on", String(10), nullable=False),
+    Column("report", JSON, nullable=True),
+    Column("created_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+#: Each grant's instalments: the payment schedule (to be wired to payables at merge).
+grant_payments = Table(
+    "grant_payments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("grant_id", String(36), ForeignKey("grants.id"), nullable=False),
+    Column("no", Integer, nullable=False),
+    Column("due_on", String(10), nullable=False),
+    Column("amount", Pence, nullable=False),
+    Column("paid_on", String(10), nullable=True),
+    Column("reference", String(100), nullable=True),
+    UniqueConstraint("grant_id", "no", name="uq_grant_payments_no"),
+)

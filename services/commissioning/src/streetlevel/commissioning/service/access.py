@@ -93,3 +93,23 @@ def sees_summary(
     if principal.enterprise_id is not None and principal.enterprise_id in (bidder_id, *members):
         return True
     return c.is_buyer(principal.org) and principal.has("commissioning:evaluate")
+
+
+def require_grant_council(principal: Principal, council_id: str, what: str) -> None:
+    """A programme's or grant's changes are its council's alone (403 for anyone else)."""
+    principal.require("commissioning:write")
+    if principal.org != council_id:
+        raise Forbidden(f"Only the council that runs this {what} may do this.")
+
+
+def sees_grant_application(principal: Principal, applicant_id: str, council_id: str) -> bool:
+    """An application (with its contact): the applicant and the programme's council only."""
+    own = principal.enterprise_id is not None and principal.enterprise_id == applicant_id
+    return own or (principal.org is not None and principal.org == council_id)
+
+
+def is_grant_payer_or_payee(principal: Principal, council_id: str, recipient_id: str) -> bool:
+    """Payment references: the paying council and the recipient."""
+    return (principal.org is not None and principal.org == council_id) or (
+        principal.enterprise_id is not None and principal.enterprise_id == recipient_id
+    )

@@ -19,6 +19,7 @@ from streetlevel.commissioning.api import (
     routes_evaluation,
     routes_notices,
     routes_ocds,
+    routes_payables,
 )
 from streetlevel.commissioning.domain import events as domain_events
 from streetlevel.commissioning.domain.events import (
@@ -45,6 +46,8 @@ ROUTE_PREFIXES = (
     "/v1/ocds",
     "/v1/notices",
     "/v1/notice-submissions",
+    "/v1/payables",
+    "/v1/payment-performance",
 )
 
 
@@ -89,6 +92,7 @@ def create_app(
             routes_commissions.router,
             routes_bids.router,
             routes_contracts.router,
+            routes_payables.router,
             routes_contract_notices.router,
             routes_ocds.router,
             routes_notices.public,

@@ -18,6 +18,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "/v1/ocds",
         "/v1/notices",
         "/v1/notice-submissions",
+        "/v1/payables",
+        "/v1/payment-performance",
     ),
     "outcomes": ("/v1/indicators", "/v1/plans", "/v1/observations", "/v1/reports"),
     "notifications": ("/v1/webhooks", "/v1/me"),

@@ -211,6 +211,8 @@ class Contract(Aggregate):
             for ln in lines
         ):
             return None
+        if self.payment_model == "fixed":
+            return None  # a fixed contract pays on its schedule alone
         item = next((i for i in self.rate_card if i.indicator_code == obs.indicator_code), None)
         if item is None or obs.value <= 0:
             return None

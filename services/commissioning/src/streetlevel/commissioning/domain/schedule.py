@@ -7,7 +7,7 @@
 
 The schedule is written as shares of the fixed part because the fixed amount is only known at
 award (the winning bid's price); the amounts computed here sum exactly to it (the last
-instalment takes the rounding remainder).
+instalment takes what rounding leaves).
 """
 
 from __future__ import annotations
@@ -49,9 +49,18 @@ def split(value: Decimal, model: str, pct: Decimal | None) -> tuple[Decimal, Dec
 
 
 def instalment_amounts(fixed: Decimal, shares: Sequence[Decimal]) -> list[Decimal]:
-    """Each share of ``fixed`` in pennies; the last takes the remainder, so they sum exactly."""
-    amounts = [pennies(fixed * s / 100) for s in shares[:-1]]
-    return [*amounts, fixed - sum(amounts, Decimal(0))] if shares else []
+    """Each share of ``fixed`` in pennies, never negative, summing to ``fixed`` exactly.
+
+    Rounded cumulatively: instalment k is the rounded total to k less the rounded total to
+    k - 1, so rounding never piles up (nor makes a late instalment negative).
+    """
+    amounts, done, cumulative = [], Decimal(0), Decimal(0)
+    for k, share in enumerate(shares):
+        cumulative += share
+        upto = fixed if k == len(shares) - 1 else pennies(fixed * cumulative / 100)
+        amounts.append(upto - done)
+        done = upto
+    return amounts
 
 
 def schedule(

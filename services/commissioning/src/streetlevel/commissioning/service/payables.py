@@ -69,7 +69,7 @@ async def raise_instalments(uow: UnitOfWork, contract: Contract, *, now: datetim
         if inst.on > now.date():
             break
         source = f"instalment:{inst.number}"
-        if await repo.by_source(contract.id, source) is not None:
+        if inst.amount <= 0 or await repo.by_source(contract.id, source) is not None:
             continue
         payable = _new(
             contract,

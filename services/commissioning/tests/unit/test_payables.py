@@ -43,7 +43,9 @@ def test_a_blended_value_splits_exactly_and_the_schedule_sums_to_the_fixed_part(
     assert (fixed, cap) == (Decimal("600.01"), Decimal("400.00"))
     assert split(Decimal("500.00"), "fixed", None) == (Decimal("500.00"), Decimal("0.00"))
     assert split(Decimal("500.00"), "outcomes", None) == (Decimal("0.00"), Decimal("500.00"))
-    thirds = instalment_amounts(Decimal("100.00"), [Decimal("33.3"), Decimal("33.3"), Decimal("33.4")])
+    thirds = instalment_amounts(
+        Decimal("100.00"), [Decimal("33.3"), Decimal("33.3"), Decimal("33.4")]
+    )
     assert thirds == [Decimal("33.30"), Decimal("33.30"), Decimal("33.40")]
     plan = schedule(
         date(2026, 7, 1),

@@ -93,7 +93,9 @@ def test_the_sum_paid_never_exceeds_the_value_or_the_caps_and_each_unit_is_paid_
                 lines.append(line)
             continue
         else:
-            obs = VerifiedObservation(obs_id, "jobs", "2027-01-01", "2027-03-31", None, Decimal(units))
+            obs = VerifiedObservation(
+                obs_id, "jobs", "2027-01-01", "2027-03-31", None, Decimal(units)
+            )
         last = obs
         line = c.price(obs, lines)
         if line is not None:

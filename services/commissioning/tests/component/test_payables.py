@@ -83,7 +83,8 @@ async def test_a_blended_contract_is_paid_on_schedule_and_by_outcomes_with_a_clo
         ("outcome", "100.00", "due"),
     ]
     instalment, outcome = items[0]["id"], items[1]["id"]
-    assert items[1]["received_on"] == "2027-01-22" and items[1]["due_on"] == "2027-02-05"
+    assert items[1]["received_on"] == "2027-01-22"
+    assert items[1]["due_on"] == "2027-02-05"
 
     # The buyer disputes the claim, resolves it, then pays both; the supplier cannot.
     url = f"/v1/payables/{outcome}"

@@ -69,7 +69,8 @@ def test_a_payable_is_paid_disputed_resolved_and_late_with_an_event_each() -> No
     with pytest.raises(IllegalStatus, match="resolve the dispute first"):
         p.pay(paid_on=date(2026, 7, 6), reference="R1", today=date(2026, 7, 6), now=NOW)
     p.resolve(resolution="Amount confirmed", today=date(2026, 8, 2), now=NOW)
-    assert p.status == "late" and p.was_late
+    assert p.status == "late"
+    assert p.was_late
     p.pay(paid_on=date(2026, 8, 2), reference="BACS-1", today=date(2026, 8, 2), now=NOW)
     assert (p.status, p.days_to_pay) == ("paid", 32)
     types = [e.payload.event_type for e in p.take_events()]

@@ -8,6 +8,7 @@ and every verified unit is paid exactly once.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -28,7 +29,7 @@ def shares(draw: st.DrawFn) -> list[Decimal]:
     n = draw(st.integers(min_value=1, max_value=6))
     cuts = sorted(draw(st.lists(st.integers(1, 999), min_size=n - 1, max_size=n - 1, unique=True)))
     bounds = [0, *cuts, 1000]
-    return [Decimal(b - a) / 10 for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [Decimal(b - a) / 10 for a, b in itertools.pairwise(bounds)]
 
 
 events = st.lists(

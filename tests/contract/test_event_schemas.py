@@ -96,6 +96,10 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
                 "commissioning.bid.outcome_decided.v1",
                 "commissioning.contract.activation_confirmed.v1",
                 "commissioning.contract.payment_recorded.v1",
+                *(
+                    f"commissioning.payable.{name}.v1"
+                    for name in ("raised", "paid", "disputed", "dispute_resolved", "late")
+                ),
             }
         ),
     ),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from streetlevel.commissioning.api.deps import ServicesDep, json_response
@@ -20,11 +22,14 @@ from streetlevel.commissioning.api.schemas_payables import (
 from streetlevel.commissioning.service.payables import change_payable, contract_payables
 from streetlevel.commissioning.service.payment_reports import ocds_package, payment_performance
 from streetlevel.common.openapi import problems
-from streetlevel.common.pagination import public_url
 from streetlevel.common.service import CurrentPrincipal, requires
 
 router = APIRouter(tags=["payables"])
-PERIOD = Query(pattern=r"^\d{4}-H[12]$", description="A half-year: 2026-H1 or 2026-H2.")
+PERIOD = Query(
+    default=None,
+    pattern=r"^\d{4}-H[12]$",
+    description="A half-year: 2026-H1 or 2026-H2 (the current one when omitted).",
+)
 
 
 @router.get("/v1/contracts/{contract_id}/payables", response_model=PayablesRead)
@@ -111,7 +116,7 @@ async def resolve(
     response_model=PaymentPerformanceRead,
     responses=problems(422),
 )
-async def performance(org_id: str, services: ServicesDep, period: str = PERIOD) -> Response:
+async def performance(org_id: str, services: ServicesDep, period: str | None = PERIOD) -> Response:
     """A council's payment performance in a half-year (the UK8 figures); open to anyone.
 
     Invoices paid in the period, how many within 30 days of receipt (and the percentage),
@@ -129,9 +134,10 @@ async def performance(org_id: str, services: ServicesDep, period: str = PERIOD) 
     responses=problems(422),
 )
 async def performance_ocds(
-    org_id: str, request: Request, services: ServicesDep, period: str = PERIOD
+    org_id: str, services: ServicesDep, period: str | None = PERIOD
 ) -> Response:
     """The same figures as an OCDS release package: a document with ``noticeType`` ``UK8``."""
     figures = await payment_performance(services=services, org_id=org_id, period=period)
-    url = public_url(request).replace(f"/{org_id}/ocds", f"/{org_id}", 1)
+    base = services.settings.public_base_url
+    url = f"{base}/v1/payment-performance/{quote(org_id)}?period={figures.period}"
     return json_response(ocds_package(services, figures, url))

@@ -12,20 +12,22 @@ from streetlevel.commissioning.domain.payment_performance import (
     PaymentPerformance,
     half_year,
     performance,
+    period_of,
 )
 from streetlevel.commissioning.service.context import Services
 
 
 async def payment_performance(
-    *, services: Services, org_id: str, period: str
+    *, services: Services, org_id: str, period: str | None
 ) -> PaymentPerformance:
-    """The figures of ``org_id`` for ``period`` (``2026-H2``), as of now; open to anyone."""
-    start, end = half_year(period)
+    """The figures of ``org_id`` for ``period`` (``2026-H2``; now's), as of now; open to anyone."""
     async with services.runtime.sessions() as session:
+        now = await db_now(session, services.clock)
+        period = period or period_of(now.date())
+        start, end = half_year(period)
         repo = PayableRepository(session)
         payables = await repo.for_buyer(org_id, start, end)
         escalated = await repo.escalations(org_id, start, end)
-        now = await db_now(session, services.clock)
     return performance(org_id, period, payables, today=now.date(), escalated_reports=escalated)
 
 

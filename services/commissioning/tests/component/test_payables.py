@@ -148,7 +148,7 @@ async def test_a_blended_contract_is_paid_on_schedule_and_by_outcomes_with_a_clo
     assert audiences == {f"enterprise:{supplier}"}
 
     # The council's half-year figures: two paid, one within 30 days, one late, one disputed.
-    report = await h.client.get("/v1/payment-performance/GB-LAE-BPL", params={"period": "2027-H1"})
+    report = await h.client.get("/v1/payment-performance/GB-LAE-BPL", params={"period": "2026-H2"})
     assert report.status_code == 200, report.text
     figures = report.json()
     assert {
@@ -162,7 +162,7 @@ async def test_a_blended_contract_is_paid_on_schedule_and_by_outcomes_with_a_clo
     assert figures["paid_within_30_days_pct"] == "50.0"
     assert figures["average_days_to_pay"] == "18.0"  # (3 + 33) / 2
     assert figures["amount_paid"] == "340.00"
-    bad = await h.client.get("/v1/payment-performance/GB-LAE-BPL", params={"period": "2027-Q1"})
+    bad = await h.client.get("/v1/payment-performance/GB-LAE-BPL", params={"period": "2026-Q4"})
     assert bad.status_code == 422
 
 
@@ -224,7 +224,7 @@ async def test_an_escalated_report_counts_against_the_council(harness: Any) -> N
     obs = str(new_id())
     for kind in ("reported", "escalated", "escalated"):
         await h.deliver("outcomes.observation.v1", kid, h.observation_event(kind, obs, kid, "1"))
-    report = await h.client.get("/v1/payment-performance/GB-LAE-BPL", params={"period": "2027-H1"})
+    report = await h.client.get("/v1/payment-performance/GB-LAE-BPL", params={"period": "2026-H2"})
     assert report.json()["escalated_reports"] == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from streetlevel.commissioning.domain.errors import IllegalStatus
 from streetlevel.commissioning.domain.payables import Basis, Payable, reversible
-from streetlevel.commissioning.domain.payment_performance import half_year, performance
+from streetlevel.commissioning.domain.payment_performance import half_year, performance, period_of
 from streetlevel.commissioning.domain.schedule import due_date, instalment_amounts, schedule, split
 from streetlevel.commissioning.domain.values import Instalment
 from streetlevel.common.errors import ValidationProblem
@@ -109,7 +109,14 @@ def test_reversal_is_allowed_only_within_the_window() -> None:
 
 
 def test_half_years_and_their_figures() -> None:
-    assert half_year("2026-H2") == (date(2026, 7, 1), date(2026, 12, 31))
+    assert half_year("2026-H1") == (date(2026, 4, 1), date(2026, 9, 30))
+    assert half_year("2026-H2") == (date(2026, 10, 1), date(2027, 3, 31))
+    assert [period_of(date(2027, m, 1)) for m in (3, 4, 9, 10)] == [
+        "2026-H2",
+        "2027-H1",
+        "2027-H1",
+        "2027-H2",
+    ]
     with pytest.raises(ValidationProblem):
         half_year("2026-Q3")
     on_time = payable(id="a", status="paid", paid_on=date(2026, 7, 21))
@@ -120,7 +127,7 @@ def test_half_years_and_their_figures() -> None:
     other = payable(id="f", buyer_id="GB-OTHER", status="paid", paid_on=date(2026, 7, 2))
     f = performance(
         "GB-LAE-BPL",
-        "2026-H2",
+        "2026-H1",
         [on_time, late_paid, unpaid, disputed, credit, other],
         today=date(2026, 9, 15),
         escalated_reports=2,
@@ -130,5 +137,5 @@ def test_half_years_and_their_figures() -> None:
     assert f.average_days_to_pay == Decimal("30.0")  # (20 + 40) / 2
     assert f.amount_paid == Decimal("200.00")
     assert (f.late, f.disputed, f.escalated_reports) == (2, 1, 2)
-    empty = performance("GB-LAE-BPL", "2026-H1", [], today=date(2026, 9, 15))
+    empty = performance("GB-LAE-BPL", "2025-H2", [], today=date(2026, 9, 15))
     assert (empty.paid_within_30_days_pct, empty.average_days_to_pay) == (None, None)

@@ -28,7 +28,8 @@ router = APIRouter(tags=["payables"])
 PERIOD = Query(
     default=None,
     pattern=r"^\d{4}-H[12]$",
-    description="A half-year: 2026-H1 or 2026-H2 (the current one when omitted).",
+    description="A reporting period (s.69(3)): 2026-H1 is April to September 2026, "
+    "2026-H2 October 2026 to March 2027; the current one when omitted.",
 )
 
 

@@ -1,5 +1,8 @@
 """A council's payment performance per half-year: the payments compliance (UK8) figures.
 
+The periods are the Act's reporting periods (s.69(3)): April to September and October to
+March.
+
 Counted over the council's payables, credits left out (they are owed to the council):
 
 * ``invoices_paid``: payables paid in the period; ``paid_within_30_days`` of them, paid at
@@ -27,26 +30,28 @@ _PERIOD = re.compile(r"^(\d{4})-H([12])$")
 
 
 def half_year(period: str) -> tuple[date, date]:
-    """``2026-H2`` → (1 July 2026, 31 December 2026); 422 for anything else."""
+    """The Act's six-month reporting period (s.69(3): ending 31 March or 30 September).
+
+    ``2026-H1`` is 1 April to 30 September 2026, ``2026-H2`` 1 October 2026 to 31 March 2027
+    (the halves of the financial year 2026/27); 422 for anything else.
+    """
     match = _PERIOD.match(period)
     if match is None:
         raise ValidationProblem(
-            "A period is a half-year such as 2026-H1 or 2026-H2.",
+            "A period is a half of a financial year such as 2026-H1 or 2026-H2.",
             [{"loc": ["query", "period"], "msg": "expected YYYY-H1 or YYYY-H2"}],
         )
     year, half = int(match[1]), int(match[2])
-    return (
-        (date(year, 1, 1), date(year, 6, 30))
-        if half == 1
-        else (
-            date(year, 7, 1),
-            date(year, 12, 31),
-        )
-    )
+    if half == 1:
+        return date(year, 4, 1), date(year, 9, 30)
+    return date(year, 10, 1), date(year + 1, 3, 31)
 
 
 def period_of(day: date) -> str:
-    return f"{day.year}-H{1 if day.month <= 6 else 2}"
+    """The reporting period ``day`` falls in."""
+    if day.month >= 10:
+        return f"{day.year}-H2"
+    return f"{day.year}-H1" if day.month >= 4 else f"{day.year - 1}-H2"
 
 
 @dataclass(frozen=True)

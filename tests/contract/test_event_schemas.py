@@ -75,7 +75,14 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
         "internal",
         frozenset(
             f"outcomes.observation.{name}.v1"
-            for name in ("reported", "superseded", "verified", "rejected", "verification_withdrawn")
+            for name in (
+                "reported",
+                "superseded",
+                "verified",
+                "rejected",
+                "verification_withdrawn",
+                "escalated",
+            )
         ),
     ),
     # Private: each event concerns the one principal in its ``audience`` attribute.

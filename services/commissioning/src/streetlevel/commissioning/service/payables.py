@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import orm
@@ -189,13 +189,37 @@ async def contract_payables(
     return contract, payables, sees_ledger(principal, contract)
 
 
+async def _missing_instalments(session: AsyncSession, today: date) -> list[str]:
+    """Running contracts with an instalment due by ``today`` and not yet raised (no locks).
+
+    Read without locks so that a tick with nothing to raise takes no write transaction; the
+    raising itself locks the contract and checks again.
+    """
+    c, p = orm.contracts.c, orm.payables.c
+    rows = (await session.execute(select(orm.contracts).where(c.status.in_(RUNNING)))).mappings()
+    contracts = [ContractRepository.of(r) for r in rows]
+    scheduled = [k for k in contracts if k.payment_model in ("fixed", "blended")]
+    if not scheduled:
+        return []
+    query = (
+        select(p.contract_id, func.count())
+        .where(p.contract_id.in_([k.id for k in scheduled]), p.source.like("instalment:%"))
+        .group_by(p.contract_id)
+    )
+    raised = {row[0]: row[1] for row in await session.execute(query)}
+    return [
+        k.id
+        for k in scheduled
+        if sum(1 for i in k.schedule() if i.on <= today and i.amount > 0) > raised.get(k.id, 0)
+    ]
+
+
 async def run_payable_jobs(services: Services, now: datetime | None = None) -> int:
     """Raise instalments whose date has come and mark overdue payables late (the scheduler)."""
     done = 0
-    async with services.uow() as uow:
-        when = now or await db_now(uow.session, services.clock)
-        c = orm.contracts.c
-        ids = list((await uow.session.execute(select(c.id).where(c.status.in_(RUNNING)))).scalars())
+    async with services.runtime.sessions() as session:
+        when = now or await db_now(session, services.clock)
+        ids = await _missing_instalments(session, when.date())
     for contract_id in ids:
         async with services.uow() as uow:
             contract = await ContractRepository(uow.session).get(contract_id, lock=True)

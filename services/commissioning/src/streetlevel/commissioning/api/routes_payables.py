@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from streetlevel.commissioning.api.deps import ServicesDep, json_response
+from streetlevel.commissioning.api.deps import ServicesDep, json_response, single
 from streetlevel.commissioning.api.schemas import ReasonBody, ReleasePackage
 from streetlevel.commissioning.api.schemas_payables import (
     PayableRead,
@@ -33,9 +34,16 @@ PERIOD = Query(
 )
 
 
-@router.get("/v1/contracts/{contract_id}/payables", response_model=PayablesRead)
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified (If-None-Match)"}
+}
+
+
+@router.get(
+    "/v1/contracts/{contract_id}/payables", response_model=PayablesRead, responses=NOT_MODIFIED
+)
 async def list_payables(
-    contract_id: str, principal: CurrentPrincipal, services: ServicesDep
+    contract_id: str, request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
     """A contract's payables: every one for the buyer and supplier, the schedule for the rest.
 
@@ -48,7 +56,7 @@ async def list_payables(
     contract, payables, full = await contract_payables(
         services=services, principal=principal, contract_id=contract_id
     )
-    return json_response(payables_view(contract, payables, full=full))
+    return single(request, payables_view(contract, payables, full=full))
 
 
 @router.post(
@@ -115,9 +123,11 @@ async def resolve(
 @router.get(
     "/v1/payment-performance/{org_id}",
     response_model=PaymentPerformanceRead,
-    responses=problems(422),
+    responses={**NOT_MODIFIED, **problems(422)},
 )
-async def performance(org_id: str, services: ServicesDep, period: str | None = PERIOD) -> Response:
+async def performance(
+    org_id: str, request: Request, services: ServicesDep, period: str | None = PERIOD
+) -> Response:
     """A council's payment performance in a half-year (the UK8 figures); open to anyone.
 
     Invoices paid in the period, how many within 30 days of receipt (and the percentage),
@@ -126,19 +136,19 @@ async def performance(org_id: str, services: ServicesDep, period: str | None = P
     their deadline (``escalated_reports``), counted against the council.
     """
     figures = await payment_performance(services=services, org_id=org_id, period=period)
-    return json_response(performance_view(figures))
+    return single(request, performance_view(figures))
 
 
 @router.get(
     "/v1/payment-performance/{org_id}/ocds",
     response_model=ReleasePackage,
-    responses=problems(422),
+    responses={**NOT_MODIFIED, **problems(422)},
 )
 async def performance_ocds(
-    org_id: str, services: ServicesDep, period: str | None = PERIOD
+    org_id: str, request: Request, services: ServicesDep, period: str | None = PERIOD
 ) -> Response:
     """The same figures as an OCDS release package: a document with ``noticeType`` ``UK8``."""
     figures = await payment_performance(services=services, org_id=org_id, period=period)
     base = services.settings.public_base_url
     url = f"{base}/v1/payment-performance/{quote(org_id)}?period={figures.period}"
-    return json_response(ocds_package(services, figures, url))
+    return single(request, ocds_package(services, figures, url))

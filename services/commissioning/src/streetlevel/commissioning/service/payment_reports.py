@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from streetlevel.commissioning.adapters.clock import db_now
@@ -40,7 +41,10 @@ def ocds_package(services: Services, f: PaymentPerformance, url: str) -> dict[st
     """
     settings = services.settings
     base = settings.public_base_url
-    now = services.clock.now()
+    # Dated by the day (the period's close once over), so that the package, and its ETag,
+    # change only when the figures can: a release per request would differ every time.
+    today = min(services.clock.now().date(), f.end + timedelta(days=1))
+    now = datetime(today.year, today.month, today.day, tzinfo=UTC)
     ocid = f"{settings.ocid_prefix}-uk8-{f.org_id}-{f.period}"
     pct = "n/a" if f.paid_within_30_days_pct is None else f"{f.paid_within_30_days_pct}%"
     avg = "n/a" if f.average_days_to_pay is None else f"{f.average_days_to_pay} days"

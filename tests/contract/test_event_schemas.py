@@ -82,7 +82,14 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
         "internal",
         frozenset(
             f"outcomes.observation.{name}.v1"
-            for name in ("reported", "superseded", "verified", "rejected", "verification_withdrawn")
+            for name in (
+                "reported",
+                "superseded",
+                "verified",
+                "rejected",
+                "verification_withdrawn",
+                "escalated",
+            )
         ),
     ),
     # Private: each event concerns the one principal in its ``audience`` attribute.
@@ -108,6 +115,10 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
                 "commissioning.commission.bids_received.v1",
                 "commissioning.commission.eligible.v1",
                 "commissioning.commission.eligibility_lost.v1",
+                *(
+                    f"commissioning.payable.{name}.v1"
+                    for name in ("raised", "paid", "disputed", "dispute_resolved", "late")
+                ),
             }
         ),
     ),

@@ -187,6 +187,10 @@ async def _everything(demo: Demo, who: str) -> None:
         await read(f"/v1/contracts/{kid}", who)
         await read(f"/v1/contracts/{kid}/payments", who)
         await read(f"/v1/contracts/{kid}/changes", who)
+        await read(f"/v1/contracts/{kid}/payables", who)
+        buyer = contract["buyer"]["id"]
+        await read(f"/v1/payment-performance/{buyer}", who)
+        await read(f"/v1/payment-performance/{buyer}/ocds", who)
         lot_url = f"/v1/commissions/{contract['commission_id']}/lots/{contract['lot']['id']}"
         await read(f"{lot_url}/summaries/{contract['supplier']['enterprise_id']}", who)
         await read(f"/v1/ocds/records/{contract['ocid']}", who)

@@ -155,6 +155,14 @@ async def build_world(api: Api, shared: Cast, platform: Platform) -> World:
             json={"decision": "verified"},
             expect=200,
         )
+
+    async def payable() -> dict[str, Any] | None:
+        got = await api.get(f"/v1/contracts/{contract['id']}/payables", council, expect=200)
+        items: list[dict[str, Any]] = got.json()["items"]
+        return items[0] if items else None
+
+    # A verified outcome is a payable owed to the supplier (raised by the ledger's consumer).
+    the_payable = await eventually(payable, within=60, what="a payable")
     releases = await api.get("/v1/ocds/releases", params={"limit": 1}, expect=200)
     # A published notice once the procurement cycle emits them; until then an unknown id
     # (the routes must still answer it: 404 to everyone, never a 5xx or a leak).
@@ -184,6 +192,8 @@ async def build_world(api: Api, shared: Cast, platform: Platform) -> World:
         "member_id": "m1",
         "webhook_id": hook.json()["id"],
         **grants,
+        "payable_id": the_payable["id"],
+        "org_id": council.org or "",
     }
     secrets.webhook_secrets.append(hook.json()["secret"])
     return world

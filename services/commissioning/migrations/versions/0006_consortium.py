@@ -1,12 +1,11 @@
 """consortium bids: a lead's and its members' shares and confirmations on the bid
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-06 19:40:00.000000
 
 ``bids.consortium`` holds a consortium bid's lead shares and its members (shares of work and
-value, each member's confirmation); null for a bid by one enterprise. The lead re-chains the
-revision after the other branches' migrations at merge.
+value, each member's confirmation); null for a bid by one enterprise.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -95,7 +95,17 @@ async def test_tender_and_contract_facts_are_private_notices_to_their_principal(
     # Every notice is on the private topic and names exactly one principal.
     every = await _notices(h, 5)
     assert all(e.model_extra["audience"].count(":") == 1 for e in every)
-    assert {e.short_type.split(".")[1] for e in every} <= {"commission", "bid", "contract"}
+    assert {e.short_type.split(".")[1] for e in every} <= {
+        "commission",
+        "bid",
+        "contract",
+        "payable",
+    }
+    # The verified outcome is a payable too: raised to the supplier alone.
+    raised = _of(every, "payable.raised")
+    assert [e.data["basis"] for e in raised] == ["outcome"]
+    assert {e.model_extra["audience"] for e in raised} == {f"enterprise:{a}"}
+
 
 
 async def test_the_tender_tells_the_council_and_each_enterprise_of_its_own_business(

@@ -14,6 +14,7 @@ NOW = datetime(2027, 1, 1, tzinfo=UTC)
 def contract(value: str = "1000.00", max_units: str | None = "10") -> Contract:
     return Contract(
         id="k",
+        payment_model="outcomes",  # paid by the rate card alone
         value=Decimal(value),
         rate_card=[
             RateCardItem(

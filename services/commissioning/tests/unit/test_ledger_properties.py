@@ -29,6 +29,7 @@ def test_payments_never_exceed_the_caps_and_lines_add_up(
 ) -> None:
     c = Contract(
         id="k",
+        payment_model="outcomes",  # paid by the rate card alone
         value=Decimal(value),
         rate_card=[
             RateCardItem(

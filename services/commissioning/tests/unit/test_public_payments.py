@@ -17,6 +17,7 @@ SENSITIVE = {"hires"}
 def contract() -> Contract:
     return Contract(
         id="k",
+        payment_model="outcomes",  # paid by the rate card alone
         value=Decimal("100000.00"),
         rate_card=[
             RateCardItem(indicator_code="hires", price_per_unit=Money(amount=Decimal("50.00"))),

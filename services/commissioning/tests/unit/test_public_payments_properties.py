@@ -41,6 +41,7 @@ steps = st.lists(
 def contract() -> Contract:
     return Contract(
         id="k",
+        payment_model="outcomes",  # paid by the rate card alone
         value=Decimal("1000000.00"),
         rate_card=[
             RateCardItem(indicator_code="hires", price_per_unit=Money(amount=PRICE)),

@@ -20,6 +20,7 @@ from streetlevel.commissioning.api import (
     routes_grants,
     routes_notices,
     routes_ocds,
+    routes_payables,
 )
 from streetlevel.commissioning.domain import events as domain_events
 from streetlevel.commissioning.domain.events import (
@@ -49,6 +50,8 @@ ROUTE_PREFIXES = (
     "/v1/grant-programmes",
     "/v1/grant-applications",
     "/v1/grants",
+    "/v1/payables",
+    "/v1/payment-performance",
 )
 
 
@@ -93,6 +96,7 @@ def create_app(
             routes_commissions.router,
             routes_bids.router,
             routes_contracts.router,
+            routes_payables.router,
             routes_contract_notices.router,
             routes_ocds.router,
             routes_notices.public,

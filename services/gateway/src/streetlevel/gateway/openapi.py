@@ -29,6 +29,8 @@ TAGS: dict[str, str] = {
     "commissions": "Commissions (tenders), their lots, questions and answers.",
     "bids": "Sealed bids, scores, ranking and award.",
     "contracts": "Contracts from awards, their lifecycle and outcome payments.",
+    "payables": "Amounts owed on contracts with their due dates (at most 30 days), disputes "
+    "and payments, and each council's published payment performance (UK8).",
     "ocds": "The contracting record in OCDS 1.1.5 (lots, metrics and UK profile extensions).",
     "notices": "Procurement Act notices (UK2 to UK12) as OCDS releases, and the council's "
     "Find a Tender submission queue.",

@@ -21,6 +21,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
         "/v1/grant-programmes",
         "/v1/grant-applications",
         "/v1/grants",
+        "/v1/payables",
+        "/v1/payment-performance",
     ),
     "outcomes": ("/v1/indicators", "/v1/plans", "/v1/observations", "/v1/reports"),
     "notifications": ("/v1/webhooks", "/v1/me"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -31,6 +33,7 @@ from streetlevel.outcomes.domain.events import (
     PRIVATE_TOPIC,
 )
 from streetlevel.outcomes.service.context import Services
+from streetlevel.outcomes.service.deadlines import DeadlineScheduler
 from streetlevel.outcomes.service.handlers import seed_catalogue
 from streetlevel.outcomes.settings import OutcomesSettings
 
@@ -86,6 +89,21 @@ def create_app(
         contract=EventContract.of_module("outcomes", domain_events),
     )
     app.state.services = services
+    deadlines = DeadlineScheduler(services, settings.deadline_interval_s)
+    app.state.deadlines = deadlines
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        async with inner(app_):
+            if settings.deadline_scheduler_enabled:
+                deadlines.start()
+            try:
+                yield
+            finally:
+                await deadlines.stop()
+
+    app.router.lifespan_context = lifespan
     return app
 
 

@@ -16,6 +16,10 @@ class OutcomesSettings(AreaFilesSettings):
     service_name: str = "outcomes"
     database_url: str = "sqlite+aiosqlite:///./.streetlevel/outcomes.db"
     seed_catalogue: bool = True
+    deadline_interval_s: float = Field(
+        default=60.0, gt=0, le=3600, description="how often overdue reports are escalated"
+    )
+    deadline_scheduler_enabled: bool = True
     migrate_on_start: bool = Field(
         default=False, description="apply Alembic migrations in the lifespan (embedded, tests)"
     )

@@ -14,7 +14,20 @@ from streetlevel.commissioning.adapters.clock import utc
 from streetlevel.commissioning.domain.contract import Contract
 from streetlevel.commissioning.domain.events import ConsortiumTerms
 from streetlevel.commissioning.domain.public_ledger import PublicPayments
-from streetlevel.commissioning.domain.values import OutcomeTarget, PaymentLine, RateCardItem
+from streetlevel.commissioning.domain.values import (
+    Instalment,
+    OutcomeTarget,
+    PaymentLine,
+    RateCardItem,
+)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 class ContractRepository:
@@ -51,6 +64,12 @@ class ContractRepository:
             paid_total=row["paid_total"],
             rate_card=[RateCardItem.model_validate(i) for i in doc["rate_card"]],
             payment_model=doc["payment_model"],
+            # Contracts from before payables: a fixed contract's default schedule and terms.
+            outcomes_share_pct=_decimal(doc.get("outcomes_share_pct")),
+            instalments=[Instalment.model_validate(i) for i in doc.get("instalments") or []],
+            payment_terms_days=int(doc.get("payment_terms_days", 30)),
+            reversal_window_days=int(doc.get("reversal_window_days", 90)),
+            verification_days=int(doc.get("verification_days", 10)),
             period_start=utc(datetime.fromisoformat(doc["period_start"])),
             period_end=utc(datetime.fromisoformat(doc["period_end"])),
             standstill_end=utc(datetime.fromisoformat(doc["standstill_end"])),
@@ -114,6 +133,11 @@ class ContractRepository:
                 "consortium": c.consortium.model_dump(mode="json") if c.consortium else None,
                 "rate_card": [i.model_dump(mode="json") for i in c.rate_card],
                 "payment_model": c.payment_model,
+                "outcomes_share_pct": _text(c.outcomes_share_pct),
+                "instalments": [i.model_dump(mode="json") for i in c.instalments],
+                "payment_terms_days": c.payment_terms_days,
+                "reversal_window_days": c.reversal_window_days,
+                "verification_days": c.verification_days,
                 "period_start": c.period_start.isoformat(),
                 "period_end": c.period_end.isoformat(),
                 "standstill_end": c.standstill_end.isoformat(),

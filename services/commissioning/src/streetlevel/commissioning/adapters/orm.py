@@ -141,6 +141,43 @@ payment_lines = Table(
     Index("ix_payment_lines_obs", "contract_id", "observation_id"),
 )
 
+#: Invoice-like amounts owed on contracts (domain/payables.py); one per (contract, source).
+payables = Table(
+    "payables",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("contract_id", String(36), ForeignKey("contracts.id"), nullable=False),
+    Column("buyer_id", String(50), nullable=False),
+    Column("supplier_id", String(36), nullable=False),
+    Column("basis", String(20), nullable=False),
+    Column("source", String(80), nullable=False),
+    Column("amount", Pence, nullable=False),
+    Column("received_on", String(10), nullable=False),
+    Column("due_on", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("paid_on", String(10), nullable=True),
+    Column("was_late", Integer, nullable=False, server_default="0"),
+    Column("document", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    UniqueConstraint("contract_id", "source", name="uq_payables_source"),
+    Index("ix_payables_buyer", "buyer_id", "received_on"),
+    Index("ix_payables_due", "status", "due_on"),
+    Index("ix_payables_contract", "contract_id"),
+)
+
+#: Outcome reports the buyer left unverified past their deadline (outcomes escalated them).
+escalations = Table(
+    "verification_escalations",
+    metadata,
+    Column("observation_id", String(36), primary_key=True),
+    Column("contract_id", String(36), nullable=False),
+    Column("buyer_id", String(50), nullable=False),
+    Column("escalated_on", String(10), nullable=False),
+    Index("ix_escalations_buyer", "buyer_id", "escalated_on"),
+)
+
 releases = Table(
     "ocds_releases",
     metadata,

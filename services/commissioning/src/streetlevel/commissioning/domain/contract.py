@@ -11,7 +11,9 @@ from typing import Any, Literal
 from streetlevel.commissioning.domain import events as ev
 from streetlevel.commissioning.domain.errors import IllegalStatus, PeriodNotEnded
 from streetlevel.commissioning.domain.public_ledger import PublicPayments, public_payments
+from streetlevel.commissioning.domain.schedule import ScheduledInstalment, schedule, split
 from streetlevel.commissioning.domain.values import (
+    Instalment,
     Money,
     OutcomeTarget,
     PaymentLine,
@@ -81,6 +83,11 @@ class Contract(Aggregate):
     public_payments: PublicPayments = field(default_factory=PublicPayments)
     rate_card: list[RateCardItem] = field(default_factory=list)
     payment_model: str = "fixed"
+    outcomes_share_pct: Decimal | None = None
+    instalments: list[Instalment] = field(default_factory=list)
+    payment_terms_days: int = 30
+    reversal_window_days: int = 90
+    verification_days: int = 10
     period_start: datetime | None = None
     period_end: datetime | None = None
     standstill_end: datetime | None = None
@@ -95,6 +102,17 @@ class Contract(Aggregate):
     @property
     def subject(self) -> str:
         return f"contract/{self.id}"
+
+    @property
+    def outcomes_cap(self) -> Decimal:
+        """The most the rate card may ever pay: the value, or its outcomes share (blended)."""
+        return split(self.value, self.payment_model, self.outcomes_share_pct)[1]
+
+    def schedule(self) -> list[ScheduledInstalment]:
+        """The fixed part's instalments, dated from the contract's start."""
+        assert self.period_start
+        fixed = split(self.value, self.payment_model, self.outcomes_share_pct)[0]
+        return schedule(self.period_start.date(), fixed, self.instalments)
 
     def announce(self) -> None:
         """Record the creation event (what outcomes needs to build its plan)."""
@@ -121,6 +139,7 @@ class Contract(Aggregate):
                 ),
                 value=Money(amount=self.value),
                 payment_model=self.payment_model,
+                verification_days=self.verification_days,
                 status=self.status,
                 consortium=self.consortium,
             ),
@@ -195,6 +214,8 @@ class Contract(Aggregate):
             for ln in lines
         ):
             return None
+        if self.payment_model == "fixed":
+            return None  # a fixed contract pays on its schedule alone
         item = next((i for i in self.rate_card if i.indicator_code == obs.indicator_code), None)
         if item is None or obs.value <= 0:
             return None
@@ -210,10 +231,14 @@ class Contract(Aggregate):
                 notes.append(f"capped at max_units {item.max_units}")
         unit_price = item.price_per_unit.amount
         amount = pennies(units * unit_price)
-        remaining = self.value - self.paid_total
+        remaining = self.outcomes_cap - self.paid_total
         if amount > remaining:
             amount = max(remaining, Decimal(0))
-            notes.append("capped at the contract value")
+            notes.append(
+                "capped at the contract value"
+                if self.payment_model == "outcomes"
+                else "capped at the outcomes share"
+            )
         if amount <= 0 and units <= 0:
             return None
         return self._append(

@@ -31,3 +31,7 @@ class EvaluationIncomplete(Conflict):
 
 class PeriodNotEnded(InvalidTransition):
     """Nothing is paid for a period before it has ended."""
+
+
+class PayableNotFound(NotFound):
+    """No such payable (or not the caller's to see)."""

@@ -167,6 +167,9 @@ class ContractCreated(DomainEvent):
     period: Period
     value: Money
     payment_model: str
+    verification_days: int = Field(
+        default=10, description="Working days the buyer has to verify an outcome report."
+    )
     status: str
     #: Added for consortium bids (optional: absent or null for a contract with one supplier).
     consortium: ConsortiumTerms | None = None
@@ -406,3 +409,47 @@ class GrantReported(DomainEvent):
     grant_id: str
     programme_id: str
     report: dict[str, Any]
+
+
+class _PayableEvent(_Private):
+    """To the supplier: a change to one of its payables (invoice-like amounts owed to it)."""
+
+    payable_id: str
+    contract_id: str
+    basis: Literal["instalment", "fixed_share", "outcome", "credit", "grant"]
+    #: Exact pounds as a decimal string; a credit line is negative.
+    amount: str
+    received_on: str = Field(description="The date the invoice was received (became due).")
+    due_on: str = Field(description="The date it is due: at most 30 days after receipt.")
+    status: Literal["due", "disputed", "paid", "late"]
+
+
+class PayableRaised(_PayableEvent):
+    """A new payable: an instalment fell due, an outcome was verified, or a credit line."""
+
+    event_type = "commissioning.payable.raised.v1"
+    description: str
+    credits: str | None = Field(default=None, description="The payable a credit line reverses.")
+
+
+class PayablePaid(_PayableEvent):
+    event_type = "commissioning.payable.paid.v1"
+    paid_on: str
+    reference: str
+    days_to_pay: int
+
+
+class PayableDisputed(_PayableEvent):
+    event_type = "commissioning.payable.disputed.v1"
+    reason: str
+
+
+class PayableDisputeResolved(_PayableEvent):
+    event_type = "commissioning.payable.dispute_resolved.v1"
+    resolution: str
+
+
+class PayableLate(_PayableEvent):
+    """Its due date passed unpaid (the scheduler's tick); it counts against the buyer."""
+
+    event_type = "commissioning.payable.late.v1"

@@ -82,6 +82,16 @@ def spec_errors(spec: CommissionSpec, ctx: SpecContext) -> list[dict[str, Any]]:
         errors.append(_err(["payment", "rate_card"], "an outcomes payment needs a rate card"))
     if pay.model == "blended" and pay.outcomes_share_pct is None:
         errors.append(_err(["payment", "outcomes_share_pct"], "a blended payment needs a share"))
+    if pay.instalments and pay.model == "outcomes":
+        errors.append(_err(["payment", "instalments"], "an outcomes payment has no schedule"))
+    if pay.instalments and sum(i.share_pct for i in pay.instalments) != 100:
+        errors.append(_err(["payment", "instalments"], "the instalments' shares must sum to 100"))
+    length = (spec.timeline.contract_end - spec.timeline.contract_start).days
+    for k, inst in enumerate(pay.instalments):
+        if inst.offset_days > length:
+            errors.append(
+                _err(["payment", "instalments", k, "offset_days"], "after the contract's end")
+            )
     return errors
 
 

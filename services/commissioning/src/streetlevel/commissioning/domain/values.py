@@ -138,10 +138,48 @@ class RateCardItem(Strict):
         return None if value is None else str(value)
 
 
+class Instalment(Strict):
+    """One scheduled payment of the fixed part: when (days after the start) and what share."""
+
+    offset_days: int = Field(
+        ge=0, le=3650, description="Days after the contract start; 0 is upfront, at the start."
+    )
+    share_pct: Decimal = Field(gt=0, le=100, description="Percent of the fixed part.")
+
+    @field_serializer("share_pct")
+    def _as_string(self, value: Decimal) -> str:
+        return str(value)
+
+
 class Payment(Strict):
     model: PaymentModel = "fixed"
     rate_card: list[RateCardItem] = Field(default_factory=list, max_length=50)
     outcomes_share_pct: Percent | None = None
+    instalments: list[Instalment] = Field(
+        default_factory=list,
+        max_length=120,
+        description="The fixed part's schedule (fixed and blended); shares sum to 100. "
+        "None given: one instalment of 100% at the start.",
+    )
+    payment_terms_days: int = Field(
+        default_factory=lambda: 30,
+        ge=1,
+        le=30,
+        description="Days from an invoice's receipt to its due date: at most 30 "
+        "(Procurement Act 2023, ss.68 and 88).",
+    )
+    reversal_window_days: int = Field(
+        default_factory=lambda: 90,
+        ge=0,
+        le=730,
+        description="Days after verification within which an outcome payment may be reversed.",
+    )
+    verification_days: int = Field(
+        default_factory=lambda: 10,
+        ge=1,
+        le=60,
+        description="Working days (England and Wales) the council has to verify a report.",
+    )
 
 
 class DirectAward(Strict):

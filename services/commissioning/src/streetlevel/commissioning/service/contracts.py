@@ -11,6 +11,7 @@ from streetlevel.commissioning.adapters import queries
 from streetlevel.commissioning.adapters.clock import db_now
 from streetlevel.commissioning.adapters.commission_repository import CommissionRepository
 from streetlevel.commissioning.adapters.contract_repository import ContractRepository
+from streetlevel.commissioning.adapters.payable_repository import PayableRepository
 from streetlevel.commissioning.adapters.payloads import ObservationEventData
 from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.domain.commission import Commission
@@ -18,6 +19,11 @@ from streetlevel.commissioning.domain.contract import Contract, VerifiedObservat
 from streetlevel.commissioning.domain.errors import ContractNotFound
 from streetlevel.commissioning.domain.values import PaymentLine
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.payables import (
+    for_ledger_line,
+    may_reverse,
+    raise_instalments,
+)
 from streetlevel.commissioning.service.procurement_award import contract_entered_into
 from streetlevel.commissioning.service.releases import record_release
 from streetlevel.common.auth import Principal
@@ -64,6 +70,7 @@ async def change_contract(
             changed = contract.activate(now=now)
             # Activation is the contract being entered into: the UK7 follows (s.53, s.87(3)).
             entered = await contract_entered_into(uow.session, contract, now=now)
+            await raise_instalments(uow, contract, now=now)
         elif action == "terminate":
             contract.terminate(reason=reason or "", now=now)
         else:
@@ -150,21 +157,38 @@ async def apply_observation(*, services: Services, uow: UnitOfWork, event: Envel
                 lines,
                 now=now,
             )
-        elif kind == "outcomes.observation.verification_withdrawn.v1":
-            line = contract.reverse(data.observation_id, lines, reason="verification withdrawn")
-        elif kind == "outcomes.observation.superseded.v1":
-            line = contract.reverse(data.observation_id, lines, reason="observation superseded")
-        elif kind == "outcomes.observation.reported.v1" and data.supersedes:
-            line = contract.reverse(data.supersedes, lines, reason="observation superseded")
-        else:
+        elif kind == ESCALATED:
+            await PayableRepository(session).record_escalation(
+                data.observation_id, contract.id, contract.buyer_id, now.date()
+            )
+            await uow.commit()
             return
+        else:
+            reversal = _REVERSALS.get(kind)
+            target = data.supersedes if kind.endswith(".reported.v1") else data.observation_id
+            if reversal is None or target is None:
+                return
+            # Past the contract's window a verified payment stands: no credit line.
+            if not await may_reverse(session, contract, target, today=now.date()):
+                return
+            line = contract.reverse(target, lines, reason=reversal)
         if line is None:
             return
         if line.kind == "reversal":
             await repo.mark_reversed(contract.id, line.observation_id)
         await repo.add_line(contract.id, line, now)
+        await for_ledger_line(uow, contract, line, now=now)
         await _publish_payments(services, uow, contract, [*lines, line])
         await uow.commit()
+
+
+#: An outcome report left unverified past its deadline: counted against the buyer.
+ESCALATED = "outcomes.observation.escalated.v1"
+_REVERSALS = {
+    "outcomes.observation.verification_withdrawn.v1": "verification withdrawn",
+    "outcomes.observation.superseded.v1": "observation superseded",
+    "outcomes.observation.reported.v1": "observation superseded",
+}
 
 
 async def republish_for_indicator(*, services: Services, uow: UnitOfWork, code: str) -> int:

@@ -13,12 +13,13 @@ from streetlevel.commissioning.adapters.contract_repository import ContractRepos
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.contracts import start_contract
 from streetlevel.commissioning.service.evaluation import close_commission
+from streetlevel.commissioning.service.payables import run_payable_jobs
 
 log = logging.getLogger(__name__)
 
 
 async def run_due_jobs(services: Services, now: datetime | None = None) -> int:
-    """Close open commissions past their deadline and start contracts whose start has come.
+    """Close commissions past their deadline, start contracts, raise and age payables.
 
     Returns how many jobs this replica did. Each job is claimed with ``FOR UPDATE SKIP
     LOCKED`` in its own transaction, so several replicas share the work without doing any of
@@ -38,6 +39,12 @@ async def run_due_jobs(services: Services, now: datetime | None = None) -> int:
                 uow.track(commission)
                 done += 1
             await uow.commit()
+    done += await _start_contracts(services, now)
+    return done + await run_payable_jobs(services, now)
+
+
+async def _start_contracts(services: Services, now: datetime | None) -> int:
+    done = 0
     while True:
         async with services.uow() as uow:
             when = now or await db_now(uow.session, services.clock)

@@ -32,6 +32,7 @@ def contract_from_row(row: Any) -> ContractTerms:
             o["indicator_code"]: Decimal(str(o["target"])) for o in lot.get("outcomes", [])
         },
         rate_card_codes=[line["indicator_code"] for line in row.rate_card],
+        verification_days=row.verification_days,
     )
 
 
@@ -66,6 +67,7 @@ class ContractRepository:
                 value_amount=event.value.amount,
                 value_currency=event.value.currency,
                 payment_model=event.payment_model,
+                verification_days=event.verification_days,
                 status="pending",
                 updated_at=now,
             )

@@ -77,6 +77,8 @@ class ContractCreated(_Payload):
     period: PeriodPayload
     value: MoneyPayload
     payment_model: Literal["fixed", "outcomes", "blended"]
+    #: Contracts announced before the term existed take the default.
+    verification_days: int = 10
 
     def terms(self, status: str = "pending") -> ContractTerms:
         """The contract as the outcomes domain sees it."""

@@ -33,6 +33,8 @@ def observation_from_row(row: Any) -> Observation:
         reported_at=row.reported_at,
         decided_at=row.decided_at,
         decision_note=row.decision_note,
+        verify_by=row.verify_by,
+        escalated_at=row.escalated_at,
     )
 
 
@@ -60,6 +62,19 @@ class ObservationRepository:
             .where(o.current.is_(True))
         )
         return self._track((await self.session.execute(query)).first())
+
+    async def claim_overdue(self, now: datetime, limit: int = 1) -> list[str]:
+        """Current reports past their deadline, not yet escalated (SKIP LOCKED)."""
+        o = orm.observations.c
+        query = (
+            select(o.id)
+            .where(o.status == "reported", o.current.is_(True), o.escalated_at.is_(None))
+            .where(o.verify_by.is_not(None), o.verify_by <= now)
+            .order_by(o.verify_by)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(query)).scalars())
 
     def _track(self, row: Any) -> Observation | None:
         if row is None:
@@ -113,5 +128,7 @@ def _values(observation: Observation) -> dict[str, Any]:
         "reported_at": observation.reported_at,
         "decided_at": observation.decided_at,
         "decision_note": observation.decision_note,
+        "verify_by": observation.verify_by,
+        "escalated_at": observation.escalated_at,
         "version": observation.version,
     }

@@ -91,6 +91,7 @@ contracts = Table(
     Column("payment_model", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("verification_days", Integer, nullable=False, server_default="10"),
 )
 
 enterprise_names = Table(
@@ -145,7 +146,11 @@ observations = Table(
     Column("decided_at", UtcDateTime, nullable=True),
     Column("decision_note", Text, nullable=True),
     Column("version", Integer, nullable=False),
+    #: The council's deadline to verify it, and when it passed unanswered (escalated).
+    Column("verify_by", UtcDateTime, nullable=True),
+    Column("escalated_at", UtcDateTime, nullable=True),
     Index("ix_observations_plan_status", "plan_id", "status"),
+    Index("ix_observations_verify_by", "status", "verify_by"),
     # One current observation per plan, indicator, period and area; history stays.
     Index(
         "uq_observations_current_key",

@@ -58,6 +58,9 @@ def observation_json(observation: Observation) -> dict[str, Any]:
         "reported_at": _iso(observation.reported_at),
         "decided_at": _iso(observation.decided_at),
         "decision_note": observation.decision_note,
+        "verify_by": _iso(observation.verify_by),
+        "escalated": observation.escalated_at is not None,
+        "escalated_at": _iso(observation.escalated_at),
         "version": observation.version,
     }
 

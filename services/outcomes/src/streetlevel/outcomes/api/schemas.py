@@ -138,6 +138,16 @@ class ObservationRead(Read):
     reported_at: datetime | None
     decided_at: datetime | None
     decision_note: str | None
+    verify_by: datetime | None = Field(
+        default=None,
+        description="The buyer's deadline to verify it: the contract's verification_days "
+        "working days (England and Wales) after the report.",
+    )
+    escalated: bool = Field(
+        default=False,
+        description="Left unanswered past verify_by: counted against the council.",
+    )
+    escalated_at: datetime | None = None
     version: int
 
 

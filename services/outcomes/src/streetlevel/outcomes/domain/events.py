@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -118,6 +119,13 @@ class ObservationVerificationWithdrawn(_ObservationEvent):
     event_type = "outcomes.observation.verification_withdrawn.v1"
     decision: Literal["withdrawn"] = "withdrawn"
     reason: str
+
+
+class ObservationEscalated(_ObservationEvent):
+    """The buyer left the report unanswered past its verification deadline."""
+
+    event_type = "outcomes.observation.escalated.v1"
+    verify_by: datetime
 
 
 PRIVATE_TOPIC = "outcomes.private.v1"

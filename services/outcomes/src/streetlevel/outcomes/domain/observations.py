@@ -42,6 +42,9 @@ class Observation(Aggregate):
     reported_at: datetime | None = None
     decided_at: datetime | None = None
     decision_note: str | None = None
+    #: The buyer's deadline to verify it; set when it was escalated unanswered past it.
+    verify_by: datetime | None = None
+    escalated_at: datetime | None = None
 
     @property
     def key(self) -> tuple[str, str, Period | None, str]:
@@ -106,6 +109,20 @@ class Observation(Aggregate):
             previous.superseded(by=observation_id)
         observation._emit(ev.ObservationReported, supersedes=observation.supersedes)
         return observation
+
+    def escalate(self, *, now: datetime) -> bool:
+        """Past its deadline still unanswered: escalated once (counted against the buyer)."""
+        if (
+            self.status != "reported"
+            or not self.current
+            or self.escalated_at is not None
+            or self.verify_by is None
+            or now < self.verify_by
+        ):
+            return False
+        self.escalated_at = now
+        self._emit(ev.ObservationEscalated, verify_by=self.verify_by)
+        return True
 
     def superseded(self, *, by: str) -> None:
         """A new report for the same key replaces this one, which stays as history."""

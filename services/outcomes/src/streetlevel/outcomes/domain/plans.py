@@ -36,6 +36,8 @@ class ContractTerms(Value):
     status: str = "pending"
     outcome_targets: dict[str, Decimal] = Field(default_factory=dict)
     rate_card_codes: list[str] = Field(default_factory=list)
+    #: Working days the buyer has to verify a report (a contract term).
+    verification_days: int = 10
 
     def is_buyer(self, org: str | None) -> bool:
         return org is not None and org == self.buyer_id

@@ -13,11 +13,13 @@ from streetlevel.common.ids import new_id
 from streetlevel.common.themes import check_themes
 from streetlevel.common.uow import UnitOfWork
 from streetlevel.outcomes.adapters import orm
+from streetlevel.outcomes.adapters.calendar import BankHolidays
 from streetlevel.outcomes.adapters.contract_repository import ContractRepository
 from streetlevel.outcomes.adapters.indicator_repository import IndicatorRepository
 from streetlevel.outcomes.adapters.observation_repository import ObservationRepository
 from streetlevel.outcomes.adapters.plan_repository import PlanRepository
 from streetlevel.outcomes.domain.catalogue import DEFAULT_CATALOGUE
+from streetlevel.outcomes.domain.deadlines import verification_deadline
 from streetlevel.outcomes.domain.errors import IndicatorExists, UnknownIndicator
 from streetlevel.outcomes.domain.indicators import PLATFORM_OWNER, Indicator
 from streetlevel.outcomes.domain.observations import Observation
@@ -178,6 +180,9 @@ async def report_observation(
             areas=areas,
             previous=previous,
             now=now,
+        )
+        observation.verify_by = verification_deadline(
+            now, contract.verification_days, BankHolidays()
         )
         if previous is not None:
             # The old row leaves the "current" unique index before the new one enters it.

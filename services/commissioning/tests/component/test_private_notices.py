@@ -107,7 +107,6 @@ async def test_tender_and_contract_facts_are_private_notices_to_their_principal(
     assert {e.model_extra["audience"] for e in raised} == {f"enterprise:{a}"}
 
 
-
 async def test_the_tender_tells_the_council_and_each_enterprise_of_its_own_business(
     harness: Any,
 ) -> None:

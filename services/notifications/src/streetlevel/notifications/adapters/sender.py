@@ -16,8 +16,9 @@ from streetlevel.notifications.domain.targets import Target, check_address, pars
 MAX_RESPONSE_BYTES = 64 * 1024
 EXCERPT_CHARS = 1024
 USER_AGENT = "StreetLevel-Webhooks/1.0"
-#: Idle keep-alive connections kept per checked address, and how long one may stay idle.
-IDLE_PER_ADDRESS = 4
+#: Idle keep-alive connections kept per checked address, and how long one may stay idle. One
+#: receiving host often serves many subscriptions (a supplier's system for several councils).
+IDLE_PER_ADDRESS = 256
 IDLE_FOR_S = 30.0
 #: Idle connections kept in all: past this the oldest is closed (file descriptors are finite).
 IDLE_TOTAL = 2048

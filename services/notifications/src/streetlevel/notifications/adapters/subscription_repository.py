@@ -144,6 +144,10 @@ class SubscriptionRepository:
         )
         return [to_subscription(r) for r in (await self.session.execute(query)).mappings()]
 
-    async def active(self) -> list[Subscription]:
-        query = select(subscriptions).where(subscriptions.c.status == "active")
-        return [to_subscription(r) for r in (await self.session.execute(query)).mappings()]
+    async def active_filters(self) -> list[tuple[str, str, Filters]]:
+        """Id, owner and filters of every active subscription: all that fan-out matches on."""
+        query = select(subscriptions.c.id, subscriptions.c.owner, subscriptions.c.filters).where(
+            subscriptions.c.status == "active"
+        )
+        rows = (await self.session.execute(query)).all()
+        return [(sid, owner, filters_from_json(data)) for sid, owner, data in rows]

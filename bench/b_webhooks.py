@@ -27,7 +27,7 @@ from measure import Result, machine, summary
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "notifications" / "tests"))
 
-from unit.support import commission_published, message  # noqa: E402
+from component.support import commission_published, message  # noqa: E402
 
 from streetlevel.common.bus.memory import MemoryBus  # noqa: E402
 from streetlevel.notifications.app import create_app  # noqa: E402
@@ -56,21 +56,27 @@ class Receivers:
         return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length, msg_id = 0, ""
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-            elif name.lower() == b"webhook-id":
-                msg_id = value.strip().decode()
-        await reader.readexactly(length)
-        self.arrived.setdefault(msg_id, time.perf_counter())
-        self.count += 1
-        self.changed.set()
-        writer.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
-        await writer.drain()
-        writer.close()
+        # Keep-alive, as most receivers (any HTTP/1.1 server) are: one connection, many requests.
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length, msg_id = 0, ""
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                    elif name.lower() == b"webhook-id":
+                        msg_id = value.strip().decode()
+                await reader.readexactly(length)
+                self.arrived.setdefault(msg_id, time.perf_counter())
+                self.count += 1
+                self.changed.set()
+                writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the sender closed it
+        finally:
+            writer.close()
 
 
 def webhook_delivery(ctx: Any) -> Result:

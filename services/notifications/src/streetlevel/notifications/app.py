@@ -88,6 +88,7 @@ def create_app(
                 yield
             finally:
                 await worker.stop()
+                await safe.aclose()
 
     app.router.lifespan_context = lifespan
     app.state.services = services

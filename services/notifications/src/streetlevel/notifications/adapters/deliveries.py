@@ -101,6 +101,8 @@ async def claim_due(
     """Take due deliveries of active endpoints, at most ``room(endpoint)`` each.
 
     A claimed row is due again ``claim_for`` later: a worker killed mid-attempt loses nothing.
+    Event bodies are read afterwards, once per event for the claimed rows only: a burst fans
+    one event out to every endpoint, and joining it to each due row copied it a thousand times.
     """
     query = (
         select(
@@ -109,12 +111,11 @@ async def claim_due(
             deliveries.c.message_id,
             deliveries.c.attempts,
             deliveries.c.created_at,
+            deliveries.c.position,
             subscriptions.c.url,
             subscriptions.c.secrets,
-            events.c.body,
         )
         .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
-        .join(events, events.c.position == deliveries.c.position)
         .where(
             deliveries.c.status == "pending",
             deliveries.c.next_attempt_at <= now,
@@ -127,14 +128,28 @@ async def claim_due(
         query = query.where(deliveries.c.subscription_id.not_in(list(busy)))
     if skip_locked:
         query = query.with_for_update(of=deliveries, skip_locked=True)
-    taken: list[Due] = []
+    rows = []
     per_endpoint: dict[str, int] = {}
     for r in (await session.execute(query)).all():
         used = per_endpoint.get(r.subscription_id, 0)
         if used >= room(r.subscription_id):
             continue
         per_endpoint[r.subscription_id] = used + 1
-        signing = tuple(s.value for s in secrets_from_json(r.secrets) if s.valid_at(now))
+        rows.append(r)
+    if not rows:
+        return []
+    wanted = {r.position for r in rows}
+    found = await session.execute(
+        select(events.c.position, events.c.body).where(events.c.position.in_(wanted))
+    )
+    bodies: dict[int, bytes] = {position: body for position, body in found.all()}
+    signing_of: dict[str, tuple[str, ...]] = {}
+    taken: list[Due] = []
+    for r in rows:
+        signing = signing_of.get(r.subscription_id)
+        if signing is None:
+            signing = tuple(s.value for s in secrets_from_json(r.secrets) if s.valid_at(now))
+            signing_of[r.subscription_id] = signing
         taken.append(
             Due(
                 r.id,
@@ -143,7 +158,7 @@ async def claim_due(
                 r.attempts,
                 r.created_at,
                 r.url,
-                r.body,
+                bodies[r.position],
                 signing,
             )
         )

@@ -105,6 +105,13 @@ class SubscriptionRepository:
         rows = (await self.session.execute(query)).mappings()
         return {r["id"]: to_subscription(r) for r in rows}
 
+    async def failing_since_of(self, ids: set[str]) -> dict[str, datetime | None]:
+        """Which of ``ids`` still exist and since when each is failing: two columns, no parsing."""
+        query = select(subscriptions.c.id, subscriptions.c.failing_since).where(
+            subscriptions.c.id.in_(list(ids))
+        )
+        return {sid: since for sid, since in (await self.session.execute(query)).all()}
+
     async def add(self, sub: Subscription) -> None:
         await self.session.execute(subscriptions.insert().values(id=sub.id, **_values(sub)))
 
@@ -137,6 +144,10 @@ class SubscriptionRepository:
         )
         return [to_subscription(r) for r in (await self.session.execute(query)).mappings()]
 
-    async def active(self) -> list[Subscription]:
-        query = select(subscriptions).where(subscriptions.c.status == "active")
-        return [to_subscription(r) for r in (await self.session.execute(query)).mappings()]
+    async def active_filters(self) -> list[tuple[str, str, Filters]]:
+        """Id, owner and filters of every active subscription: all that fan-out matches on."""
+        query = select(subscriptions.c.id, subscriptions.c.owner, subscriptions.c.filters).where(
+            subscriptions.c.status == "active"
+        )
+        rows = (await self.session.execute(query)).all()
+        return [(sid, owner, filters_from_json(data)) for sid, owner, data in rows]

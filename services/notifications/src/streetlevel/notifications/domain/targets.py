@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from streetlevel.notifications.domain.errors import UnsafeTarget
@@ -31,6 +32,7 @@ class Target:
     path: str
 
 
+@lru_cache(maxsize=4096)  # parsed at every attempt; a refusal raises and is never cached
 def parse_target(url: str, *, allow_loopback: bool) -> Target:
     """The target of ``url``, refusing anything but HTTPS (plain HTTP only in test mode)."""
     if len(url) > MAX_URL_LENGTH:

@@ -30,21 +30,32 @@ async def apply_outcomes(
     async with uow:
         now = uow.clock.now()
         repo = SubscriptionRepository(uow.session)
-        found = await repo.get_many({due.subscription_id for due, _ in results})
+        # A success on an endpoint that is not failing changes nothing about it: only endpoints
+        # with a failure in the batch, or one failing so far, are loaded into the domain.
+        failing = await repo.failing_since_of({due.subscription_id for due, _ in results})
+        changing = {sid for sid, since in failing.items() if since is not None} | {
+            due.subscription_id
+            for due, outcome in results
+            if due.subscription_id in failing and not is_success(outcome.status)
+        }
+        found = await repo.get_many(changing) if changing else {}
         loaded: dict[str, tuple[Subscription, int, object] | None] = {
             s.id: (s, s.version, s.failing_since) for s in found.values()
         }
         done: list[Attempt] = []
         for due, outcome in results:
             entry = loaded.get(due.subscription_id)
-            if entry is None:
+            if due.subscription_id not in failing or (
+                entry is None and due.subscription_id in changing
+            ):
                 statuses.append("dropped")  # deleted while the attempt was in flight
                 continue
-            sub = entry[0]
             if is_success(outcome.status):
                 status, when = "delivered", None
-                sub.delivered(now)
-            else:
+                if entry is not None:
+                    entry[0].delivered(now)
+            elif entry is not None:  # every endpoint with a failure was loaded
+                sub = entry[0]
                 sub.failed(now)
                 when = (
                     None

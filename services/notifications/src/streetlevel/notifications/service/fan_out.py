@@ -40,9 +40,9 @@ async def queue_event(
         facets = facets_of(event.short_type, event.subject, event.data, audience)
         related = services.areas.related
         wanted = [
-            sub.id
-            for sub in await SubscriptionRepository(uow.session).active()
-            if matches(sub.filters, facets, owner=sub.owner, related=related)
+            sid
+            for sid, owner, filters in await SubscriptionRepository(uow.session).active_filters()
+            if matches(filters, facets, owner=owner, related=related)
         ]
         await enqueue(
             uow.session,

@@ -94,7 +94,11 @@ async def test_a_registration_is_one_trace_across_processes_and_kafka(
     created = await gateway.post(
         "/v1/enterprises",
         actor,
-        json={"name": "Traced Across Kafka CIC", "legal_form": "cic_limited_by_guarantee"},
+        json={
+            "name": "Traced Across Kafka Group",
+            "legal_form": "unincorporated_association",
+            "contact": {"email": "trace@kafka.example"},
+        },
         headers={"traceparent": f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01"},
         expect=201,
     )
@@ -139,3 +143,5 @@ async def test_a_registration_is_one_trace_across_processes_and_kafka(
         assert consumes[0].parent_span_id == commit.span_id, "the traceparent crossed Kafka"
         handles = [s for _, s in mine if s.parent_span_id == consumes[0].span_id]
         assert [h.name.split(" ")[0] for h in handles] == ["handle"]
+    exported = str([(s.name, list(s.attributes)) for _, s in traced.spans])
+    assert "trace@kafka.example" not in exported, "personal data never reaches a span"

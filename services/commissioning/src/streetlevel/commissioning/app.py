@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -30,13 +28,14 @@ from streetlevel.commissioning.domain.events import (
 )
 from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.read_models import READ_MODELS
-from streetlevel.commissioning.service.scheduler import Scheduler
+from streetlevel.commissioning.service.scheduler import scheduler
 from streetlevel.commissioning.settings import CommissioningSettings
 from streetlevel.common.auth import KeySource
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock
 from streetlevel.common.contract import EventContract
 from streetlevel.common.descriptor import ServiceDescriptor
+from streetlevel.common.periodic import around_lifespan
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
@@ -111,21 +110,8 @@ def create_app(
         contract=EventContract.of_module("commissioning", domain_events),
     )
     app.state.services = services
-    scheduler = Scheduler(services, settings.scheduler_interval_s)
-    app.state.scheduler = scheduler
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
-        async with inner(app_):
-            if settings.scheduler_enabled:
-                scheduler.start()
-            try:
-                yield
-            finally:
-                await scheduler.stop()
-
-    app.router.lifespan_context = lifespan
+    app.state.scheduler = scheduler(services, settings.scheduler_interval_s)
+    around_lifespan(app, app.state.scheduler, enabled=settings.scheduler_enabled)
     return app
 
 

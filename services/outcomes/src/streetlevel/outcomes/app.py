@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -14,6 +12,7 @@ from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock
 from streetlevel.common.contract import EventContract
 from streetlevel.common.descriptor import ServiceDescriptor
+from streetlevel.common.periodic import around_lifespan
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import load_settings
@@ -33,7 +32,7 @@ from streetlevel.outcomes.domain.events import (
     PRIVATE_TOPIC,
 )
 from streetlevel.outcomes.service.context import Services
-from streetlevel.outcomes.service.deadlines import DeadlineScheduler
+from streetlevel.outcomes.service.deadlines import deadline_scheduler
 from streetlevel.outcomes.service.handlers import seed_catalogue
 from streetlevel.outcomes.settings import OutcomesSettings
 
@@ -89,21 +88,8 @@ def create_app(
         contract=EventContract.of_module("outcomes", domain_events),
     )
     app.state.services = services
-    deadlines = DeadlineScheduler(services, settings.deadline_interval_s)
-    app.state.deadlines = deadlines
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
-        async with inner(app_):
-            if settings.deadline_scheduler_enabled:
-                deadlines.start()
-            try:
-                yield
-            finally:
-                await deadlines.stop()
-
-    app.router.lifespan_context = lifespan
+    app.state.deadlines = deadline_scheduler(services, settings.deadline_interval_s)
+    around_lifespan(app, app.state.deadlines, enabled=settings.deadline_scheduler_enabled)
     return app
 
 

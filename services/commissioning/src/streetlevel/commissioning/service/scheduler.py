@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import datetime
 
 from streetlevel.commissioning.adapters.clock import db_now
@@ -14,8 +11,7 @@ from streetlevel.commissioning.service.context import Services
 from streetlevel.commissioning.service.contracts import start_contract
 from streetlevel.commissioning.service.evaluation import close_commission
 from streetlevel.commissioning.service.payables import run_payable_jobs
-
-log = logging.getLogger(__name__)
+from streetlevel.common.periodic import Periodic
 
 
 async def run_due_jobs(services: Services, now: datetime | None = None) -> int:
@@ -61,29 +57,8 @@ async def _start_contracts(services: Services, now: datetime | None) -> int:
             await uow.commit()
 
 
-class Scheduler:
-    """A background task in the lifespan that runs due jobs every ``interval_s``."""
-
-    def __init__(self, services: Services, interval_s: float) -> None:
-        self.services = services
-        self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="commissioning-scheduler")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await run_due_jobs(self.services)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a failed round is retried on the next tick
-                log.exception("scheduler round failed")
-            await asyncio.sleep(self.interval_s)
+def scheduler(services: Services, interval_s: float) -> Periodic:
+    """The background task that runs due jobs every ``interval_s``."""
+    return Periodic(
+        "commissioning-scheduler", lambda: run_due_jobs(services), interval_s, first=True
+    )

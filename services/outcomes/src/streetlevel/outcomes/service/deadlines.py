@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import datetime
 
 from streetlevel.common.db import database_now
+from streetlevel.common.periodic import Periodic
 from streetlevel.outcomes.adapters.observation_repository import ObservationRepository
 from streetlevel.outcomes.service.context import Services
-
-log = logging.getLogger(__name__)
 
 
 async def escalate_overdue(services: Services, now: datetime | None = None) -> int:
@@ -38,29 +34,8 @@ async def escalate_overdue(services: Services, now: datetime | None = None) -> i
             done += 1
 
 
-class DeadlineScheduler:
-    """A background task in the lifespan that escalates overdue reports every ``interval_s``."""
-
-    def __init__(self, services: Services, interval_s: float) -> None:
-        self.services = services
-        self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outcomes-deadlines")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_s)
-            try:
-                await escalate_overdue(self.services)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a failed round is retried on the next tick
-                log.exception("deadline round failed")
+def deadline_scheduler(services: Services, interval_s: float) -> Periodic:
+    """The background task that escalates overdue reports every ``interval_s``."""
+    return Periodic(
+        "outcomes-deadlines", lambda: escalate_overdue(services), interval_s, first=False
+    )

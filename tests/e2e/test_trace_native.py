@@ -10,74 +10,37 @@ and restart without them afterwards.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from streetlevel_e2e_harness.actors import Cast, new_client
 from streetlevel_e2e_harness.api import Api
 from streetlevel_e2e_harness.platform import Platform
+
+from streetlevel.testing.otlp import Receiver, receiving
 
 CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CLIENT_SPAN = "00f067aa0ba902b7"
 TRACED = ("gateway", "registry", "commissioning")
 
 
-class Receiver(ThreadingHTTPServer):
-    """An OTLP/HTTP traces endpoint keeping every span with the service that sent it."""
-
-    spans: list[tuple[str, Span]]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        message = ExportTraceServiceRequest()
-        message.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
-        for resource_spans in message.resource_spans:
-            attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
-            service = attributes["service.name"].removeprefix("streetlevel-")
-            for scope in resource_spans.scope_spans:
-                self.server.spans.extend((service, span) for span in scope.spans)
-        answer = ExportTraceServiceResponse().SerializeToString()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def traced(platform: Platform) -> Iterator[Receiver]:
     """The traced services export to a receiver for the test, then run untraced again."""
-    server = Receiver(("127.0.0.1", 0), _Handler)
-    server.spans = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    otel = {
-        "OTEL_TRACES_EXPORTER": "otlp",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_port}",
-        "OTEL_BSP_SCHEDULE_DELAY": "100",
-    }
-    try:
-        for name in TRACED:
-            platform.restart(name, extra=otel)
-        yield server
-    finally:
-        for name in TRACED:
-            platform.restart(name)
-        server.shutdown()
-        server.server_close()
+    with receiving() as server:
+        otel = {
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": server.endpoint,
+            "OTEL_BSP_SCHEDULE_DELAY": "100",
+        }
+        try:
+            for name in TRACED:
+                platform.restart(name, extra=otel)
+            yield server
+        finally:
+            for name in TRACED:
+                platform.restart(name)
 
 
 def _one(spans: list[tuple[str, Span]], service: str, name: str) -> Span:

@@ -1,65 +1,31 @@
 """OTLP export, configured by the standard variables, received by a real OTLP/HTTP receiver.
 
 No OpenTelemetry Collector installs from the package registries without building it with Go,
-so the receiver is an HTTP server decoding the official ``opentelemetry-proto`` messages.
+so the receiver (``streetlevel.testing.otlp``) decodes the official ``opentelemetry-proto``
+messages.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx2
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from streetlevel.common import tracing
 from streetlevel.common.web import EdgeMiddleware
+from streetlevel.testing.otlp import Receiver, receiving
 
 CLIENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
-class Receiver(ThreadingHTTPServer):
-    requests: list[tuple[str, str, ExportTraceServiceRequest]]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        message = ExportTraceServiceRequest()
-        message.ParseFromString(body)
-        self.server.requests.append((self.path, self.headers["Content-Type"], message))
-        answer = ExportTraceServiceResponse().SerializeToString()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver(("127.0.0.1", 0), _Handler)
-    server.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with receiving() as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 async def test_a_request_span_is_exported_over_otlp_http_to_the_configured_endpoint(

@@ -93,15 +93,16 @@ class EventContract:
         return found
 
     @classmethod
-    def of_module(cls, service: str, module: ModuleType) -> EventContract:
-        """Every event class ``module`` defines (and its ``TOPICS``); schemas are package data
-        of ``streetlevel.<service>`` under ``schemas/events/``."""
+    def of_module(cls, service: str, module: ModuleType, *more: ModuleType) -> EventContract:
+        """Every event class ``module`` (and ``more``) defines, and ``module``'s ``TOPICS``;
+        schemas are package data of ``streetlevel.<service>`` under ``schemas/events/``."""
         events = [
             value
-            for value in vars(module).values()
+            for each in (module, *more)
+            for value in vars(each).values()
             if inspect.isclass(value)
             and issubclass(value, DomainEvent)
-            and value.__module__ == module.__name__
+            and value.__module__ == each.__name__
             and isinstance(value.__dict__.get("event_type"), str)
         ]
         topics = getattr(module, "TOPICS", ())

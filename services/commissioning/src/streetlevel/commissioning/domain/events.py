@@ -353,64 +353,6 @@ class EligibilityLost(_Private):
     title: str
 
 
-# Ward micro-grants (docs/grants.md): outside procurement, on the public commission topic so
-# that they reach the change feed with the tenders; never an applicant's contact details.
-class GrantProgrammeOpened(DomainEvent):
-    """A council opened a ward grant programme: area, budget, criteria and maximum grant."""
-
-    event_type = "commissioning.grant.programme_opened.v1"
-    topic = COMMISSION_TOPIC
-    programme: dict[str, Any]
-
-
-class GrantProgrammeClosed(DomainEvent):
-    """A grant programme stopped taking applications."""
-
-    event_type = "commissioning.grant.programme_closed.v1"
-    topic = COMMISSION_TOPIC
-    programme_id: str
-    committed: Money
-
-
-class GrantDecisionPublished(DomainEvent):
-    """A round of applications decided by a named panel or a residents' vote, with its counts."""
-
-    event_type = "commissioning.grant.decision_published.v1"
-    topic = COMMISSION_TOPIC
-    decision: dict[str, Any]
-
-
-class GrantAwarded(DomainEvent):
-    """A grant agreement: recipient organisation, amount and instalment schedule."""
-
-    event_type = "commissioning.grant.awarded.v1"
-    topic = COMMISSION_TOPIC
-    grant: dict[str, Any]
-
-
-class GrantPaid(DomainEvent):
-    """One instalment of a grant was paid (the council's own payment reference stays out)."""
-
-    event_type = "commissioning.grant.paid.v1"
-    topic = COMMISSION_TOPIC
-    grant_id: str
-    programme_id: str
-    instalment: int
-    amount: Money
-    paid_on: str
-    paid_total: Money
-
-
-class GrantReported(DomainEvent):
-    """The recipient's light-touch end report: what happened, people reached, figures."""
-
-    event_type = "commissioning.grant.reported.v1"
-    topic = COMMISSION_TOPIC
-    grant_id: str
-    programme_id: str
-    report: dict[str, Any]
-
-
 class _PayableEvent(_Private):
     """To the supplier: a change to one of its payables (invoice-like amounts owed to it)."""
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from streetlevel.commissioning.domain import events as ev
+from streetlevel.commissioning.domain import grant_events as gev
 from streetlevel.commissioning.domain.commission import iso
 from streetlevel.commissioning.domain.errors import IllegalStatus
 from streetlevel.commissioning.domain.values import Money
@@ -62,7 +62,7 @@ class GrantProgramme(Aggregate):
         if programme.closes_on is not None and programme.closes_on < now.date():
             raise _invalid("The closing date has passed.", ["body", "closes_on"])
         programme.record(
-            ev.GrantProgrammeOpened(programme=programme.public_view()), subject=programme.subject
+            gev.GrantProgrammeOpened(programme=programme.public_view()), subject=programme.subject
         )
         return programme
 
@@ -75,7 +75,7 @@ class GrantProgramme(Aggregate):
         self.status = "closed"
         self.updated_at = now
         self.record(
-            ev.GrantProgrammeClosed(programme_id=self.id, committed=Money(amount=self.committed)),
+            gev.GrantProgrammeClosed(programme_id=self.id, committed=Money(amount=self.committed)),
             subject=self.subject,
         )
 
@@ -92,7 +92,7 @@ class GrantProgramme(Aggregate):
         self.updated_at = now
 
     def publish_decision(self, decision: Decision) -> None:
-        event = ev.GrantDecisionPublished(decision=decision.public_view())
+        event = gev.GrantDecisionPublished(decision=decision.public_view())
         self.record(event, subject=self.subject)
 
     def public_view(self) -> dict[str, Any]:
@@ -320,7 +320,7 @@ class Grant(Aggregate):
             created_at=now,
             updated_at=now,
         )
-        grant.record(ev.GrantAwarded(grant=grant.public_view()), subject=grant.subject)
+        grant.record(gev.GrantAwarded(grant=grant.public_view()), subject=grant.subject)
         return grant
 
     def is_recipient(self, enterprise_id: str | None) -> bool:
@@ -336,7 +336,7 @@ class Grant(Aggregate):
         self.instalments = [paid if i.no == no else i for i in self.instalments]
         self.updated_at = now
         self.record(
-            ev.GrantPaid(
+            gev.GrantPaid(
                 grant_id=self.id,
                 programme_id=self.programme_id,
                 instalment=no,
@@ -369,7 +369,7 @@ class Grant(Aggregate):
         }
         self.updated_at = now
         self.record(
-            ev.GrantReported(grant_id=self.id, programme_id=self.programme_id, report=self.report),
+            gev.GrantReported(grant_id=self.id, programme_id=self.programme_id, report=self.report),
             subject=self.subject,
         )
 

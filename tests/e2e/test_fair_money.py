@@ -193,8 +193,11 @@ async def grant_round(api: Api, cast: Cast, council: Actor, today: date) -> None
         )
         assert reported.json()["status"] == "reported"
     package = (await api.get("/v1/grants/360giving", params={"council": FYLDE}, expect=200)).json()
-    errors = await asyncio.to_thread(validator_360(), package)
+    validate = validator_360()
+    errors = await asyncio.to_thread(validate, package)
     assert errors == [], errors
+    broken = {**package, "grants": [{**package["grants"][0], "awardDate": "30/11/2026"}]}
+    assert await asyncio.to_thread(validate, broken) != [], "the validator does check"
     ours = [g for g in package["grants"] if g["grantProgramme"][0]["title"] == programme["title"]]
     assert len(ours) == 3
     assert sorted(g["amountAwarded"] for g in ours) == [1000, 1100, 1200]

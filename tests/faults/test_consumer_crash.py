@@ -72,6 +72,34 @@ async def tally(platform: Platform, name: str, acked: set[str]) -> Tally:
     return result
 
 
+async def check_ledger(platform: Platform, name: str, acked: set[str]) -> None:
+    """Payables agree with the ledger: one outcome payable per verified observation, same sum."""
+    lines = await query(
+        platform.dsn("commissioning"),
+        "SELECT observation_id, count(*) AS n, sum(amount) AS pence FROM payment_lines "
+        "WHERE kind = 'payment' AND observation_id = ANY($1::text[]) GROUP BY observation_id",
+        sorted(acked),
+    )
+    payables = await query(
+        platform.dsn("commissioning"),
+        "SELECT split_part(source, ':', 2) AS observation_id, count(*) AS n, "
+        "sum(amount) AS pence FROM payables WHERE basis = 'outcome' "
+        "AND split_part(source, ':', 2) = ANY($1::text[]) GROUP BY 1",
+        sorted(acked),
+    )
+    per_line = {r["observation_id"]: (r["n"], r["pence"]) for r in lines}
+    per_payable = {r["observation_id"]: (r["n"], r["pence"]) for r in payables}
+    print(
+        f"{name} (ledger): verified = {len(acked)}, payment lines = "
+        f"{sum(n for n, _ in per_line.values())}, outcome payables = "
+        f"{sum(n for n, _ in per_payable.values())}, payables per observation = "
+        f"{sorted({n for n, _ in per_payable.values()})}"
+    )
+    assert set(per_payable) == acked, "every verified observation has its payable"
+    assert all(n == 1 for n, _ in per_payable.values()), "nothing is owed twice"
+    assert per_payable == per_line, "each payable is its payment line's amount"
+
+
 async def paid(platform: Platform, acked: set[str]) -> bool:
     rows = await query(
         platform.dsn("commissioning"),
@@ -111,6 +139,7 @@ async def test_a_consumer_killed_after_its_db_commit_redelivers_and_applies_once
         "duplicate"
     ]
     result.report()
+    await check_ledger(platform, result.name, acked)
     assert result.lost == 0
     assert result.duplicated_applied == 0
     assert result.duplicated_delivered > 0
@@ -148,6 +177,7 @@ async def test_duplicated_deliveries_are_applied_once(
     result = await tally(platform, "duplicated deliveries injected", acked)
     result.redelivered = redelivered
     result.report()
+    await check_ledger(platform, result.name, acked)
     assert result.lost == 0
     assert result.duplicated_applied == 0
     assert result.duplicated_delivered >= len(again) > 0

@@ -10,7 +10,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalStateError,
+    KafkaError,
+    TopicAlreadyExistsError,
+    for_code,
+)
 
 from streetlevel.common.consumer import Delivery, EventProcessor
 from streetlevel.common.metrics import CONSUMER_LAG
@@ -328,8 +334,11 @@ class KafkaConsumerRunner:
     async def commit_offset(self, tp: TopicPartition, offset: int) -> None:
         try:
             await self._consumer.commit({tp: offset})
-        except CommitFailedError as exc:
-            # The group rebalanced: another member redelivers; the inbox makes that safe.
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The group rebalanced (IllegalStateError: the partition was revoked while its batch
+            # was applied): its new owner redelivers from the last commit and the inbox makes
+            # that safe. Raising here would end the loop while the member, still heartbeating,
+            # kept its other partitions: they would stall for good.
             log.warning("consumer %s: offset commit failed: %s", self.group, exc)
 
     def _forget_lag(self, assigned: set[TopicPartition]) -> None:

@@ -1,4 +1,4 @@
-"""A partition revoked while its batch is applied must not end the member's loop."""
+"""A partition revoked while its batch is applied must not end the member's loop (commit, lag)."""
 
 from __future__ import annotations
 
@@ -32,14 +32,15 @@ class RevokingConsumer:
         return {TP: [record]}
 
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
-        if self.polls == 1:
+        if TP not in self.assignment():
             raise IllegalStateError(f"Partition {TP} is not assigned")
         self.committed.append(offsets[TP])
 
     def assignment(self) -> set[TopicPartition]:
-        return {TP}
+        return set() if self.polls == 1 else {TP}  # revoked during the first batch, then back
 
     def highwater(self, tp: TopicPartition) -> int:
+        assert tp in self.assignment(), "Partition is not assigned"  # as aiokafka does
         return 1
 
 

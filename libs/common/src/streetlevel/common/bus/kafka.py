@@ -332,7 +332,8 @@ class KafkaConsumerRunner:
                         # the last commit and the inbox makes that safe.
                         continue
                     await self.commit_offset(tp, records[-1].offset + 1)
-                    self._record_lag(tp, records[-1].offset + 1)
+                    if tp in self._consumer.assignment():  # aiokafka asserts on a revoked one
+                        self._record_lag(tp, records[-1].offset + 1)
                 self.batches += 1
 
     async def commit_offset(self, tp: TopicPartition, offset: int) -> None:
@@ -354,8 +355,6 @@ class KafkaConsumerRunner:
         self._lagged &= assigned
 
     def _record_lag(self, tp: TopicPartition, position: int) -> None:
-        if tp not in self._consumer.assignment():
-            return  # revoked during the commit: aiokafka asserts on a highwater we do not own
         highwater = self._consumer.highwater(tp)
         if highwater is not None:
             self._lagged.add(tp)

@@ -1,8 +1,8 @@
 """Two consumer replicas in one group on a 6-partition topic: a replica added, then SIGKILLed.
 
 Run on the backbone probe, not the native stack: two ``replica_consumer.py`` processes (the
-production ``KafkaConsumerRunner`` + ``EventProcessor`` with a ledger inbox, exactly as
-commissioning's consumers run) share one consumer group on the session's real Kafka and one
+production ``KafkaConsumerRunner`` + ``EventProcessor`` that commissioning's consumers use, here
+with a ledger inbox) share one consumer group on the session's real Kafka and one
 PostgreSQL database. The full stack would add four services that play no part in a rebalance
 to a machine the other test runs share; the code under test is the same.
 """

@@ -19,6 +19,7 @@ import b_data
 import b_edge
 import b_events
 import b_http
+import b_replicas
 import b_start
 import b_trace
 import b_web
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, Callable[[Ctx], Result]] = {
     "export": b_data.export,
     "event_freshness": b_events.event_freshness,
     "event_throughput": b_events.event_throughput,
+    "consumer_replicas": b_replicas.consumer_replicas,
     "http_edge": b_edge.http_edge,
     "web_pages": b_web.web_pages,
     "tracing_cost": b_trace.tracing_cost,

@@ -10,7 +10,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalStateError,
+    KafkaError,
+    TopicAlreadyExistsError,
+    for_code,
+)
 
 from streetlevel.common.consumer import Delivery, EventProcessor
 from streetlevel.common.metrics import CONSUMER_LAG
@@ -321,15 +327,23 @@ class KafkaConsumerRunner:
                     ]
                 )
                 for tp, records in parts:
+                    if tp not in self._consumer.assignment():
+                        # Revoked while its batch was applied: the new owner redelivers from
+                        # the last commit and the inbox makes that safe.
+                        continue
                     await self.commit_offset(tp, records[-1].offset + 1)
-                    self._record_lag(tp, records[-1].offset + 1)
+                    if tp in self._consumer.assignment():  # aiokafka asserts on a revoked one
+                        self._record_lag(tp, records[-1].offset + 1)
                 self.batches += 1
 
     async def commit_offset(self, tp: TopicPartition, offset: int) -> None:
         try:
             await self._consumer.commit({tp: offset})
-        except CommitFailedError as exc:
-            # The group rebalanced: another member redelivers; the inbox makes that safe.
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The group rebalanced (IllegalStateError: the partition was revoked while its batch
+            # was applied): its new owner redelivers from the last commit and the inbox makes
+            # that safe. Raising here would end the loop while the member, still heartbeating,
+            # kept its other partitions: they would stall for good.
             log.warning("consumer %s: offset commit failed: %s", self.group, exc)
 
     def _forget_lag(self, assigned: set[TopicPartition]) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from asgi_lifespan import LifespanManager
 
 from streetlevel.gateway.settings import GatewaySettings
 from streetlevel.platform.embedded import EmbeddedApp, create_app
+from streetlevel.testing.lifespan import LifespanManager
 
 #: The contract platform's public base URL: every absolute URL it emits starts with it.
 BASE_URL = "http://platform.test"

@@ -15,9 +15,9 @@ from typing import Any
 import httpx2
 import pytest
 import pytest_asyncio
-from asgi_lifespan import LifespanManager
 
 from streetlevel.platform.embedded import create_app
+from streetlevel.testing.lifespan import LifespanManager
 
 from .platform import Platform, settings
 

@@ -17,10 +17,10 @@ from typing import Any
 import httpx2
 import pytest
 import pytest_asyncio
-from asgi_lifespan import LifespanManager
 from jsonschema import Draft202012Validator
 
 from streetlevel.platform.embedded import create_app
+from streetlevel.testing.lifespan import LifespanManager
 
 from .platform import settings
 

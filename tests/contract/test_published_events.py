@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 
 from streetlevel.platform.embedded import create_app
+from streetlevel.testing.lifespan import LifespanManager
 
 from .asyncapi import asyncapi_diagnostics, schema_errors
 from .platform import BASE_URL, Platform, settings

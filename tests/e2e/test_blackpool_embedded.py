@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 from streetlevel_e2e_harness.actors import cast_from_admin
 from streetlevel_e2e_harness.api import Actor, Api, eventually
 from streetlevel_e2e_harness.blackpool import (
@@ -24,6 +23,7 @@ from streetlevel_e2e_harness.story import LOT_A, LOT_B, LOT_C, deliver_and_pay, 
 
 from streetlevel.gateway.settings import GatewaySettings
 from streetlevel.platform.embedded import create_app
+from streetlevel.testing.lifespan import LifespanManager
 
 TENDER_S = 20.0
 

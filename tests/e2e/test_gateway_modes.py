@@ -16,7 +16,6 @@ import httpx2
 import jwt
 import pytest
 import pytest_asyncio
-from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from streetlevel_e2e_harness.api import Actor, Api, claims, eventually
@@ -26,6 +25,7 @@ from streetlevel.common.db import create_engine
 from streetlevel.gateway.identity.keys import KeyRing
 from streetlevel.gateway.settings import GatewaySettings
 from streetlevel.platform.embedded import create_app
+from streetlevel.testing.lifespan import LifespanManager
 from tests.contract.platform import merged_openapi
 
 SERVICE_PATHS = (

@@ -19,7 +19,6 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
-from asgi_lifespan import LifespanManager
 from streetlevel_e2e_harness.genclient import Driver, Generated, generate
 from streetlevel_e2e_harness.genstory import Who, tell
 from streetlevel_e2e_harness.platform import GEOGRAPHY, ROOT, Platform
@@ -27,6 +26,7 @@ from streetlevel_e2e_harness.platform import GEOGRAPHY, ROOT, Platform
 from streetlevel.gateway.settings import GatewaySettings
 from streetlevel.platform.embedded import EmbeddedApp, create_app
 from streetlevel.testing._proc import free_port
+from streetlevel.testing.lifespan import LifespanManager
 
 #: The embedded clock starts this far behind the wall clock and catches up at the deadline:
 #: tokens stay valid throughout (their iat never lies in the future, the lifetime covers it).

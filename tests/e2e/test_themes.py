@@ -6,7 +6,6 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 from streetlevel_e2e_harness.actors import Cast, cast_from_admin
 from streetlevel_e2e_harness.api import Actor, Api
 from streetlevel_e2e_harness.platform import GEOGRAPHY, Platform
@@ -14,6 +13,7 @@ from streetlevel_e2e_harness.themes import enterprise_finds_work_in_its_ward_and
 
 from streetlevel.gateway.settings import GatewaySettings
 from streetlevel.platform.embedded import create_app
+from streetlevel.testing.lifespan import LifespanManager
 
 
 @pytest.mark.timeout(240)

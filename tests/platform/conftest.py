@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 
 from streetlevel.gateway.settings import GatewaySettings
 from streetlevel.gateway.wiring import Gateway
 from streetlevel.platform.embedded import EmbeddedApp, create_app
+from streetlevel.testing.lifespan import LifespanManager
 
 
 def platform_settings(tmp_path: Path, **overrides: Any) -> GatewaySettings:

@@ -7,9 +7,9 @@ import json
 from datetime import UTC, datetime
 
 import httpx2
-from asgi_lifespan import LifespanManager
 
 from streetlevel.platform.embedded import create_app
+from streetlevel.testing.lifespan import LifespanManager
 
 
 async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outcomes(

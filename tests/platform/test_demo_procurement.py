@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 
 from streetlevel.commissioning.demo_stages import CONFLICTED_MEMBER, LOT, PANEL
 from streetlevel.commissioning.domain.procurement.working_days import WorkingDayCalendar
 from streetlevel.platform.embedded import create_app
+from streetlevel.testing.lifespan import LifespanManager
 
 UK = ZoneInfo("Europe/London")
 

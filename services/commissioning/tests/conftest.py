@@ -20,7 +20,6 @@ import httpx2
 import orjson
 import pytest
 import pytest_asyncio
-from asgi_lifespan import LifespanManager
 
 from streetlevel.commissioning import migrate
 from streetlevel.commissioning.app import create_app
@@ -32,6 +31,7 @@ from streetlevel.common.clock import FrozenClock
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
 from streetlevel.common.outbox import OutboxMessage
+from streetlevel.testing.lifespan import LifespanManager
 from streetlevel.testing.tokens import TokenFactory
 
 BLACKPOOL = "E06000009"

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, StreamingResponse
 
@@ -26,6 +25,7 @@ from streetlevel.common.service import CurrentPrincipal
 from streetlevel.gateway.app import Gateway, GatewayEdge, create_app
 from streetlevel.gateway.routing import ServiceSpec
 from streetlevel.gateway.settings import GatewaySettings
+from streetlevel.testing.lifespan import LifespanManager
 
 
 class Monotonic:

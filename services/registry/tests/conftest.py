@@ -11,7 +11,6 @@ from typing import Any
 import httpx2
 import pytest
 import pytest_asyncio
-from asgi_lifespan import LifespanManager
 from jsonschema import Draft202012Validator
 
 from streetlevel.common.bus.memory import MemoryBus
@@ -19,6 +18,7 @@ from streetlevel.common.clock import FrozenClock
 from streetlevel.common.outbox import OutboxMessage
 from streetlevel.registry.app import create_app
 from streetlevel.registry.settings import RegistrySettings
+from streetlevel.testing.lifespan import LifespanManager
 from streetlevel.testing.tokens import TokenFactory
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI, Request
 from sqlalchemy import MetaData
 from starlette.responses import JSONResponse, Response
@@ -22,6 +21,7 @@ from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import build_service_app
 from streetlevel.common.settings import CommonSettings
 from streetlevel.common.web import SECURITY_HEADERS, EdgeMiddleware
+from streetlevel.testing.lifespan import LifespanManager
 
 LIMIT = 1024
 

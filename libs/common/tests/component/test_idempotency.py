@@ -13,7 +13,6 @@ from typing import Any
 import httpx2
 import orjson
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import MetaData, Table, func, insert, select
@@ -30,6 +29,7 @@ from streetlevel.common.outbox import outbox_table
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.service import CurrentPrincipal, build_service_app
 from streetlevel.common.settings import CommonSettings
+from streetlevel.testing.lifespan import LifespanManager
 from streetlevel.testing.tokens import TokenFactory
 
 PATH = "/v1/things"

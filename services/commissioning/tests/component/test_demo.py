@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from asgi_lifespan import LifespanManager
 
 from streetlevel.commissioning import migrate
 from streetlevel.commissioning.app import create_app
@@ -17,6 +16,7 @@ from streetlevel.commissioning.service.scheduler import run_due_jobs
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.ids import new_id
 from streetlevel.common.outbox import OutboxMessage
+from streetlevel.testing.lifespan import LifespanManager
 
 
 async def test_the_demo_leaves_an_open_commission_and_an_active_contract(

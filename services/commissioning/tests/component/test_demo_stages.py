@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx2
-from asgi_lifespan import LifespanManager
 
 from streetlevel.commissioning import migrate
 from streetlevel.commissioning.app import create_app
@@ -19,6 +18,7 @@ from streetlevel.commissioning.service.scheduler import run_due_jobs
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.ids import new_id
 from streetlevel.common.outbox import OutboxMessage
+from streetlevel.testing.lifespan import LifespanManager
 
 UK = ZoneInfo("Europe/London")
 

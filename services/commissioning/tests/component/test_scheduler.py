@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from asgi_lifespan import LifespanManager
 
 from streetlevel.commissioning import migrate
 from streetlevel.commissioning.app import create_app
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.outbox import OutboxMessage
+from streetlevel.testing.lifespan import LifespanManager
 
 
 async def test_the_background_scheduler_closes_a_commission_past_its_deadline(

@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 
 from streetlevel.commissioning import migrate
 from streetlevel.commissioning.app import create_app
 from streetlevel.common.ids import new_id
+from streetlevel.testing.lifespan import LifespanManager
 
 
 async def test_a_commission_with_an_unknown_theme_is_refused_with_the_valid_codes(

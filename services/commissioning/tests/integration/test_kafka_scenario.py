@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx2
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from asgi_lifespan import LifespanManager
 from sqlalchemy import func, select
 
 from streetlevel.commissioning import migrate
@@ -19,6 +18,7 @@ from streetlevel.commissioning.service.scheduler import run_due_jobs
 from streetlevel.common.clock import ShiftedClock
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
+from streetlevel.testing.lifespan import LifespanManager
 from streetlevel.testing.waiting import eventually
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
-from asgi_lifespan import LifespanManager
 
 from streetlevel.commissioning import migrate
 from streetlevel.commissioning.app import create_app
@@ -16,6 +15,7 @@ from streetlevel.common.clock import FrozenClock
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
 from streetlevel.common.outbox import OutboxMessage
+from streetlevel.testing.lifespan import LifespanManager
 
 
 async def start(url: str, kit: Any, tokens: Any, clock: FrozenClock, **overrides: Any) -> Any:

@@ -10,11 +10,11 @@ from typing import Any
 
 import aiohttp
 import uvicorn
-from asgi_lifespan import LifespanManager
 
 from streetlevel.gateway import migrate
 from streetlevel.gateway.app import create_app
 from streetlevel.gateway.routing import ServiceSpec
+from streetlevel.testing.lifespan import LifespanManager
 
 
 @contextlib.asynccontextmanager

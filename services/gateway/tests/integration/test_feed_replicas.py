@@ -14,13 +14,13 @@ from typing import Any
 import httpx2
 import pytest
 from aiokafka import AIOKafkaProducer
-from asgi_lifespan import LifespanManager
 
 from streetlevel.common.bus.kafka import ensure_topics
 from streetlevel.common.events import Envelope
 from streetlevel.gateway import migrate
 from streetlevel.gateway.app import create_app
 from streetlevel.gateway.feed import PUBLIC_TOPICS
+from streetlevel.testing.lifespan import LifespanManager
 
 SUBJECTS = 6
 

@@ -11,9 +11,9 @@ from contextlib import AsyncExitStack
 
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 
 from streetlevel.gateway.app import create_app
+from streetlevel.testing.lifespan import LifespanManager
 
 
 def _free_port() -> int:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from streetlevel.common.bus.memory import MemoryBus
@@ -24,6 +23,7 @@ from streetlevel.notifications.migrate import upgrade
 from streetlevel.notifications.service.context import Services
 from streetlevel.notifications.service.worker import DeliveryWorker
 from streetlevel.notifications.settings import NotificationsSettings
+from streetlevel.testing.lifespan import LifespanManager
 from streetlevel.testing.tokens import TokenFactory
 
 GEOGRAPHY = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "geography"

@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx2
 import pytest
 import pytest_asyncio
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from streetlevel.common.bus.memory import MemoryBus
@@ -20,6 +19,7 @@ from streetlevel.common.events import Envelope
 from streetlevel.outcomes.app import create_app
 from streetlevel.outcomes.migrate import upgrade
 from streetlevel.outcomes.settings import OutcomesSettings
+from streetlevel.testing.lifespan import LifespanManager
 from streetlevel.testing.tokens import TokenFactory
 
 from ..support import BLACKPOOL_AREAS, THEMES, message, theme_event

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from asgi_lifespan import LifespanManager
 
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.ids import new_id
 from streetlevel.outcomes.app import create_app
 from streetlevel.outcomes.migrate import upgrade
 from streetlevel.outcomes.settings import OutcomesSettings
+from streetlevel.testing.lifespan import LifespanManager
 from streetlevel.testing.tokens import TokenFactory
 
 from ..support import BLACKPOOL_AREAS, THEMES, message, theme_event

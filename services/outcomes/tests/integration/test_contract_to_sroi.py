@@ -14,13 +14,13 @@ from typing import Any
 import httpx2
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from asgi_lifespan import LifespanManager
 
 from streetlevel.common.clock import FrozenClock
 from streetlevel.common.ids import new_id
 from streetlevel.outcomes.app import create_app
 from streetlevel.outcomes.migrate import upgrade
 from streetlevel.outcomes.settings import OutcomesSettings
+from streetlevel.testing.lifespan import LifespanManager
 from streetlevel.testing.tokens import TokenFactory
 from streetlevel.testing.waiting import eventually
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx2
 import pytest_asyncio
-from asgi_lifespan import LifespanManager
 
 from streetlevel.common.clock import FrozenClock
 from streetlevel.registry.app import create_app
 from streetlevel.registry.migrate import upgrade
 from streetlevel.registry.settings import RegistrySettings
+from streetlevel.testing.lifespan import LifespanManager
 from streetlevel.testing.tokens import TokenFactory
 
 

@@ -10,11 +10,11 @@ from typing import Any
 import httpx2
 import pytest
 import pytest_asyncio
-from asgi_lifespan import LifespanManager
 
 from streetlevel.gateway.settings import GatewaySettings
 from streetlevel.platform.embedded import EmbeddedApp as GatewayEdge
 from streetlevel.platform.embedded import create_app
+from streetlevel.testing.lifespan import LifespanManager
 from streetlevel.web.app import create_app as create_site
 from streetlevel.web.settings import WebSettings
 

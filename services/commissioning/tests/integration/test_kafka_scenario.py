@@ -94,7 +94,7 @@ async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kaf
 
     council = tokens.bearer(tokens.council())
     try:
-        async with LifespanManager(app, startup_timeout=90, shutdown_timeout=30):
+        async with LifespanManager(app, startup_timeout=90, shutdown_timeout=90):
             transport = httpx2.ASGITransport(app=app)
             async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
                 await send(

@@ -53,7 +53,7 @@ async def test_a_contract_event_leads_to_verified_progress_sroi_and_each_event_o
     supplier = tokens.bearer(tokens.enterprise(SUPPLIER))
     contract_id = str(new_id())
 
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=90):
         transport = httpx2.ASGITransport(app=app)
         async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
             producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)

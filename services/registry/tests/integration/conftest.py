@@ -44,7 +44,7 @@ async def make_api(
         }
         values.update(overrides)
         app = create_app(RegistrySettings(**values), key_source=tokens.key_source(), clock=clock)
-        manager = LifespanManager(app, startup_timeout=120, shutdown_timeout=30)
+        manager = LifespanManager(app, startup_timeout=120, shutdown_timeout=90)
         await manager.__aenter__()
         managers.append(manager)
         client = httpx2.AsyncClient(

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import json
-import re
-import subprocess
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +9,7 @@ from typing import Any
 import pytest
 
 from streetlevel.commissioning.domain.procurement.notices import NOTICES
+from streetlevel.testing.ocds_uk import extension_server, validate_uk_profile
 
 
 def _standards() -> Path:
@@ -25,9 +19,6 @@ def _standards() -> Path:
 
 
 STANDARDS = _standards()
-_EXTENSION_URL = re.compile(
-    r"https://raw\.githubusercontent\.com/[^/]+/ocds_([A-Za-z_]+)_extension/[^/]+/"
-)
 
 #: Fictional identifiers in the real formats (a GB-PPON as Find a Tender issues them).
 BLACKPOOL = {
@@ -164,57 +155,23 @@ def notice_for() -> Callable[[str], dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def extension_server() -> Iterator[str]:
-    """The vendored extensions over HTTP on 127.0.0.1 (libcoveocds accepts no file://)."""
-    folder = STANDARDS / "extensions"
-    assert folder.is_dir(), f"{folder} is missing: the UK profile cannot be validated"
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def localise(package: dict[str, Any], base: str) -> dict[str, Any]:
-    """The package with every extension URL pointing at the local server (README's rule)."""
-    return {
-        **package,
-        "extensions": [_EXTENSION_URL.sub(f"{base}/\\1/", url) for url in package["extensions"]],
-    }
+def extension_base() -> Iterator[str]:
+    """The vendored extensions over HTTP on 127.0.0.1, for the whole session."""
+    with extension_server(STANDARDS) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
 def validate_uk(
-    extension_server: str, tmp_path_factory: pytest.TempPathFactory
+    extension_base: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[..., Any]:
     """libcoveocds (CLI) on a package, plus the check that every declared extension was found."""
 
     def run(package: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        from libcoveocds.config import LibCoveOCDSConfig
-        from libcoveocds.schema import SchemaOCDS
-
-        local = localise(package, extension_server)
         workdir = tmp_path_factory.mktemp("ocds")
-        source = workdir / "package.json"
-        source.write_text(json.dumps(local))
-        zipped = STANDARDS / "standard-1__1__5.zip"
-        assert zipped.is_file(), f"{zipped} is missing"
-        cli = Path(sys.executable).parent / "libcoveocds"
-        done = subprocess.run(
-            [str(cli), "--standard-zip", str(zipped), str(source)],
-            capture_output=True,
-            check=True,
-            timeout=300,
-            cwd=workdir,
+        return validate_uk_profile(
+            package, standards=STANDARDS, base=extension_base, workdir=workdir
         )
-        config = LibCoveOCDSConfig()
-        config.config["standard_zip"] = f"file://{zipped}"
-        schema = SchemaOCDS(None, local, config)
-        schema.get_schema_obj()
-        return json.loads(done.stdout), dict(schema.invalid_extension)
 
     return run
 

@@ -46,6 +46,7 @@ class Echo:
     last_headers: dict[str, str] = field(default_factory=dict)
     hang: asyncio.Event = field(default_factory=asyncio.Event)
     monotonic: Monotonic = field(default_factory=Monotonic)
+    live: bool = True
 
 
 def echo_app(echo: Echo) -> FastAPI:
@@ -77,6 +78,8 @@ def echo_app(echo: Echo) -> FastAPI:
 
     @app.get("/livez")
     async def livez() -> JSONResponse:
+        if not echo.live:  # as a service whose consumer loop has ended answers
+            return JSONResponse({"failures": ["consumer echo: RuntimeError"]}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     @app.get("/v1/echo-auth/whoami")

@@ -82,6 +82,10 @@ async def test_the_gateway_proxies_to_real_upstreams_and_reports_its_overhead(
             echo.hang.set()
             async with http.get(f"{gateway_url}/readyz") as response:
                 assert response.status == 200
+            echo.live = False  # its own orchestrator restarts it; the gateway stays ready
+            async with http.get(f"{gateway_url}/readyz") as response:
+                assert response.status == 200
+            echo.live = True
             direct = await _load(http, f"{upstream_url}/v1/echo/bench", 2.0, 16)
             proxied = await _load(http, f"{gateway_url}/v1/echo/bench", 2.0, 16)
             print(
@@ -114,3 +118,6 @@ async def test_an_unreachable_upstream_is_a_502_then_the_breaker_opens(
         async with httpx2.AsyncClient(transport=transport, base_url="http://gw") as http:
             statuses = [(await http.get("/v1/echo/x")).status_code for _ in range(4)]
             assert statuses == [502, 502, 502, 503]
+            not_ready = await http.get("/readyz")  # an upstream that does not answer at all
+            assert not_ready.status_code == 503
+            assert not_ready.json()["checks"]["echo"].startswith("unavailable")

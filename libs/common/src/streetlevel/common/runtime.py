@@ -377,3 +377,11 @@ class Runtime:
 
     def readiness_checks(self) -> dict[str, Callable[[], Awaitable[Any]]]:
         return {"database": self.check_database, "bus": self.check_bus}
+
+    def liveness_failures(self) -> list[str]:
+        """What this process cannot recover from by itself: a consumer loop that has ended."""
+        return [
+            f"consumer {r.group}: {type(r.failure).__name__}"
+            for r in self.runners
+            if r.failure is not None
+        ]

@@ -91,13 +91,20 @@ class _FastLanes:
         await self.app(scope, receive, send)
 
 
-def health_router(checks: Callable[[], dict[str, Callable[[], Awaitable[Any]]]]) -> APIRouter:
-    """``/livez`` (the process answers) and ``/readyz`` (its dependencies answer)."""
+def health_router(
+    checks: Callable[[], dict[str, Callable[[], Awaitable[Any]]]],
+    failures: Callable[[], list[str]] = list,
+) -> APIRouter:
+    """``/livez`` (the process can go on) and ``/readyz`` (its dependencies answer)."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/livez")
-    async def livez() -> dict[str, str]:
-        return {"status": "ok"}
+    async def livez() -> Response:
+        failed = failures()
+        if failed:
+            dead: Response = problem(503, "Not live: " + "; ".join(failed), failures=failed)
+            return dead
+        return JSONResponse({"status": "ok"})
 
     @router.get("/readyz")
     async def readyz() -> Response:
@@ -215,7 +222,7 @@ def build_service_app(
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
-    app.include_router(health_router(runtime.readiness_checks))
+    app.include_router(health_router(runtime.readiness_checks, runtime.liveness_failures))
     if contract is not None:
         app.state.event_contract = contract
         app.include_router(contract_router(contract, settings.public_base_url))

@@ -202,7 +202,11 @@ class Gateway:
             async with self.proxy.session.get(
                 f"{url}/livez", timeout=aiohttp.ClientTimeout(total=2)
             ) as resp:
-                resp.raise_for_status()
+                # The upstream answers: its routes can be served. A 503 there (a consumer
+                # loop ended) is for its own orchestrator to restart, not a reason to take
+                # every other service's routes out of the gateway.
+                if resp.status not in (200, 503):
+                    resp.raise_for_status()
 
         return check
 

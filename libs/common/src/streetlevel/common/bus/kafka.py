@@ -240,6 +240,7 @@ class KafkaConsumerRunner:
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self._lagged: set[TopicPartition] = set()
+        self.failure: BaseException | None = None
 
     def _new_consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(*self.topics, **self._options)
@@ -276,9 +277,19 @@ class KafkaConsumerRunner:
         return self._task
 
     async def _main(self) -> None:
-        if not self._joined:
-            await self._join()
-        await self._run()
+        try:
+            if not self._joined:
+                await self._join()
+            await self._run()
+        except Exception as exc:
+            # The processor pauses and retries infrastructure errors itself, so whatever ends
+            # the loop will not pass by retrying here. Leave the group at once, so that its
+            # partitions go to a healthy member instead of waiting behind a live heartbeat,
+            # and say so: /livez fails and the orchestrator restarts the process.
+            self.failure = exc
+            log.exception("consumer %s: loop failed; leaving the group", self.group)
+            with contextlib.suppress(Exception):
+                await self._consumer.stop()
 
     async def _join(self) -> None:
         """Start the consumer, retrying while the broker cannot be reached."""

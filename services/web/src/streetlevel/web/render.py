@@ -61,6 +61,7 @@ CONTRACT_KINDS = {
     "light_touch": "Light-touch services (such as health, social and community services)",
     "works": "Works",
 }
+GRANT_STATUSES = {"awarded": "Awarded", "paid": "Paid", "reported": "End report received"}
 NOTICES = {
     "UK2": "preliminary market engagement notice",
     "UK3": "planned procurement notice",
@@ -139,5 +140,6 @@ def environment() -> Environment:
         stage=label(STAGES),
         contract_kind=label(CONTRACT_KINDS),
         notice_type=label(NOTICES),
+        grant_status=label(GRANT_STATUSES),
     )
     return env

@@ -62,6 +62,12 @@ CONTRACT_KINDS = {
     "works": "Works",
 }
 GRANT_STATUSES = {"awarded": "Awarded", "paid": "Paid", "reported": "End report received"}
+PAYABLE_STATUSES = {"due": "Due", "disputed": "Disputed", "paid": "Paid", "late": "Late"}
+PAYMENT_MODELS = {
+    "fixed": "a fixed price on a schedule",
+    "blended": "partly a fixed price on a schedule, partly by outcomes",
+    "outcomes": "by outcomes achieved, at a price per outcome",
+}
 NOTICES = {
     "UK2": "preliminary market engagement notice",
     "UK3": "planned procurement notice",
@@ -141,5 +147,7 @@ def environment() -> Environment:
         contract_kind=label(CONTRACT_KINDS),
         notice_type=label(NOTICES),
         grant_status=label(GRANT_STATUSES),
+        payable_status=label(PAYABLE_STATUSES),
+        payment_model=label(PAYMENT_MODELS),
     )
     return env

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from streetlevel.web import grants as grant_views
+from streetlevel.web import payments as payment_views
 from streetlevel.web.gateway import GatewayClient, Gone, NotFound
 
 #: Lists the site reads are short; beyond this many items it says "and more" rather than page.
@@ -209,14 +210,16 @@ async def enterprise(gw: GatewayClient, enterprise_id: str) -> dict[str, Any]:
 async def commission(gw: GatewayClient, commission_id: str) -> dict[str, Any]:
     """The public notice, its questions and answers, and the Procurement Act notices published."""
     notice = await gw.get(f"/v1/commissions/{commission_id}")
-    questions, notices, theme_names, names = await asyncio.gather(
+    questions, notices, theme_names, names, paid = await asyncio.gather(
         gw.get(f"/v1/commissions/{commission_id}/questions", limit=LIST_LIMIT),
         gw.get("/v1/notices", commission_id=commission_id, limit=LIST_LIMIT),
         themes(gw),
         area_names(gw, [a for lot in notice.get("lots", []) for a in lot.get("areas", [])]),
+        payment_views.timeline(gw, commission_id),
     )
     return {
         "commission": notice,
+        "payments": paid,
         "questions": questions["items"],
         "notices": notices["items"],
         "themes": theme_names,

@@ -18,7 +18,7 @@ from streetlevel.commissioning.demo import TravelTo, Wait
 
 #: Talbot and Victoria (Blackpool): wards the open tender and the stages do not use.
 GRANT_WARDS = ("E05015202", "E05015204")
-#: The residents who voted, and each application's votes (for, against), in application order.
+#: The residents who voted in the round.
 TURNOUT = 212
 #: Applicant name → (amount asked, purpose, people reached, votes for, votes against, awarded).
 APPLICATIONS = {

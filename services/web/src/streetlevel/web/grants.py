@@ -7,9 +7,10 @@ from typing import Any
 
 from streetlevel.web.gateway import GatewayClient, NotFound
 
-#: Lists the site reads are short (as in views): beyond this many it says "and more".
+#: Lists the site reads are short (as in views).
 LIST_LIMIT = 200
-#: Area types whose every descendant is a direct child, so no programme area needs a read.
+#: Page area types for which every programme area (a ward or a district) that concerns the page
+#: is the area itself, one it sits in or one directly inside it: no area needs a read.
 SHALLOW = frozenset({"lad", "ward", "lsoa"})
 
 
@@ -26,8 +27,15 @@ async def _inside(gw: GatewayClient, place: dict[str, Any], codes: set[str]) -> 
     """Of ``codes`` not around the page's area, those inside it (read only above a district)."""
     if place["type"] in SHALLOW or not codes:
         return set()
-    read = await asyncio.gather(*(gw.get(f"/v1/areas/{c}") for c in sorted(codes)))
-    return {a["code"] for a in read if place["code"] in {p["code"] for p in a.get("parents", [])}}
+
+    async def parents(code: str) -> set[str]:
+        try:
+            return {p["code"] for p in (await gw.get(f"/v1/areas/{code}")).get("parents", [])}
+        except NotFound:  # an area the registry no longer knows is placed nowhere
+            return set()
+
+    read = await asyncio.gather(*(parents(c) for c in sorted(codes)))
+    return {c for c, up in zip(sorted(codes), read, strict=True) if place["code"] in up}
 
 
 def _decided(grant: dict[str, Any], decisions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -16,7 +16,14 @@ from playwright.async_api import Browser
 
 from .conftest import ARTIFACTS, Server, Visit, guarded
 from .keyboard import links_never_reached
-from .site_data import PAYLOAD_NAME, demo_registrar, page_kinds
+from .site_data import (
+    PAYLOAD_NAME,
+    PAYLOAD_PANEL,
+    PAYLOAD_PROGRAMME,
+    demo_client,
+    demo_registrar,
+    page_kinds,
+)
 
 BROWSER_STATUS = {"not-found": 404, "gone": 410}
 NARROW = {"width": 320, "height": 640}
@@ -25,7 +32,9 @@ NARROW = {"width": 320, "height": 640}
 @pytest.fixture(scope="session")
 def kinds(gateway_server: Server) -> dict[str, str]:
     assert gateway_server.data_dir is not None
-    return page_kinds(gateway_server.url, demo_registrar(gateway_server.data_dir))
+    data_dir = gateway_server.data_dir
+    council = demo_client(data_dir, "council")
+    return page_kinds(gateway_server.url, demo_registrar(data_dir), council)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -126,7 +135,11 @@ async def test_an_enterprise_whose_words_are_html_and_script_stays_text_in_the_b
 ) -> None:
     for kind in ("ward", "payload-enterprise"):
         await open_page(visit, kinds[kind], kind)
-        assert PAYLOAD_NAME in (await visit.page.text_content("main") or ""), kind
+        main = await visit.page.text_content("main") or ""
+        assert PAYLOAD_NAME in main, kind
+        assert PAYLOAD_PROGRAMME in main, kind  # the grant programme's title, as text
+        if kind == "ward":
+            assert PAYLOAD_PANEL in main  # the panel that awarded it, as text
         injected = await visit.page.evaluate(
             "document.querySelectorAll('main script, main img, main svg[onload]').length"
         )

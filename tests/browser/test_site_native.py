@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx2
 import pytest
+import pytest_asyncio
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser
 
@@ -52,8 +53,49 @@ def native_site(
         pytest.fail(str(exc), pytrace=False)
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def native_grant(gateway: Any, world: Any) -> dict[str, Any]:
+    """A ward grant programme in the world's ward: a residents' vote, one grant paid upfront."""
+    council, group = world.cast.blackpool, world.cast.enterprises["cic"]
+    body = {
+        "title": "Anchorsholme small grants (browser test)",
+        "description": "Small grants for residents' projects",
+        "areas": [WARD],
+        "criteria": ["Residents benefit directly"],
+        "budget": {"amount": "5000.00", "currency": "GBP"},
+        "max_grant": {"amount": "1500.00", "currency": "GBP"},
+    }
+    programme = (await gateway.post("/v1/grant-programmes", council, json=body, expect=201)).json()
+    form = {
+        "programme_id": programme["id"],
+        "amount_requested": {"amount": "1200.00", "currency": "GBP"},
+        "purpose": "Bulb planting along the promenade",
+        "people_reached": 40,
+    }
+    applied = (await gateway.post("/v1/grant-applications", group, json=form, expect=201)).json()
+    vote = {
+        "method": "residents_vote",
+        "turnout": 97,
+        "results": [
+            {
+                "application_id": applied["id"],
+                "result": "awarded",
+                "amount": {"amount": "1200.00", "currency": "GBP"},
+                "votes": {"for": 81, "against": 16},
+            }
+        ],
+    }
+    path = f"/v1/grant-programmes/{programme['id']}/decisions"
+    grant = (await gateway.post(path, council, json=vote, expect=201)).json()["grants"][0]
+    paid = {"paid_on": grant["awarded_on"], "reference": "BPL-BROWSER-1"}
+    await gateway.post(
+        f"/v1/grants/{grant['id']}/instalments/1/paid", council, json=paid, expect=200
+    )
+    return {"programme": programme, "grant": grant}
+
+
 @pytest.fixture(scope="session")
-def native_kinds(native_site: Server, world: Any) -> dict[str, str]:
+def native_kinds(native_site: Server, world: Any, native_grant: dict[str, Any]) -> dict[str, str]:
     return {
         "home": "/",
         "ward": f"/areas/{WARD}",
@@ -141,6 +183,26 @@ async def test_native_ward_page_shows_the_public_report_and_never_a_count_of_1_t
             html = await _open(visit, path, kind)
             for code, text in FIGURE.findall(html):
                 assert text.strip() not in {"1", "2", "3", "4"}, (kind, code, text)
+        _stayed_home(visit)
+
+
+async def test_native_ward_page_shows_its_grant_programme_and_the_vote_as_published(
+    browser: Browser, native_site: Server, native_kinds: dict[str, str], platform: Any
+) -> None:
+    listed = httpx2.get(
+        f"{platform.gateway_url}/v1/grant-programmes", params={"area": WARD}, timeout=30
+    ).json()["items"]
+    programme = next(p for p in listed if p["title"].endswith("(browser test)"))
+    grants = httpx2.get(
+        f"{platform.gateway_url}/v1/grants", params={"programme_id": programme["id"]}, timeout=30
+    ).json()["items"]
+    assert [g["status"] for g in grants] == ["paid"]
+    async with guarded(browser, native_site.url) as visit:
+        html = await _open(visit, native_kinds["ward"], "ward")
+        assert programme["title"] in html
+        assert f"£{float(programme['committed']['amount']):,.2f}" in html
+        assert grants[0]["recipient"]["name"] in html
+        assert "Residents’ vote: 81 for, 16 against (97 voted)" in html
         _stayed_home(visit)
 
 

@@ -4,7 +4,8 @@ Seed facts (``data/demo.json``): Blackpool Council and its 21 wards (ONS WD24), 
 Anchorsholme, Bispham and Bloomfield, and a dozen social enterprises. ``STREETLEVEL_AREAS_FILE``
 (an ONS lookup CSV) replaces the seed areas with the whole file, loaded by the registry itself.
 The council's commissions: a micro-grant whose outcomes are reported and paid, and one
-commission at each Procurement Act stage (open, evaluation, standstill, entered with its UK7).
+commission at each Procurement Act stage (open, evaluation, standstill, entered with its UK7),
+and a ward micro-grant round outside procurement (a residents' vote, grants paid, an end report).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import httpx2
 from starlette.types import Receive, Scope, Send
 
 from streetlevel.commissioning import demo as commissioning_demo
-from streetlevel.commissioning import demo_stages
+from streetlevel.commissioning import demo_grants, demo_stages
 from streetlevel.common.clock import ShiftedClock
 from streetlevel.common.errors import Conflict
 from streetlevel.gateway.wiring import Gateway
@@ -123,10 +124,13 @@ async def _create(platform: Platform) -> dict[str, Any]:
         if "registry" in names:
             enterprises = await _register_enterprises(platform, clients["registrar"])
         commissions: dict[str, str] = {}
+        grants: dict[str, Any] = {}
         if len(enterprises) >= 3 and history:
             commissions = await _commission_and_measure(
                 platform, clients["council"], enterprises[:3]
             )
+        if commissions:
+            grants = await _grant_round(platform, clients["council"], enterprises)
     finally:
         platform.service_clock.present()
     if commissions:
@@ -139,6 +143,7 @@ async def _create(platform: Platform) -> dict[str, Any]:
         "clients": clients,
         "enterprises": enterprises,
         "commissions": commissions,
+        "grants": grants,
         "webhook": webhook,
     }
 
@@ -231,6 +236,33 @@ async def _commission_and_measure(
     await outcomes_demo.seed_demo(
         outcomes_app, travel_to=travel_to, present=platform.gateway.clock.now()
     )
+    return made
+
+
+async def _grant_round(
+    platform: Platform, council: dict[str, str], enterprises: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The ward micro-grant round (outside procurement), at the end of the replayed past."""
+    clock = platform.service_clock
+
+    async def travel_to(when: datetime) -> None:
+        clock.travel_to(when)
+        await asyncio.sleep(0)
+
+    async with _http(platform) as http:
+        by_name = {e["name"]: e for e in enterprises}
+        applicants = {
+            name: _bearer(await _token(http, by_name[name])) for name in demo_grants.APPLICATIONS
+        }
+        made: dict[str, Any] = await demo_grants.seed_grants(
+            http,
+            council=_bearer(await _token(http, council)),
+            applicants=applicants,
+            wait=asyncio.sleep,
+            travel_to=travel_to,
+            now=clock.now(),
+            present=platform.gateway.clock.now(),
+        )
     return made
 
 
@@ -331,6 +363,14 @@ def _announce(platform: Platform, demo: dict[str, Any]) -> None:
         lines.append("  Procurement Act stages (Blackpool; see docs/procurement.md):")
         for key, label in STAGES:
             lines.append(f"    {label:<36} {base}/commissions/{stages[key]}")
+    if grants := demo.get("grants"):
+        ward = demo_grants.GRANT_WARDS[1]
+        lines += [
+            "  Ward micro-grants (outside procurement; see docs/grants.md):",
+            f"    a residents' vote, {len(grants['grants'])} grants paid upfront, one end report "
+            f"{base}/areas/{ward}",
+            f"    360Giving: {base}/v1/grants/360giving",
+        ]
     if webhook := demo.get("webhook"):
         lines += [
             f"  Demo webhook (Blackpool Council): {webhook['id']} -> {webhook['url']}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,11 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 #: An enterprise whose words are attacks: every page must show them as text.
 PAYLOAD_NAME = "<script>alert('name')</script><img src=x onerror=alert(1)> Payload CIC"
 PAYLOAD_MISSION = '"><svg onload=alert(2)><a href="javascript:alert(3)">mission</a>'
+#: A grant programme whose title and criteria are attacks, awarding the payload enterprise.
+PAYLOAD_PROGRAMME = "<script>alert('fund')</script><img src=x onerror=alert(4)> Fund"
+PAYLOAD_PANEL = "<svg onload=alert(5)>Cllr Payload"
+#: The demo's ward grant round (Talbot and Victoria neighbourhood fund).
+GRANT_WARD = "E05015204"
 
 
 class Switch(httpx2.AsyncBaseTransport):
@@ -52,6 +59,7 @@ class Demo:
     enterprises: list[dict[str, Any]] = field(default_factory=list)
     payload_id: str = ""
     dissolved_id: str = ""
+    payload_grant_id: str = ""
     commission_ids: list[str] = field(default_factory=list)
     wards: list[str] = field(default_factory=list)
 
@@ -65,13 +73,18 @@ async def _token(api: httpx2.AsyncClient, client_id: str, secret: str) -> dict[s
 
 
 async def _register(
-    gateway: GatewayEdge, api: httpx2.AsyncClient, admin: dict[str, str], body: dict[str, Any]
+    gateway: GatewayEdge,
+    api: httpx2.AsyncClient,
+    admin: dict[str, str],
+    body: dict[str, Any],
+    own: dict[str, str] | None = None,
 ) -> str:
     client, secret = await gateway.gateway.clients.create(kind="enterprise", name=body["name"])
-    created = await api.post(
-        "/v1/enterprises", json=body, headers=await _token(api, client.id, secret)
-    )
+    headers = await _token(api, client.id, secret)
+    created = await api.post("/v1/enterprises", json=body, headers=headers)
     created.raise_for_status()
+    if own is not None:  # a token issued now names the enterprise it registered
+        own.update(await _token(api, client.id, secret))
     enterprise_id: str = created.json()["id"]
     verified = await api.post(
         f"/v1/enterprises/{enterprise_id}/verification",
@@ -80,6 +93,59 @@ async def _register(
     )
     verified.raise_for_status()
     return enterprise_id
+
+
+async def _payload_grant(
+    api: httpx2.AsyncClient, data: Path, applicant: dict[str, str], ward: str
+) -> str:
+    """A programme with a payload title in ``ward``, a panel decision awarding the payload."""
+    clients = json.loads((data / "demo-clients.json").read_text())["clients"]
+    own = clients["council"]
+    council = await _token(api, own["client_id"], own["client_secret"])
+    programme = await api.post(
+        "/v1/grant-programmes",
+        json={
+            "title": PAYLOAD_PROGRAMME,
+            "description": PAYLOAD_MISSION,
+            "areas": [ward],
+            "criteria": [PAYLOAD_MISSION],
+            "budget": {"amount": "1000.00", "currency": "GBP"},
+            "max_grant": {"amount": "500.00", "currency": "GBP"},
+            "council_name": "Blackpool Council",
+        },
+        headers=council,
+    )
+    programme.raise_for_status()
+    form = {
+        "programme_id": programme.json()["id"],
+        "amount_requested": {"amount": "400.00", "currency": "GBP"},
+        "purpose": PAYLOAD_MISSION,
+        "people_reached": 10,
+    }
+    for _ in range(100):  # commissioning hears of the verified enterprise by an event
+        applied = await api.post("/v1/grant-applications", json=form, headers=applicant)
+        if applied.status_code != 422:
+            break
+        await asyncio.sleep(0.1)
+    applied.raise_for_status()
+    decided = await api.post(
+        f"/v1/grant-programmes/{programme.json()['id']}/decisions",
+        json={
+            "method": "panel",
+            "panel": [PAYLOAD_PANEL],
+            "results": [
+                {
+                    "application_id": applied.json()["id"],
+                    "result": "awarded",
+                    "amount": {"amount": "400.00", "currency": "GBP"},
+                }
+            ],
+        },
+        headers=council,
+    )
+    decided.raise_for_status()
+    grant_id: str = decided.json()["grants"][0]["id"]
+    return grant_id
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -101,6 +167,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
         async with httpx2.AsyncClient(transport=api_transport, base_url=API) as api:
             client, secret = await gateway.gateway.clients.create(kind="registrar", name="t")
             admin = await _token(api, client.id, secret)
+            payload_auth: dict[str, str] = {}
             payload_id = await _register(
                 gateway,
                 api,
@@ -114,7 +181,9 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
                     "mission": PAYLOAD_MISSION,
                     "asset_lock": True,
                 },
+                payload_auth,
             )
+            payload_grant_id = await _payload_grant(api, data, payload_auth, "E05015186")
             dissolved_id = await _register(
                 gateway,
                 api,
@@ -158,6 +227,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
                         enterprises=enterprises["items"],
                         payload_id=payload_id,
                         dissolved_id=dissolved_id,
+                        payload_grant_id=payload_grant_id,
                         commission_ids=[c["id"] for c in commissions["items"]],
                         wards=[w["code"] for w in wards["items"]],
                     )

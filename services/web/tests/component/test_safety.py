@@ -38,6 +38,7 @@ async def every_page(demo: Demo) -> list[str]:
         "/open-data",
         "/areas/E05015186",
         "/areas/E06000009",
+        "/areas/E05015204",
         "/areas/E05015186/feed.atom",
         f"/enterprises/{demo.payload_id}",
         f"/commissions/{demo.commission_ids[0]}",

@@ -33,6 +33,12 @@ TITLES = {
     "commissioning.contract.completed": "A contract was completed",
     "commissioning.contract.terminated": "A contract ended early",
     "commissioning.contract.payments_updated": "Payments for a contract were updated",
+    "commissioning.grant.programme_opened": "A grant programme opened",
+    "commissioning.grant.programme_closed": "A grant programme closed to applications",
+    "commissioning.grant.decision_published": "Grant decisions were published",
+    "commissioning.grant.awarded": "A grant was awarded",
+    "commissioning.grant.paid": "A grant was paid",
+    "commissioning.grant.reported": "A grant's end report was received",
 }
 
 
@@ -133,4 +139,8 @@ def _link(event: dict[str, Any], site_url: str, api_url: str) -> str:
         return f"{site_url}/commissions/{ident}"
     if kind == "contract" and ident:
         return f"{api_url}/v1/contracts/{ident}"
+    if kind == "grant-programme" and ident:
+        return f"{api_url}/v1/grant-programmes/{ident}"
+    if kind == "grant" and ident:
+        return f"{api_url}/v1/grants/{ident}"
     return f"{api_url}/v1/events"

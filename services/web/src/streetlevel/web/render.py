@@ -61,6 +61,13 @@ CONTRACT_KINDS = {
     "light_touch": "Light-touch services (such as health, social and community services)",
     "works": "Works",
 }
+GRANT_STATUSES = {"awarded": "Awarded", "paid": "Paid", "reported": "End report received"}
+PAYABLE_STATUSES = {"due": "Due", "disputed": "Disputed", "paid": "Paid", "late": "Late"}
+PAYMENT_MODELS = {
+    "fixed": "a fixed price on a schedule",
+    "blended": "partly a fixed price on a schedule, partly by outcomes",
+    "outcomes": "by outcomes achieved, at a price per outcome",
+}
 NOTICES = {
     "UK2": "preliminary market engagement notice",
     "UK3": "planned procurement notice",
@@ -139,5 +146,8 @@ def environment() -> Environment:
         stage=label(STAGES),
         contract_kind=label(CONTRACT_KINDS),
         notice_type=label(NOTICES),
+        grant_status=label(GRANT_STATUSES),
+        payable_status=label(PAYABLE_STATUSES),
+        payment_model=label(PAYMENT_MODELS),
     )
     return env

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from streetlevel.web import grants as grant_views
+from streetlevel.web import payments as payment_views
 from streetlevel.web.gateway import GatewayClient, Gone, NotFound
 
 #: Lists the site reads are short; beyond this many items it says "and more" rather than page.
@@ -126,6 +128,7 @@ async def area(gw: GatewayClient, gss: str) -> dict[str, Any]:
             (contracts, lot_names),
             report,
             theme_names,
+            grants,
         ) = await asyncio.gather(
             place_task,
             gw.get("/v1/enterprises", area=gss, limit=LIST_LIMIT),
@@ -133,6 +136,7 @@ async def area(gw: GatewayClient, gss: str) -> dict[str, Any]:
             contracts_here(),
             gw.get(f"/v1/reports/areas/{gss}"),
             themes(gw),
+            grant_views.area(gw, place_task),
         )
     finally:
         place_task.cancel()  # a no-op once it finished; never left running after a failure
@@ -143,8 +147,10 @@ async def area(gw: GatewayClient, gss: str) -> dict[str, Any]:
         "contracts": contracts,
         "report": report,
         "themes": theme_names,
-        "area_names": {**names, **lot_names},
+        "area_names": {**grants["area_names"], **names, **lot_names},
         "chart": chart(report, gss),
+        "grant_programmes": grants["programmes"],
+        "grants": grants["grants"],
     }
 
 
@@ -178,11 +184,12 @@ async def enterprise(gw: GatewayClient, enterprise_id: str) -> dict[str, Any]:
     profile = await gw.get(f"/v1/enterprises/{enterprise_id}")
     if profile.get("status") == "dissolved":
         raise Gone(profile.get("name", enterprise_id))
-    check, contracts, theme_names, names = await asyncio.gather(
+    check, contracts, theme_names, names, grants = await asyncio.gather(
         gw.get(f"/v1/enterprises/{enterprise_id}/social-enterprise-check"),
         gw.get("/v1/contracts", supplier=enterprise_id, limit=LIST_LIMIT),
         themes(gw),
         area_names(gw, profile.get("areas_served", [])),
+        grant_views.received(gw, enterprise_id),
     )
     progress = await asyncio.gather(
         *(gw.get(f"/v1/reports/contracts/{c['id']}/progress") for c in contracts["items"])
@@ -196,20 +203,23 @@ async def enterprise(gw: GatewayClient, enterprise_id: str) -> dict[str, Any]:
         ],
         "themes": theme_names,
         "area_names": names,
+        "grants": grants,
     }
 
 
 async def commission(gw: GatewayClient, commission_id: str) -> dict[str, Any]:
     """The public notice, its questions and answers, and the Procurement Act notices published."""
     notice = await gw.get(f"/v1/commissions/{commission_id}")
-    questions, notices, theme_names, names = await asyncio.gather(
+    questions, notices, theme_names, names, paid = await asyncio.gather(
         gw.get(f"/v1/commissions/{commission_id}/questions", limit=LIST_LIMIT),
         gw.get("/v1/notices", commission_id=commission_id, limit=LIST_LIMIT),
         themes(gw),
         area_names(gw, [a for lot in notice.get("lots", []) for a in lot.get("areas", [])]),
+        payment_views.timeline(gw, commission_id),
     )
     return {
         "commission": notice,
+        "payments": paid,
         "questions": questions["items"],
         "notices": notices["items"],
         "themes": theme_names,

@@ -195,10 +195,7 @@ def measure(*, seconds: float, warmup_s: float) -> Result:
     with native_world() as (platform, world):
         world_s = time.monotonic() - started
         gateway = platform.gateway_url
-        warm = _site("web-warm", gateway)
-        cold = _site("web-cold", gateway, WEB_CACHE_TTL_S="0", WEB_CACHE_ENTRIES="1")
-        # Every answer kept but none trusted: each read is revalidated (If-None-Match → 304).
-        revalidating = _site("web-revalidating", gateway, WEB_CACHE_TTL_S="0")
+        sites: list[Proc] = []
         paths = {
             "home": "/",
             "ward": WARD,
@@ -208,8 +205,14 @@ def measure(*, seconds: float, warmup_s: float) -> Result:
             "commission": f"/commissions/{world.ids['commission_id']}",
             "open-data": "/open-data",
         }
-        load = os.getloadavg()
         try:
+            sites.append(warm := _site("web-warm", gateway))
+            sites.append(
+                cold := _site("web-cold", gateway, WEB_CACHE_TTL_S="0", WEB_CACHE_ENTRIES="1")
+            )
+            # Every answer kept but none trusted: each read revalidated (If-None-Match → 304).
+            sites.append(revalidating := _site("web-revalidating", gateway, WEB_CACHE_TTL_S="0"))
+            load = os.getloadavg()
             measured = {}
             for arm, site, warmup in (
                 ("warm", warm, warmup_s),
@@ -221,7 +224,7 @@ def measure(*, seconds: float, warmup_s: float) -> Result:
                 measured[arm] = (summary(server), summary(client))
             weights = {kind: weight(warm.url, path) for kind, path in paths.items()}
         finally:
-            for proc in (revalidating, cold, warm):
+            for proc in reversed(sites):
                 terminate(proc.pid, timeout=20)
     result.inputs = {
         "rate_per_s": RATE_PER_S,

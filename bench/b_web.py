@@ -140,10 +140,9 @@ def _site(name: str, gateway_url: str, **extra: str) -> Proc:
         "WEB_PUBLIC_BASE_URL": gateway_url,
         "WEB_LOG_LEVEL": "INFO",
         "WEB_LOG_JSON": "true",
-        "PYTHONPATH": str(ROOT / "bench"),
         **extra,
     }
-    return launch_app(name, "web_site:create_app", env)
+    return launch_app(name, "streetlevel.web.app:create_app", env)
 
 
 def _log_end(proc: Proc) -> int:

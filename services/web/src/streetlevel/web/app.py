@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from streetlevel.common.descriptor import ServiceDescriptor
+from streetlevel.common.logging import configure_logging
 from streetlevel.common.settings import load_settings
 from streetlevel.common.web import EdgeMiddleware
 from streetlevel.web import routes
@@ -127,6 +128,9 @@ def create_app(
 ) -> Any:
     """The site's ASGI app: security headers outside the shared edge middleware."""
     settings = settings or load_settings(WebSettings)
+    # As every service does: as its own process the site's access lines and WEB_LOG_* apply
+    # (in embedded mode the platform configured logging first, and the first call wins).
+    configure_logging(level=settings.log_level, json=settings.log_json, service="web")
     site = Site(settings, transport=transport)
     edge = EdgeMiddleware(build_api(site), service=settings.service_name)
     app = SecurityHeaders(edge)

@@ -10,6 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from streetlevel.commissioning.api.schemas import Body, Read
 from streetlevel.commissioning.domain.contract import Contract
+from streetlevel.commissioning.domain.events import ABSENT
 from streetlevel.commissioning.domain.payables import Basis, Payable
 from streetlevel.commissioning.domain.payment_performance import (
     PaymentFigures,
@@ -38,8 +39,8 @@ class PayableRead(Read):
 
     id: str
     # Exactly one of the two (the other is left out): a payable is a contract's or a grant's.
-    contract_id: str | SkipJsonSchema[None] = Field(default=None, description="A contract's.")
-    grant_id: str | SkipJsonSchema[None] = Field(default=None, description="A grant's.")
+    contract_id: str | SkipJsonSchema[None] = Field(None, description="A contract's.", **ABSENT)
+    grant_id: str | SkipJsonSchema[None] = Field(None, description="A grant's.", **ABSENT)
     basis: Literal["instalment", "fixed_share", "outcome", "credit", "grant"]
     description: str
     amount: str
@@ -89,6 +90,7 @@ class PaymentPerformanceRead(Read):
     end: date
     grants: GrantPaymentFiguresRead | SkipJsonSchema[None] = Field(
         default=None,
+        **ABSENT,
         description="Grant payments, counted apart from the UK8 figures (Local Government "
         "Transparency Code): ss.68-69 of the Procurement Act 2023 cover public contracts only.",
     )

@@ -360,13 +360,21 @@ class EligibilityLost(_Private):
     title: str
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+#: A field left out when unset: no ``default: null`` in a schema typed string.
+ABSENT: dict[str, Any] = {"json_schema_extra": _no_default}
+
+
 class _PayableEvent(_Private):
     """To the supplier or grant recipient: a change to one of the payables owed to it."""
 
     payable_id: str
     # Exactly one of the two; the other is left out (never null), so v1 stays compatible.
-    contract_id: str | SkipJsonSchema[None] = Field(default=None, description="A contract's.")
-    grant_id: str | SkipJsonSchema[None] = Field(default=None, description="A grant's.")
+    contract_id: str | SkipJsonSchema[None] = Field(None, description="A contract's.", **ABSENT)
+    grant_id: str | SkipJsonSchema[None] = Field(None, description="A grant's.", **ABSENT)
     basis: Literal["instalment", "fixed_share", "outcome", "credit", "grant"]
     #: Exact pounds as a decimal string; a credit line is negative.
     amount: str

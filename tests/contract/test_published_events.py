@@ -297,10 +297,12 @@ async def test_a_ward_grant_round_reaches_the_change_feed_valid_and_without_cont
         headers=council,
     )
     assert decided.status_code == 201, decided.text
-    gid = decided.json()["grants"][0]["id"]
+    grant = decided.json()["grants"][0]
+    gid = grant["id"]
+    # Paid the day it was awarded: a payable's payment date lies between receipt and today.
     paid = await demo.http.post(
         f"/v1/grants/{gid}/instalments/1/paid",
-        json={"paid_on": "2026-12-01", "reference": "FEED-REF-1"},
+        json={"paid_on": grant["awarded_on"], "reference": "FEED-REF-1"},
         headers=council,
     )
     assert paid.status_code == 200, paid.text

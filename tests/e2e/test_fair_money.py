@@ -2,7 +2,8 @@
 
 Fylde Borough Council pays a blended contract on schedule and by outcomes (one invoice disputed
 and resolved, one paid late and counted in its UK8 figures), pays a three-member consortium's
-lead, and runs a ward grant round decided by a residents' vote, published as 360Giving.
+lead, and runs a ward grant round decided by a residents' vote, paid upfront through the
+payables ledger (counted in the report's grants block, not in UK8), published as 360Giving.
 """
 
 from __future__ import annotations
@@ -167,20 +168,34 @@ async def grant_round(api: Api, cast: Cast, council: Actor, today: date) -> None
     assert after["committed"] == money("3300.00")  # 1000 + 1100 + 1200
     by_id = {g.enterprise_id: g for g in groups}
     for n, grant in enumerate(grants):
-        paid = await api.post(
-            f"/v1/grants/{grant['id']}/instalments/1/paid",
-            council,
-            json={"paid_on": today.isoformat(), "reference": f"GRANT-{n}"},
-            expect=200,
-        )
+        # Each upfront instalment is a payable on the ledger: received the day of the
+        # decision, due 30 days later, owed by the council to the group.
+        [payable] = grant["payables"]
+        assert (payable["basis"], payable["status"]) == ("grant", "due")
+        assert payable["received_on"] == today.isoformat()
+        assert payable["due_on"] == (today + timedelta(days=30)).isoformat()
+        recipient = by_id[grant["recipient"]["enterprise_id"]]
+        pay_url = f"/v1/payables/{payable['id']}/pay"
+        await api.post(pay_url, recipient, json={"reference": "mine"}, expect=403)
+        if n == 0:  # the ward grant paid through its payable, the others by instalment
+            assert (await pay(api, council, payable["id"], "GRANT-0"))["status"] == "paid"
+            paid = await api.get(f"/v1/grants/{grant['id']}", council, expect=200)
+        else:
+            paid = await api.post(
+                f"/v1/grants/{grant['id']}/instalments/1/paid",
+                council,
+                json={"paid_on": today.isoformat(), "reference": f"GRANT-{n}"},
+                expect=200,
+            )
         assert paid.json()["status"] == "paid"
+        assert paid.json()["payables"][0]["status"] == "paid"
+        await api.post(pay_url, council, json={"reference": "again"}, expect=409)
         await api.post(
             f"/v1/grants/{grant['id']}/instalments/1/paid",
             council,
             json={"paid_on": today.isoformat(), "reference": "again"},
             expect=409,
         )
-        recipient = by_id[grant["recipient"]["enterprise_id"]]
         reported = await api.post(
             f"/v1/grants/{grant['id']}/report",
             recipient,
@@ -204,6 +219,14 @@ async def grant_round(api: Api, cast: Cast, council: Actor, today: date) -> None
     assert all(g["amountDisbursed"] == g["amountAwarded"] for g in ours)
     assert "07700" not in str(package), "a contact is never published"
     assert "GRANT-" not in str(package), "nor a payment reference"
+
+    # The grant payments are counted in the report's separate grants block, not in UK8.
+    report = await api.get(
+        f"/v1/payment-performance/{FYLDE}", params={"period": period_of(today)}, expect=200
+    )
+    block = report.json()["grants"]
+    assert (block["invoices_paid"], block["paid_within_30_days"], block["late"]) == (3, 3, 0)
+    assert (block["amount_paid"], block["average_days_to_pay"]) == ("3300.00", "0.0")
 
 
 @pytest.mark.timeout(900)
@@ -308,5 +331,7 @@ async def test_fair_money_on_schedule_by_outcomes_consortium_and_ward_grants(
         one = await api.get(f"/v1/payment-performance/{FYLDE}", params={"period": periods.pop()})
         assert one.json()["paid_within_30_days_pct"] == "83.3"
 
-    # (c) The ward grant round.
+    # (c) The ward grant round, paid upfront through the payables ledger.
     await grant_round(api, mine, council, platform.now().date())
+    after = await performance(api, FYLDE, [*days, platform.now().date()])
+    assert after == figures, "UK8 stays public contracts only: the grants are counted apart"

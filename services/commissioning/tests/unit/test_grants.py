@@ -20,6 +20,8 @@ from streetlevel.commissioning.domain.grants import (
     Outcome,
     check_decision,
 )
+from streetlevel.commissioning.domain.payables import Basis, Payable
+from streetlevel.commissioning.domain.schedule import due_date
 from streetlevel.common.errors import ValidationProblem
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -198,3 +200,50 @@ def test_a_staged_grant_is_paid_instalment_by_instalment_and_reported_once() -> 
     assert g.report["figures"] == [{"indicator_code": "a.b", "value": "3"}]
     with pytest.raises(IllegalStatus):
         g.submit_report(what_happened="again", people_reached=1, figures={}, now=NOW)
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=500), min_size=1, max_size=12),
+    st.lists(st.tuples(st.integers(min_value=1, max_value=12), st.booleans()), max_size=40),
+)
+def test_instalment_payables_are_paid_once_and_never_beyond_the_grant(
+    shares: list[int], attempts: list[tuple[int, bool]]
+) -> None:
+    """Any order of payments by either route, repeated: each instalment's payable is paid
+    once, in step with its instalment, and the sum paid never exceeds the grant."""
+    total = Decimal(sum(shares))
+    schedule = tuple((date(2026, 11, 23), Decimal(s)) for s in shares)
+    p = programme(budget=total, max_grant=total)
+    a = application(p, amount=str(total))
+    o = Outcome("a1", True, total, schedule=schedule)
+    g = Grant.award(id="g1", programme=p, decision=decision([o]), outcome=o, application=a, now=NOW)
+    payables = {
+        i.no: Payable(
+            id=f"p{i.no}",
+            grant_id=g.id,
+            buyer_id=g.council_id,
+            supplier_id=g.recipient_id,
+            basis=Basis.GRANT,
+            source=f"instalment:{i.no}",
+            amount=i.amount,
+            received_on=i.due_on,
+            due_on=due_date(i.due_on, g.payment_terms_days),
+        )
+        for i in g.instalments
+    }
+    paid: list[int] = []
+    for no, via_payable in attempts:
+        if no not in payables:
+            continue
+        try:
+            # The service's one path (service/grant_payments.py): the payable, then the grant.
+            payables[no].pay(paid_on=NOW.date(), reference="r", today=NOW.date(), now=NOW)
+            g.mark_paid(no, paid_on=NOW.date(), reference="r", now=NOW)
+            paid.append(no)
+        except IllegalStatus:
+            assert no in paid, f"instalment {no} refused unpaid (route {via_payable})"
+        assert g.paid_total <= total
+    assert sorted(paid) == sorted(set(paid))
+    settled = sum((x.amount for x in payables.values() if x.status == "paid"), Decimal(0))
+    assert settled == g.paid_total
+    assert {i.no for i in g.instalments if i.paid_on} == set(paid)

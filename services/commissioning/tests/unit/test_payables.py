@@ -139,3 +139,35 @@ def test_half_years_and_their_figures() -> None:
     assert (f.late, f.disputed, f.escalated_reports) == (2, 1, 2)
     empty = performance("GB-LAE-BPL", "2025-H2", [], today=date(2026, 9, 15))
     assert (empty.paid_within_30_days_pct, empty.average_days_to_pay) == (None, None)
+
+
+def test_grant_payables_are_counted_apart_from_the_uk8_figures() -> None:
+    grant = {"contract_id": None, "grant_id": "g", "basis": Basis.GRANT}
+    paid = payable(id="g1", status="paid", paid_on=date(2026, 7, 11), **grant)
+    late = payable(id="g2", received_on=date(2026, 7, 5), due_on=date(2026, 8, 4), **grant)
+    contract = payable(id="k1", status="paid", paid_on=date(2026, 7, 31))
+    f = performance("GB-LAE-BPL", "2026-H1", [paid, late, contract], today=date(2026, 9, 1))
+    assert (f.invoices_paid, f.late, f.amount_paid) == (1, 0, Decimal("100.00"))
+    assert f.average_days_to_pay == Decimal("30.0")
+    g = f.grants
+    assert (g.invoices_paid, g.paid_within_30_days, g.paid_within_terms) == (1, 1, 1)
+    assert (g.average_days_to_pay, g.amount_paid, g.late, g.disputed) == (
+        Decimal("10.0"),
+        Decimal("100.00"),
+        1,
+        0,
+    )
+
+
+def test_a_grant_payable_is_keyed_by_its_grant_and_names_no_contract() -> None:
+    p = payable(contract_id=None, grant_id="g", basis=Basis.GRANT)
+    p.raise_()
+    [event] = p.pending_events
+    assert event.key == "g"
+    assert event.audience == "enterprise:e1"
+    data = event.payload.model_dump(mode="json")
+    assert data["grant_id"] == "g"
+    assert "contract_id" not in data
+    k = payable()
+    k.raise_()
+    assert "grant_id" not in k.pending_events[0].payload.model_dump(mode="json")

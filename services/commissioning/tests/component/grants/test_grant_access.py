@@ -9,7 +9,7 @@ PRINCIPALS = ("owner", "other_council", "applicant", "other_enterprise", "regist
 CONTACT, REFERENCE = "SECRET-CONTACT-07700", "SECRET-BACS-REF"
 # (method, path, body, expected status per principal; None: a permitted write done elsewhere)
 Row = tuple[str, str, dict[str, Any] | None, tuple[int | None, ...]]
-PAID = {"paid_on": "2026-11-30", "reference": "x"}
+PAID = {"paid_on": "2026-11-23", "reference": "x"}
 REPORT = {"what_happened": "x", "people_reached": 1}
 DECISION = {
     "method": "panel",
@@ -80,7 +80,7 @@ async def test_every_grant_route_checks_its_principal(harness: Any, grants_kit: 
     g = decided.json()["grants"][0]
     paid = await h.client.post(
         f"/v1/grants/{g['id']}/instalments/1/paid",
-        json={"paid_on": "2026-11-30", "reference": REFERENCE},
+        json={"paid_on": "2026-11-23", "reference": REFERENCE},
         headers=headers["owner"],
     )
     assert paid.status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 CONTACT = "Jo Bloggs, 07700 900123"
@@ -66,7 +67,7 @@ async def test_a_ward_round_decided_by_residents_is_paid_reported_and_published(
     first = grants[0]
     paid = await h.client.post(
         f"/v1/grants/{first['id']}/instalments/1/paid",
-        json={"paid_on": "2026-11-30", "reference": "BACS-0001"},
+        json={"paid_on": "2026-11-23", "reference": "BACS-0001"},
         headers=h.council(),
     )
     assert paid.status_code == 200, paid.text
@@ -74,7 +75,7 @@ async def test_a_ward_round_decided_by_residents_is_paid_reported_and_published(
     assert paid.json()["instalments"][0]["reference"] == "BACS-0001"
     again = await h.client.post(
         f"/v1/grants/{first['id']}/instalments/1/paid",
-        json={"paid_on": "2026-12-01", "reference": "BACS-0002"},
+        json={"paid_on": "2026-11-23", "reference": "BACS-0002"},
         headers=h.council(),
     )
     assert again.status_code == 409  # nothing is paid twice
@@ -229,6 +230,18 @@ async def test_a_staged_grant_pays_in_instalments_that_sum_to_it(
     assert grant["payment"] == "staged"
     assert [i["due_on"] for i in grant["instalments"]] == ["2026-12-01", "2027-03-01"]
     gid = grant["id"]
+    # Each instalment is a payable received on its date, due the programme's 30 days later.
+    assert [(x["received_on"], x["due_on"]) for x in grant["payables"]] == [
+        ("2026-12-01", "2026-12-31"),
+        ("2027-03-01", "2027-03-31"),
+    ]
+    early = await h.client.post(
+        f"/v1/grants/{gid}/instalments/1/paid",
+        json={"paid_on": "2026-11-23", "reference": "R0"},
+        headers=h.council(),
+    )
+    assert early.status_code == 422  # not before its date, like any payable
+    h.clock.set(datetime(2026, 12, 1, 12, tzinfo=UTC))
     one = await h.client.post(
         f"/v1/grants/{gid}/instalments/1/paid",
         json={"paid_on": "2026-12-01", "reference": "R1"},

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.clock import utc
+from streetlevel.commissioning.adapters.payable_repository import PayableRepository
 from streetlevel.commissioning.domain.grants import (
     Decision,
     Grant,
@@ -17,6 +18,7 @@ from streetlevel.commissioning.domain.grants import (
     GrantProgramme,
     Instalment,
 )
+from streetlevel.commissioning.domain.payables import Payable
 
 
 def _day(value: str | None) -> date | None:
@@ -64,6 +66,7 @@ class GrantRepository:
             max_grant=row["max_grant"],
             committed=row["committed"],
             closes_on=_day(row["closes_on"]),
+            payment_terms_days=row["payment_terms_days"],
             status=row["status"],
             opened_at=utc(row["opened_at"]),
             updated_at=utc(row["updated_at"]),
@@ -94,6 +97,7 @@ class GrantRepository:
             "max_grant": p.max_grant,
             "committed": p.committed,
             "closes_on": p.closes_on.isoformat() if p.closes_on else None,
+            "payment_terms_days": p.payment_terms_days,
             "status": p.status,
             "opened_at": p.opened_at,
             "updated_at": p.updated_at,
@@ -247,6 +251,9 @@ class GrantRepository:
                     reference=p["reference"],
                 )
             )
+        payables: dict[str, list[Payable]] = {}
+        for payable in await PayableRepository(self.session).for_grants(ids):
+            payables.setdefault(payable.grant_id or "", []).append(payable)
         return [
             Grant(
                 id=r["id"],
@@ -263,7 +270,9 @@ class GrantRepository:
                 amount=r["amount"],
                 people_planned=r["people_planned"],
                 awarded_on=date.fromisoformat(r["awarded_on"]),
+                payment_terms_days=r["payment_terms_days"],
                 instalments=schedule.get(r["id"], []),
+                payables=payables.get(r["id"], []),
                 report=r["report"],
                 created_at=utc(r["created_at"]),
                 updated_at=utc(r["updated_at"]),
@@ -290,6 +299,7 @@ class GrantRepository:
                 amount=g.amount,
                 people_planned=g.people_planned,
                 awarded_on=g.awarded_on.isoformat(),
+                payment_terms_days=g.payment_terms_days,
                 report=g.report,
                 created_at=g.created_at,
                 updated_at=g.updated_at,

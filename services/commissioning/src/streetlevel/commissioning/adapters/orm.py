@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -141,12 +142,16 @@ payment_lines = Table(
     Index("ix_payment_lines_obs", "contract_id", "observation_id"),
 )
 
-#: Invoice-like amounts owed on contracts (domain/payables.py); one per (contract, source).
+#: Invoice-like amounts owed on a contract or a grant (domain/payables.py), never both; one
+#: per (contract, source) or (grant, source).
 payables = Table(
     "payables",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("contract_id", String(36), ForeignKey("contracts.id"), nullable=False),
+    Column("contract_id", String(36), ForeignKey("contracts.id"), nullable=True),
+    Column(
+        "grant_id", String(36), ForeignKey("grants.id", name="fk_payables_grant"), nullable=True
+    ),
     Column("buyer_id", String(50), nullable=False),
     Column("supplier_id", String(36), nullable=False),
     Column("basis", String(20), nullable=False),
@@ -162,7 +167,10 @@ payables = Table(
     Column("created_at", TZ, nullable=False),
     Column("updated_at", TZ, nullable=False),
     UniqueConstraint("contract_id", "source", name="uq_payables_source"),
+    UniqueConstraint("grant_id", "source", name="uq_payables_grant_source"),
+    CheckConstraint("(contract_id IS NULL) <> (grant_id IS NULL)", name="ck_payables_one_owner"),
     Index("ix_payables_buyer", "buyer_id", "received_on"),
+    Index("ix_payables_grant", "grant_id"),
     Index("ix_payables_due", "status", "due_on"),
     Index("ix_payables_contract", "contract_id"),
 )
@@ -283,6 +291,7 @@ grant_programmes = Table(
     Column("max_grant", Pence, nullable=False),
     Column("committed", Pence, nullable=False),
     Column("closes_on", String(10), nullable=True),
+    Column("payment_terms_days", Integer, nullable=False, server_default="30"),
     Column("status", String(12), nullable=False),
     Column("opened_at", TZ, nullable=False),
     Column("updated_at", TZ, nullable=False),
@@ -338,13 +347,14 @@ grants = Table(
     Column("amount", Pence, nullable=False),
     Column("people_planned", Integer, nullable=False),
     Column("awarded_on", String(10), nullable=False),
+    Column("payment_terms_days", Integer, nullable=False, server_default="30"),
     Column("report", JSON, nullable=True),
     Column("created_at", TZ, nullable=False),
     Column("updated_at", TZ, nullable=False),
     Column("version", Integer, nullable=False),
 )
 
-#: Each grant's instalments: the payment schedule (to be wired to payables at merge).
+#: Each grant's instalments: the schedule; each is also a payable (basis ``grant``).
 grant_payments = Table(
     "grant_payments",
     metadata,

@@ -1,4 +1,4 @@
-"""The payable repository: amounts owed on contracts; it flushes, never commits."""
+"""The payable repository: amounts owed on contracts and grants; it flushes, never commits."""
 
 from __future__ import annotations
 
@@ -42,6 +42,29 @@ class PayableRepository:
             .order_by(t.received_on, t.created_at, t.id)
         )
         return [self.of(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def for_grants(self, grant_ids: list[str]) -> list[Payable]:
+        """The payables of these grants, in instalment order."""
+        if not grant_ids:
+            return []
+        t = orm.payables.c
+        query = (
+            select(orm.payables)
+            .where(t.grant_id.in_(grant_ids))
+            .order_by(t.grant_id, t.received_on, t.source)
+        )
+        return [self.of(r) for r in (await self.session.execute(query)).mappings()]
+
+    async def grant_instalment(
+        self, grant_id: str, no: int, *, lock: bool = False
+    ) -> Payable | None:
+        """The payable of a grant's instalment ``no``."""
+        t = orm.payables.c
+        query = select(orm.payables).where(t.grant_id == grant_id, t.source == f"instalment:{no}")
+        if lock:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return None if row is None else self.of(row)
 
     async def for_buyer(self, buyer_id: str, since: date, until: date) -> list[Payable]:
         """A buyer's payables received, due or paid in [since, until] (for its statistics)."""
@@ -102,6 +125,7 @@ class PayableRepository:
         return Payable(
             id=row["id"],
             contract_id=row["contract_id"],
+            grant_id=row["grant_id"],
             buyer_id=row["buyer_id"],
             supplier_id=row["supplier_id"],
             basis=Basis(row["basis"]),
@@ -135,6 +159,7 @@ class PayableRepository:
     def _values(p: Payable) -> dict[str, Any]:
         return {
             "contract_id": p.contract_id,
+            "grant_id": p.grant_id,
             "buyer_id": p.buyer_id,
             "supplier_id": p.supplier_id,
             "basis": p.basis.value,

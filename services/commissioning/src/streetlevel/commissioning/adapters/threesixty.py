@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from streetlevel.commissioning.adapters.payloads import EnterpriseRecord
@@ -82,7 +83,8 @@ def grant_360(
         "dateModified": iso(grant.updated_at),
         "dataSource": f"{base_url.rstrip('/')}/v1/grants/360giving",
     }
-    paid = grant.paid_total
+    # What the payables ledger has paid on the grant (its basis ``grant`` payables).
+    paid = sum((p.amount for p in grant.payables if p.status == "paid"), Decimal(0))
     if paid:
         out["amountDisbursed"] = float(paid)
     out["plannedDates"] = [

@@ -25,6 +25,7 @@ from streetlevel.commissioning.api.schemas_grants import (
     ReportCreate,
     ThreeSixtyGivingPackage,
 )
+from streetlevel.commissioning.api.schemas_payables import payable_view
 from streetlevel.commissioning.domain.grants import Grant
 from streetlevel.commissioning.service import grants as use
 from streetlevel.commissioning.service.access import (
@@ -49,7 +50,9 @@ grants = APIRouter(prefix="/v1/grants", tags=["grants"])
 
 
 def _grant_view(principal: Principal, g: Grant) -> dict[str, object]:
-    return g.public_view(payer=is_grant_payer_or_payee(principal, g.council_id, g.recipient_id))
+    payer = is_grant_payer_or_payee(principal, g.council_id, g.recipient_id)
+    payables = [payable_view(p, full=payer) for p in g.payables]
+    return g.public_view(payer=payer) | {"payables": payables}
 
 
 @programmes.post(

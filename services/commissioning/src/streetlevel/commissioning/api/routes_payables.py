@@ -68,7 +68,11 @@ async def list_payables(
 async def pay(
     payable_id: str, body: PayBody, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
-    """Record the payment of a due or late payable (the buyer council)."""
+    """Record the payment of a due or late payable (the buyer council; a grant's council).
+
+    A grant instalment's payable is paid here or through its grant's
+    ``/instalments/{no}/paid``: either way once (409 the second time).
+    """
     p = await change_payable(
         services=services,
         principal=principal,
@@ -133,7 +137,9 @@ async def performance(
     Invoices paid in the period, how many within 30 days of receipt (and the percentage),
     the average days to pay, the payables whose due date in the period passed unpaid
     (``late``), those disputed in the period, and the outcome reports left unverified past
-    their deadline (``escalated_reports``), counted against the council.
+    their deadline (``escalated_reports``), counted against the council. These are public
+    contracts' invoices only; ``grants`` gives the same figures for the council's grant
+    instalments, apart (the Transparency Code publishes grants; s.69 does not cover them).
     """
     figures = await payment_performance(services=services, org_id=org_id, period=period)
     return single(request, performance_view(figures))

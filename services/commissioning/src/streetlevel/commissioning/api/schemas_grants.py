@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from streetlevel.commissioning.api.schemas_payables import PayableRead
 from streetlevel.commissioning.domain.values import Money
 
 Text = Annotated[str, Field(min_length=1, max_length=300)]
@@ -27,6 +28,12 @@ class ProgrammeCreate(Body):
     max_grant: Money
     closes_on: date | None = None
     council_name: str | None = Field(default=None, max_length=300)
+    payment_terms_days: int = Field(
+        default=30,
+        ge=1,
+        le=30,
+        description="days from an instalment's date to its due date on the payables ledger",
+    )
 
 
 class ApplicationCreate(Body):
@@ -129,6 +136,7 @@ class ProgrammeRead(Read):
     max_grant: Money
     committed: Money
     closes_on: str | None
+    payment_terms_days: int = 30
     status: Literal["open", "closed"]
     opened_at: str
     updated_at: str
@@ -180,8 +188,14 @@ class GrantRead(Read):
     amount: Money
     people_planned: int
     awarded_on: str
+    payment_terms_days: int = 30
     payment: Literal["upfront", "staged"]
     instalments: list[InstalmentRead]
+    payables: list[PayableRead] = Field(
+        default_factory=list,
+        description="each instalment's payable (basis grant): status, due and paid dates; "
+        "references and dispute reasons for the council and the recipient only",
+    )
     paid_total: Money
     report: dict[str, Any] | None
     status: Literal["awarded", "paid", "reported"]

@@ -6,11 +6,16 @@ from datetime import date
 from typing import Any, Literal
 
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from streetlevel.commissioning.api.schemas import Body, Read
 from streetlevel.commissioning.domain.contract import Contract
+from streetlevel.commissioning.domain.events import ABSENT
 from streetlevel.commissioning.domain.payables import Basis, Payable
-from streetlevel.commissioning.domain.payment_performance import PaymentPerformance
+from streetlevel.commissioning.domain.payment_performance import (
+    PaymentFigures,
+    PaymentPerformance,
+)
 
 #: What the public sees of a contract's payables: the fixed part's schedule. Outcome claims
 #: and credits stay with the parties: each one would count a verification the published,
@@ -33,7 +38,9 @@ class PayableRead(Read):
     """An amount owed; ``amount`` is exact pounds (a credit line is negative)."""
 
     id: str
-    contract_id: str
+    # Exactly one of the two (the other is left out): a payable is a contract's or a grant's.
+    contract_id: str | SkipJsonSchema[None] = Field(None, description="A contract's.", **ABSENT)
+    grant_id: str | SkipJsonSchema[None] = Field(None, description="A grant's.", **ABSENT)
     basis: Literal["instalment", "fixed_share", "outcome", "credit", "grant"]
     description: str
     amount: str
@@ -61,13 +68,32 @@ class PayablesRead(Read):
     items: list[PayableRead]
 
 
+class GrantPaymentFiguresRead(Read):
+    """The same figures for the council's grant instalments (outside UK8: not invoices)."""
+
+    invoices_paid: int = Field(description="grant instalments paid in the period")
+    paid_within_30_days: int
+    paid_within_30_days_pct: str | None
+    paid_within_terms: int
+    average_days_to_pay: str | None
+    amount_paid: str
+    late: int
+    disputed: int
+
+
 class PaymentPerformanceRead(Read):
-    """A council's payments compliance figures (UK8) for one half-year."""
+    """A council's payments compliance figures (UK8, public contracts) for one half-year."""
 
     org_id: str
     period: str
     start: date
     end: date
+    grants: GrantPaymentFiguresRead | SkipJsonSchema[None] = Field(
+        default=None,
+        **ABSENT,
+        description="Grant payments, counted apart from the UK8 figures (Local Government "
+        "Transparency Code): ss.68-69 of the Procurement Act 2023 cover public contracts only.",
+    )
     invoices_paid: int
     paid_within_30_days: int
     paid_within_30_days_pct: str | None
@@ -82,7 +108,7 @@ class PaymentPerformanceRead(Read):
 def payable_view(p: Payable, *, full: bool = True) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": p.id,
-        "contract_id": p.contract_id,
+        **({"contract_id": p.contract_id} if p.contract_id else {"grant_id": p.grant_id}),
         "basis": p.basis.value,
         "description": p.description,
         "amount": f"{p.amount:.2f}",
@@ -116,12 +142,8 @@ def payables_view(c: Contract, payables: list[Payable], *, full: bool) -> dict[s
     }
 
 
-def performance_view(f: PaymentPerformance) -> dict[str, Any]:
+def _figures_view(f: PaymentFigures) -> dict[str, Any]:
     return {
-        "org_id": f.org_id,
-        "period": f.period,
-        "start": f.start.isoformat(),
-        "end": f.end.isoformat(),
         "invoices_paid": f.invoices_paid,
         "paid_within_30_days": f.paid_within_30_days,
         "paid_within_30_days_pct": _text(f.paid_within_30_days_pct),
@@ -130,7 +152,18 @@ def performance_view(f: PaymentPerformance) -> dict[str, Any]:
         "amount_paid": f"{f.amount_paid:.2f}",
         "late": f.late,
         "disputed": f.disputed,
+    }
+
+
+def performance_view(f: PaymentPerformance) -> dict[str, Any]:
+    return {
+        "org_id": f.org_id,
+        "period": f.period,
+        "start": f.start.isoformat(),
+        "end": f.end.isoformat(),
+        **_figures_view(f),
         "escalated_reports": f.escalated_reports,
+        "grants": _figures_view(f.grants),
     }
 
 

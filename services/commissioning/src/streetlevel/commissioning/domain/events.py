@@ -6,7 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from streetlevel.commissioning.domain.values import Money, OutcomeTarget, RateCardItem
 from streetlevel.common.events import DomainEvent, TopicInfo
@@ -353,17 +360,35 @@ class EligibilityLost(_Private):
     title: str
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+#: A field left out when unset: no ``default: null`` in a schema typed string.
+ABSENT: dict[str, Any] = {"json_schema_extra": _no_default}
+
+
 class _PayableEvent(_Private):
-    """To the supplier: a change to one of its payables (invoice-like amounts owed to it)."""
+    """To the supplier or grant recipient: a change to one of the payables owed to it."""
 
     payable_id: str
-    contract_id: str
+    # Exactly one of the two; the other is left out (never null), so v1 stays compatible.
+    contract_id: str | SkipJsonSchema[None] = Field(None, description="A contract's.", **ABSENT)
+    grant_id: str | SkipJsonSchema[None] = Field(None, description="A grant's.", **ABSENT)
     basis: Literal["instalment", "fixed_share", "outcome", "credit", "grant"]
     #: Exact pounds as a decimal string; a credit line is negative.
     amount: str
     received_on: str = Field(description="The date the invoice was received (became due).")
     due_on: str = Field(description="The date it is due: at most 30 days after receipt.")
     status: Literal["due", "disputed", "paid", "late"]
+
+    @model_serializer(mode="wrap")
+    def _owner_only(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None or k not in _OWNERS}
+
+
+_OWNERS = ("contract_id", "grant_id")
 
 
 class PayableRaised(_PayableEvent):

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from streetlevel.commissioning.domain import grant_events as gev
 from streetlevel.commissioning.domain.commission import iso
 from streetlevel.commissioning.domain.errors import IllegalStatus
+from streetlevel.commissioning.domain.payables import Payable
 from streetlevel.commissioning.domain.values import Money
 from streetlevel.common.errors import Conflict, ValidationProblem
 from streetlevel.common.events import Aggregate
@@ -45,6 +46,7 @@ class GrantProgramme(Aggregate):
     budget: Decimal = Decimal(0)
     max_grant: Decimal = Decimal(0)
     closes_on: date | None = None
+    payment_terms_days: int = 30
     status: ProgrammeStatus = "open"
     committed: Decimal = Decimal(0)
     opened_at: datetime | None = None
@@ -107,6 +109,7 @@ class GrantProgramme(Aggregate):
             "max_grant": money(self.max_grant),
             "committed": money(self.committed),
             "closes_on": self.closes_on.isoformat() if self.closes_on else None,
+            "payment_terms_days": self.payment_terms_days,
             "status": self.status,
             "opened_at": iso(self.opened_at) if self.opened_at else None,
             "updated_at": iso(self.updated_at) if self.updated_at else None,
@@ -266,7 +269,10 @@ class Grant(Aggregate):
     amount: Decimal = Decimal(0)
     people_planned: int = 0
     awarded_on: date | None = None
+    payment_terms_days: int = 30
     instalments: list[Instalment] = field(default_factory=list)
+    #: Each instalment's payable (basis ``grant``), loaded with the grant for its views.
+    payables: list[Payable] = field(default_factory=list)
     report: dict[str, Any] | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -313,6 +319,7 @@ class Grant(Aggregate):
             amount=outcome.amount,
             people_planned=application.people_reached,
             awarded_on=now.date(),
+            payment_terms_days=programme.payment_terms_days,
             instalments=[
                 Instalment(no=n, due_on=due, amount=amount)
                 for n, (due, amount) in enumerate(schedule, start=1)
@@ -389,6 +396,7 @@ class Grant(Aggregate):
             "amount": money(self.amount),
             "people_planned": self.people_planned,
             "awarded_on": self.awarded_on.isoformat() if self.awarded_on else None,
+            "payment_terms_days": self.payment_terms_days,
             "payment": "upfront" if len(self.instalments) == 1 else "staged",
             "instalments": instalments,
             "paid_total": money(self.paid_total),

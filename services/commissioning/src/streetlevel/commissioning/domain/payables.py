@@ -7,6 +7,8 @@ date and reference) or disputes it (``disputed``, with the reason; resolving it 
 ``due`` again, or ``late`` when its due date has passed). A ``due`` payable whose due date has
 passed becomes ``late`` on the scheduler's next tick. A credit line (a reversed outcome
 payment) is its own negative payable, never an edit; it is never late against the buyer.
+A grant instalment (basis ``grant``) is a payable of a grant instead of a contract, owed by
+the grant's council to its recipient, on the same clock (docs/grants.md).
 """
 
 from __future__ import annotations
@@ -37,14 +39,15 @@ class Basis(StrEnum):
 
 @dataclass(eq=False)
 class Payable(Aggregate):
-    """One invoice-like amount owed on a contract."""
+    """One invoice-like amount owed on a contract or a grant (exactly one of the two)."""
 
     id: str = ""
-    contract_id: str = ""
+    contract_id: str | None = None
+    grant_id: str | None = None
     buyer_id: str = ""
     supplier_id: str = ""
     basis: Basis = Basis.INSTALMENT
-    #: What it pays, unique per contract: ``instalment:<n>``, ``outcome:<obs>``, ``credit:<obs>``.
+    #: What it pays, unique per contract or grant: ``instalment:<n>``, ``outcome:<obs>``, ...
     source: str = ""
     description: str = ""
     amount: Decimal = Decimal(0)
@@ -65,6 +68,13 @@ class Payable(Aggregate):
     @property
     def subject(self) -> str:
         return f"payable/{self.id}"
+
+    @property
+    def owner(self) -> str:
+        """The contract or grant it belongs to (the key of its events)."""
+        owner = self.contract_id or self.grant_id
+        assert owner is not None
+        return owner
 
     @property
     def days_to_pay(self) -> int | None:
@@ -135,6 +145,7 @@ class Payable(Aggregate):
         return {
             "payable_id": self.id,
             "contract_id": self.contract_id,
+            "grant_id": self.grant_id,
             "basis": self.basis.value,
             "amount": str(self.amount),
             "received_on": self.received_on.isoformat(),
@@ -143,13 +154,13 @@ class Payable(Aggregate):
         }
 
     def _record(self, payload: DomainEvent) -> None:
-        # Private to the supplier; keyed by the contract so its payables stay in order.
+        # Private to the supplier (recipient); keyed by the contract (grant) to keep order.
         self.version += 1
         self.pending_events.append(
             PendingEvent(
                 payload=payload,
                 subject=self.subject,
-                key=self.contract_id,
+                key=self.owner,
                 sequence=self.version,
                 audience=f"enterprise:{self.supplier_id}",
             )

@@ -12,6 +12,10 @@ Counted over the council's payables, credits left out (they are owed to the coun
   still unpaid); ``disputed``: payables disputed in the period.
 * ``escalated_reports``: outcome reports whose verification deadline fell in the period and
   passed unanswered (the outcomes service escalates them): counted against the council.
+
+Grant instalments (basis ``grant``) are left out of these UK8 figures and counted the same
+way in a separate ``grants`` block: the Transparency Code wants grant payments seen, but they
+are not invoices under a public contract.
 """
 
 from __future__ import annotations
@@ -55,13 +59,9 @@ def period_of(day: date) -> str:
 
 
 @dataclass(frozen=True)
-class PaymentPerformance:
-    """The published figures of one council for one half-year."""
+class PaymentFigures:
+    """Paid (within 30 days, within terms, days to pay, amount), late and disputed counts."""
 
-    org_id: str
-    period: str
-    start: date
-    end: date
     invoices_paid: int
     paid_within_30_days: int
     paid_within_30_days_pct: Decimal | None
@@ -70,11 +70,50 @@ class PaymentPerformance:
     amount_paid: Decimal
     late: int
     disputed: int
+
+
+@dataclass(frozen=True)
+class PaymentPerformance(PaymentFigures):
+    """The published figures of one council for one half-year.
+
+    The flat figures are the UK8 ones, of public contracts only; ``grants`` holds the same
+    figures for its grant instalments, apart: ss.68-69 do not cover grants (docs/grants.md).
+    """
+
+    org_id: str
+    period: str
+    start: date
+    end: date
     escalated_reports: int
+    grants: PaymentFigures
 
 
 def _one_place(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def figures(inside: list[Payable], start: date, end: date, today: date) -> PaymentFigures:
+    """The figures of these payables for [start, end] as of ``today``."""
+    paid = [p for p in inside if p.paid_on is not None and start <= p.paid_on <= end]
+    days = [p.days_to_pay or 0 for p in paid]
+    within = sum(1 for d in days if d <= STATUTORY_DAYS)
+    late = [
+        p
+        for p in inside
+        if start <= p.due_on <= end
+        and (p.was_late or (p.status in ("due", "late") and p.due_on < today))
+    ]
+    disputed = [p for p in inside if p.disputed_on is not None and start <= p.disputed_on <= end]
+    return PaymentFigures(
+        invoices_paid=len(paid),
+        paid_within_30_days=within,
+        paid_within_30_days_pct=_one_place(Decimal(within * 100) / len(paid)) if paid else None,
+        paid_within_terms=sum(1 for p in paid if p.paid_on is not None and p.paid_on <= p.due_on),
+        average_days_to_pay=_one_place(Decimal(sum(days)) / len(days)) if days else None,
+        amount_paid=sum((p.amount for p in paid), Decimal(0)),
+        late=len(late),
+        disputed=len(disputed),
+    )
 
 
 def performance(
@@ -87,29 +126,15 @@ def performance(
 ) -> PaymentPerformance:
     """The figures for ``period`` as of ``today`` (a period still running counts so far)."""
     start, end = half_year(period)
-    inside = [p for p in payables if p.basis != Basis.CREDIT and p.buyer_id == org_id]
-    paid = [p for p in inside if p.paid_on is not None and start <= p.paid_on <= end]
-    days = [p.days_to_pay or 0 for p in paid]
-    within = sum(1 for d in days if d <= STATUTORY_DAYS)
-    late = [
-        p
-        for p in inside
-        if start <= p.due_on <= end
-        and (p.was_late or (p.status in ("due", "late") and p.due_on < today))
-    ]
-    disputed = [p for p in inside if p.disputed_on is not None and start <= p.disputed_on <= end]
+    own = [p for p in payables if p.basis != Basis.CREDIT and p.buyer_id == org_id]
+    contracts = [p for p in own if p.basis != Basis.GRANT]
+    grants = [p for p in own if p.basis == Basis.GRANT]
     return PaymentPerformance(
         org_id=org_id,
         period=period,
         start=start,
         end=end,
-        invoices_paid=len(paid),
-        paid_within_30_days=within,
-        paid_within_30_days_pct=_one_place(Decimal(within * 100) / len(paid)) if paid else None,
-        paid_within_terms=sum(1 for p in paid if p.paid_on is not None and p.paid_on <= p.due_on),
-        average_days_to_pay=_one_place(Decimal(sum(days)) / len(days)) if days else None,
-        amount_paid=sum((p.amount for p in paid), Decimal(0)),
-        late=len(late),
-        disputed=len(disputed),
         escalated_reports=escalated_reports,
+        grants=figures(grants, start, end, today),
+        **vars(figures(contracts, start, end, today)),
     )

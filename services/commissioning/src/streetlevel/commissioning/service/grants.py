@@ -6,7 +6,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from streetlevel.commissioning.adapters.clock import db_now
 from streetlevel.commissioning.adapters.grant_repository import GrantRepository
+from streetlevel.commissioning.adapters.payable_repository import PayableRepository
 from streetlevel.commissioning.adapters.read_model_repository import ReadModelRepository
 from streetlevel.commissioning.domain.grants import (
     Decision,
@@ -19,6 +21,10 @@ from streetlevel.commissioning.domain.grants import (
 )
 from streetlevel.commissioning.service.access import require_council, require_grant_council
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.grant_payments import (
+    pay_grant_payable,
+    raise_grant_payables,
+)
 from streetlevel.common.areas import area_type
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import (
@@ -199,6 +205,7 @@ async def decide(
                     now=now,
                 )
                 await repo.add_grant(grant)
+                await raise_grant_payables(uow, grant, now=now)
                 grants.append(grant)
         uow.track(programme, *grants)
         await uow.commit()
@@ -221,15 +228,20 @@ async def mark_paid(
     paid_on: date,
     reference: str,
 ) -> Grant:
-    """The council records an instalment as paid, with its own payment reference."""
+    """The council pays an instalment's payable, with its own payment reference."""
     principal.require("commissioning:write")
     async with services.uow() as uow:
         repo = GrantRepository(uow.session)
         grant = await _owned_grant(repo, grant_id)
         require_grant_council(principal, grant.council_id, "grant")
-        grant.mark_paid(no, paid_on=paid_on, reference=reference, now=uow.clock.now())
-        await repo.save_grant(grant)
-        uow.track(grant)
+        payable = await PayableRepository(uow.session).grant_instalment(grant.id, no, lock=True)
+        if payable is None:
+            raise ValidationProblem(
+                f"The grant has no instalment {no}.",
+                [{"loc": ["path", "no"], "msg": "no such instalment", "type": "value_error"}],
+            )
+        now = await db_now(uow.session, uow.clock)
+        await pay_grant_payable(uow, grant, payable, paid_on=paid_on, reference=reference, now=now)
         await uow.commit()
     return grant
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.clock import db_now
 from streetlevel.commissioning.adapters.contract_repository import ContractRepository
+from streetlevel.commissioning.adapters.grant_repository import GrantRepository
 from streetlevel.commissioning.adapters.payable_repository import PayableRepository
 from streetlevel.commissioning.domain.contract import Contract
 from streetlevel.commissioning.domain.errors import ContractNotFound, PayableNotFound
@@ -19,6 +20,7 @@ from streetlevel.commissioning.domain.schedule import due_date
 from streetlevel.commissioning.domain.values import PaymentLine
 from streetlevel.commissioning.service.access import sees_ledger
 from streetlevel.commissioning.service.context import Services
+from streetlevel.commissioning.service.grant_payments import pay_grant_payable
 from streetlevel.common.auth import Principal
 from streetlevel.common.errors import Forbidden
 from streetlevel.common.ids import new_id
@@ -154,17 +156,28 @@ async def change_payable(
     paid_on: date | None = None,
     reference: str = "",
 ) -> Payable:
-    """pay | dispute | resolve, by the buyer council."""
+    """pay | dispute | resolve, by the buyer council (a grant's: the grant's council)."""
     principal.require("commissioning:write")
     async with services.uow() as uow:
         repo = PayableRepository(uow.session)
-        payable = await repo.get(payable_id, lock=True)
+        payable = await repo.get(payable_id)
         if payable is None:
             raise PayableNotFound("No such payable.")
         if payable.buyer_id != principal.org:
             raise Forbidden("Only the buyer council may pay or dispute this payable.")
+        # A grant payable locks its grant first, as the grant's own payment route does.
+        grant = None
+        if payable.grant_id is not None:
+            grant = await GrantRepository(uow.session).grant(payable.grant_id, lock=True)
+        payable = await repo.get(payable_id, lock=True)
+        assert payable is not None  # payables are never deleted
         now = await db_now(uow.session, uow.clock)
         today = now.date()
+        if action == "pay" and grant is not None:
+            day = paid_on or today
+            await pay_grant_payable(uow, grant, payable, paid_on=day, reference=reference, now=now)
+            await uow.commit()
+            return payable
         if action == "pay":
             payable.pay(paid_on=paid_on or today, reference=reference, today=today, now=now)
         elif action == "dispute":

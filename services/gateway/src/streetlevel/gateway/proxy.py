@@ -96,6 +96,13 @@ def _connection_tokens(headers: list[tuple[bytes, bytes]]) -> set[bytes]:
     return tokens
 
 
+#: Dropped from every request: computed once, not per request (the common case has no
+#: ``Connection`` header naming more).
+_DROP_REQUEST = HOP_BY_HOP | REPLACED_REQUEST
+_DROP_REQUEST_IDENTITY = _DROP_REQUEST | {b"accept-encoding"}
+_DROP_RESPONSE = HOP_BY_HOP | REPLACED_RESPONSE
+
+
 def request_headers(scope: Scope, *, identity: bool = False) -> list[tuple[bytes, bytes]]:
     """The client's headers minus hop-by-hop ones, plus X-Forwarded-* and the request id.
 
@@ -103,16 +110,28 @@ def request_headers(scope: Scope, *, identity: bool = False) -> list[tuple[bytes
     so the service must not compress it.
     """
     headers: list[tuple[bytes, bytes]] = scope["headers"]
-    dropped = HOP_BY_HOP | REPLACED_REQUEST | _connection_tokens(headers)
-    if identity:
-        dropped = dropped | {b"accept-encoding"}
-    out = [(k, v) for k, v in headers if k not in dropped]
-    prior = b", ".join(v for k, v in headers if k == b"x-forwarded-for")
+    dropped = _DROP_REQUEST_IDENTITY if identity else _DROP_REQUEST
+    out = []
+    prior: list[bytes] = []
+    host = None
+    named = False
+    for k, v in headers:
+        if k not in dropped:
+            out.append((k, v))
+            if k == b"host" and host is None:
+                host = v
+        elif k == b"x-forwarded-for":
+            prior.append(v)
+        elif k == b"connection":
+            named = True
+    if named:
+        extra = _connection_tokens(headers)
+        out = [(k, v) for k, v in out if k not in extra]
     client = scope.get("client")
     peer = (client[0] if client else "unknown").encode()
-    out.append((b"x-forwarded-for", prior + b", " + peer if prior else peer))
+    forwarded = b", ".join(prior)
+    out.append((b"x-forwarded-for", forwarded + b", " + peer if forwarded else peer))
     out.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
-    host = next((v for k, v in headers if k == b"host"), None)
     if host is not None:
         out.append((b"x-forwarded-host", host))
     rid = context.current_request_id()
@@ -126,8 +145,19 @@ def request_headers(scope: Scope, *, identity: bool = False) -> list[tuple[bytes
 
 
 def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    dropped = HOP_BY_HOP | REPLACED_RESPONSE | _connection_tokens(raw)
-    return [(k.lower(), v) for k, v in raw if k.lower() not in dropped]
+    """The upstream's headers (names in lower case) minus hop-by-hop and edge-set ones."""
+    out = []
+    named = False
+    for k, v in raw:
+        k = k.lower()
+        if k not in _DROP_RESPONSE:
+            out.append((k, v))
+        elif k == b"connection":
+            named = True
+    if named:
+        extra = _connection_tokens([(k.lower(), v) for k, v in raw])
+        out = [(k, v) for k, v in out if k not in extra]
+    return out
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -344,6 +374,15 @@ class Proxy:
         if head_only:
             await send(start)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+            upstream.breaker.success()
+            return
+        whole = response.whole()
+        if whole is not None:
+            # The common case, a body that arrived with its head: no iterator, one write.
+            await send(start)
+            if observe is not None:
+                await observe(response.status, whole)
+            await send({"type": "http.response.body", "body": whole})
             upstream.breaker.success()
             return
         captured: list[bytes] = []

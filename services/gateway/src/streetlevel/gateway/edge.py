@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
 from streetlevel.common.authfirst import answer, refusal
 from streetlevel.common.errors import Unauthorized
 from streetlevel.common.problems import problem
 from streetlevel.common.web import EdgeMiddleware
-from streetlevel.gateway.ratelimit import Verdict
+from streetlevel.gateway.headers import with_headers
 from streetlevel.gateway.wiring import Gateway
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,8 @@ class GatewayApp:
         verdict = await gw.limiter.hit(
             client_id=principal.client_id, ip=client[0] if client else "unknown", oauth=oauth
         )
-        limited = _with_headers(send, verdict)
+        extra = verdict.headers()
+        limited = with_headers(send, extra)
         if not verdict.allowed:
             await problem(429, "Rate limit exceeded; retry later.")(scope, receive, limited)
             return
@@ -89,7 +90,7 @@ class GatewayApp:
                 and path.rstrip("/") == "/v1/enterprises"
             ):
                 observe = gw.enterprise_binding(principal)
-            await gw.proxy.forward(scope, receive, limited, upstream, observe)
+            await gw.proxy.forward(scope, receive, send, upstream, observe, extra)
             return
         if gw.settings.http_edge:
             needed = gw.write_rules.scopes_for(scope["method"], path)
@@ -106,19 +107,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
-
-
-def _with_headers(send: Send, verdict: Verdict) -> Send:
-    extra = verdict.headers()
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            names = {name for name, _ in extra}
-            headers = [h for h in message.get("headers", []) if h[0] not in names]
-            message = {**message, "headers": headers + extra}
-        await send(message)
-
-    return wrapped
 
 
 class GatewayEdge(EdgeMiddleware):

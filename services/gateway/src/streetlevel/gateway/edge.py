@@ -72,16 +72,17 @@ class GatewayApp:
             client_id=principal.client_id, ip=client[0] if client else "unknown", oauth=oauth
         )
         extra = verdict.headers()
-        limited = with_headers(send, extra)
         if not verdict.allowed:
-            await problem(429, "Rate limit exceeded; retry later.")(scope, receive, limited)
+            response = problem(429, "Rate limit exceeded; retry later.")
+            await response(scope, receive, with_headers(send, extra))
             return
         if refused is not None:
             response = problem(401, refused.detail, headers=refused.headers())
-            await response(scope, receive, limited)
+            await response(scope, receive, with_headers(send, extra))
             return
         upstream = gw.proxy.match(path)
         if upstream is not None:
+            # The proxy adds ``extra`` to the response itself: no wrapper on the hot path.
             observe = None
             if (
                 principal.kind == "enterprise"
@@ -92,6 +93,7 @@ class GatewayApp:
                 observe = gw.enterprise_binding(principal)
             await gw.proxy.forward(scope, receive, send, upstream, observe, extra)
             return
+        limited = with_headers(send, extra)
         if gw.settings.http_edge:
             needed = gw.write_rules.scopes_for(scope["method"], path)
             denied = refusal(principal, needed) if needed is not None else None

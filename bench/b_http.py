@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from typing import Any
 
@@ -9,7 +10,7 @@ import nginx
 from ctx import Ctx
 from harness import STATE_DIR, get
 from load import Wrk, alternate, median_rps, open_loop, wrk
-from measure import ROOT, Result, median, summary
+from measure import ROOT, Result, cpu_seconds, median, summary
 from spy import Profile
 
 LIST_QUERY = "/v1/enterprises?area=E06000009&theme=food&limit=20"
@@ -24,15 +25,32 @@ def _paired_ratio(a: list[Wrk], b: list[Wrk]) -> float:
     return median([y.rps / x.rps for x, y in zip(a, b, strict=True) if x.rps])
 
 
-def _paired_cpu_ratio(a: list[Wrk], b: list[Wrk]) -> float:
-    """Median over rounds of b's gateway CPU per request over a's nginx CPU per request."""
-    return median(
-        [
-            (y.cpu_s["gateway"] / y.requests) / (x.cpu_s["nginx"] / x.requests)
-            for x, y in zip(a, b, strict=True)
-            if x.requests and y.requests and x.cpu_s["nginx"] > 0
-        ]
-    )
+def _idle_rates(pids: dict[str, int], seconds: float) -> dict[str, float]:
+    """CPU seconds per second each process spends unloaded (the gateway's feed and probes)."""
+    before, started = {name: cpu_seconds(pid) for name, pid in pids.items()}, time.monotonic()
+    time.sleep(seconds)
+    elapsed = time.monotonic() - started
+    return {name: (cpu_seconds(pid) - before[name]) / elapsed for name, pid in pids.items()}
+
+
+def _net_ms(run: Wrk, name: str, idle: dict[str, float]) -> float:
+    """``name``'s CPU per request in ``run`` less what it spends unloaded meanwhile."""
+    seconds = run.requests / run.rps if run.rps else 0.0
+    return max(run.cpu_s[name] - idle.get(name, 0.0) * seconds, 0.0) / run.requests * 1000
+
+
+def _net_per_request_ms(runs: list[Wrk], name: str, idle: dict[str, float]) -> float:
+    return median([_net_ms(r, name, idle) for r in runs if r.requests])
+
+
+def _paired_cpu_ratio(a: list[Wrk], b: list[Wrk], idle: dict[str, float]) -> float:
+    """Median over rounds of b's gateway CPU per request over a's nginx CPU per request (net)."""
+    pairs = [
+        (_net_ms(x, "nginx", idle), _net_ms(y, "gateway", idle))
+        for x, y in zip(a, b, strict=True)
+        if x.requests and y.requests
+    ]
+    return median([g / n for n, g in pairs if n > 0])
 
 
 def _warm(urls: list[str], token: str, seconds: float) -> None:
@@ -94,6 +112,8 @@ PEER_ROUNDS = 3
 #: throughput against the service's own.
 CPU_OVER_NGINX_MAX = 3.0
 RATIO_MIN = 0.8
+#: Seconds with no load before the rounds, to measure what each process spends unloaded.
+IDLE_S = 5.0
 
 
 def gateway_overhead(ctx: Ctx) -> Result:
@@ -119,6 +139,8 @@ def gateway_overhead(ctx: Ctx) -> Result:
         "config": "bench/nginx.py: one worker (unprivileged), access log off, keep-alive "
         "upstream (64 idle connections), HTTP/1.1 to the registry, X-Forwarded-* set",
         "cpu": "the worker's utime + stime from /proc/<pid>/stat (the master's reported apart)",
+        "cpu_net": f"*_net and the CPU check: each process's CPU in a run less its own unloaded "
+        f"rate (measured for {IDLE_S:g} s before the rounds) times the run's length",
     }
     by_id = res.figures["by_id"]
     easy_added = by_id["at_half_gateway_max"]["added_ms"]
@@ -128,9 +150,9 @@ def gateway_overhead(ctx: Ctx) -> Result:
         f"{by_id['gateway_rps_median']:.0f}/{by_id['nginx_rps_median']:.0f}/"
         f"{by_id['direct_rps_median']:.0f} rps), list "
         f"{res.ratios['filtered_list_gateway_over_direct']:.2f}x; CPU/req gateway "
-        f"{by_id['gateway_cpu_ms_per_request']:.3f} ms = "
+        f"{by_id['gateway_cpu_ms_per_request_net']:.3f} ms = "
         f"{res.ratios['by_id_gateway_cpu_over_nginx']:.1f}x nginx's "
-        f"{by_id['nginx_cpu_ms_per_request']:.3f}; added p50/p99 "
+        f"{by_id['nginx_cpu_ms_per_request_net']:.3f} (net of idle); added p50/p99 "
         f"{by_id['added_latency_ms']['p50']:.2f}/{by_id['added_latency_ms']['p99']:.2f} ms "
         f"(at half the gateway's max {easy_added['p50']:.2f}/{easy_added['p99']:.2f})"
     )
@@ -168,6 +190,8 @@ def _gateway_overhead(
         "rate_limit": "on at the gateway; the client's quota is 100,000,000/minute",
     }
     bases = {"direct": direct, "nginx": peer, "gateway": gateway}
+    idle = _idle_rates(pids, IDLE_S)
+    res.figures["idle_cpu_s_per_s"] = {name: round(rate, 4) for name, rate in idle.items()}
     for label, path in paths.items():
         for base in bases.values():
             status, _ = get(base + path, {"Authorization": f"Bearer {token}"})
@@ -199,7 +223,7 @@ def _gateway_overhead(
         errors += sum(x["errors"] for xs in latency.values() for x in xs)
         gateway_cpu = _per_request_ms(runs["gateway"], "gateway")
         nginx_cpu = _per_request_ms(runs["nginx"], "nginx")
-        cpu_ratio = _paired_cpu_ratio(runs["nginx"], runs["gateway"])
+        cpu_ratio = _paired_cpu_ratio(runs["nginx"], runs["gateway"], idle)
         res.figures[label] = {
             "saturation": {name: [r.as_dict() for r in rs] for name, rs in runs.items()},
             "direct_rps_median": round(max_direct, 1),
@@ -207,6 +231,12 @@ def _gateway_overhead(
             "gateway_rps_median": round(median_rps(runs["gateway"]), 1),
             "gateway_cpu_ms_per_request": round(gateway_cpu, 4),
             "nginx_cpu_ms_per_request": round(nginx_cpu, 4),
+            "gateway_cpu_ms_per_request_net": round(
+                _net_per_request_ms(runs["gateway"], "gateway", idle), 4
+            ),
+            "nginx_cpu_ms_per_request_net": round(
+                _net_per_request_ms(runs["nginx"], "nginx", idle), 4
+            ),
             "nginx_master_cpu_ms_per_request": round(
                 _per_request_ms(runs["nginx"], "nginx_master"), 4
             ),

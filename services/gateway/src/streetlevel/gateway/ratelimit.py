@@ -38,12 +38,11 @@ class Verdict:
 
 
 class MemoryWindows:
-    """Fixed windows in a dict, for one process: a count and its reset time per key.
+    """Fixed windows in a dict, for one process: a count and its reset time per key."""
 
-    Same windows as the limits library's memory storage (a window opens at its first hit and
-    lasts the item's period), at a fraction of the cost on the hot path: no lock, no task, no
-    awaits, one lookup per hit (measured in docs/benchmarks.md, gateway_overhead).
-    """
+    # The limits library's memory storage keeps the same windows (opened at the first hit, a
+    # period long) behind a lock, a task and awaits; this costs one lookup per hit
+    # (docs/benchmarks.md, gateway_overhead).
 
     def __init__(self, wall: Callable[[], float] = time.time) -> None:
         self._wall = wall

@@ -35,6 +35,10 @@ from streetlevel.testing.infra import (
 # STREETLEVEL_BENCH_DIR lets two benchmark runs share a machine without sharing state.
 STATE_DIR = Path(os.environ.get("STREETLEVEL_BENCH_DIR", ROOT / ".streetlevel" / "bench-stack"))
 HOST = "127.0.0.1"
+#: Server protocols other than httptools, as the images start them (services/*/Dockerfile).
+HTTP_PROTOCOLS = {
+    "streetlevel.gateway.app:create_app": "streetlevel.gateway.server:GatewayHttpProtocol",
+}
 
 
 def _stack_module() -> ModuleType:
@@ -107,7 +111,8 @@ def spawn(name: str, target: str, port: int, env: dict[str, str], *, factory: bo
     """Start ``uvicorn target`` (uvloop, httptools, 1 worker, no access log); returns its pid."""
     cmd = [sys.executable, "-m", "uvicorn"] + (["--factory"] if factory else []) + [target]
     cmd += ["--host", HOST, "--port", str(port), "--workers", "1"]
-    cmd += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+    http = HTTP_PROTOCOLS.get(target, "httptools")
+    cmd += ["--loop", "uvloop", "--http", http, "--no-access-log"]
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     with (STATE_DIR / f"{name}.log").open("ab") as out:
         proc = subprocess.Popen(

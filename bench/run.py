@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller loads")
     args = parser.parse_args(argv)
     names = [n for n in BENCHMARKS if not args.only or n in args.only]
-    for script in ("ensure-wrk.sh", "ensure-loadgen.sh"):
+    for script in ("ensure-wrk.sh", "ensure-loadgen.sh", "ensure-nginx.sh"):
         subprocess.run([str(ROOT / "scripts" / script)], check=True)
     uvloop.install()
     facts = machine()

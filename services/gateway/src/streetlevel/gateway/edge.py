@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from streetlevel.common.auth import ANONYMOUS, Principal, bearer_token
 from streetlevel.common.authfirst import answer, refusal
 from streetlevel.common.errors import Unauthorized
 from streetlevel.common.problems import problem
 from streetlevel.common.web import EdgeMiddleware
-from streetlevel.gateway.ratelimit import Verdict
+from streetlevel.gateway.headers import with_headers
 from streetlevel.gateway.wiring import Gateway
 
 log = logging.getLogger(__name__)
@@ -71,16 +71,18 @@ class GatewayApp:
         verdict = await gw.limiter.hit(
             client_id=principal.client_id, ip=client[0] if client else "unknown", oauth=oauth
         )
-        limited = _with_headers(send, verdict)
+        extra = verdict.headers()
         if not verdict.allowed:
-            await problem(429, "Rate limit exceeded; retry later.")(scope, receive, limited)
+            response = problem(429, "Rate limit exceeded; retry later.")
+            await response(scope, receive, with_headers(send, extra))
             return
         if refused is not None:
             response = problem(401, refused.detail, headers=refused.headers())
-            await response(scope, receive, limited)
+            await response(scope, receive, with_headers(send, extra))
             return
         upstream = gw.proxy.match(path)
         if upstream is not None:
+            # The proxy adds ``extra`` to the response itself: no wrapper on the hot path.
             observe = None
             if (
                 principal.kind == "enterprise"
@@ -89,8 +91,9 @@ class GatewayApp:
                 and path.rstrip("/") == "/v1/enterprises"
             ):
                 observe = gw.enterprise_binding(principal)
-            await gw.proxy.forward(scope, receive, limited, upstream, observe)
+            await gw.proxy.forward(scope, receive, send, upstream, observe, extra)
             return
+        limited = with_headers(send, extra)
         if gw.settings.http_edge:
             needed = gw.write_rules.scopes_for(scope["method"], path)
             denied = refusal(principal, needed) if needed is not None else None
@@ -106,19 +109,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
-
-
-def _with_headers(send: Send, verdict: Verdict) -> Send:
-    extra = verdict.headers()
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            names = {name for name, _ in extra}
-            headers = [h for h in message.get("headers", []) if h[0] not in names]
-            message = {**message, "headers": headers + extra}
-        await send(message)
-
-    return wrapped
 
 
 class GatewayEdge(EdgeMiddleware):

@@ -16,48 +16,18 @@ from typing import Any
 import aiohttp
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from streetlevel.common import context, tracing
+from streetlevel.common import tracing
 from streetlevel.common.problems import problem
 from streetlevel.gateway.breaker import CircuitBreaker
+from streetlevel.gateway.headers import request_headers, response_headers, with_headers
 from streetlevel.gateway.upstream import Response, UpstreamClosed, UpstreamPool
 
 log = logging.getLogger(__name__)
 
-HOP_BY_HOP = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"trailers",
-        b"transfer-encoding",
-        b"upgrade",
-    }
-)
-#: Set by the gateway itself, never passed through from the client.
-REPLACED_REQUEST = frozenset(
-    {
-        b"x-forwarded-for",
-        b"x-forwarded-proto",
-        b"x-forwarded-host",
-        b"x-request-id",
-        b"forwarded",
-        b"traceparent",
-    }
-)
-#: The gateway's edge sets these once for the whole response (it merges the upstream's Vary).
-REPLACED_RESPONSE = frozenset(
-    {
-        b"x-request-id",
-        b"access-control-allow-origin",
-        b"access-control-expose-headers",
-        b"server",
-        b"date",
-    }
-)
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+#: Requests that only carry a body when they say so (Content-Length or Transfer-Encoding).
+_USUALLY_BODYLESS = frozenset({"GET", "HEAD"})
+_BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
 #: The response broke off, or the upstream went quiet, after it had started.
 BROKEN = (ConnectionError, OSError, TimeoutError)
 
@@ -86,48 +56,6 @@ class Upstream:
 @dataclass(frozen=True)
 class _Route:
     path: str
-
-
-def _connection_tokens(headers: list[tuple[bytes, bytes]]) -> set[bytes]:
-    tokens: set[bytes] = set()
-    for key, value in headers:
-        if key == b"connection":
-            tokens.update(t.strip().lower() for t in value.split(b",") if t.strip())
-    return tokens
-
-
-def request_headers(scope: Scope, *, identity: bool = False) -> list[tuple[bytes, bytes]]:
-    """The client's headers minus hop-by-hop ones, plus X-Forwarded-* and the request id.
-
-    ``identity`` drops ``Accept-Encoding``: the gateway reads that response itself (an observer),
-    so the service must not compress it.
-    """
-    headers: list[tuple[bytes, bytes]] = scope["headers"]
-    dropped = HOP_BY_HOP | REPLACED_REQUEST | _connection_tokens(headers)
-    if identity:
-        dropped = dropped | {b"accept-encoding"}
-    out = [(k, v) for k, v in headers if k not in dropped]
-    prior = b", ".join(v for k, v in headers if k == b"x-forwarded-for")
-    client = scope.get("client")
-    peer = (client[0] if client else "unknown").encode()
-    out.append((b"x-forwarded-for", prior + b", " + peer if prior else peer))
-    out.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
-    host = next((v for k, v in headers if k == b"host"), None)
-    if host is not None:
-        out.append((b"x-forwarded-host", host))
-    rid = context.current_request_id()
-    if rid:
-        out.append((b"x-request-id", rid.encode()))
-    # The edge validated the client's traceparent; with tracing on it is the proxy hop's span.
-    trace = context.traceparent.get()
-    if trace:
-        out.append((b"traceparent", trace.encode()))
-    return out
-
-
-def response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    dropped = HOP_BY_HOP | REPLACED_RESPONSE | _connection_tokens(raw)
-    return [(k.lower(), v) for k, v in raw if k.lower() not in dropped]
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -207,20 +135,31 @@ class Proxy:
         send: Send,
         upstream: Upstream,
         observe: Observer | None = None,
+        extra: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
+        """Answer from ``upstream``, its response carrying ``extra`` headers (the rate limit's)."""
         scope["route"] = upstream.route
+        extra = extra or []
         wait = upstream.breaker.retry_after()
         if wait is not None:
             await self._problem(
-                scope, receive, send, 503, f"The {upstream.name} service is unavailable.", wait
+                scope,
+                receive,
+                with_headers(send, extra),
+                503,
+                f"The {upstream.name} service is unavailable.",
+                wait,
             )
             return
         try:
             with tracing.span(self.service, f"proxy {upstream.name}", kind=tracing.CLIENT):
                 if upstream.app is not None:
-                    await self._forward_asgi(scope, receive, send, upstream, observe)
+                    await self._forward_asgi(
+                        scope, receive, with_headers(send, extra), upstream, observe
+                    )
                 else:
-                    await self._forward_http(scope, receive, send, upstream, observe)
+                    # The hot path adds the headers itself: one wrapper less per message.
+                    await self._forward_http(scope, receive, send, upstream, observe, extra)
         except _ClientGone:
             upstream.breaker.success()
 
@@ -282,6 +221,7 @@ class Proxy:
         send: Send,
         upstream: Upstream,
         observe: Observer | None,
+        extra: list[tuple[bytes, bytes]],
     ) -> None:
         pool = upstream.pool
         assert pool is not None
@@ -292,7 +232,10 @@ class Proxy:
         headers = request_headers(scope, identity=observe is not None)
         # The edge caps request bodies, so reading them whole costs little and lets an
         # idempotent request be sent again on a fresh connection.
-        body = await _read_body(receive)
+        if method in _USUALLY_BODYLESS and not any(k in _BODY_HEADERS for k, _ in scope["headers"]):
+            body = b""
+        else:
+            body = await _read_body(receive)
         attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
         for attempt in range(attempts):
             try:
@@ -313,18 +256,28 @@ class Proxy:
                     continue
                 log.warning("upstream %s unreachable: %s", upstream.name, type(exc).__name__)
                 await self._problem(
-                    scope, receive, send, 502, f"The {upstream.name} service is unreachable.", 2
+                    scope,
+                    receive,
+                    with_headers(send, extra),
+                    502,
+                    f"The {upstream.name} service is unreachable.",
+                    2,
                 )
                 return
             except TimeoutError:
                 upstream.breaker.failure()
                 await self._problem(
-                    scope, receive, send, 504, f"The {upstream.name} service timed out.", 2
+                    scope,
+                    receive,
+                    with_headers(send, extra),
+                    504,
+                    f"The {upstream.name} service timed out.",
+                    2,
                 )
                 return
             break
         try:
-            await self._relay_response(response, send, upstream, observe, method == "HEAD")
+            await self._relay_response(response, send, upstream, observe, method == "HEAD", extra)
         finally:
             response.release()
 
@@ -335,15 +288,29 @@ class Proxy:
         upstream: Upstream,
         observe: Observer | None,
         head_only: bool,
+        extra: list[tuple[bytes, bytes]],
     ) -> None:
+        headers = response_headers(response.headers)
+        if extra:
+            names = {name for name, _ in extra}
+            headers = [h for h in headers if h[0] not in names] + extra
         start: Message = {
             "type": "http.response.start",
             "status": response.status,
-            "headers": response_headers(response.headers),
+            "headers": headers,
         }
         if head_only:
             await send(start)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+            upstream.breaker.success()
+            return
+        whole = response.whole()
+        if whole is not None:
+            # The common case, a body that arrived with its head: no iterator, one write.
+            await send(start)
+            if observe is not None:
+                await observe(response.status, whole)
+            await send({"type": "http.response.body", "body": whole})
             upstream.breaker.success()
             return
         captured: list[bytes] = []

@@ -8,13 +8,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
 
 from streetlevel.common.metrics import RATE_LIMIT_REFUSALS
 
 QuotaSource = Callable[[], Awaitable[dict[str, str]]]
+#: Expired windows are dropped at most this often (one pass over the table).
+SWEEP_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +37,39 @@ class Verdict:
         return out
 
 
+class MemoryWindows:
+    """Fixed windows in a dict, for one process: a count and its reset time per key."""
+
+    # The limits library's memory storage keeps the same windows (opened at the first hit, a
+    # period long) behind a lock, a task and awaits; this costs one lookup per hit
+    # (docs/benchmarks.md, gateway_overhead).
+
+    def __init__(self, wall: Callable[[], float] = time.time) -> None:
+        self._wall = wall
+        self._windows: dict[tuple[str, int, int], list[float]] = {}
+        self._sweep_at = 0.0
+
+    def hit(self, item: RateLimitItem, key: str) -> tuple[bool, int, float]:
+        """Count one hit; whether it is allowed, what remains and when the window resets."""
+        now = self._wall()
+        if now >= self._sweep_at:
+            self._sweep(now)
+        period = item.get_expiry()
+        slot = (key, item.amount, period)
+        window = self._windows.get(slot)
+        if window is None or window[1] <= now:
+            window = self._windows[slot] = [0, now + period]
+        window[0] += 1
+        count = int(window[0])
+        return count <= item.amount, max(item.amount - count, 0), window[1]
+
+    def _sweep(self, now: float) -> None:
+        self._sweep_at = now + SWEEP_S
+        self._windows = {k: w for k, w in self._windows.items() if w[1] > now}
+
+
 class RateLimiter:
-    """Fixed windows in memory (embedded) or Redis (several replicas share the counts)."""
+    """Fixed windows in this process's memory, or in Redis (several replicas share the counts)."""
 
     def __init__(
         self,
@@ -48,7 +81,8 @@ class RateLimiter:
         quotas: QuotaSource | None = None,
         quota_cache_s: float = 30.0,
     ) -> None:
-        storage: Storage
+        storage: Storage | None = None
+        self.memory: MemoryWindows | None = None
         if redis_url:
             url = redis_url if redis_url.startswith("async+") else "async+" + redis_url
             # redis-py is the client the workspace ships (limits defaults to coredis).
@@ -56,9 +90,9 @@ class RateLimiter:
             assert isinstance(found, Storage)
             storage = found
         else:
-            storage = MemoryStorage()
+            self.memory = MemoryWindows()
         self.storage = storage
-        self.strategy = FixedWindowRateLimiter(storage)
+        self.strategy = FixedWindowRateLimiter(storage) if storage is not None else None
         self.anonymous = parse(anonymous)
         self.client = parse(client)
         self.oauth = parse(oauth)
@@ -88,9 +122,14 @@ class RateLimiter:
             item, key, policy = await self._client_limit(client_id), f"client:{client_id}", "client"
         else:
             item, key, policy = self.anonymous, f"ip:{ip}", "anonymous"
-        allowed = await self.strategy.hit(item, key)
+        if self.memory is not None:
+            allowed, remaining, reset_at = self.memory.hit(item, key)
+        else:
+            assert self.strategy is not None
+            allowed = await self.strategy.hit(item, key)
+            stats = await self.strategy.get_window_stats(item, key)
+            remaining, reset_at = stats.remaining, stats.reset_time
         if not allowed:
             RATE_LIMIT_REFUSALS.labels(policy).inc()
-        stats = await self.strategy.get_window_stats(item, key)
-        reset = max(math.ceil(stats.reset_time - time.time()), 0)
-        return Verdict(allowed, item.amount, max(stats.remaining, 0), reset)
+        reset = max(math.ceil(reset_at - time.time()), 0)
+        return Verdict(allowed, item.amount, max(remaining, 0), reset)

@@ -24,6 +24,7 @@ from typing import Any
 
 from measure import ROOT, rss_mb
 
+from streetlevel.platform.services import GATEWAY, SERVICES, SITE
 from streetlevel.testing._proc import free_port, pid_alive, tail, terminate
 from streetlevel.testing.infra import (
     KafkaBroker,
@@ -35,10 +36,8 @@ from streetlevel.testing.infra import (
 # STREETLEVEL_BENCH_DIR lets two benchmark runs share a machine without sharing state.
 STATE_DIR = Path(os.environ.get("STREETLEVEL_BENCH_DIR", ROOT / ".streetlevel" / "bench-stack"))
 HOST = "127.0.0.1"
-#: Server protocols other than httptools, as the images start them (services/*/Dockerfile).
-HTTP_PROTOCOLS = {
-    "streetlevel.gateway.app:create_app": "streetlevel.gateway.server:GatewayHttpProtocol",
-}
+#: Each service's server protocol by its factory, as its descriptor (and so its image) names it.
+HTTP_PROTOCOLS = {d.factory: d.http_protocol for d in (*SERVICES, GATEWAY, SITE)}
 
 
 def _stack_module() -> ModuleType:

@@ -221,6 +221,7 @@ def launch(svc: Service, env: dict[str, str]) -> int:
     """
     base = {k: v for k, v in os.environ.items() if k != "STREETLEVEL_SECRETS_DIR"}
     cmd = [sys.executable, "-m", "uvicorn", "--factory", svc.descriptor.factory]
+    cmd += ["--http", svc.descriptor.http_protocol]
     cmd += ["--host", HOST, "--port", str(svc.port), "--workers", "1"]
     cmd += ["--timeout-graceful-shutdown", "10"]
     with svc.log.open("ab") as log:

@@ -8,6 +8,8 @@ from types import ModuleType
 
 import pytest
 
+from streetlevel.platform.services import by_name
+
 SERVICES = ("registry", "commissioning", "outcomes", "notifications", "gateway")
 SITE = "web"  # the public site: built the same way, no database
 
@@ -45,6 +47,9 @@ def test_the_dockerfile_builds_a_non_root_single_worker_image_of_its_service(
     assert "PYTHONDONTWRITEBYTECODE=1" in words["ENV"]
     cmd = json.loads(words["CMD"])
     assert cmd[:3] == ["uvicorn", "--factory", f"streetlevel.{service}.app:create_app"]
+    # The protocol the native stack and the benchmarks start it with (its descriptor's).
+    http = cmd[cmd.index("--http") + 1] if "--http" in cmd else "httptools"
+    assert http == by_name(service).http_protocol
     assert cmd[cmd.index("--workers") + 1] == "1"
     assert cmd[cmd.index("--port") + 1] == str(checks.HTTP_PORT)
     assert "--timeout-graceful-shutdown" in cmd

@@ -145,8 +145,9 @@ class Platform:
     ) -> None:
         """Start proc as uvicorn (or as a test wrapper script that runs the same app)."""
         if script is None:
-            factory = by_name(proc.service).factory
-            cmd = [sys.executable, "-m", "uvicorn", "--factory", factory]
+            descriptor = by_name(proc.service)
+            cmd = [sys.executable, "-m", "uvicorn", "--factory", descriptor.factory]
+            cmd += ["--http", descriptor.http_protocol]  # as the image starts it
             cmd += ["--host", HOST, "--port", str(proc.port), "--workers", "1"]
             cmd += ["--timeout-graceful-shutdown", "5"]
         else:

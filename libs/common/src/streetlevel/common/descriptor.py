@@ -26,6 +26,9 @@ class ServiceDescriptor:
     #: ``streetlevel.common.rebuild.ReadModel`` values (typed loosely so the public site, which
     #: keeps no database, imports the descriptor without SQLAlchemy).
     read_models: Mapping[str, Any] = field(default_factory=dict)
+    #: uvicorn's ``--http`` for it: the image, the native stack and the benchmarks all start it
+    #: with this (the gateway names its own protocol, ``streetlevel.gateway.server``).
+    http_protocol: str = "httptools"
 
     @property
     def env_prefix(self) -> str:

@@ -62,4 +62,5 @@ SERVICE = ServiceDescriptor(
     settings=GatewaySettings,
     prefixes=ROUTE_PREFIXES,
     migrate=_migrate,
+    http_protocol="streetlevel.gateway.server:GatewayHttpProtocol",
 )

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx2
 
 from streetlevel.platform.embedded import create_app
 from streetlevel.testing.lifespan import LifespanManager
+
+
+def _this_and_last_half(today: datetime) -> list[str]:
+    """The half-years (s.69(3): H1 April to September) holding today and the 30 days before."""
+    labels = []
+    for day in (today, today - timedelta(days=30)):
+        year = day.year if day.month >= 4 else day.year - 1
+        labels.append(f"{year}-H{1 if 4 <= day.month <= 9 else 2}")
+    return list(dict.fromkeys(labels))
 
 
 async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outcomes(
@@ -66,6 +75,17 @@ async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outc
                         assert datetime.fromisoformat(transaction["date"]) <= released
                         dated += 1
             assert dated >= 2, "two quarters paid"
+            # The council paid every outcome invoice on time: its UK8 figures say so.
+            council = json.loads((settings.data_dir / "demo-clients.json").read_text())
+            assert council["invoices_paid"] >= 2
+            # Paid within the last 30 days: in this half-year or, near its start, the one before.
+            reports = [
+                (await http.get(f"/v1/payment-performance/GB-LAE-BPL?period={p}")).json()
+                for p in _this_and_last_half(today)
+            ]
+            assert sum(r["invoices_paid"] for r in reports) == council["invoices_paid"]
+            assert all(r["paid_within_30_days"] == r["invoices_paid"] for r in reports)
+            assert all(r["late"] == 0 for r in reports)
     printed = capsys.readouterr().out
     assert "Street Level is running at" in printed
     assert "/docs" in printed
@@ -73,3 +93,4 @@ async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outc
     assert "Demo webhook (Blackpool Council)" in printed
     assert "127.0.0.1:8787/streetlevel-webhook" in printed
     assert "signing secret whsec_" in printed
+    assert "outcome invoices paid within 30 days" in printed

@@ -133,7 +133,9 @@ async def _create(platform: Platform) -> dict[str, Any]:
             grants = await _grant_round(platform, clients["council"], enterprises)
     finally:
         platform.service_clock.present()
+    paid = 0
     if commissions:
+        paid = await _pay_invoices(platform, clients["council"], commissions["contract"])
         commissions["open"] = await _open_commission(platform, clients["council"])
         commissions.update(await _award_today(platform, clients["council"], commissions))
     webhook = (
@@ -143,6 +145,7 @@ async def _create(platform: Platform) -> dict[str, Any]:
         "clients": clients,
         "enterprises": enterprises,
         "commissions": commissions,
+        "invoices_paid": paid,
         "grants": grants,
         "webhook": webhook,
     }
@@ -266,6 +269,18 @@ async def _grant_round(
     return made
 
 
+async def _pay_invoices(platform: Platform, council: dict[str, str], contract_id: str) -> int:
+    """Today, after the replayed past: the council has paid the outcome invoices on time."""
+    async with _http(platform) as http:
+        return await commissioning_demo.pay_invoices(
+            http,
+            council=_bearer(await _token(http, council)),
+            contract_id=contract_id,
+            today=platform.gateway.clock.now().date(),
+            wait=asyncio.sleep,
+        )
+
+
 async def _open_commission(platform: Platform, council: dict[str, str]) -> str:
     """The open commission, published today (after the replayed history)."""
     async with _http(platform) as http:
@@ -363,6 +378,12 @@ def _announce(platform: Platform, demo: dict[str, Any]) -> None:
         lines.append("  Procurement Act stages (Blackpool; see docs/procurement.md):")
         for key, label in STAGES:
             lines.append(f"    {label:<36} {base}/commissions/{stages[key]}")
+    if demo.get("invoices_paid"):
+        lines += [
+            f"  Payments (see docs/payments.md): {demo['invoices_paid']} outcome invoices paid "
+            "within 30 days;",
+            f"    the council's UK8 figures: {base}/v1/payment-performance/{BLACKPOOL}",
+        ]
     if grants := demo.get("grants"):
         ward = demo_grants.GRANT_WARDS[1]
         lines += [

@@ -11,7 +11,7 @@ the buyer can activate right after the award.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -188,3 +188,37 @@ async def seed_open(
     open_one = await _call(http, "POST", "/v1/commissions", council, json=body)
     await _call(http, "POST", f"/v1/commissions/{open_one['id']}/publish", council)
     return str(open_one["id"])
+
+
+#: The demo council pays each outcome invoice this many days after it is received (within 30).
+PAID_AFTER = timedelta(days=14)
+
+
+async def pay_invoices(
+    http: httpx2.AsyncClient,
+    *,
+    council: dict[str, str],
+    contract_id: str,
+    today: date,
+    wait: Wait,
+) -> int:
+    """The council pays the contract's due payables on time, as a good payer; returns how many.
+
+    Payables follow verifications through the bus, so their count is read until it holds.
+    """
+    url = f"/v1/contracts/{contract_id}/payables"
+    due: list[dict[str, Any]] = []
+    seen, steady = -1, 0
+    for _ in range(200):
+        items = (await _call(http, "GET", url, council))["items"]
+        steady = steady + 1 if len(items) == seen else 0
+        seen = len(items)
+        due = [p for p in items if p["status"] == "due"]
+        if seen and steady >= 5:
+            break
+        await wait(0.05)
+    for n, payable in enumerate(sorted(due, key=lambda p: (p["received_on"], p["id"])), 1):
+        paid_on = min(date.fromisoformat(payable["received_on"]) + PAID_AFTER, today)
+        body = {"paid_on": paid_on.isoformat(), "reference": f"BPL-AP-{n:04d}"}
+        await _call(http, "POST", f"/v1/payables/{payable['id']}/pay", council, json=body)
+    return len(due)

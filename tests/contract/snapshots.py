@@ -21,9 +21,12 @@ SCHEMA_DIRS = "services/*/src/streetlevel/*/schemas/events"
 
 
 def service_event_modules() -> list[str]:
-    """Every service's ``domain.events`` module, found on disk."""
-    found = ROOT.glob("services/*/src/streetlevel/*/domain/events.py")
-    return sorted(f"streetlevel.{path.parents[1].name}.domain.events" for path in found)
+    """Every service's event modules (``domain/events.py``, ``domain/*_events.py``), on disk."""
+    found = [
+        *ROOT.glob("services/*/src/streetlevel/*/domain/events.py"),
+        *ROOT.glob("services/*/src/streetlevel/*/domain/*_events.py"),
+    ]
+    return sorted(f"streetlevel.{p.parents[1].name}.domain.{p.stem}" for p in found)
 
 
 def _subclasses(cls: type[DomainEvent]) -> list[type[DomainEvent]]:
@@ -39,7 +42,7 @@ def event_classes() -> dict[str, type[DomainEvent]]:
     modules = service_event_modules()
     for module in modules:
         importlib.import_module(module)
-    services = tuple(m.removesuffix("domain.events") for m in modules)
+    services = tuple(m[: m.index(".domain.") + 1] for m in modules)
     classes: dict[str, type[DomainEvent]] = {}
     for cls in _subclasses(DomainEvent):
         event_type = cls.__dict__.get("event_type")

@@ -21,7 +21,7 @@ from streetlevel.commissioning.api import (
     routes_payables,
 )
 from streetlevel.commissioning.domain import events as domain_events
-from streetlevel.commissioning.domain import grant_events
+from streetlevel.commissioning.domain import grant_events, payable_events
 from streetlevel.commissioning.domain.events import (
     COMMISSION_TOPIC,
     CONTRACT_TOPIC,
@@ -108,7 +108,9 @@ def create_app(
         ],
         on_start=[migrate_first],
         idempotency=orm.idempotency,
-        contract=EventContract.of_module("commissioning", domain_events, grant_events),
+        contract=EventContract.of_module(
+            "commissioning", domain_events, grant_events, payable_events
+        ),
     )
     app.state.services = services
     app.state.scheduler = scheduler(services, settings.scheduler_interval_s)

@@ -10,7 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from streetlevel.commissioning.api.schemas import Body, Read
 from streetlevel.commissioning.domain.contract import Contract
-from streetlevel.commissioning.domain.events import ABSENT
+from streetlevel.commissioning.domain.payable_events import ABSENT
 from streetlevel.commissioning.domain.payables import Basis, Payable
 from streetlevel.commissioning.domain.payment_performance import (
     PaymentFigures,

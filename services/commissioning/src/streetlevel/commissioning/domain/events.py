@@ -10,10 +10,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
-    model_serializer,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from streetlevel.commissioning.domain.values import Money, OutcomeTarget, RateCardItem
 from streetlevel.common.events import DomainEvent, TopicInfo
@@ -264,12 +261,12 @@ class NoticePublished(DomainEvent):
     fields: dict[str, Any]
 
 
-class _Private(DomainEvent):
+class PrivateEvent(DomainEvent):
     topic = PRIVATE_TOPIC
     visibility = "internal"
 
 
-class DeadlinePassed(_Private):
+class DeadlinePassed(PrivateEvent):
     """To the buyer council: its tender closed; how many bids each lot received (no content)."""
 
     event_type = "commissioning.commission.deadline_passed.v1"
@@ -277,7 +274,7 @@ class DeadlinePassed(_Private):
     lots: list[LotBidCount]
 
 
-class BidOutcome(_Private):
+class BidOutcome(PrivateEvent):
     """To one bidder: its own bid's outcome, scores and feedback (never another bidder's)."""
 
     event_type = "commissioning.bid.outcome_decided.v1"
@@ -291,7 +288,7 @@ class BidOutcome(_Private):
     disqualified_reason: str | None = None
 
 
-class ContractActivation(_Private):
+class ContractActivation(PrivateEvent):
     """To the supplier: its contract is active; work (and reporting) may start."""
 
     event_type = "commissioning.contract.activation_confirmed.v1"
@@ -299,7 +296,7 @@ class ContractActivation(_Private):
     commission_id: str
 
 
-class PaymentRecorded(_Private):
+class PaymentRecorded(PrivateEvent):
     """To the supplier: the newest line of its contract's exact payment ledger."""
 
     event_type = "commissioning.contract.payment_recorded.v1"
@@ -314,7 +311,7 @@ class PaymentRecorded(_Private):
     running_total: str
 
 
-class QuestionAsked(_Private):
+class QuestionAsked(PrivateEvent):
     """To the buyer council: a bidder asked a question (who asked is not said)."""
 
     event_type = "commissioning.question.asked.v1"
@@ -324,7 +321,7 @@ class QuestionAsked(_Private):
     asked_at: str
 
 
-class QuestionAnswerReceived(_Private):
+class QuestionAnswerReceived(PrivateEvent):
     """To the enterprise that asked: its question has been answered (and published)."""
 
     event_type = "commissioning.question.answer_received.v1"
@@ -334,7 +331,7 @@ class QuestionAnswerReceived(_Private):
     answered_at: str
 
 
-class BidsReceived(_Private):
+class BidsReceived(PrivateEvent):
     """To the buyer council: how many live bids each lot holds now (counts only, never who)."""
 
     event_type = "commissioning.commission.bids_received.v1"
@@ -342,7 +339,7 @@ class BidsReceived(_Private):
     lots: list[LotBidCount]
 
 
-class EligibleCommission(_Private):
+class EligibleCommission(PrivateEvent):
     """To an enterprise: a commission just published (or amended) that it may bid for."""
 
     event_type = "commissioning.commission.eligible.v1"
@@ -352,71 +349,9 @@ class EligibleCommission(_Private):
     tender_end: str
 
 
-class EligibilityLost(_Private):
+class EligibilityLost(PrivateEvent):
     """To an enterprise: an amendment left it eligible for no lot of a commission."""
 
     event_type = "commissioning.commission.eligibility_lost.v1"
     commission_id: str
     title: str
-
-
-def _no_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
-
-
-#: A field left out when unset: no ``default: null`` in a schema typed string.
-ABSENT: dict[str, Any] = {"json_schema_extra": _no_default}
-
-
-class _PayableEvent(_Private):
-    """To the supplier or grant recipient: a change to one of the payables owed to it."""
-
-    payable_id: str
-    # Exactly one of the two; the other is left out (never null), so v1 stays compatible.
-    contract_id: str | SkipJsonSchema[None] = Field(None, description="A contract's.", **ABSENT)
-    grant_id: str | SkipJsonSchema[None] = Field(None, description="A grant's.", **ABSENT)
-    basis: Literal["instalment", "fixed_share", "outcome", "credit", "grant"]
-    #: Exact pounds as a decimal string; a credit line is negative.
-    amount: str
-    received_on: str = Field(description="The date the invoice was received (became due).")
-    due_on: str = Field(description="The date it is due: at most 30 days after receipt.")
-    status: Literal["due", "disputed", "paid", "late"]
-
-    @model_serializer(mode="wrap")
-    def _owner_only(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
-        data: dict[str, Any] = handler(self)
-        return {k: v for k, v in data.items() if v is not None or k not in _OWNERS}
-
-
-_OWNERS = ("contract_id", "grant_id")
-
-
-class PayableRaised(_PayableEvent):
-    """A new payable: an instalment fell due, an outcome was verified, or a credit line."""
-
-    event_type = "commissioning.payable.raised.v1"
-    description: str
-    credits: str | None = Field(default=None, description="The payable a credit line reverses.")
-
-
-class PayablePaid(_PayableEvent):
-    event_type = "commissioning.payable.paid.v1"
-    paid_on: str
-    reference: str
-    days_to_pay: int
-
-
-class PayableDisputed(_PayableEvent):
-    event_type = "commissioning.payable.disputed.v1"
-    reason: str
-
-
-class PayableDisputeResolved(_PayableEvent):
-    event_type = "commissioning.payable.dispute_resolved.v1"
-    resolution: str
-
-
-class PayableLate(_PayableEvent):
-    """Its due date passed unpaid (the scheduler's tick); it counts against the buyer."""
-
-    event_type = "commissioning.payable.late.v1"

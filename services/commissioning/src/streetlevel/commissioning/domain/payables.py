@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from streetlevel.commissioning.domain import events as ev
+from streetlevel.commissioning.domain import payable_events as ev
 from streetlevel.commissioning.domain.errors import IllegalStatus
 from streetlevel.common.errors import ValidationProblem
 from streetlevel.common.events import Aggregate, DomainEvent, PendingEvent

@@ -61,6 +61,31 @@ async def store_event(
     return int(result.scalar_one())
 
 
+def _sqlite_time(value: datetime) -> str:
+    # SQLAlchemy's SQLite DATETIME storage format: due times compare as text, so it must match.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+#: One statement per event whatever the number of webhooks: the ids travel as one JSON array.
+_ENQUEUE_PG = text(
+    """
+    INSERT INTO deliveries (subscription_id, position, message_id, status, attempts,
+                            next_attempt_at, created_at)
+    SELECT t.sid, :position, :msg, 'pending', 0, CAST(:now AS timestamptz),
+           CAST(:now AS timestamptz)
+    FROM jsonb_array_elements_text(CAST(CAST(:ids AS text) AS jsonb)) WITH ORDINALITY AS t(sid, i)
+    ORDER BY t.i
+    """
+)
+_ENQUEUE_SQLITE = text(
+    """
+    INSERT INTO deliveries (subscription_id, position, message_id, status, attempts,
+                            next_attempt_at, created_at)
+    SELECT value, :position, :msg, 'pending', 0, :now, :now FROM json_each(:ids) ORDER BY key
+    """
+)
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -72,21 +97,13 @@ async def enqueue(
     """One pending delivery per subscription, due now."""
     if not subscription_ids:
         return
-    await session.execute(
-        insert(deliveries),
-        [
-            {
-                "subscription_id": sid,
-                "position": position,
-                "message_id": msg_id,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for sid in subscription_ids
-        ],
-    )
+    ids = orjson.dumps(list(subscription_ids)).decode()
+    if session.get_bind().dialect.name == "sqlite":
+        params = {"position": position, "msg": msg_id, "ids": ids, "now": _sqlite_time(now)}
+        await session.execute(_ENQUEUE_SQLITE, params)
+    else:
+        params = {"position": position, "msg": msg_id, "ids": ids, "now": now}
+        await session.execute(_ENQUEUE_PG, params)
 
 
 async def claim_due(
@@ -244,11 +261,6 @@ _MOVE_SQLITE = text(
     WHERE deliveries.id = v.id
     """
 )
-
-
-def _sqlite_time(value: datetime) -> str:
-    # SQLAlchemy's SQLite DATETIME storage format: due times compare as text, so it must match.
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 async def record_attempts(session: AsyncSession, done: Sequence[Attempt], *, at: datetime) -> None:

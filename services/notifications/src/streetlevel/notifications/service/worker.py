@@ -61,7 +61,11 @@ class DeliveryWorker:
         return self.settings.delivery_per_endpoint - self.in_flight.get(subscription_id, 0)
 
     async def claim(self) -> list[Due]:
-        free = self.settings.delivery_concurrency - sum(self.in_flight.values())
+        # Claimed ahead by up to one outcome batch: while a batch is being recorded its slots are
+        # still taken, and the next deliveries are already waiting for a connection slot (the
+        # semaphore keeps attempts on the wire to ``delivery_concurrency``).
+        budget = self.settings.delivery_concurrency + self.settings.delivery_batch_size
+        free = budget - sum(self.in_flight.values())
         if free <= 0:
             return []
         busy = [s for s, n in self.in_flight.items() if n >= self.settings.delivery_per_endpoint]

@@ -115,6 +115,7 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
                 "commissioning.commission.bids_received.v1",
                 "commissioning.commission.eligible.v1",
                 "commissioning.commission.eligibility_lost.v1",
+                "commissioning.commission.evaluation_completed.v1",
                 *(
                     f"commissioning.payable.{name}.v1"
                     for name in ("raised", "paid", "disputed", "dispute_resolved", "late")

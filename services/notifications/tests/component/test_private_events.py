@@ -84,6 +84,11 @@ NOTICES = [
         "enterprise:e-1",
     ),
     ("commissioning.private.v1", "commissioning.contract.payment_recorded.v1", "enterprise:e-1"),
+    (
+        "commissioning.private.v1",
+        "commissioning.commission.evaluation_completed.v1",
+        "org:GB-LAE-BPL",
+    ),
     ("outcomes.private.v1", "outcomes.observation.awaiting_verification.v1", "org:GB-LAE-BPL"),
     ("outcomes.private.v1", "outcomes.observation.verification_decided.v1", "enterprise:e-1"),
     ("notifications.private.v1", "notifications.webhook.disabled.v1", "org:GB-LAE-BPL"),
@@ -143,3 +148,42 @@ async def test_every_bidder_is_told_its_outcome_from_one_award_event(embedded: E
             "/v1/me/events", headers=bearer(embedded.tokens.enterprise(who))
         )
         assert [i["event"]["id"] for i in feed.json()["items"]] == [notice.id], who
+
+
+async def test_evaluation_complete_reaches_the_buyer_council_alone(
+    embedded: Embedded, receiver: Receiver
+) -> None:
+    """Subscribed to exactly that type, or to the whole family: only the buyer is told."""
+    completed = "commissioning.commission.evaluation_completed.v1"
+    tokens = embedded.tokens
+    buyer = tokens.council()
+    others = {
+        "another council": tokens.council(org="GB-LAE-FYL"),
+        "a bidder": tokens.enterprise("e-1"),
+        "a client of the open data": tokens.token(),
+    }
+    other = await Receiver().start()
+    try:
+        hook = await embedded.subscribe(buyer, receiver.url, event_types=[completed])
+        for token in others.values():
+            await embedded.subscribe(token, other.url, event_types=["commissioning.commission.*"])
+        data = {
+            "commission_id": "c-7",
+            "lot_id": "lot-1",
+            "method": "panel",
+            "bids": 2,
+            "completed_at": "2026-12-24T10:00:00+00:00",
+        }
+        event = envelope(completed, "commission/c-7", data, audience="org:GB-LAE-BPL")
+        await embedded.deliver(PRIVATE, event)
+        assert await embedded.worker.deliver_due() == 1
+        [request] = receiver.requests
+        assert verified(hook["secret"], request)["data"] == data
+        assert other.requests == []
+        feed = await embedded.client.get("/v1/me/events", headers=bearer(buyer))
+        assert [i["event"]["id"] for i in feed.json()["items"]] == [event.id]
+        for who, token in others.items():
+            feed = await embedded.client.get("/v1/me/events", headers=bearer(token))
+            assert feed.json()["items"] == [], who
+    finally:
+        await other.stop()

@@ -19,6 +19,7 @@ from streetlevel.commissioning.domain.errors import (
     EvaluationIncomplete,
     IllegalStatus,
 )
+from streetlevel.commissioning.service import tender_notices
 from streetlevel.commissioning.service.access import load_for_buyer
 from streetlevel.commissioning.service.consortium import consortium_terms, unmet_for
 from streetlevel.commissioning.service.context import Services
@@ -116,8 +117,22 @@ async def score_bid(
         if bid is None or bid.commission_id != commission_id:
             raise BidNotFound("No such bid.")
         await refuse_legacy_score(uow.session, commission, bid.lot_id)
-        bid.score(quality=quality, social_value=social_value, note=note, now=uow.clock.now())
+        lot_bids = await BidRepository(uow.session).for_commission(commission_id, bid.lot_id)
+        was_complete = tender_notices.scores_complete(lot_bids)
+        now = uow.clock.now()
+        bid.score(quality=quality, social_value=social_value, note=note, now=now)
         await BidRepository(uow.session).save(bid)
+        lot_bids = [bid if b.id == bid.id else b for b in lot_bids]
+        # A re-score of a complete lot tells nobody again: only the last missing score does.
+        if not was_complete and tender_notices.scores_complete(lot_bids):
+            tender_notices.evaluation_completed(
+                uow,
+                commission,
+                lot_id=bid.lot_id,
+                method="scores",
+                bids=sum(1 for b in lot_bids if b.is_live),
+                at=now,
+            )
         await uow.commit()
     return bid
 

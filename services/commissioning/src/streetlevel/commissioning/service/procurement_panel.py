@@ -20,6 +20,7 @@ from streetlevel.commissioning.domain.procurement.evaluation import (
     PanelMember,
     Role,
 )
+from streetlevel.commissioning.service import tender_notices
 from streetlevel.commissioning.service.access import load_for_buyer, sees_summary
 from streetlevel.commissioning.service.context import Services
 from streetlevel.common.auth import Principal
@@ -105,8 +106,18 @@ async def change(
         evaluation = await repo.get(commission_id, lot_id)
         if evaluation is None:
             raise NotFound("This lot has no evaluation panel yet.")
+        was_complete = tender_notices.moderation_complete(evaluation)
         result = step(evaluation, uow.clock.now())
         await repo.put(commission_id, evaluation, now=uow.clock.now(), new=False)
+        if not was_complete and tender_notices.moderation_complete(evaluation):
+            tender_notices.evaluation_completed(
+                uow,
+                commission,
+                lot_id=lot_id,
+                method="panel",
+                bids=len(evaluation.bidders),
+                at=uow.clock.now(),
+            )
         await uow.commit()
     return evaluation, result
 

@@ -1,8 +1,9 @@
-"""Private notices raised by a tender's own use cases: questions, bid counts, eligible work."""
+"""Private notices raised by a tender's own use cases: questions, bids, evaluation, eligibility."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 
@@ -10,8 +11,10 @@ from streetlevel.commissioning.adapters import orm
 from streetlevel.commissioning.adapters.bid_repository import BidRepository
 from streetlevel.commissioning.adapters.payloads import EnterpriseRecord
 from streetlevel.commissioning.adapters.read_model_repository import applicant
+from streetlevel.commissioning.domain.bid import Bid
 from streetlevel.commissioning.domain.commission import Commission
 from streetlevel.commissioning.domain.eligibility import serves, unmet_rules
+from streetlevel.commissioning.domain.evaluation_events import EvaluationCompleted
 from streetlevel.commissioning.domain.events import (
     BidsReceived,
     EligibilityLost,
@@ -20,6 +23,7 @@ from streetlevel.commissioning.domain.events import (
     QuestionAnswerReceived,
     QuestionAsked,
 )
+from streetlevel.commissioning.domain.procurement.evaluation import Evaluation
 from streetlevel.commissioning.domain.values import CommissionSpec
 from streetlevel.common.areas import AreaIndex
 from streetlevel.common.events import DomainEvent, PendingEvent
@@ -75,6 +79,43 @@ async def bids_received(uow: UnitOfWork, commission: Commission) -> None:
         for lot in commission.s.lots
     ]
     notice = BidsReceived(commission_id=commission.id, lots=lots)
+    _emit(uow, commission, notice, f"org:{commission.buyer_id}")
+
+
+def scores_complete(bids: list[Bid]) -> bool:
+    """Every live bid of a lot (scored one score per bid, no panel) has both its scores."""
+    live = [b for b in bids if b.is_live]
+    return bool(live) and all(
+        b.quality_score is not None and b.social_value_score is not None for b in live
+    )
+
+
+def moderation_complete(evaluation: Evaluation) -> bool:
+    """The panel moderated every bid on every criterion: ranking and summaries are ready."""
+    return evaluation.moderation_started_at is not None and all(
+        (bidder, c.name) in evaluation.moderated
+        for bidder in evaluation.bidders
+        for c in evaluation.criteria
+    )
+
+
+def evaluation_completed(
+    uow: UnitOfWork,
+    commission: Commission,
+    *,
+    lot_id: str,
+    method: Literal["panel", "scores"],
+    bids: int,
+    at: datetime,
+) -> None:
+    """Tell the buyer council a lot is ready to award (once: the caller saw it incomplete)."""
+    notice = EvaluationCompleted(
+        commission_id=commission.id,
+        lot_id=lot_id,
+        method=method,
+        bids=bids,
+        completed_at=at.isoformat(),
+    )
     _emit(uow, commission, notice, f"org:{commission.buyer_id}")
 
 

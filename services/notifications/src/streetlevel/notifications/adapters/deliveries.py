@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+import orjson
+from sqlalchemy import case, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from streetlevel.notifications.adapters.orm import attempts, deliveries, events, subscriptions
+from streetlevel.notifications.adapters.orm import deliveries, events, subscriptions
 from streetlevel.notifications.adapters.sender import Outcome
 from streetlevel.notifications.adapters.subscription_repository import secrets_from_json
 
@@ -60,6 +61,31 @@ async def store_event(
     return int(result.scalar_one())
 
 
+def _sqlite_time(value: datetime) -> str:
+    # SQLAlchemy's SQLite DATETIME storage format: due times compare as text, so it must match.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+#: One statement per event whatever the number of webhooks: the ids travel as one JSON array.
+_ENQUEUE_PG = text(
+    """
+    INSERT INTO deliveries (subscription_id, position, message_id, status, attempts,
+                            next_attempt_at, created_at)
+    SELECT t.sid, :position, :msg, 'pending', 0, CAST(:now AS timestamptz),
+           CAST(:now AS timestamptz)
+    FROM jsonb_array_elements_text(CAST(CAST(:ids AS text) AS jsonb)) WITH ORDINALITY AS t(sid, i)
+    ORDER BY t.i
+    """
+)
+_ENQUEUE_SQLITE = text(
+    """
+    INSERT INTO deliveries (subscription_id, position, message_id, status, attempts,
+                            next_attempt_at, created_at)
+    SELECT value, :position, :msg, 'pending', 0, :now, :now FROM json_each(:ids) ORDER BY key
+    """
+)
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -71,21 +97,13 @@ async def enqueue(
     """One pending delivery per subscription, due now."""
     if not subscription_ids:
         return
-    await session.execute(
-        insert(deliveries),
-        [
-            {
-                "subscription_id": sid,
-                "position": position,
-                "message_id": msg_id,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for sid in subscription_ids
-        ],
-    )
+    ids = orjson.dumps(list(subscription_ids)).decode()
+    if session.get_bind().dialect.name == "sqlite":
+        params = {"position": position, "msg": msg_id, "ids": ids, "now": _sqlite_time(now)}
+        await session.execute(_ENQUEUE_SQLITE, params)
+    else:
+        params = {"position": position, "msg": msg_id, "ids": ids, "now": now}
+        await session.execute(_ENQUEUE_PG, params)
 
 
 async def claim_due(
@@ -181,54 +199,109 @@ class Attempt:
     next_attempt_at: datetime | None
 
 
+#: PostgreSQL: the batch's attempts logged and its deliveries moved on in one statement (one
+#: round trip, no per-row parameters): the rows travel as one JSON array.
+_RECORD_PG = text(
+    """
+    WITH v AS (
+        SELECT * FROM jsonb_to_recordset(CAST(CAST(:rows AS text) AS jsonb)) AS v(
+            i integer, id bigint, sub text, msg text, n integer, status text,
+            next timestamptz, code integer, latency integer, error text, excerpt text)
+    ), moved AS (
+        UPDATE deliveries AS d
+        SET attempts = v.n,
+            status = v.status,
+            next_attempt_at = COALESCE(v.next, d.next_attempt_at),
+            finished_at = CASE WHEN v.status = 'pending' THEN d.finished_at
+                               ELSE CAST(:at AS timestamptz) END
+        FROM v
+        WHERE d.id = v.id
+    )
+    INSERT INTO attempts (delivery_id, subscription_id, message_id, attempted_at,
+                          status_code, latency_ms, error, excerpt)
+    SELECT v.id, v.sub, v.msg, CAST(:at AS timestamptz), v.code, v.latency, v.error, v.excerpt
+    FROM v ORDER BY v.i
+    """
+)
+#: SQLite has no data-modifying CTE: two statements over the same JSON array, still one each
+#: for the whole batch. Timestamps are written as SQLAlchemy writes them there (naive UTC text).
+_LOG_SQLITE = text(
+    """
+    WITH v AS (
+        SELECT json_extract(value, '$.i') AS i, json_extract(value, '$.id') AS id,
+               json_extract(value, '$.sub') AS sub, json_extract(value, '$.msg') AS msg,
+               json_extract(value, '$.n') AS n, json_extract(value, '$.status') AS status,
+               json_extract(value, '$.next') AS next, json_extract(value, '$.code') AS code,
+               json_extract(value, '$.latency') AS latency, json_extract(value, '$.error') AS error,
+               json_extract(value, '$.excerpt') AS excerpt
+        FROM json_each(:rows)
+    )
+    INSERT INTO attempts (delivery_id, subscription_id, message_id, attempted_at,
+                          status_code, latency_ms, error, excerpt)
+    SELECT v.id, v.sub, v.msg, :at, v.code, v.latency, v.error, v.excerpt FROM v ORDER BY v.i
+    """
+)
+_MOVE_SQLITE = text(
+    """
+    WITH v AS (
+        SELECT json_extract(value, '$.i') AS i, json_extract(value, '$.id') AS id,
+               json_extract(value, '$.sub') AS sub, json_extract(value, '$.msg') AS msg,
+               json_extract(value, '$.n') AS n, json_extract(value, '$.status') AS status,
+               json_extract(value, '$.next') AS next, json_extract(value, '$.code') AS code,
+               json_extract(value, '$.latency') AS latency, json_extract(value, '$.error') AS error,
+               json_extract(value, '$.excerpt') AS excerpt
+        FROM json_each(:rows)
+    )
+    UPDATE deliveries
+    SET attempts = v.n,
+        status = v.status,
+        next_attempt_at = COALESCE(v.next, deliveries.next_attempt_at),
+        finished_at = CASE WHEN v.status = 'pending' THEN deliveries.finished_at ELSE :at END
+    FROM v
+    WHERE deliveries.id = v.id
+    """
+)
+
+
 async def record_attempts(session: AsyncSession, done: Sequence[Attempt], *, at: datetime) -> None:
-    """Log a batch of attempts and move their deliveries on, a few statements for them all."""
+    """Log a batch of attempts and move their deliveries on: one statement on PostgreSQL.
+
+    The claim leased each row by moving its ``next_attempt_at`` on; this ends the lease (a
+    retry's due time, or the row finished) in the statement that logs the attempt.
+    """
     if not done:
         return
-    await session.execute(
-        insert(attempts),
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def when(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        return _sqlite_time(value) if sqlite else value.isoformat()
+
+    rows = orjson.dumps(
         [
             {
-                "delivery_id": a.due.id,
-                "subscription_id": a.due.subscription_id,
-                "message_id": a.due.message_id,
-                "attempted_at": at,
-                "status_code": a.outcome.status,
-                "latency_ms": a.outcome.latency_ms,
+                "i": i,
+                "id": a.due.id,
+                "sub": a.due.subscription_id,
+                "msg": a.due.message_id,
+                "n": a.due.attempts + 1,
+                "status": a.status,
+                "next": when(a.next_attempt_at) if a.status == "pending" else None,
+                "code": a.outcome.status,
+                "latency": a.outcome.latency_ms,
                 "error": a.outcome.error,
                 "excerpt": a.outcome.excerpt or None,
             }
-            for a in done
-        ],
-    )
-    # Executemany: one prepared UPDATE per kind, not one round trip per delivery.
-    finished = [a for a in done if a.status != "pending"]
-    pending = [a for a in done if a.status == "pending"]
-    by_id = deliveries.c.id == bindparam("b_id")
-    if finished:
-        await session.execute(
-            update(deliveries)
-            .where(by_id)
-            .values(attempts=bindparam("b_attempts"), status=bindparam("b_status"), finished_at=at),
-            [
-                {"b_id": a.due.id, "b_attempts": a.due.attempts + 1, "b_status": a.status}
-                for a in finished
-            ],
-        )
-    if pending:
-        await session.execute(
-            update(deliveries)
-            .where(by_id)
-            .values(
-                attempts=bindparam("b_attempts"),
-                status="pending",
-                next_attempt_at=bindparam("b_next"),
-            ),
-            [
-                {"b_id": a.due.id, "b_attempts": a.due.attempts + 1, "b_next": a.next_attempt_at}
-                for a in pending
-            ],
-        )
+            for i, a in enumerate(done)
+        ]
+    ).decode()
+    if sqlite:
+        params = {"rows": rows, "at": _sqlite_time(at)}
+        await session.execute(_LOG_SQLITE, params)
+        await session.execute(_MOVE_SQLITE, params)
+    else:
+        await session.execute(_RECORD_PG, {"rows": rows, "at": at})
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,15 @@ subscriptions = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+#: One row: bumped by every subscription write in its own transaction, so a process may keep
+#: the active subscriptions' filters and check with one read that no replica changed them.
+subscription_generation = Table(
+    "subscription_generation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("generation", BigInteger, nullable=False),
+)
+
 #: Every event this service received, in arrival order: the private feeds and replays read it.
 events = Table(
     "events",

@@ -9,6 +9,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from streetlevel.notifications.domain.errors import UnsafeTarget
 from streetlevel.notifications.domain.targets import Target, check_address, parse_target
@@ -87,7 +88,12 @@ class SafeSender:
 
         try:
             target = parse_target(url, allow_loopback=self.allow_loopback)
-            address = await asyncio.wait_for(self.resolve(target), self.connect_timeout_s)
+            if _is_literal(target.host):
+                # parse_target checked it: no lookup to wait for, so no timeout task either.
+                address = target.host.strip("[]")
+            else:
+                async with asyncio.timeout(self.connect_timeout_s):
+                    address = await self.resolve(target)
         except UnsafeTarget as exc:
             return Outcome(None, elapsed(), error=f"refused: {exc.detail}"[:200])
         except (OSError, TimeoutError) as exc:
@@ -205,6 +211,7 @@ class ConnectionPool:
         self.size = 0
 
 
+@lru_cache(maxsize=4096)
 def _is_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))

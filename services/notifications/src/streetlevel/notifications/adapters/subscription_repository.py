@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from streetlevel.common.errors import PreconditionFailed
-from streetlevel.notifications.adapters.orm import subscriptions
+from streetlevel.notifications.adapters.orm import subscription_generation, subscriptions
 from streetlevel.notifications.domain.subscriptions import Filters, Secret, Subscription
 
 
@@ -114,6 +114,7 @@ class SubscriptionRepository:
 
     async def add(self, sub: Subscription) -> None:
         await self.session.execute(subscriptions.insert().values(id=sub.id, **_values(sub)))
+        await self._bump()
 
     async def save(self, sub: Subscription, *, loaded_version: int) -> None:
         """Write back; a concurrent change since loading is a 412 (optimistic concurrency)."""
@@ -124,11 +125,28 @@ class SubscriptionRepository:
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise PreconditionFailed("The webhook changed while this request was applied.")
+        await self._bump()
 
     async def delete(self, subscription_id: str) -> None:
         await self.session.execute(
             subscriptions.delete().where(subscriptions.c.id == subscription_id)
         )
+        await self._bump()
+
+    async def _bump(self) -> None:
+        # In the writer's own transaction: a cached match list is stale exactly when it commits.
+        await self.session.execute(
+            update(subscription_generation)
+            .where(subscription_generation.c.id == 1)
+            .values(generation=subscription_generation.c.generation + 1)
+        )
+
+    async def generation(self) -> int:
+        """The subscriptions' generation: read before the rows a cache keeps under it."""
+        query = select(subscription_generation.c.generation).where(
+            subscription_generation.c.id == 1
+        )
+        return int((await self.session.execute(query)).scalar_one())
 
     async def count_for(self, owner: str) -> int:
         query = (

@@ -8,6 +8,7 @@ from streetlevel.common.areas import AreaIndex
 from streetlevel.common.state import ServiceState
 from streetlevel.notifications.adapters.sender import SafeSender
 from streetlevel.notifications.domain.targets import parse_target
+from streetlevel.notifications.service.active_subscriptions import ActiveSubscriptions
 from streetlevel.notifications.service.worker import DeliveryWorker
 from streetlevel.notifications.settings import NotificationsSettings
 
@@ -19,6 +20,8 @@ class Services(ServiceState[NotificationsSettings]):
     sender: SafeSender
     worker: DeliveryWorker
     areas: AreaIndex = field(default_factory=AreaIndex)
+    #: One per process: every fan-out checks it with one read of the generation.
+    active: ActiveSubscriptions = field(default_factory=ActiveSubscriptions)
 
     async def check_url(self, url: str) -> None:
         """Refuse an unsafe target at subscription time (delivery checks it again)."""

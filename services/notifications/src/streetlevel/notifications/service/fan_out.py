@@ -41,7 +41,9 @@ async def queue_event(
         related = services.areas.related
         wanted = [
             sid
-            for sid, owner, filters in await SubscriptionRepository(uow.session).active_filters()
+            for sid, owner, filters in await services.active.current(
+                SubscriptionRepository(uow.session)
+            )
             if matches(filters, facets, owner=owner, related=related)
         ]
         await enqueue(

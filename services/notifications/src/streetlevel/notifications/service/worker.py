@@ -47,7 +47,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
         self._recorder: asyncio.Task[None] | None = None
-        self._results: asyncio.Queue[tuple[Due, Outcome, asyncio.Future[None]]] = asyncio.Queue()
+        self._results: asyncio.Queue[tuple[Due, Outcome]] = asyncio.Queue()
         # SQLite has one writer: hundreds of attempts racing for it would time out on its lock.
         self._writes: asyncio.Lock | contextlib.nullcontext[None] = (
             asyncio.Lock() if settings.is_sqlite else contextlib.nullcontext()
@@ -61,7 +61,11 @@ class DeliveryWorker:
         return self.settings.delivery_per_endpoint - self.in_flight.get(subscription_id, 0)
 
     async def claim(self) -> list[Due]:
-        free = self.settings.delivery_concurrency - sum(self.in_flight.values())
+        # Claimed ahead by up to one outcome batch: while a batch is being recorded its slots are
+        # still taken, and the next deliveries are already waiting for a connection slot (the
+        # semaphore keeps attempts on the wire to ``delivery_concurrency``).
+        budget = self.settings.delivery_concurrency + self.settings.delivery_batch_size
+        free = budget - sum(self.in_flight.values())
         if free <= 0:
             return []
         busy = [s for s, n in self.in_flight.items() if n >= self.settings.delivery_per_endpoint]
@@ -90,9 +94,10 @@ class DeliveryWorker:
         return len(taken)
 
     async def drain(self) -> None:
-        """Wait for every attempt in flight (tests and shutdown)."""
+        """Wait for every attempt in flight and its outcome recorded (tests and shutdown)."""
         while self.tasks:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
+        await self._results.join()
 
     async def deliver_due(self) -> int:
         """One round to completion: what tests call instead of waiting for the loop."""
@@ -100,7 +105,18 @@ class DeliveryWorker:
         await self.drain()
         return started
 
+    def _release(self, subscription_id: str) -> None:
+        left = self.in_flight.get(subscription_id, 1) - 1
+        if left > 0:
+            self.in_flight[subscription_id] = left
+        else:
+            self.in_flight.pop(subscription_id, None)
+        self._wake.set()
+
     async def _attempt(self, due: Due) -> None:
+        # The attempt hands its outcome to the recorder and ends: the recorder frees the slot
+        # once the batch is written (no future and no wake-up per attempt to wait for it).
+        handed = False
         try:
             async with self.slots:
                 if not due.secrets:
@@ -108,22 +124,16 @@ class DeliveryWorker:
                 timestamp = int(self.runtime.clock.now().timestamp())
                 headers = signing.headers(list(due.secrets), due.message_id, timestamp, due.body)
                 outcome: Outcome = await self.sender(due.url, headers, due.body)
-            recorded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._results.put_nowait((due, outcome, recorded))
+            self._results.put_nowait((due, outcome))
+            handed = True
             self._ensure_recorder()
-            await recorded
-            self.sent += 1
         except Exception:  # the claim expires and the delivery is tried again
             log.exception(
                 "delivery %s to webhook %s failed to complete", due.id, due.subscription_id
             )
         finally:
-            left = self.in_flight.get(due.subscription_id, 1) - 1
-            if left > 0:
-                self.in_flight[due.subscription_id] = left
-            else:
-                self.in_flight.pop(due.subscription_id, None)
-            self._wake.set()
+            if not handed:
+                self._release(due.subscription_id)
 
     def _ensure_recorder(self) -> None:
         if self._recorder is None or self._recorder.done():
@@ -137,19 +147,14 @@ class DeliveryWorker:
                 batch.append(self._results.get_nowait())
             try:
                 async with self._writes:
-                    await apply_outcomes(
-                        uow=self.runtime.uow(),
-                        results=[(due, outcome) for due, outcome, _ in batch],
-                        rand=self.rand,
-                    )
-            except Exception as exc:  # unrecorded: their claims expire and they go again
-                for *_, recorded in batch:
-                    if not recorded.done():
-                        recorded.set_exception(exc)
-                continue
-            for *_, recorded in batch:
-                if not recorded.done():
-                    recorded.set_result(None)
+                    await apply_outcomes(uow=self.runtime.uow(), results=batch, rand=self.rand)
+                self.sent += len(batch)
+            except Exception:  # unrecorded: their claims expire and they go again
+                log.exception("recording %d delivery outcomes failed", len(batch))
+            finally:
+                for due, _ in batch:
+                    self._release(due.subscription_id)
+                    self._results.task_done()
 
     async def _run(self) -> None:
         while True:

@@ -20,8 +20,8 @@ from streetlevel.commissioning.api import (
     routes_ocds,
     routes_payables,
 )
+from streetlevel.commissioning.domain import evaluation_events, grant_events, payable_events
 from streetlevel.commissioning.domain import events as domain_events
-from streetlevel.commissioning.domain import grant_events, payable_events
 from streetlevel.commissioning.domain.events import (
     COMMISSION_TOPIC,
     CONTRACT_TOPIC,
@@ -109,7 +109,7 @@ def create_app(
         on_start=[migrate_first],
         idempotency=orm.idempotency,
         contract=EventContract.of_module(
-            "commissioning", domain_events, grant_events, payable_events
+            "commissioning", domain_events, grant_events, payable_events, evaluation_events
         ),
     )
     app.state.services = services

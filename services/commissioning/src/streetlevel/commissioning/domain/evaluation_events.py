@@ -1,4 +1,4 @@
-"""Private notices of a lot's evaluation (events.py is full): each to the buyer council alone."""
+"""Private notices of a lot's evaluation: each to the buyer council alone."""
 
 from __future__ import annotations
 

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import http.client
 import importlib
-import importlib.util
 import json
 import os
 import sys
@@ -30,6 +29,8 @@ from harness import STATE_DIR, Proc, launch_app
 from measure import ROOT, Result, machine, summary
 
 from streetlevel.testing._proc import terminate
+from streetlevel.testing.harness import HARNESS
+from streetlevel.testing.harness import e2e_harness as load_e2e_harness
 
 WARD_CODE = "E05015186"  # Anchorsholme: the world's contract delivers and reports here
 WARD = f"/areas/{WARD_CODE}"
@@ -38,25 +39,13 @@ WARM_P95_MS = 50.0
 COLD_P95_MS = 250.0
 MAX_PAGE_BYTES = 100_000
 BROWSER = {"Accept": "text/html,*/*;q=0.8"}
-#: The name tests/e2e, tests/browser and tests/security load the harness package under.
-HARNESS = "streetlevel_e2e_harness"
 #: The stack's services log warnings only, as the bench stack's do (no access line per read).
 QUIET = ("REGISTRY", "COMMISSIONING", "OUTCOMES", "NOTIFICATIONS", "GATEWAY")
 
 
 def e2e_harness() -> ModuleType:
     """tests/e2e/harness as a package (it is not installed; its modules import each other)."""
-    if HARNESS not in sys.modules:
-        package = ROOT / "tests" / "e2e" / "harness"
-        spec = importlib.util.spec_from_file_location(
-            HARNESS, package / "__init__.py", submodule_search_locations=[str(package)]
-        )
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[HARNESS] = module
-        spec.loader.exec_module(module)
-    return sys.modules[HARNESS]
+    return load_e2e_harness(ROOT / "uv.lock")
 
 
 async def _world(platform: Any) -> Any:

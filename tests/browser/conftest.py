@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import shutil
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,34 +21,16 @@ from playwright.async_api import (
 )
 
 from streetlevel.testing._proc import InfraError
+from streetlevel.testing.harness import e2e_harness, register_plugin
 from streetlevel.testing.live import live_app
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exists())
-HARNESS = "streetlevel_e2e_harness"
-
-
-def _harness() -> None:
-    """The native stack's session fixtures (tests/e2e/harness), shared with e2e: one per run."""
-    if HARNESS in sys.modules:
-        return
-    package = ROOT / "tests" / "e2e" / "harness"
-    spec = importlib.util.spec_from_file_location(
-        HARNESS, package / "__init__.py", submodule_search_locations=[str(package)]
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[HARNESS] = module
-    spec.loader.exec_module(module)
-
-
-_harness()
+# The native stack's session fixtures (tests/e2e/harness), shared with e2e: one per run.
+e2e_harness(__file__)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    name = f"{HARNESS}.plugin"
-    if not config.pluginmanager.has_plugin(name):
-        config.pluginmanager.register(importlib.import_module(name), name)
+    register_plugin(config)
 
 
 #: Where scripts/test.sh keeps the run's artifacts (JUnit reports, screenshots).

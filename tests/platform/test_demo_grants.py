@@ -10,9 +10,6 @@ from typing import Any
 
 import httpx2
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
 from streetlevel.commissioning.demo_grants import (
     APPLICATIONS,
@@ -22,23 +19,13 @@ from streetlevel.commissioning.demo_grants import (
     TURNOUT,
 )
 from streetlevel.platform.embedded import create_app
+from streetlevel.testing.giving360 import validator_360
 from streetlevel.testing.lifespan import LifespanManager
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exists())
 
 
-def errors_360(document: dict[str, Any]) -> list[str]:
-    """The standards README's recipe: the package schema, the grant schema registered by URL."""
-    folder = ROOT.parent / "shared" / "standards" / "360giving"
-    grant = json.loads((folder / "360-giving-schema.json").read_text())
-    pkg = json.loads((folder / "360-giving-package-schema.json").read_text())
-    registry = Registry().with_resource(
-        pkg["properties"]["grants"]["items"]["$ref"], DRAFT202012.create_resource(grant)
-    )
-    validator = Draft202012Validator(
-        pkg, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+errors_360 = validator_360(ROOT.parent / "shared" / "standards" / "360giving")
 
 
 async def _get(http: httpx2.AsyncClient, url: str, **params: Any) -> Any:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
+from streetlevel.testing import giving360
 
 from .api import Actor, Api, eventually
 from .blackpool import contract_start, money
@@ -139,23 +136,6 @@ async def performance(api: Api, org: str, days: list[date]) -> dict[str, Any]:
 
 
 def validator_360() -> Callable[[dict[str, Any]], list[str]]:
-    """The 360Giving package schema with the grant schema registered by URL (as the service
-    tests validate it: the standards README's recipe)."""
+    """The offline 360Giving validator over the vendored schemas (streetlevel.testing)."""
     root = next(p for p in Path(__file__).resolve().parents if (p / "uv.lock").exists())
-    folder = root.parent / "shared" / "standards" / "360giving"
-    grant = json.loads((folder / "360-giving-schema.json").read_text())
-    pkg = json.loads((folder / "360-giving-package-schema.json").read_text())
-    registry = Registry().with_resource(
-        pkg["properties"]["grants"]["items"]["$ref"], DRAFT202012.create_resource(grant)
-    )
-    validator = Draft202012Validator(
-        pkg, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-
-    def errors(document: dict[str, Any]) -> list[str]:
-        return [
-            f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in validator.iter_errors(document)
-        ]
-
-    return errors
+    return giving360.validator_360(root.parent / "shared" / "standards" / "360giving")

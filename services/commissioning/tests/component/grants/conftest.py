@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
 from streetlevel.common.ids import new_id
+from streetlevel.testing.giving360 import validator_360
 
 WARD = "E05015186"
 
@@ -27,24 +24,7 @@ def _standards() -> Path:
 @pytest.fixture(scope="session")
 def validate_360() -> Callable[[dict[str, Any]], list[str]]:
     """The standards README's recipe: the package schema, the grant schema registered by URL."""
-    folder = _standards()
-    grant = json.loads((folder / "360-giving-schema.json").read_text())
-    pkg = json.loads((folder / "360-giving-package-schema.json").read_text())
-    # Its "$schema" is http://, which referencing does not detect: name the draft.
-    registry = Registry().with_resource(
-        pkg["properties"]["grants"]["items"]["$ref"], DRAFT202012.create_resource(grant)
-    )
-    validator = Draft202012Validator(
-        pkg, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-
-    def errors(document: dict[str, Any]) -> list[str]:
-        return [
-            f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in validator.iter_errors(document)
-        ]
-
-    return errors
+    return validator_360(_standards())
 
 
 def programme_body(**overrides: Any) -> dict[str, Any]:

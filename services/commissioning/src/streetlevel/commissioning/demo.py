@@ -79,9 +79,10 @@ Wait = Callable[[float], Awaitable[None]]
 TravelTo = Callable[[datetime], Awaitable[None]]
 
 
-async def _call(
+async def call(
     http: httpx2.AsyncClient, method: str, url: str, headers: dict[str, str], **kw: Any
 ) -> Any:
+    """One API call of the demo's story; any error status raises."""
     response = await http.request(method, url, headers=headers, **kw)
     response.raise_for_status()
     return response.json()
@@ -93,24 +94,24 @@ async def evaluate_by_panel(
     """A panel of one chair: declaration, content, independent scores, moderation (lot-1)."""
     panel = f"/v1/commissions/{cid}/lots/lot-1/panel"
     chair = {"id": "demo-chair", "name": "Commissioning lead", "role": "chair"}
-    await _call(http, "PUT", panel, council, json={"members": [chair]})
+    await call(http, "PUT", panel, council, json={"members": [chair]})
     declaration = {"member_id": "demo-chair", "bidder_id": bidder_id, "conflicted": False}
-    await _call(http, "POST", f"{panel}/declarations", council, json=declaration)
-    await _call(http, "POST", f"{panel}/members/demo-chair/release", council)
+    await call(http, "POST", f"{panel}/declarations", council, json=declaration)
+    await call(http, "POST", f"{panel}/members/demo-chair/release", council)
     scores = {"price": 90, "quality": 80, "social_value": 75}
     for criterion, score in scores.items():
         mark = {"bidder_id": bidder_id, "criterion": criterion, "score": score}
-        await _call(
+        await call(
             http,
             "PUT",
             f"{panel}/scores",
             council,
             json={"member_id": "demo-chair", **mark, "reason": f"Demo: {criterion}"},
         )
-    await _call(http, "POST", f"{panel}/moderation", council)
+    await call(http, "POST", f"{panel}/moderation", council)
     for criterion, score in scores.items():
         mark = {"bidder_id": bidder_id, "criterion": criterion, "score": score}
-        await _call(
+        await call(
             http,
             "PUT",
             f"{panel}/moderated",
@@ -135,15 +136,15 @@ async def seed_history(
     clock forward to an instant.
     """
     times = timeline(now, timedelta(seconds=DEADLINE_S))
-    grant = await _call(
+    grant = await call(
         http,
         "POST",
         "/v1/commissions",
         council,
         json=commission("Street gardens", "micro_grant", times, indicator_code),
     )
-    await _call(http, "POST", f"/v1/commissions/{grant['id']}/publish", council)
-    bid = await _call(
+    await call(http, "POST", f"/v1/commissions/{grant['id']}/publish", council)
+    bid = await call(
         http,
         "POST",
         f"/v1/commissions/{grant['id']}/bids",
@@ -152,17 +153,17 @@ async def seed_history(
     )
     await travel_to(datetime.fromisoformat(times["tender_end"]) + timedelta(seconds=1))
     for _ in range(120):
-        status = (await _call(http, "GET", f"/v1/commissions/{grant['id']}", council))["status"]
+        status = (await call(http, "GET", f"/v1/commissions/{grant['id']}", council))["status"]
         if status != "open":
             break
         await wait(0.5)
     await evaluate_by_panel(http, council, grant["id"], bid["enterprise_id"])
-    contract = await _call(http, "POST", f"/v1/commissions/{grant['id']}/lots/lot-1/award", council)
+    contract = await call(http, "POST", f"/v1/commissions/{grant['id']}/lots/lot-1/award", council)
     # Activated early: pending until its start, when the scheduler makes it active.
-    await _call(http, "POST", f"/v1/contracts/{contract['id']}/activate", council)
+    await call(http, "POST", f"/v1/contracts/{contract['id']}/activate", council)
     await travel_to(datetime.fromisoformat(times["contract_start"]) + timedelta(hours=1))
     for _ in range(120):
-        status = (await _call(http, "GET", f"/v1/contracts/{contract['id']}", council))["status"]
+        status = (await call(http, "GET", f"/v1/contracts/{contract['id']}", council))["status"]
         if status == "active":
             break
         await wait(0.5)
@@ -185,8 +186,8 @@ async def seed_open(
         lot_value="20000.00",
     )
     body["cpv_codes"] = ["85300000-2"]  # social work and related services
-    open_one = await _call(http, "POST", "/v1/commissions", council, json=body)
-    await _call(http, "POST", f"/v1/commissions/{open_one['id']}/publish", council)
+    open_one = await call(http, "POST", "/v1/commissions", council, json=body)
+    await call(http, "POST", f"/v1/commissions/{open_one['id']}/publish", council)
     return str(open_one["id"])
 
 
@@ -210,7 +211,7 @@ async def pay_invoices(
     due: list[dict[str, Any]] = []
     seen, steady = -1, 0
     for _ in range(200):
-        items = (await _call(http, "GET", url, council))["items"]
+        items = (await call(http, "GET", url, council))["items"]
         steady = steady + 1 if len(items) == seen else 0
         seen = len(items)
         due = [p for p in items if p["status"] == "due"]
@@ -220,5 +221,5 @@ async def pay_invoices(
     for n, payable in enumerate(sorted(due, key=lambda p: (p["received_on"], p["id"])), 1):
         paid_on = min(date.fromisoformat(payable["received_on"]) + PAID_AFTER, today)
         body = {"paid_on": paid_on.isoformat(), "reference": f"BPL-AP-{n:04d}"}
-        await _call(http, "POST", f"/v1/payables/{payable['id']}/pay", council, json=body)
+        await call(http, "POST", f"/v1/payables/{payable['id']}/pay", council, json=body)
     return len(due)

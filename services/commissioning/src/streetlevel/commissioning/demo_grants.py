@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx2
 
-from streetlevel.commissioning.demo import TravelTo, Wait
+from streetlevel.commissioning.demo import TravelTo, Wait, call
 
 #: Talbot and Victoria (Blackpool): wards the open tender and the stages do not use.
 GRANT_WARDS = ("E05015202", "E05015204")
@@ -65,14 +65,6 @@ PROGRAMME: dict[str, Any] = {
 }
 
 
-async def _call(
-    http: httpx2.AsyncClient, method: str, url: str, headers: dict[str, str], **kw: Any
-) -> Any:
-    response = await http.request(method, url, headers=headers, **kw)
-    response.raise_for_status()
-    return response.json()
-
-
 async def _apply(
     http: httpx2.AsyncClient, applicant: dict[str, str], body: dict[str, Any], wait: Wait
 ) -> dict[str, Any]:
@@ -104,7 +96,7 @@ async def seed_grants(
     await travel_to(opened)
     closes_on = max(opened.date(), (decided - timedelta(days=1)).date())
     body = PROGRAMME | {"closes_on": closes_on.isoformat()}
-    programme = await _call(http, "POST", "/v1/grant-programmes", council, json=body)
+    programme = await call(http, "POST", "/v1/grant-programmes", council, json=body)
     applications: dict[str, str] = {}
     for name, (amount, purpose, people, *_) in APPLICATIONS.items():
         form = {
@@ -125,7 +117,7 @@ async def seed_grants(
         | ({"amount": {"amount": amount, "currency": "GBP"}} if awarded else {})
         for name, (amount, _, _, votes_for, votes_against, awarded) in APPLICATIONS.items()
     ]
-    decision = await _call(
+    decision = await call(
         http,
         "POST",
         f"/v1/grant-programmes/{programme['id']}/decisions",
@@ -136,14 +128,14 @@ async def seed_grants(
     for name, grant in grants.items():
         paid = {"paid_on": grant["awarded_on"], "reference": f"BPL-GRANT-{name[:3].upper()}"}
         upfront = f"/v1/grants/{grant['id']}/instalments/1/paid"
-        await _call(http, "POST", upfront, council, json=paid)
-    await _call(http, "POST", f"/v1/grant-programmes/{programme['id']}/close", council)
+        await call(http, "POST", upfront, council, json=paid)
+    await call(http, "POST", f"/v1/grant-programmes/{programme['id']}/close", council)
     await travel_to(reported)
     report = {
         "what_happened": "Six workshops; 58 homes draught-proofed with the kits.",
         "people_reached": 64,
     }
-    await _call(
+    await call(
         http,
         "POST",
         f"/v1/grants/{grants[REPORTED]['id']}/report",

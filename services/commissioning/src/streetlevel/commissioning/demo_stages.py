@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx2
 
-from streetlevel.commissioning.demo import TravelTo, Wait
+from streetlevel.commissioning.demo import TravelTo, Wait, call
 
 #: Bloomfield, Claremont and Bispham (Blackpool): one ward a stage, none the open tender's.
 EVALUATION_WARD, STANDSTILL_WARD, ENTERED_WARD = "E05015188", "E05015190", "E05015187"
@@ -66,14 +66,6 @@ def stage_body(
     }
 
 
-async def _call(
-    http: httpx2.AsyncClient, method: str, url: str, headers: dict[str, str], **kw: Any
-) -> Any:
-    response = await http.request(method, url, headers=headers, **kw)
-    response.raise_for_status()
-    return response.json()
-
-
 async def _bid(
     http: httpx2.AsyncClient, cid: str, bidder: dict[str, str], price: str, wait: Wait
 ) -> None:
@@ -97,7 +89,7 @@ async def evaluate(
 ) -> None:
     """Panel, declarations (one conflict), release, independent scores, then moderation."""
     panel = f"/v1/commissions/{cid}/lots/{LOT}/panel"
-    await _call(http, "PUT", panel, council, json={"members": PANEL})
+    await call(http, "PUT", panel, council, json={"members": PANEL})
     conflict = (CONFLICTED_MEMBER, bidder_ids[CONFLICTED_BIDDER])
     for member in PANEL:
         for bidder in bidder_ids:
@@ -108,8 +100,8 @@ async def evaluate(
                 "conflicted": clash,
                 "details": "Volunteers with the bidder" if clash else "",
             }
-            await _call(http, "POST", f"{panel}/declarations", council, json=declaration)
-        await _call(http, "POST", f"{panel}/members/{member['id']}/release", council)
+            await call(http, "POST", f"{panel}/declarations", council, json=declaration)
+        await call(http, "POST", f"{panel}/members/{member['id']}/release", council)
     for member in PANEL:
         for bidder, score in zip(bidder_ids, SCORES, strict=True):
             if (member["id"], bidder) == conflict:
@@ -117,8 +109,8 @@ async def evaluate(
             for criterion in CRITERIA:
                 mark = {"member_id": member["id"], "bidder_id": bidder, "criterion": criterion}
                 reason = {"score": score, "reason": f"Evidence on {criterion}"}
-                await _call(http, "PUT", f"{panel}/scores", council, json=mark | reason)
-    await _call(http, "POST", f"{panel}/moderation", council)
+                await call(http, "PUT", f"{panel}/scores", council, json=mark | reason)
+    await call(http, "POST", f"{panel}/moderation", council)
     marks = [
         (bidder, criterion, score)
         for bidder, score in zip(bidder_ids, SCORES, strict=True)
@@ -132,11 +124,11 @@ async def evaluate(
             "score": score,
             "rationale": f"Agreed by the panel on {criterion}",
         }
-        await _call(http, "PUT", f"{panel}/moderated", council, json=moderated)
+        await call(http, "PUT", f"{panel}/moderated", council, json=moderated)
 
 
 async def _notice_types(http: httpx2.AsyncClient, cid: str) -> list[str]:
-    listed = await _call(http, "GET", "/v1/notices", {}, params={"commission_id": cid})
+    listed = await call(http, "GET", "/v1/notices", {}, params={"commission_id": cid})
     return sorted(n["notice_type"] for n in listed["items"])
 
 
@@ -159,14 +151,14 @@ async def seed_stages(
     )
     for stage, title, ward, net in stages:
         body = stage_body(title, ward, net, now=now, present=present)
-        made[stage] = (await _call(http, "POST", "/v1/commissions", council, json=body))["id"]
-        await _call(http, "POST", f"/v1/commissions/{made[stage]}/publish", council)
+        made[stage] = (await call(http, "POST", "/v1/commissions", council, json=body))["id"]
+        await call(http, "POST", f"/v1/commissions/{made[stage]}/publish", council)
         for (_, auth), price in zip(bidders, ("0.95", "0.90"), strict=True):
             await _bid(http, made[stage], auth, f"{float(net) * float(price):.2f}", wait)
     await travel_to(now + TENDER + timedelta(hours=1))
     for cid in made.values():
         for _ in range(120):
-            if (await _call(http, "GET", f"/v1/commissions/{cid}", council))["status"] != "open":
+            if (await call(http, "GET", f"/v1/commissions/{cid}", council))["status"] != "open":
                 break
             await wait(0.5)
     ids = [enterprise for enterprise, _ in bidders]
@@ -174,14 +166,14 @@ async def seed_stages(
     await evaluate(http, council, made["standstill"], ids, moderate_all=True)
     await evaluate(http, council, made["entered"], ids, moderate_all=True)
     award = f"/v1/commissions/{made['entered']}/lots/{LOT}/award"
-    contract = await _call(http, "POST", award, council)
+    contract = await call(http, "POST", award, council)
     # The UK7 follows the UK6 (its consumer publishes it), and both follow the standstill.
     for _ in range(120):
         if "UK6" in await _notice_types(http, made["entered"]):
             break
         await wait(0.1)
     await travel_to(datetime.fromisoformat(contract["standstill_end"]) + timedelta(minutes=5))
-    await _call(http, "POST", f"/v1/contracts/{contract['id']}/activate", council)
+    await call(http, "POST", f"/v1/contracts/{contract['id']}/activate", council)
     made["entered_contract"] = contract["id"]
     return made
 
@@ -189,5 +181,5 @@ async def seed_stages(
 async def award_today(http: httpx2.AsyncClient, *, council: dict[str, str], cid: str) -> str:
     """The waiting commission awarded at the present: UK6 today, standstill ahead."""
     award = f"/v1/commissions/{cid}/lots/{LOT}/award"
-    contract = await _call(http, "POST", award, council)
+    contract = await call(http, "POST", award, council)
     return str(contract["id"])

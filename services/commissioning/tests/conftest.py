@@ -70,13 +70,20 @@ def settings_for(url: str, **overrides: Any) -> CommissioningSettings:
     return CommissioningSettings(**values)
 
 
-def envelope(event_type: str, subject: str, sequence: int, data: dict[str, Any]) -> Envelope:
+def envelope(
+    event_type: str,
+    subject: str,
+    sequence: int,
+    data: dict[str, Any],
+    *,
+    time: datetime | None = None,
+) -> Envelope:
     return Envelope(
         id=str(new_id()),
         source="/streetlevel/test",
         type=f"org.streetlevel.{event_type}",
         subject=subject,
-        time=datetime.now(UTC),
+        time=time or datetime.now(UTC),
         sequence=str(sequence),
         data=data,
     )
@@ -260,7 +267,10 @@ class Harness:
         )
         await self.deliver("outcomes.indicator.v1", code, env)
 
-    def observation_event(self, kind: str, obs_id: str, contract_id: str, value: str) -> Envelope:
+    def observation_event(
+        self, kind: str, obs_id: str, contract_id: str, value: str, *, at: datetime | None = None
+    ) -> Envelope:
+        """An outcomes event stamped at ``at`` (default: the clock's now), as outcomes would."""
         subject = f"observation/{obs_id}"
         return envelope(
             f"outcomes.observation.{kind}.v1",
@@ -276,6 +286,7 @@ class Harness:
                 "value": value,
                 "status": kind,
             },
+            time=at or self.clock.now(),
         )
 
     def after_first_period(self) -> None:

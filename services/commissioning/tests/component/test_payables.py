@@ -217,6 +217,24 @@ async def test_a_verified_payment_is_reversed_only_within_the_window_as_a_credit
     assert ledger["total"]["amount"] == "50.00"  # the late withdrawal changed nothing
 
 
+async def test_a_late_delivered_verification_keeps_the_day_of_verification(harness: Any) -> None:
+    h = harness
+    kid, supplier = await blended_contract(h)
+    h.after_first_period()
+    verified_at = h.clock.now()
+    obs = str(new_id())
+    reported = h.observation_event("reported", obs, kid, "1")
+    verified = h.observation_event("verified", obs, kid, "1")
+    h.clock.advance(days=5)  # commissioning's consumer was down for five days
+    for event in (reported, verified):
+        await h.deliver("outcomes.observation.v1", kid, event)
+    items = (await payables(h, kid, h.bidder(supplier)))["items"]
+    outcome = next(p for p in items if p["basis"] == "outcome")
+    # The payment clock runs from the verification, not from the event's arrival.
+    assert outcome["received_on"] == verified_at.date().isoformat()
+    assert outcome["due_on"] == (verified_at + timedelta(days=14)).date().isoformat()
+
+
 async def test_an_escalated_report_counts_against_the_council(harness: Any) -> None:
     h = harness
     kid, _ = await blended_contract(h)

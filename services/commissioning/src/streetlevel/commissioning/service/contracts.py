@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -144,6 +144,9 @@ async def apply_observation(*, services: Services, uow: UnitOfWork, event: Envel
             return
         lines = await repo.lines(contract.id)
         now = await db_now(session, services.clock)
+        # The day the buyer decided, by the outcomes service's clock: what the payment clock,
+        # the reversal window and an escalation count from, however late the event arrives.
+        day = event.time.astimezone(UTC).date()
         if kind == "outcomes.observation.verified.v1":
             line = contract.price(
                 VerifiedObservation(
@@ -159,7 +162,7 @@ async def apply_observation(*, services: Services, uow: UnitOfWork, event: Envel
             )
         elif kind == ESCALATED:
             await PayableRepository(session).record_escalation(
-                data.observation_id, contract.id, contract.buyer_id, now.date()
+                data.observation_id, contract.id, contract.buyer_id, day
             )
             await uow.commit()
             return
@@ -169,7 +172,7 @@ async def apply_observation(*, services: Services, uow: UnitOfWork, event: Envel
             if reversal is None or target is None:
                 return
             # Past the contract's window a verified payment stands: no credit line.
-            if not await may_reverse(session, contract, target, today=now.date()):
+            if not await may_reverse(session, contract, target, today=day):
                 return
             line = contract.reverse(target, lines, reason=reversal)
         if line is None:
@@ -177,7 +180,7 @@ async def apply_observation(*, services: Services, uow: UnitOfWork, event: Envel
         if line.kind == "reversal":
             await repo.mark_reversed(contract.id, line.observation_id)
         await repo.add_line(contract.id, line, now)
-        await for_ledger_line(uow, contract, line, now=now)
+        await for_ledger_line(uow, contract, line, received=day, now=now)
         await _publish_payments(services, uow, contract, [*lines, line])
         await uow.commit()
 

@@ -89,9 +89,13 @@ async def raise_instalments(uow: UnitOfWork, contract: Contract, *, now: datetim
 
 
 async def for_ledger_line(
-    uow: UnitOfWork, contract: Contract, line: PaymentLine, *, now: datetime
+    uow: UnitOfWork, contract: Contract, line: PaymentLine, *, received: date, now: datetime
 ) -> Payable | None:
-    """The payable a new ledger line implies: an outcome claim, or a credit for a reversal."""
+    """The payable a new ledger line implies: an outcome claim, or a credit for a reversal.
+
+    ``received`` is the day of the verification (or reversal) itself, not the day the event
+    reached this service: a lagging consumer must not shorten the council's payment clock.
+    """
     repo = PayableRepository(uow.session)
     if line.kind == "payment":
         if line.amount <= 0:
@@ -103,7 +107,7 @@ async def for_ledger_line(
             description=f"Verified outcome {line.indicator_code}, "
             f"{line.period_start} to {line.period_end}: {line.units} units",
             amount=line.amount,
-            received=now.date(),
+            received=received,
             now=now,
         )
     else:
@@ -114,7 +118,7 @@ async def for_ledger_line(
             source=f"credit:{line.observation_id}:{line.line_no}",
             description=f"Credit: {line.note or 'reversal'}",
             amount=line.amount,
-            received=now.date(),
+            received=received,
             now=now,
             credits=None if paid is None else paid.id,
         )

@@ -80,8 +80,8 @@ async def test_the_first_start_seeds_enterprises_commissions_a_contract_and_outc
             # The council paid every outcome invoice on time: its UK8 figures say so.
             council = json.loads((settings.data_dir / "demo-clients.json").read_text())
             assert council["invoices_paid"] >= 2
-            # An invoice is received when the verification reaches commissioning over the bus
-            # (on the replayed clock), so its payment may fall in any half-year of the story.
+            # An invoice is received on the day of its verification, in the replayed past, and
+            # paid 14 days later, so its payment may fall in any half-year of the story.
             reports = [
                 (await http.get(f"/v1/payment-performance/GB-LAE-BPL?period={p}")).json()
                 for p in _halves_since(today, HISTORY.days)

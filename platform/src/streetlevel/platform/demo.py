@@ -125,17 +125,16 @@ async def _create(platform: Platform) -> dict[str, Any]:
             enterprises = await _register_enterprises(platform, clients["registrar"])
         commissions: dict[str, str] = {}
         grants: dict[str, Any] = {}
+        paid = 0
         if len(enterprises) >= 3 and history:
-            commissions = await _commission_and_measure(
+            commissions, paid = await _commission_and_measure(
                 platform, clients["council"], enterprises[:3]
             )
         if commissions:
             grants = await _grant_round(platform, clients["council"], enterprises)
     finally:
         platform.service_clock.present()
-    paid = 0
     if commissions:
-        paid = await _pay_invoices(platform, clients["council"], commissions["contract"])
         commissions["open"] = await _open_commission(platform, clients["council"])
         commissions.update(await _award_today(platform, clients["council"], commissions))
     webhook = (
@@ -184,8 +183,8 @@ HISTORY = timedelta(days=230)
 
 async def _commission_and_measure(
     platform: Platform, council: dict[str, str], bidders: list[dict[str, str]]
-) -> dict[str, str]:
-    """The awarded micro-grant, its verified outcomes, and the Procurement Act stages' past."""
+) -> tuple[dict[str, str], int]:
+    """The awarded contract, its outcomes (their invoices paid on time), the Act stages' past."""
     clock = platform.service_clock
     bidder = bidders[0]
 
@@ -216,7 +215,7 @@ async def _commission_and_measure(
                 await asyncio.sleep(0.1)
         if not made:
             log.warning("demo: commissions not created (themes or indicators not delivered)")
-            return {}
+            return {}, 0
         stage_bidders = [(b["enterprise_id"], _bearer(await _token(http, b))) for b in bidders[1:3]]
         made |= await demo_stages.seed_stages(
             http,
@@ -235,11 +234,26 @@ async def _commission_and_measure(
             if plans.status_code == 200 and plans.json()["items"]:
                 break
             await asyncio.sleep(0.1)
-    outcomes_app = next(s.app for s in platform.gateway.services if s.name == "outcomes")
-    await outcomes_demo.seed_demo(
-        outcomes_app, travel_to=travel_to, present=platform.gateway.clock.now()
-    )
-    return made
+        outcomes_app = next(s.app for s in platform.gateway.services if s.name == "outcomes")
+        present = platform.gateway.clock.now()
+        paid = 0
+
+        async def pay(contract_id: str, verified_at: datetime) -> None:
+            nonlocal paid  # each quarter's invoices, paid before the clock moves on
+            paid += await commissioning_demo.pay_after_verification(
+                http,
+                council=council_auth,
+                contract_id=contract_id,
+                verified_at=verified_at,
+                present=present,
+                travel_to=travel_to,
+                wait=asyncio.sleep,
+            )
+
+        await outcomes_demo.seed_demo(
+            outcomes_app, travel_to=travel_to, present=present, after_verified=pay
+        )
+    return made, paid
 
 
 async def _grant_round(
@@ -267,18 +281,6 @@ async def _grant_round(
             present=platform.gateway.clock.now(),
         )
     return made
-
-
-async def _pay_invoices(platform: Platform, council: dict[str, str], contract_id: str) -> int:
-    """Today, after the replayed past: the council has paid the outcome invoices on time."""
-    async with _http(platform) as http:
-        return await commissioning_demo.pay_invoices(
-            http,
-            council=_bearer(await _token(http, council)),
-            contract_id=contract_id,
-            today=platform.gateway.clock.now().date(),
-            wait=asyncio.sleep,
-        )
 
 
 async def _open_commission(platform: Platform, council: dict[str, str]) -> str:

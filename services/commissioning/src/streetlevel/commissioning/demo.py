@@ -195,6 +195,24 @@ async def seed_open(
 PAID_AFTER = timedelta(days=14)
 
 
+async def pay_after_verification(
+    http: httpx2.AsyncClient,
+    *,
+    council: dict[str, str],
+    contract_id: str,
+    verified_at: datetime,
+    present: datetime,
+    travel_to: TravelTo,
+    wait: Wait,
+) -> int:
+    """Replayed: the council pays what a verification raised ``PAID_AFTER`` later (or today)."""
+    when = min(verified_at + PAID_AFTER, present)
+    await travel_to(when)
+    return await pay_invoices(
+        http, council=council, contract_id=contract_id, today=when.date(), wait=wait
+    )
+
+
 async def pay_invoices(
     http: httpx2.AsyncClient,
     *,

@@ -34,8 +34,13 @@ async def seed_demo(
     max_areas: int = 3,
     travel_to: Callable[[datetime], Awaitable[None]] | None = None,
     present: datetime | None = None,
+    after_verified: Callable[[str, datetime], Awaitable[None]] | None = None,
 ) -> int:
-    """Report and verify figures for every plan without observations; returns how many."""
+    """Report and verify figures for every plan without observations; returns how many.
+
+    ``after_verified(contract_id, at)`` runs after each quarter's verifications (made at ``at``),
+    so the buyer can pay the invoices they raise within the replayed time, as a good payer does.
+    """
     services: Services = app.state.services
     runtime = services.runtime
     async with runtime.sessions() as session:
@@ -119,6 +124,8 @@ async def seed_demo(
                     decision="verified",
                     note="demo",
                 )
+            if after_verified is not None and decisions:
+                await after_verified(contract.id, runtime.clock.now())
     return count
 
 

@@ -81,6 +81,15 @@ def main() -> int:
                     f"(load {steady['load_at_start']})",
                     flush=True,
                 )
+                for arm in (steady, fast):
+                    splits = arm["stages_ms"]
+                    print(
+                        "   "
+                        + "; ".join(
+                            f"{k} {v['p50']:.1f}/{v['p99']:.1f}" for k, v in splits.items()
+                        ),
+                        flush=True,
+                    )
     finally:
         bench.down()
     base = arms[0][0]

@@ -50,6 +50,8 @@ def _arm(ctx: Ctx, ids: list[str], rate: float, label: str) -> dict[str, Any]:
         "rate_per_s": rate,
         "load_at_start": round(load, 2),
         "patch": {k: v for k, v in sent.items() if k != "failures"},
+        # Below rate_per_s when the registry could not take the changes as fast as sent.
+        "achieved_rate_per_s": round(len(ids) / sent["seconds"], 1),
         "patch_failures": len(sent["failures"]),
         "patch_failure_statuses": sorted(set(sent["failures"])),
         "arrived": len(lat),

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -35,10 +36,11 @@ def _arm(ctx: Ctx, ids: list[str], rate: float, label: str) -> dict[str, Any]:
     urls = ctx.stack.db_urls
     pids = {name: ctx.stack.services[name].pid for name in ("registry", "commissioning")}
     load = os.getloadavg()[0]
+    since = datetime.now(UTC)
     cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     sent = asyncio.run(patch_at_rate(ctx.stack.url("registry"), token, ids, rate, label))
     lat, stages = asyncio.run(
-        measure(urls["registry"], urls["commissioning"], ctx.stack.kafka.bootstrap, ids)
+        measure(urls["registry"], urls["commissioning"], ctx.stack.kafka.bootstrap, ids, since)
     )
     # Everything each process did meanwhile (requests, relay, consumers), per change.
     cpu_ms = {

@@ -125,17 +125,21 @@ async def _sent_times(bootstrap: str, keys: set[str]) -> dict[str, datetime]:
 
 
 async def measure(
-    registry_url: str, commissioning_url: str, bootstrap: str, ids: list[str]
+    registry_url: str, commissioning_url: str, bootstrap: str, ids: list[str], since: datetime
 ) -> tuple[list[float], dict[str, list[float]]]:
-    """Latency per change (ms) and each split's values, once every change has arrived."""
+    """Latency per change (ms) and each split's values, once every change has arrived.
+
+    Only events written since ``since`` count: a change the registry never took (a client
+    timeout) must not be measured again by an earlier arm's event of the same enterprise.
+    """
     dsn_c, dsn_r = asyncpg_dsn(commissioning_url), asyncpg_dsn(registry_url)
     newest = (
         "SELECT DISTINCT ON (key) key, event_id, published_at FROM outbox "
-        "WHERE key = ANY($1::text[]) ORDER BY key, id DESC"
+        "WHERE key = ANY($1::text[]) AND created_at >= $2 ORDER BY key, id DESC"
     )
     reg = await asyncpg.connect(dsn_r)
     try:
-        event_of = {r["event_id"]: r["key"] for r in await reg.fetch(newest, ids)}
+        event_of = {r["event_id"]: r["key"] for r in await reg.fetch(newest, ids, since)}
         await _await_applied(dsn_c, list(event_of))
         changed = {
             r["id"]: r["updated_at"]
@@ -145,7 +149,7 @@ async def measure(
         }
         acked = {
             r["key"]: r["published_at"]
-            for r in await reg.fetch(newest, ids)
+            for r in await reg.fetch(newest, ids, since)
             if r["published_at"] is not None
         }
     finally:
@@ -168,6 +172,7 @@ async def measure(
     finally:
         await comm.close()
     sent = await _sent_times(bootstrap, set(ids))
+    mine = set(event_of.values())  # the enterprises this arm changed
     points = {
         "changed": changed,
         "sent": sent,
@@ -179,9 +184,13 @@ async def measure(
         name: [
             (points[b][i] - points[a][i]).total_seconds() * 1000
             for i in ids
-            if i in points[a] and i in points[b]
+            if i in mine and i in points[a] and i in points[b]
         ]
         for name, a, b in SPLITS
     }
-    latency = [(received[i] - changed[i]).total_seconds() * 1000 for i in ids if i in received]
+    latency = [
+        (received[i] - changed[i]).total_seconds() * 1000
+        for i in ids
+        if i in received and i in mine
+    ]
     return latency, stages

@@ -153,7 +153,7 @@ class BenchStack:
         compile_bytecode()
         pg = start_postgres()
         try:
-            kafka = start_kafka()
+            kafka = start_kafka(timeout=120)  # a loaded machine starts it slowly
         except BaseException:
             pg.destroy()
             raise

@@ -296,6 +296,7 @@ class Runtime:
                 topics=list(routes),
                 processor=routes,
                 client_id=client_id,
+                fetch_max_wait_ms=s.kafka_fetch_max_wait_ms,
                 **s.kafka_options(),
             )
             # Joining a group takes a rebalance; readiness must not wait for it.

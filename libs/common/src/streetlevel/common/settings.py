@@ -60,6 +60,12 @@ class CommonSettings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: str | None = None
+    kafka_fetch_max_wait_ms: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="longest a consumer's fetch waits at the broker for new records",
+    )
     consumer_max_retries: int = Field(default=3, ge=1, le=100)
     outbox_poll_interval_s: float = Field(default=1.0, gt=0, le=60)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)

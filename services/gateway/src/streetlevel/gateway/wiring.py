@@ -218,10 +218,21 @@ class Gateway:
             from streetlevel.gateway import migrate
 
             await migrate.upgrade_async(s.database_url)
-        await self.keys.ensure_active()
+        # The key ring's first query and the feed writer's lease and broker round trips are
+        # independent: overlapped, start-up waits for the slower, not for both in turn. The
+        # feed still subscribes before any service relay can deliver.
+        steps = [
+            asyncio.ensure_future(self.keys.ensure_active()),
+            asyncio.ensure_future(self.writer.start()),
+        ]
+        try:
+            await asyncio.gather(*steps)
+        except BaseException:
+            for step in steps:
+                step.cancel()
+            await asyncio.gather(*steps, return_exceptions=True)
+            raise
         register_probe("gateway:signing-key", self._measure_key_rotation)
-        # The feed subscribes before any service relay can deliver.
-        await self.writer.start()
         for spec in self.services:
             if spec.upgrade is not None and spec.database_url is not None:
                 await asyncio.to_thread(spec.upgrade, spec.database_url)

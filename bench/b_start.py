@@ -15,6 +15,9 @@ from spy import Profile
 from streetlevel.testing._proc import free_port, terminate
 
 IDLE_S = 5.0
+#: Issue 24 item 3 (the first round's target was 3 s and 150 MB).
+READY_LIMIT_S = 1.5
+RSS_LIMIT_MB = 100.0
 
 
 def record_idle(ctx: Ctx) -> None:
@@ -67,7 +70,8 @@ def profiled_start(ctx: Ctx, name: str) -> dict[str, Any]:
 def start_footprint(ctx: Ctx) -> Result:
     res = Result(
         "start_footprint",
-        target="each service ready (process start -> /readyz 200) in < 3 s; idle RSS < 150 MB",
+        target=f"each service ready (process start -> /readyz 200) in < {READY_LIMIT_S:g} s; "
+        f"idle RSS < {RSS_LIMIT_MB:g} MB",
     )
     start: dict[str, dict[str, Any]] = ctx.extras["start"]
     bare = interpreter_seconds()
@@ -76,10 +80,11 @@ def start_footprint(ctx: Ctx) -> Result:
         figures["lifespan_and_serve_s"] = round(
             figures["ready_s"] - figures["import_app_s"] - bare, 3
         )
-        res.check(f"{name}_ready_lt_3s", figures["ready_s"] < 3)
-        res.check(f"{name}_idle_rss_lt_150mb", figures["idle_rss_mb"] < 150)
+        res.check(f"{name}_ready_lt_1_5s", figures["ready_s"] < READY_LIMIT_S)
+        res.check(f"{name}_idle_rss_lt_100mb", figures["idle_rss_mb"] < RSS_LIMIT_MB)
     res.inputs = {
-        "how": "services started one at a time (registry, commissioning, outcomes, gateway); "
+        "how": "services started one at a time (registry, commissioning, outcomes, "
+        "notifications, gateway); "
         "/readyz polled every 20 ms from Popen; RSS read from /proc after "
         f"{IDLE_S:.0f} s idle",
         "python_startup_s": round(bare, 3),
@@ -87,7 +92,7 @@ def start_footprint(ctx: Ctx) -> Result:
     res.figures = dict(start)
     slowest = max(start.items(), key=lambda kv: kv[1]["ready_s"])
     biggest = max(start.items(), key=lambda kv: kv[1]["idle_rss_mb"])
-    if slowest[1]["ready_s"] >= 3:
+    if slowest[1]["ready_s"] >= READY_LIMIT_S:
         res.figures["slowest_start_profiled"] = {slowest[0]: profiled_start(ctx, slowest[0])}
     res.headline = (
         f"slowest {slowest[0]} {slowest[1]['ready_s']:.2f} s "

@@ -6,13 +6,15 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx2
-import jwt
-from jwt import PyJWK
+from typing import TYPE_CHECKING, Any
 
 from streetlevel.common.errors import Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    from jwt import PyJWK
+
+# PyJWT (with cryptography) and httpx2 are imported where a token or a key set is first met:
+# together they were ~10 % of a service's import time and several MB it may never use.
 
 #: Only asymmetric algorithms: a token can never be "signed" with a public key as HMAC secret.
 ALGORITHMS = ("RS256", "EdDSA")
@@ -62,6 +64,8 @@ def http_key_source(url: str, *, timeout_s: float = 3.0) -> KeySource:
     """Fetch the JWKS document over HTTP (distributed mode)."""
 
     async def fetch() -> dict[str, Any]:
+        import httpx2
+
         async with httpx2.AsyncClient(timeout=timeout_s) as client:
             response = await client.get(url)
             response.raise_for_status()
@@ -116,6 +120,9 @@ class TokenVerifier:
                     return
             self._fetched_at = now
             self.fetches += 1
+            import jwt
+            from jwt import PyJWK
+
             try:
                 document = await self._source()
             except Exception:  # keep the old keys: an unreachable JWKS must not lock all out
@@ -156,6 +163,8 @@ class TokenVerifier:
         return principal
 
     async def _verify(self, token: str) -> tuple[Principal, float]:
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -192,7 +192,18 @@ class Runtime:
         s = self.settings
         tracing.setup(self.service)
         if s.bus == "kafka":
-            await self._start_kafka()
+            # The broker's round trips and the pool's first connection (asyncpg's and the
+            # dialect's set-up queries, which the first /readyz would otherwise wait for)
+            # overlap instead of following each other.
+            warm = asyncio.create_task(self._warm_pool(), name=f"pool-warm-{self.service}")
+            try:
+                await self._start_kafka()
+            except BaseException:
+                warm.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await warm
+                raise
+            await warm
         else:
             if self.memory_bus is None:
                 self.memory_bus = MemoryBus()
@@ -226,6 +237,13 @@ class Runtime:
         if self.memory_bus is not None and self.inbox is not None:
             register_probe(f"dlq:{self.service}", self._measure_dead_letters)
         self.started = True
+
+    async def _warm_pool(self) -> None:
+        """Open the pool's first connection; a database that is down is readiness's verdict."""
+        try:
+            await asyncio.wait_for(self.check_database(), timeout=5)
+        except Exception as exc:  # start-up goes on: /readyz reports the database
+            log.info("database not reachable at start: %s", type(exc).__name__)
 
     async def _measure_outbox(self) -> None:
         if self.relay is not None:

@@ -108,13 +108,20 @@ def health_router(
 
     @router.get("/readyz")
     async def readyz() -> Response:
+        named = checks()
+        # Side by side: the gateway asks every upstream, and a slow one must not add to the rest.
+        outcomes = await asyncio.gather(
+            *(asyncio.wait_for(check(), timeout=3) for check in named.values()),
+            return_exceptions=True,
+        )
         results: dict[str, str] = {}
-        for name, check in checks().items():
-            try:
-                await asyncio.wait_for(check(), timeout=3)
+        for name, outcome in zip(named, outcomes, strict=True):
+            if isinstance(outcome, Exception):  # report, never raise: readiness is a verdict
+                results[name] = f"unavailable: {type(outcome).__name__}"
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
                 results[name] = "ok"
-            except Exception as exc:  # report, never raise: readiness is a verdict
-                results[name] = f"unavailable: {type(exc).__name__}"
         if all(v == "ok" for v in results.values()):
             return JSONResponse({"status": "ok", "checks": results})
         not_ready: Response = problem(

@@ -16,20 +16,18 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import (
-    BatchSpanProcessor,
-    ConsoleSpanExporter,
-    SimpleSpanProcessor,
-    SpanExporter,
-)
 from opentelemetry.trace import Link, NonRecordingSpan, Span, SpanContext, SpanKind, TraceFlags
 
 from streetlevel.common import context
+
+if TYPE_CHECKING:
+    # The SDK is imported only when tracing is switched on (``setup``): with tracing off, as
+    # by default, a service never loads it.
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _NOOP: AbstractContextManager[None] = nullcontext()
@@ -61,6 +59,8 @@ def _exporter(environ: Mapping[str, str]) -> tuple[SpanExporter, bool] | None:
     if name in ("", "none"):
         return None
     if name == "console":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
         return ConsoleSpanExporter(), False
     if name == "otlp":
         protocol = environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or environ.get(
@@ -94,6 +94,10 @@ def setup(service: str, environ: Mapping[str, str] | None = None) -> bool:
     if chosen is None:
         return False
     exporter, batch = chosen
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
     name = env.get("OTEL_SERVICE_NAME") or f"streetlevel-{service}"
     # Not the global provider: embedded mode runs every service in one process, each its own.
     provider = TracerProvider(resource=Resource.create({"service.name": name}))

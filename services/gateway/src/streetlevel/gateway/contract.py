@@ -9,13 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from streetlevel.common.asyncapi import VISIBILITY, merge_asyncapi
 from streetlevel.common.errors import UpstreamUnavailable
 from streetlevel.gateway.routing import ServiceSpec
+
+if TYPE_CHECKING:
+    import aiohttp
 
 DocumentSource = Callable[[], Awaitable[dict[str, Any]]]
 SchemaSource = Callable[[str], Awaitable[bytes | None]]
@@ -100,13 +101,17 @@ def service_source(
     spec: ServiceSpec, base_url: str, session: Callable[[], aiohttp.ClientSession]
 ) -> ContractSource:
     """A service's event contract: its app's own object in-process, else its HTTP routes."""
-    timeout = aiohttp.ClientTimeout(total=5)
+
+    def timeout() -> aiohttp.ClientTimeout:
+        import aiohttp  # at first use, as the session itself (``Proxy.client``)
+
+        return aiohttp.ClientTimeout(total=5)
 
     async def document() -> dict[str, Any]:
         if spec.app is not None:
             found: dict[str, Any] = spec.app.state.event_contract.document(base_url)
             return found
-        async with session().get(f"{spec.url}/asyncapi.json", timeout=timeout) as resp:
+        async with session().get(f"{spec.url}/asyncapi.json", timeout=timeout()) as resp:
             resp.raise_for_status()
             return dict(await resp.json())
 
@@ -115,7 +120,7 @@ def service_source(
             body: bytes | None = spec.app.state.event_contract.schema_bytes(event_type)
             return body
         url = f"{spec.url}/schemas/events/{event_type}.json"
-        async with session().get(url, timeout=timeout) as resp:
+        async with session().get(url, timeout=timeout()) as resp:
             if resp.status == 404:
                 return None
             resp.raise_for_status()

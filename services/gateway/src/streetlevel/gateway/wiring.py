@@ -10,9 +10,8 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import orjson
 from fastapi import FastAPI
 
@@ -22,6 +21,7 @@ from streetlevel.common.authfirst import WriteRules
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock, SystemClock
 from streetlevel.common.db import asyncpg_dsn, create_engine
+from streetlevel.common.errors import UpstreamUnavailable
 from streetlevel.common.http import Compression, HttpMiddleware
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
 from streetlevel.common.metrics import KEY_ROTATION_DUE, register_probe, unregister_probe
@@ -37,6 +37,10 @@ from streetlevel.gateway.proxy import Observer, Proxy, Upstream
 from streetlevel.gateway.ratelimit import RateLimiter
 from streetlevel.gateway.routing import ServiceSpec, remote_services
 from streetlevel.gateway.settings import GatewaySettings, server_key
+from streetlevel.gateway.upstream import UpstreamClosed, UpstreamPool
+
+if TYPE_CHECKING:
+    import aiohttp
 
 #: The routed services, or a function of the gateway that makes them (embedded mode: the
 #: in-process services verify tokens with the gateway's own key ring).
@@ -170,8 +174,9 @@ class Gateway:
             if spec.app is not None:
                 document: dict[str, Any] = spec.app.openapi()
                 return document
-            assert self.proxy.session is not None
-            async with self.proxy.session.get(
+            import aiohttp  # the control paths' client, made at first use (``Proxy.client``)
+
+            async with self.proxy.client().get(
                 f"{spec.url}/openapi.json", timeout=aiohttp.ClientTimeout(total=5)
             ) as resp:
                 resp.raise_for_status()
@@ -180,14 +185,13 @@ class Gateway:
         return source
 
     def _session(self) -> aiohttp.ClientSession:
-        assert self.proxy.session is not None
-        return self.proxy.session
+        return self.proxy.client()
 
     def readiness_checks(self) -> dict[str, Callable[[], Awaitable[Any]]]:
         checks: dict[str, Callable[[], Awaitable[Any]]] = {"database": self._check_database}
         for upstream in self.upstreams:
             if upstream.url is not None:
-                checks[upstream.name] = self._livez(upstream.url)
+                checks[upstream.name] = self._livez(upstream)
         return checks
 
     async def _check_database(self) -> None:
@@ -196,17 +200,15 @@ class Gateway:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
-    def _livez(self, url: str) -> Callable[[], Awaitable[None]]:
+    def _livez(self, upstream: Upstream) -> Callable[[], Awaitable[None]]:
         async def check() -> None:
-            assert self.proxy.session is not None
-            async with self.proxy.session.get(
-                f"{url}/livez", timeout=aiohttp.ClientTimeout(total=2)
-            ) as resp:
-                # The upstream answers: its routes can be served. A 503 there (a consumer
-                # loop ended) is for its own orchestrator to restart, not a reason to take
-                # every other service's routes out of the gateway.
-                if resp.status not in (200, 503):
-                    resp.raise_for_status()
+            assert upstream.pool is not None
+            status = await asyncio.wait_for(_livez_status(upstream.pool), timeout=2)
+            # The upstream answers: its routes can be served. A 503 there (a consumer loop
+            # ended) is for its own orchestrator to restart, not a reason to take every other
+            # service's routes out of the gateway.
+            if status not in (200, 503):
+                raise UpstreamUnavailable(f"{upstream.name} /livez answered {status}")
 
         return check
 
@@ -218,10 +220,21 @@ class Gateway:
             from streetlevel.gateway import migrate
 
             await migrate.upgrade_async(s.database_url)
-        await self.keys.ensure_active()
+        # The key ring's first query and the feed writer's lease and broker round trips are
+        # independent: overlapped, start-up waits for the slower, not for both in turn. The
+        # feed still subscribes before any service relay can deliver.
+        steps = [
+            asyncio.ensure_future(self.keys.ensure_active()),
+            asyncio.ensure_future(self.writer.start()),
+        ]
+        try:
+            await asyncio.gather(*steps)
+        except BaseException:
+            for step in steps:
+                step.cancel()
+            await asyncio.gather(*steps, return_exceptions=True)
+            raise
         register_probe("gateway:signing-key", self._measure_key_rotation)
-        # The feed subscribes before any service relay can deliver.
-        await self.writer.start()
         for spec in self.services:
             if spec.upgrade is not None and spec.database_url is not None:
                 await asyncio.to_thread(spec.upgrade, spec.database_url)
@@ -261,3 +274,20 @@ class Gateway:
                 await self.clients.bind_enterprise(principal.client_id, enterprise_id)
 
         return observe
+
+
+async def _livez_status(pool: UpstreamPool) -> int:
+    """``GET /livez`` over the proxy's own keep-alive pool (no second HTTP client at start)."""
+    for fresh in (False, True):
+        try:
+            response = await pool.request("GET", b"/livez", [], b"", read_timeout_s=2, fresh=fresh)
+        except UpstreamClosed as exc:
+            if exc.reused and not fresh:
+                continue  # an idle connection the upstream had just closed: try a new one
+            raise
+        try:
+            await response.read()
+        finally:
+            response.release()
+        return response.status
+    raise AssertionError("unreachable")

@@ -7,8 +7,6 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from streetlevel.commissioning.domain.procurement.thresholds import Nation, Routing
 
 UK_TIME = ZoneInfo("Europe/London")
@@ -21,6 +19,10 @@ CONTRACT_DETAILS_DAYS = 30
 
 @lru_cache(maxsize=64)
 def _bank_holidays(subdivisions: tuple[str, ...], year: int) -> frozenset[date]:
+    # Imported at the first date asked about: the calendars cost ~4 MB and ~5 % of the
+    # service's import time, and most processes never compute a deadline.
+    import holidays
+
     days: set[date] = set()
     for subdiv in subdivisions:
         days.update(holidays.country_holidays("GB", subdiv=subdiv, years=[year]).keys())

@@ -34,6 +34,8 @@ STATE = STATE_DIR / "ab-hotpath.json"
 
 def up() -> None:
     """Bring the stack up, seed it, write what the A/B runs need, and wait to be stopped."""
+    # Blocked, so that sigwait receives them instead of Python's handlers.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     stack = BenchStack.up()
     try:
         ctx = Ctx(stack, quick=True, facts={})

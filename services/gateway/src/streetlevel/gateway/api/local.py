@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from streetlevel.common.problems import install_problem_handlers
-from streetlevel.common.service import health_router
+from streetlevel.common.service import NO_FASTAPI_TELEMETRY, health_router
 from streetlevel.gateway.api import (
     routes_admin,
     routes_contract,
@@ -37,6 +37,7 @@ def build_api(gateway: Gateway) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        telemetry=NO_FASTAPI_TELEMETRY,
     )
     api.state.gateway = gateway
     api.state.public_base_url = gateway.settings.public_base_url

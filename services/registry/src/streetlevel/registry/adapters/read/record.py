@@ -119,8 +119,7 @@ async def readable(
 
 async def _fetchrow(engine: AsyncEngine, sql: str, enterprise_id: uuid.UUID, *, ping: bool) -> Any:
     if not ping:
-        async with (await read_pool(engine)).acquire() as conn:
-            return await conn.fetchrow(sql, enterprise_id)
+        return await (await read_pool(engine)).fetchrow(sql, enterprise_id)
     raw = await engine.raw_connection()
     try:
         return await raw.driver_connection.fetchrow(sql, enterprise_id)  # type: ignore[union-attr]

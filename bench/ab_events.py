@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from b_events import _prepare_probe
+from b_events import _prepare_probe, _settled
 from measure import ROOT, cpu_seconds
 from spy import Profile
 
@@ -72,14 +72,8 @@ def _finish(proc: subprocess.Popen[str]) -> None:
     proc.wait(timeout=60)
 
 
-def _settled(dsn: str) -> int:
-    return int(asyncio.run(_sql(dsn, "SELECT count(*) FROM inbox")))
-
-
 def _wait_settled(dsn: str, events: int) -> None:
-    deadline = time.monotonic() + 300
-    while _settled(dsn) < events and time.monotonic() < deadline:
-        time.sleep(0.05)
+    asyncio.run(_settled(_url(dsn), events, 300))
 
 
 def _reset(dsn: str) -> None:
@@ -107,7 +101,8 @@ def arm(
     prefix = f"ab{tag}{int(time.time() * 1000)}."
     asyncio.run(ensure_topics(bootstrap, [prefix + TOPIC], partitions=3))
     relay = _spawn(tree, "relay", url, bootstrap, prefix)
-    assert relay.stdin and relay.stdout
+    assert relay.stdin
+    assert relay.stdout
     cpu0 = cpu_seconds(relay.pid)
     spied = Profile(relay.pid, f"ab_events.relay.{tag}") if spy else None
     relay.stdin.write("go\n")
@@ -135,7 +130,8 @@ def arm(
     asyncio.run(ensure_topics(bootstrap, [prefix + TOPIC], partitions=3))
     consumer = _spawn(tree, "consumer", url, bootstrap, prefix)
     relay = _spawn(tree, "relay", url, bootstrap, prefix)
-    assert relay.stdin and relay.stdout
+    assert relay.stdin
+    assert relay.stdout
     t0 = time.perf_counter()
     relay.stdin.write("go\n")
     relay.stdin.flush()
@@ -171,7 +167,11 @@ def main() -> None:
                 continue
             res = arm(arms[name], dsn, bootstrap, args.events, name, args.spy and name == "B")
             load = os.getloadavg()[0]
-            print(f"round {r} {name} load {load:.2f} " + json.dumps({k: round(v, 1) for k, v in res.items()}), flush=True)
+            print(
+                f"round {r} {name} load {load:.2f} "
+                + json.dumps({k: round(v, 1) for k, v in res.items()}),
+                flush=True,
+            )
             rows[name].append(res)
     if args.only_b:
         return

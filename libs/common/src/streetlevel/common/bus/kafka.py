@@ -235,6 +235,7 @@ class KafkaConsumerRunner:
         processor: EventProcessor | Mapping[str, EventProcessor],
         client_id: str = "streetlevel",
         max_records: int = 1000,
+        bulk_records: int | None = None,
         poll_timeout_ms: int = 200,
         fetch_max_wait_ms: int = 100,
         join_backoff_s: float = 0.5,
@@ -248,6 +249,9 @@ class KafkaConsumerRunner:
             self.routes = {topic: processor[topic] for topic in self.topics}
         self.processor = self.routes[self.topics[0]]
         self.max_records = max_records
+        # Asked for only while a backlog waits (the last poll was full): fewer transactions
+        # per event; a lone event is returned as soon as it is fetched either way.
+        self.bulk_records = max(bulk_records or 4 * max_records, max_records)
         self.poll_timeout_ms = poll_timeout_ms
         self.join_backoff_s = join_backoff_s
         self._options: dict[str, Any] = {
@@ -336,15 +340,18 @@ class KafkaConsumerRunner:
                 backoff = min(backoff * 2, 10.0)
 
     async def _run(self) -> None:
+        limit = self.max_records
         while not self._stopping.is_set():
             try:
                 batches = await self._consumer.getmany(
-                    timeout_ms=self.poll_timeout_ms, max_records=self.max_records
+                    timeout_ms=self.poll_timeout_ms, max_records=limit
                 )
             except KafkaError as exc:
                 log.warning("consumer %s: fetch failed: %s", self.group, exc)
                 await asyncio.sleep(0.5)
                 continue
+            full = sum(len(records) for records in batches.values()) >= limit
+            limit = self.bulk_records if full else self.max_records
             if self._lagged:
                 self._forget_lag(self._consumer.assignment())
             by_topic: dict[str, list[tuple[TopicPartition, list[Any]]]] = {}

@@ -42,6 +42,7 @@ from sqlalchemy.sql.selectable import CompoundSelect
 from streetlevel.common.clock import Clock
 from streetlevel.common.db import UtcDateTime, upsert
 from streetlevel.common.events import Envelope
+from streetlevel.common.inbox_sql import PostgresInbox
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -135,6 +136,15 @@ def _known_query(t: InboxTables) -> CompoundSelect[str, int | None]:
     return union_all(events, sequences)
 
 
+def _dialect(session: AsyncSession) -> str:
+    bind = session.bind
+    return bind.dialect.name if bind is not None else "sqlite"
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return _dialect(session) == "postgresql"
+
+
 class Inbox:
     """The consumer's inbox logic, run inside the caller's transaction."""
 
@@ -145,6 +155,7 @@ class Inbox:
         self.clock = clock
         self._known_query = _known_query(tables)
         self._remember_insert = insert(tables.inbox)
+        self._pg = PostgresInbox.of(tables.inbox, tables.sequences)
 
     async def apply(self, session: AsyncSession, event: Envelope, handler: Handler) -> Applied:
         """Apply ``event`` at most once; the caller commits."""
@@ -208,12 +219,14 @@ class Inbox:
         """Which events the inbox holds, and each subject's stored sequence: one query."""
         seen: set[str] = set()
         stored: dict[str, int] = {}
-        params = {
-            "consumer": self.consumer,
-            "event_ids": sorted({e.id for e in events}),
-            "subjects": sorted({e.subject for e in events}),
-        }
-        for key, sequence in await session.execute(self._known_query, params):
+        event_ids = sorted({e.id for e in events})
+        subjects = sorted({e.subject for e in events})
+        if _is_postgres(session):
+            rows = await self._pg.known(session, self.consumer, event_ids, subjects)
+        else:
+            params = {"consumer": self.consumer, "event_ids": event_ids, "subjects": subjects}
+            rows = [(r[0], r[1]) for r in await session.execute(self._known_query, params)]
+        for key, sequence in rows:
             if sequence is None:  # an inbox row
                 seen.add(key)
             else:
@@ -238,7 +251,9 @@ class Inbox:
             await handler_many(session, [event for _index, event in due])
 
     async def _remember(self, session: AsyncSession, event_ids: list[str]) -> None:
-        if event_ids:
+        if event_ids and _is_postgres(session):
+            await self._pg.remember(session, self.consumer, event_ids, self.clock.now())
+        elif event_ids:
             now = self.clock.now()
             await session.execute(
                 self._remember_insert,
@@ -249,15 +264,16 @@ class Inbox:
         self, session: AsyncSession, stored: dict[str, int], last: dict[str, int]
     ) -> None:
         """Store each subject's new sequence: one multi-row upsert, not an UPDATE per subject."""
-        rows = [
-            {"consumer": self.consumer, "subject": s, "sequence": q}
-            for s, q in last.items()
-            if stored.get(s) != q
-        ]
-        if not rows:
+        changed = {s: q for s, q in last.items() if stored.get(s) != q}
+        if not changed:
             return
-        bind = session.bind
-        dialect = bind.dialect.name if bind is not None else "sqlite"
+        dialect = _dialect(session)
+        if dialect == "postgresql":
+            await self._pg.advance(session, self.consumer, changed)
+            return
+        rows = [
+            {"consumer": self.consumer, "subject": s, "sequence": q} for s, q in changed.items()
+        ]
         keys = ("consumer", "subject")
         await session.execute(upsert(self.tables.sequences, dialect, keys, ("sequence",)), rows)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from typing import Any
 
 import aiohttp
@@ -129,7 +130,7 @@ def scales(ctx: Ctx) -> list[int]:
 def search_scale(ctx: Ctx) -> Result:
     res = Result(
         "search_scale",
-        target="p95(1M) <= 1.5 x p95(10k) for q text + area + theme, 50 per page; "
+        target="p95(1M) <= 1.2 x p95(10k) for q text + area + theme, 50 per page; "
         "a keyset page 10,000 rows deep as fast as the first (p95 within 1.5x)",
     )
     rows = scales(ctx)
@@ -186,7 +187,7 @@ def search_scale(ctx: Ctx) -> Result:
         ratio = deep_stats[f"deep_{kind}"]["p95"] / deep_stats[f"first_{kind}"]["p95"]
         res.ratios[f"keyset_deep_over_first_{kind}"] = round(ratio, 3)
         res.check(f"keyset_{kind}_deep_within_1.5x", ratio <= 1.5)
-    res.check("p95_largest_le_1.5x_smallest", large <= 1.5 * small)
+    res.check("p95_largest_le_1.2x_smallest", large <= 1.2 * small)
     res.check("largest_is_1M", rows[2] == 1_000_000)
     res.headline = (
         f"p95 {small:.1f} ms at {rows[0]:,}, {stats[str(rows[1])]['p95']:.1f} ms at {rows[1]:,}, "
@@ -196,7 +197,9 @@ def search_scale(ctx: Ctx) -> Result:
     return res
 
 
-async def _export(url: str, pid: int) -> dict[str, Any]:
+async def _export(url: str, pid: int, coding: str = "identity") -> dict[str, Any]:
+    """The whole export as a client asking for ``coding`` reads it (inflating gzip itself)."""
+    inflate = zlib.decompressobj(31)
     before = rss_mb(pid)
     peak = before
     done = asyncio.Event()
@@ -212,16 +215,18 @@ async def _export(url: str, pid: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     timeout = aiohttp.ClientTimeout(total=1800)
     async with (
-        aiohttp.ClientSession(timeout=timeout) as session,
-        # Uncompressed, as before the edge negotiated gzip (http_edge measures gzip's cost).
+        aiohttp.ClientSession(timeout=timeout, auto_decompress=False) as session,
         session.get(
-            url + "/v1/enterprises/export?format=ndjson", headers={"Accept-Encoding": "identity"}
+            url + "/v1/enterprises/export?format=ndjson", headers={"Accept-Encoding": coding}
         ) as resp,
     ):
         if resp.status != 200:
             raise RuntimeError(f"export answered {resp.status}")
-        async for chunk in resp.content.iter_chunked(1 << 16):
-            lines += chunk.count(b"\n")
+        coded = resp.headers.get("Content-Encoding")
+        if coded != (None if coding == "identity" else "gzip"):
+            raise RuntimeError(f"asked for {coding}, got Content-Encoding {coded}")
+        async for chunk in resp.content.iter_chunked(1 << 18):
+            lines += (inflate.decompress(chunk) if coded else chunk).count(b"\n")
             size += len(chunk)
     elapsed = time.perf_counter() - t0
     done.set()
@@ -229,6 +234,7 @@ async def _export(url: str, pid: int) -> dict[str, Any]:
     return {
         "lines": lines,
         "bytes": size,
+        "coding": coding,
         "seconds": round(elapsed, 2),
         "rows_per_s": round(lines / elapsed, 1),
         "rss_before_mb": round(before, 1),
@@ -241,26 +247,46 @@ async def _export(url: str, pid: int) -> dict[str, Any]:
 def export(ctx: Ctx) -> Result:
     res = Result(
         "export",
-        target="full NDJSON export of the seeded register >= 50,000 rows/s; "
+        target="full NDJSON export of the seeded register >= 250,000 rows/s uncompressed and "
+        ">= 120,000 rows/s gzip-compressed (the client inflating); "
         "peak RSS growth of the registry process < 64 MB",
     )
     rows = scales(ctx)[-1]
     proc, url, _ = scale_registry(ctx, rows)
     conn_public = asyncio.run(_count_public(url))
     spy = Profile(proc.pid, "export.registry", max_s=900)
-    runs = [asyncio.run(_export(proc.url, proc.pid)) for _ in range(1 if ctx.quick else 2)]
+    runs: list[dict[str, Any]] = []
+    gzip_runs: list[dict[str, Any]] = []
+    for _ in range(1 if ctx.quick else 2):  # identity and gzip taking turns
+        runs.append(asyncio.run(_export(proc.url, proc.pid)))
+        gzip_runs.append(asyncio.run(_export(proc.url, proc.pid, "gzip")))
     res.figures["registry_profile"] = spy.stop()
     best = max(runs, key=lambda r: r["rows_per_s"])
-    growth = max(r["rss_growth_mb"] for r in runs)
-    res.inputs = {"rows_in_register": rows, "public_rows": conn_public, "repetitions": len(runs)}
-    res.figures |= {"runs": runs, "rows_per_s_best": best["rows_per_s"], "rss_growth_mb": growth}
-    res.check("rows_per_s_ge_50000", best["rows_per_s"] >= 50_000)
+    gzip_best = max(gzip_runs, key=lambda r: r["rows_per_s"])
+    growth = max(r["rss_growth_mb"] for r in runs + gzip_runs)
+    res.inputs = {
+        "rows_in_register": rows,
+        "public_rows": conn_public,
+        "repetitions": len(runs),
+        "client": "aiohttp, auto_decompress off; gzip inflated with zlib by the client",
+    }
+    res.figures |= {
+        "runs": runs,
+        "rows_per_s_best": best["rows_per_s"],
+        "gzip_runs": gzip_runs,
+        "gzip_rows_per_s_best": gzip_best["rows_per_s"],
+        "rss_growth_mb": growth,
+    }
+    res.ratios = {"gzip_over_identity": round(gzip_best["rows_per_s"] / best["rows_per_s"], 3)}
+    res.check("rows_per_s_ge_250000", best["rows_per_s"] >= 250_000)
+    res.check("gzip_rows_per_s_ge_120000", gzip_best["rows_per_s"] >= 120_000)
     res.check("rss_growth_lt_64mb", growth < 64)
-    res.check("every_public_row_exported", best["lines"] >= conn_public)
+    res.check("every_public_row_exported", min(best["lines"], gzip_best["lines"]) >= conn_public)
     if rows != 1_000_000:
         res.notes.append(f"register of {rows:,} rows, not 1M (see search_scale)")
     res.headline = (
-        f"{best['rows_per_s']:,.0f} rows/s over {best['lines']:,} lines; RSS +{growth:.1f} MB peak"
+        f"{best['rows_per_s']:,.0f} rows/s over {best['lines']:,} lines, gzip "
+        f"{gzip_best['rows_per_s']:,.0f} rows/s; RSS +{growth:.1f} MB peak"
     )
     return res
 

@@ -18,6 +18,9 @@ _KNOWN_TYPES: dict[bytes, bool] = {}
 _KNOWN_CODINGS: dict[bytes, bool] = {}
 _NOT_MODIFIED_DROPS = frozenset({b"content-type", b"content-length", b"content-encoding"})
 _CODING_DROPS = frozenset({b"content-length", b"vary"})
+#: Stream chunks from this size are compressed in a worker thread (zlib releases the GIL), so
+#: the event loop reads the next chunk (an export's COPY) while this one is compressed.
+THREAD_BYTES = 32 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +212,10 @@ class _Reply:
         body = message.get("body", b"")
         more = message.get("more_body", False)
         if self.zip is not None:
-            body = self.zip.compress(body)
+            if len(body) >= THREAD_BYTES:
+                body = await asyncio.to_thread(self.zip.compress, body)
+            else:
+                body = self.zip.compress(body)
             if not more:
                 body += self.zip.flush()
             elif not body:

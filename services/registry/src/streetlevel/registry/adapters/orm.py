@@ -185,7 +185,8 @@ idempotency = idempotency_table(metadata)
 inbox = inbox_tables(metadata)
 
 #: Search objects created by the migrations per dialect; the models do not describe them.
-#: On PostgreSQL the ``*_keys`` columns are generated ``text[]`` copies of the JSON lists.
+#: On PostgreSQL the ``*_keys`` columns are generated ``text[]`` copies of the JSON lists, and
+#: ``public_line`` the public record's generated NDJSON line (migration 0006).
 DIALECT_ONLY_OBJECTS = frozenset(
     {
         "search_vector",
@@ -193,6 +194,7 @@ DIALECT_ONLY_OBJECTS = frozenset(
         "theme_keys",
         "area_keys",
         "accreditation_keys",
+        "public_line",
         "ix_enterprises_search_keys",
         "ix_enterprises_area_keys",
         "ix_enterprises_name_trgm",

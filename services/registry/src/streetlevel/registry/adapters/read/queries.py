@@ -41,7 +41,6 @@ from streetlevel.registry.adapters.orm import (
     enterprises,
     revisions,
 )
-from streetlevel.registry.adapters.read.public_json import PUBLIC_JSON
 from streetlevel.registry.adapters.read.views import PUBLIC_COLUMNS
 
 Sort = Literal["name", "-updated_at", "relevance"]
@@ -61,8 +60,11 @@ def _records(result: Result[Any]) -> list[Any]:
     return [make(row) for row in result]
 
 
-#: A page row's public record as PostgreSQL renders it (over the page subquery ``e``).
-_BODY: ColumnElement[bytes] = literal_column(f"convert_to({PUBLIC_JSON}, 'UTF8')").label("body")
+#: A page row's public record as stored (``public_line``, migration 0006, over the page ``e``).
+_BODY: ColumnElement[bytes] = literal_column("convert_to(e.public_line, 'UTF8')").label("body")
+#: A rendered page reads its keys and the stored line, not the columns of the view: a narrower
+#: sort (top-N over every match of a search) and nothing rendered per row.
+_RENDERED_COLUMNS = ("id", "name", "updated_at")
 Order = list[tuple[str, bool]]
 """A page's sort keys by column name, each with ``True`` for descending."""
 
@@ -211,14 +213,16 @@ async def search(
     """One page of the register (``columns`` of each row) and the cursor of the next page.
 
     ``rendered`` (PostgreSQL, public columns): each row is its keyset columns and ``body``, the
-    public record as JSON bytes rendered by the database (``public_json``).
+    public record as JSON bytes as the database stores it (``public_line``, migration 0006).
     """
     dialect = conn.dialect.name
     where, rank = _filters(s, dialect)
     position = decode_cursor(cursor)
     # The keyset reads id, name and updated_at; the view reads the rest.
-    selected = dict.fromkeys([*columns, "id", "name", "updated_at"])
+    selected = dict.fromkeys(_RENDERED_COLUMNS if rendered else [*columns, *_RENDERED_COLUMNS])
     query: Select[Any] = select(*(enterprises.c[name] for name in selected)).where(and_(*where))
+    if rendered:
+        query = query.add_columns(literal_column("enterprises.public_line").label("public_line"))
 
     async def page(query: Select[Any], order: Order) -> list[Any]:
         return _records(await conn.execute(_rendered(query, order) if rendered else query))

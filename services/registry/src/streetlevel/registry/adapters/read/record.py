@@ -1,8 +1,8 @@
 """One enterprise for the hot ``GET /v1/enterprises/{id}``: one statement, one round trip.
 
-On PostgreSQL a read returns the public record already rendered as JSON by the database
-(``public_json``) with the few columns access rules need; only a caller entitled to the full
-record reads the whole row.
+On PostgreSQL a read returns the public record as the database stores it, rendered once per
+write (``public_line``, migration 0006), with the few columns access rules need; only a caller
+entitled to the full record reads the whole row.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from sqlalchemy.types import TypeDecorator
 
 from streetlevel.common.db import read_pool
 from streetlevel.registry.adapters.orm import enterprises
-from streetlevel.registry.adapters.read.public_json import PUBLIC_JSON
 from streetlevel.registry.adapters.read.views import full_view, public_view
 
 #: Every column the views and the access rules read (not the search text, not the stored size).
@@ -30,8 +29,8 @@ _BY_ID = select(*_COLUMNS).where(enterprises.c.id == bindparam("id"))
 # Column names from the table definition; the id is a bind parameter.
 _SQL = f"SELECT {', '.join(c.name for c in _COLUMNS)} FROM enterprises WHERE id = $1"  # noqa: S608
 _PUBLIC_SQL = (
-    "SELECT e.id, e.status, e.owner_client_id, e.registered_by_org, e.version, "  # noqa: S608
-    f"convert_to({PUBLIC_JSON}, 'UTF8') FROM enterprises e WHERE e.id = $1"
+    "SELECT e.id, e.status, e.owner_client_id, e.registered_by_org, e.version, "
+    "convert_to(e.public_line, 'UTF8') FROM enterprises e WHERE e.id = $1"
 )
 _CANONICAL = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _processors: dict[int, list[tuple[str, Callable[[Any], Any]]]] = {}
@@ -104,7 +103,7 @@ async def readable(
 ) -> tuple[int, str, bytes] | None:
     """The version, view and JSON of what ``sees(row)`` ("full", "public", "none") allows."""
     if engine.dialect.name == "postgresql":
-        # Most reads are of the public record, which the database renders (public_json).
+        # Most reads are of the public record, which the database stores rendered (public_line).
         found = await read_public(engine, enterprise_id, ping=ping)
         if found is None or (view := sees(found)) == "none":
             return None

@@ -17,13 +17,12 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-from b_events import _prepare_probe, _settled
+from b_events import _prepare_probe, _settled, _worker
 from measure import ROOT, cpu_seconds
 from spy import Profile
 
@@ -48,22 +47,7 @@ async def _sql(dsn: str, *statements: str) -> Any:
 
 
 def _spawn(tree: Path, role: str, url: str, bootstrap: str, prefix: str) -> subprocess.Popen[str]:
-    env = dict(os.environ)
-    if tree != ROOT:
-        env["PYTHONPATH"] = f"{tree}/libs/common/src:{tree}/libs/testing/src"
-    proc = subprocess.Popen(
-        [sys.executable, str(tree / "bench" / "event_worker.py"), role, url, bootstrap, prefix],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    if proc.stdout.readline().strip() != "ready":
-        proc.kill()
-        raise RuntimeError(f"{role} did not start")
-    return proc
+    return _worker(role, url, bootstrap, prefix, tree=tree)
 
 
 def _finish(proc: subprocess.Popen[str]) -> None:

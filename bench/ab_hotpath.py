@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from functools import partial
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import nginx
 from ctx import Ctx
-from harness import STATE_DIR, BenchStack, Proc, get, launch_app
+from harness import STATE_DIR, BenchStack, Proc, get, git_tree, launch_app
 from load import Wrk, wrk
 from measure import ROOT, median
 
@@ -54,13 +53,7 @@ def up() -> None:
 
 def _base_tree(commit: str) -> str:
     """The base commit's source directories, for ``PYTHONPATH``."""
-    target = STATE_DIR / f"base-{commit}"
-    if not target.exists():
-        target.mkdir(parents=True)
-        archive = subprocess.run(
-            ["git", "archive", commit], cwd=ROOT, check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    target = git_tree(commit, f"base-{commit}")
     dirs = sorted(target.glob("libs/*/src")) + sorted(target.glob("services/*/src"))
     dirs.append(target / "platform" / "src")
     return os.pathsep.join(str(d) for d in dirs)

@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 import harness
-from harness import HOST, STATE_DIR, BenchStack, compile_bytecode, spawn, wait_ready
-from measure import ROOT, median, rss_mb
+from harness import HOST, STATE_DIR, BenchStack, compile_bytecode, git_tree, spawn, wait_ready
+from measure import median, rss_mb
 
 from streetlevel.testing._proc import free_port, terminate
 from streetlevel.testing.infra import start_kafka
@@ -38,13 +38,7 @@ IDLE_S = 3.0
 
 def unpack(commit: str) -> Path:
     """The commit's tree under the state directory, bytecode compiled; its ``src`` dirs."""
-    base = STATE_DIR / f"ab-{commit[:12]}"
-    if not base.exists():
-        base.mkdir(parents=True)
-        archive = subprocess.run(
-            ["git", "archive", commit], cwd=ROOT, capture_output=True, check=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+    base = git_tree(commit, f"ab-{commit[:12]}")
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", "-j", "0", *map(str, base.glob("*/*/src"))],
         check=False,

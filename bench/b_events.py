@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -23,7 +24,6 @@ from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
 from streetlevel.common.uow import EventWriter, UnitOfWork
 from streetlevel.testing.probe import TOPIC, Probe, Thing
 
-WORKER = ROOT / "bench" / "event_worker.py"
 PROFILED = 500  # changes in the profiled (unmeasured) freshness run
 
 
@@ -199,10 +199,17 @@ async def _outcome(url: str, newest_sequence: int) -> dict[str, int]:
     return {"effects": effects, "subjects_at_newest": newest}
 
 
-def _worker(role: str, url: str, bootstrap: str, prefix: str) -> subprocess.Popen[str]:
+def _worker(
+    role: str, url: str, bootstrap: str, prefix: str, tree: Path = ROOT
+) -> subprocess.Popen[str]:
+    """``bench/event_worker.py`` of ``tree`` (another checkout's code on ``PYTHONPATH``)."""
+    env = dict(os.environ)
+    if tree != ROOT:
+        env["PYTHONPATH"] = f"{tree}/libs/common/src:{tree}/libs/testing/src"
     proc = subprocess.Popen(
-        [sys.executable, str(WORKER), role, url, bootstrap, prefix],
+        [sys.executable, str(tree / "bench" / "event_worker.py"), role, url, bootstrap, prefix],
         cwd=ROOT,
+        env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -35,6 +35,20 @@ from streetlevel.testing.infra import (
 
 # STREETLEVEL_BENCH_DIR lets two benchmark runs share a machine without sharing state.
 STATE_DIR = Path(os.environ.get("STREETLEVEL_BENCH_DIR", ROOT / ".streetlevel" / "bench-stack"))
+
+
+def git_tree(commit: str, name: str) -> Path:
+    """``commit``'s files (``git archive``) under the state directory as ``name``, made once."""
+    target = STATE_DIR / name
+    if not target.exists():
+        target.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", commit], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
 HOST = "127.0.0.1"
 #: Each service's server protocol by its factory, as its descriptor (and so its image) names it.
 HTTP_PROTOCOLS = {d.factory: d.http_protocol for d in (*SERVICES, GATEWAY, SITE)}

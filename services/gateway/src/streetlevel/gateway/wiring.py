@@ -220,8 +220,27 @@ class Gateway:
             from streetlevel.gateway import migrate
 
             await migrate.upgrade_async(s.database_url)
-        # The key ring's first query and the feed writer's lease and broker round trips are
-        # independent: overlapped, start-up waits for the slower, not for both in turn. The
+        if s.database_url.startswith("sqlite"):
+            # One SQLite file: a new database's first two connections would race to switch
+            # it to WAL ("database is locked"), so its steps go in turn.
+            await self.keys.ensure_active()
+            await self.writer.start()
+        else:
+            await self._start_overlapped()
+        register_probe("gateway:signing-key", self._measure_key_rotation)
+        for spec in self.services:
+            if spec.upgrade is not None and spec.database_url is not None:
+                await asyncio.to_thread(spec.upgrade, spec.database_url)
+            router = getattr(spec.app, "router", None)
+            if router is not None:
+                await self._stack.enter_async_context(router.lifespan_context(spec.app))
+        await self.proxy.start()
+        for hook in self.on_start:
+            await hook(self)
+
+    async def _start_overlapped(self) -> None:
+        """The key ring's first query beside the feed writer's lease and broker round trips."""
+        # Independent: overlapped, start-up waits for the slower, not for both in turn. The
         # feed still subscribes before any service relay can deliver.
         steps = [
             asyncio.ensure_future(self.keys.ensure_active()),
@@ -234,16 +253,6 @@ class Gateway:
                 step.cancel()
             await asyncio.gather(*steps, return_exceptions=True)
             raise
-        register_probe("gateway:signing-key", self._measure_key_rotation)
-        for spec in self.services:
-            if spec.upgrade is not None and spec.database_url is not None:
-                await asyncio.to_thread(spec.upgrade, spec.database_url)
-            router = getattr(spec.app, "router", None)
-            if router is not None:
-                await self._stack.enter_async_context(router.lifespan_context(spec.app))
-        await self.proxy.start()
-        for hook in self.on_start:
-            await hook(self)
 
     async def _measure_key_rotation(self) -> None:
         due = await self.keys.rotation_due_s(timedelta(days=self.settings.key_rotation_days))

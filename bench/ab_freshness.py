@@ -53,8 +53,12 @@ def main() -> int:
     parser.add_argument("--arm", action="append", required=True, help="name:VAR=VAL,VAR=VAL")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--changes", type=int, default=1000)
+    parser.add_argument(
+        "--rates", default="50,500", help="changes/s of each arm's runs, in order (e.g. 5,50)"
+    )
     args = parser.parse_args()
     arms = [_parse_arm(a) for a in args.arm]
+    rates = [float(r) for r in args.rates.split(",")]
     uvloop.install()
     facts = machine()
     bench = BenchStack.up()
@@ -70,18 +74,20 @@ def main() -> int:
                 _arm(
                     ctx, warm, 20.0, f"Warm-up {r} {name}"
                 )  # the consumer has joined once these arrive
-                steady = _arm(ctx, ids, 50.0, f"Steady {r} {name}")
-                fast = _arm(ctx, ids, 500.0, f"Fast {r} {name}")
-                run = {"round": r, "arm": name, "env": env, "steady": steady, "fast": fast}
-                runs.append(run)
+                at = {
+                    f"{rate:g}/s": _arm(ctx, ids, rate, f"At {rate:g} {r} {name}") for rate in rates
+                }
+                runs.append({"round": r, "arm": name, "env": env, "rates": at})
                 print(
-                    f"round {r} {name}: 50/s p50 {steady['latency_ms']['p50']:.1f} "
-                    f"p99 {steady['latency_ms']['p99']:.1f}; 500/s p50 "
-                    f"{fast['latency_ms']['p50']:.1f} p99 {fast['latency_ms']['p99']:.1f} "
-                    f"(load {steady['load_at_start']})",
+                    f"round {r} {name}: "
+                    + "; ".join(
+                        f"{k} p50 {v['latency_ms']['p50']:.1f} p99 {v['latency_ms']['p99']:.1f}"
+                        f" (load {v['load_at_start']}, CPU/change {v['cpu_ms_per_change']})"
+                        for k, v in at.items()
+                    ),
                     flush=True,
                 )
-                for arm in (steady, fast):
+                for arm in at.values():
                     splits = arm["stages_ms"]
                     print(
                         "   "
@@ -95,10 +101,10 @@ def main() -> int:
     base = arms[0][0]
     ratios: dict[str, dict[str, float]] = {}
     for name, _env in arms[1:]:
-        for arm in ("steady", "fast"):
+        for arm in (f"{rate:g}/s" for rate in rates):
             for stat in ("p50", "p99"):
                 per_round = [
-                    b[arm]["latency_ms"][stat] / a[arm]["latency_ms"][stat]
+                    b["rates"][arm]["latency_ms"][stat] / a["rates"][arm]["latency_ms"][stat]
                     for a, b in zip(
                         [x for x in runs if x["arm"] == base],
                         [x for x in runs if x["arm"] == name],

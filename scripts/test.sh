@@ -54,6 +54,16 @@ run_tier contract-e2e tests
 
 echo "=== wall time per tier"
 printf '  %s\n' "${timings[@]}"
+# Every failed test again, a line each, so that the end of the log (all CI may keep) names them.
+"$PYTHON" - "$RESULTS_DIR" <<'PY'
+import sys, pathlib, xml.etree.ElementTree as ET
+for path in sorted(pathlib.Path(sys.argv[1]).glob("*.xml")):
+    for case in ET.parse(path).getroot().iter("testcase"):
+        for bad in (*case.findall("failure"), *case.findall("error")):
+            message = (bad.get("message") or "").strip().splitlines() or [""]
+            print(f"FAILED [{path.stem}] {case.get('classname')}::{case.get('name')}"
+                  f" ({float(case.get('time') or 0):.1f} s): {message[0][:200]}")
+PY
 # One closing line over every tier, from the JUnit reports.
 totals=$("$PYTHON" - "$RESULTS_DIR" <<'PY'
 import sys, pathlib, xml.etree.ElementTree as ET

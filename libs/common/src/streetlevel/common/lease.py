@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import logging
@@ -12,6 +11,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from streetlevel.common.metrics import LEASE_ACQUIRED, LEASE_HELD
+from streetlevel.common.timeouts import within
 
 log = logging.getLogger(__name__)
 
@@ -190,4 +190,4 @@ class PostgresLease:
         conn, self._conn = self._conn, None
         if conn is not None and not conn.is_closed():
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), timeout=2)
+                await within(2, conn.close())

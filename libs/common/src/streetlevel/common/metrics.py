@@ -22,6 +22,8 @@ from prometheus_client import (
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 from prometheus_client.openmetrics import exposition as openmetrics
 
+from streetlevel.common.timeouts import within
+
 log = logging.getLogger(__name__)
 
 REGISTRY: CollectorRegistry = DEFAULT_REGISTRY
@@ -117,7 +119,7 @@ async def refresh() -> None:
     """Run every probe side by side; a slow or failing one leaves its gauges as they were."""
     names = list(_PROBES)
     results = await asyncio.gather(
-        *(asyncio.wait_for(_PROBES[n](), PROBE_TIMEOUT_S) for n in names), return_exceptions=True
+        *(within(PROBE_TIMEOUT_S, _PROBES[n]()) for n in names), return_exceptions=True
     )
     for name, result in zip(names, results, strict=True):
         if isinstance(result, BaseException):

@@ -37,6 +37,7 @@ from streetlevel.common.db import UtcDateTime
 from streetlevel.common.events import Envelope
 from streetlevel.common.lease import Lease, PostgresLease
 from streetlevel.common.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
+from streetlevel.common.timeouts import within
 
 log = logging.getLogger(__name__)
 
@@ -354,7 +355,7 @@ class OutboxRelay:
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+            await within(seconds, self._wake.wait())
         self._wake.clear()
 
 

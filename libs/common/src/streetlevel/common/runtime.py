@@ -37,6 +37,7 @@ from streetlevel.common.metrics import DLQ_DEPTH, register_probe, unregister_pro
 from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
 from streetlevel.common.settings import CommonSettings
 from streetlevel.common.themes import THEME_TOPIC
+from streetlevel.common.timeouts import within
 from streetlevel.common.uow import (
     BoundUnitOfWork,
     EventWriter,
@@ -241,7 +242,7 @@ class Runtime:
     async def _warm_pool(self) -> None:
         """Open the pool's first connection; a database that is down is readiness's verdict."""
         try:
-            await asyncio.wait_for(self.check_database(), timeout=5)
+            await within(5, self.check_database())
         except Exception as exc:  # start-up goes on: /readyz reports the database
             log.info("database not reachable at start: %s", type(exc).__name__)
 
@@ -332,14 +333,14 @@ class Runtime:
         while True:
             for group, topics in groups.items():
                 try:
-                    waiting = await asyncio.wait_for(
+                    waiting = await within(
+                        30,
                         dead_letters_waiting(
                             s.kafka_bootstrap_servers,
                             group,
                             topics,
                             client_options=s.kafka_options(),
                         ),
-                        timeout=30,
                     )
                 except Exception as exc:  # a gauge left as it was; the next round retries
                     log.warning("dead-letter count for %s failed: %s", group, exc)
@@ -388,11 +389,11 @@ class Runtime:
 
     async def check_database(self) -> None:
         async with self.engine.connect() as conn:
-            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+            await within(2, conn.execute(text("SELECT 1")))
 
     async def check_bus(self) -> None:
         if self._kafka_publisher is not None:
-            await asyncio.wait_for(self._kafka_publisher.ping(), timeout=2)
+            await within(2, self._kafka_publisher.ping())
 
     def readiness_checks(self) -> dict[str, Callable[[], Awaitable[Any]]]:
         return {"database": self.check_database, "bus": self.check_bus}

@@ -28,6 +28,7 @@ from streetlevel.common.metrics import refresh, render
 from streetlevel.common.openapi import declare_security, describe_routes
 from streetlevel.common.problems import install_problem_handlers, problem
 from streetlevel.common.runtime import Runtime
+from streetlevel.common.timeouts import within
 from streetlevel.common.web import EdgeMiddleware
 
 Hook = Callable[[Runtime], Awaitable[None]]
@@ -116,7 +117,7 @@ def health_router(
         named = checks()
         # Side by side: the gateway asks every upstream, and a slow one must not add to the rest.
         outcomes = await asyncio.gather(
-            *(asyncio.wait_for(check(), timeout=3) for check in named.values()),
+            *(within(3, check()) for check in named.values()),
             return_exceptions=True,
         )
         results: dict[str, str] = {}

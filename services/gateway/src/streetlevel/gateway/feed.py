@@ -21,6 +21,7 @@ from streetlevel.common.events import TYPE_PREFIX, Envelope
 from streetlevel.common.lease import Lease
 from streetlevel.common.metrics import FEED_LAST_STORED
 from streetlevel.common.runtime import Runtime
+from streetlevel.common.timeouts import within
 from streetlevel.gateway.adapters import orm
 from streetlevel.gateway.settings import GatewaySettings
 
@@ -259,9 +260,7 @@ class FeedWriter:
             except Exception as exc:  # the lease loop must survive a database blip
                 log.warning("feed writer: %s: %s", type(exc).__name__, exc)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._stopping.wait(), timeout=self.settings.feed_lease_check_s
-                )
+                await within(self.settings.feed_lease_check_s, self._stopping.wait())
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -26,6 +26,7 @@ from streetlevel.common.http import Compression, HttpMiddleware
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
 from streetlevel.common.metrics import KEY_ROTATION_DUE, register_probe, unregister_probe
 from streetlevel.common.openapi import describe_routes
+from streetlevel.common.timeouts import within
 from streetlevel.gateway.breaker import CircuitBreaker
 from streetlevel.gateway.contract import EventCatalogue, service_source
 from streetlevel.gateway.feed import FeedReader, FeedWriter
@@ -203,7 +204,7 @@ class Gateway:
     def _livez(self, upstream: Upstream) -> Callable[[], Awaitable[None]]:
         async def check() -> None:
             assert upstream.pool is not None
-            status = await asyncio.wait_for(_livez_status(upstream.pool), timeout=2)
+            status = await within(2, _livez_status(upstream.pool))
             # The upstream answers: its routes can be served. A 503 there (a consumer loop
             # ended) is for its own orchestrator to restart, not a reason to take every other
             # service's routes out of the gateway.

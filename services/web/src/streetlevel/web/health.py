@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response
 
 from streetlevel.common.metrics import render
+from streetlevel.common.timeouts import within
 
 
 def health_router(checks: Callable[[], dict[str, Callable[[], Awaitable[Any]]]]) -> APIRouter:
@@ -25,7 +25,7 @@ def health_router(checks: Callable[[], dict[str, Callable[[], Awaitable[Any]]]])
         results: dict[str, str] = {}
         for name, check in checks().items():
             try:
-                await asyncio.wait_for(check(), timeout=3)
+                await within(3, check())
                 results[name] = "ok"
             except Exception as exc:  # report, never raise: readiness is a verdict
                 results[name] = f"unavailable: {type(exc).__name__}"

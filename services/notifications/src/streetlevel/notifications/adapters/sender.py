@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from streetlevel.common.timeouts import within
 from streetlevel.notifications.domain.errors import UnsafeTarget
 from streetlevel.notifications.domain.targets import Target, check_address, parse_target
 
@@ -124,11 +125,11 @@ class SafeSender:
                 pass  # the receiver closed it while idle: once more on a fresh connection
         tls = self.ssl_context if target.scheme == "https" else None
         # Connect to the checked address; TLS still verifies the certificate for the host name.
-        fresh = await asyncio.wait_for(
+        fresh = await within(
+            self.connect_timeout_s,
             asyncio.open_connection(
                 address, target.port, ssl=tls, server_hostname=target.host if tls else None
             ),
-            self.connect_timeout_s,
         )
         return await self._exchange(key, fresh, target, headers, body)
 

@@ -16,6 +16,7 @@ from streetlevel.common.metrics import (
     unregister_probe,
 )
 from streetlevel.common.runtime import Runtime
+from streetlevel.common.timeouts import within
 from streetlevel.notifications.adapters import deliveries
 from streetlevel.notifications.adapters.deliveries import Due, claim_due
 from streetlevel.notifications.adapters.sender import Outcome, Sender
@@ -166,9 +167,7 @@ class DeliveryWorker:
             if started == 0:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._wake.wait(), self.settings.delivery_poll_interval_s
-                    )
+                    await within(self.settings.delivery_poll_interval_s, self._wake.wait())
 
     def start(self) -> None:
         self._loop = asyncio.create_task(self._run(), name="webhook-delivery")

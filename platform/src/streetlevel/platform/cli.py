@@ -186,6 +186,7 @@ def _serve(settings: GatewaySettings, demo: bool) -> int:
     import uvicorn
 
     from streetlevel.common.logging import configure_logging
+    from streetlevel.common.server import JoinedHttpProtocol
     from streetlevel.platform.embedded import create_app
 
     configure_logging(level=settings.log_level, json=settings.log_json, service="streetlevel")
@@ -195,7 +196,7 @@ def _serve(settings: GatewaySettings, demo: bool) -> int:
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=JoinedHttpProtocol,
         lifespan="on",
         access_log=False,
         log_config=None,

@@ -27,8 +27,8 @@ class ServiceDescriptor:
     #: keeps no database, imports the descriptor without SQLAlchemy).
     read_models: Mapping[str, Any] = field(default_factory=dict)
     #: uvicorn's ``--http`` for it: the image, the native stack and the benchmarks all start it
-    #: with this (the gateway names its own protocol, ``streetlevel.gateway.server``).
-    http_protocol: str = "httptools"
+    #: with this (``streetlevel.common.server``: httptools, each response written once).
+    http_protocol: str = "streetlevel.common.server:JoinedHttpProtocol"
 
     @property
     def env_prefix(self) -> str:

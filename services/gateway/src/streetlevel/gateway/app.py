@@ -62,5 +62,4 @@ SERVICE = ServiceDescriptor(
     settings=GatewaySettings,
     prefixes=ROUTE_PREFIXES,
     migrate=_migrate,
-    http_protocol="streetlevel.gateway.server:GatewayHttpProtocol",
 )

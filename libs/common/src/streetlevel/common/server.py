@@ -1,12 +1,12 @@
-"""The gateway's HTTP/1.1 server protocol: uvicorn's httptools one, each turn's writes sent once.
+"""Every service's HTTP/1.1 server protocol: uvicorn's httptools one, each turn's writes sent once.
 
 uvicorn writes a response's head and its body with one ``write`` each, and uvloop sends each
-at once: two syscalls (and two loopback TCP segments) for every proxied response. Here the
-writes made in one turn of the event loop are joined and sent at its end, as nginx sends head
-and body together. Measured A/B in ``gateway_overhead`` (docs/benchmarks.md): 5-7 % less CPU
-per proxied request. Select it with
-``uvicorn --http streetlevel.gateway.server:GatewayHttpProtocol`` (the image and the benchmark's
-stack do); plain ``httptools`` works the same, a little slower.
+at once: two syscalls (and two loopback TCP segments) for every response. Here the writes made
+in one turn of the event loop are joined and sent at its end, as nginx sends head and body
+together. Measured A/B in ``gateway_overhead`` and ``framework_ceiling`` (docs/benchmarks.md).
+Selected with ``uvicorn --http streetlevel.common.server:JoinedHttpProtocol``: the images, the
+native stack, the embedded ``streetlevel serve`` and the benchmarks do (``ServiceDescriptor.
+http_protocol``); plain ``httptools`` works the same, a little slower.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class JoinedWrites:
         return getattr(self._transport, name)
 
 
-class GatewayHttpProtocol(HttpToolsProtocol):
+class JoinedHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol on a ``JoinedWrites`` transport."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

@@ -1,4 +1,4 @@
-"""The gateway's server protocol: one write per turn, and HTTP/1.1 behaves as with httptools."""
+"""The services' server protocol: one write per turn, and HTTP/1.1 behaves as with httptools."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import httpx2
 import uvicorn
 
-from streetlevel.gateway.server import GatewayHttpProtocol, JoinedWrites
+from streetlevel.common.server import JoinedHttpProtocol, JoinedWrites
 from streetlevel.testing._proc import free_port
 
 
@@ -82,7 +82,7 @@ async def test_a_real_server_keeps_alive_streams_and_closes() -> None:
         app,
         host="127.0.0.1",
         port=port,
-        http=GatewayHttpProtocol,
+        http=JoinedHttpProtocol,
         lifespan="off",
         log_level="warning",
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+
+from streetlevel.common.timeouts import end_loop, nap
 
 log = logging.getLogger(__name__)
 
@@ -24,27 +25,27 @@ class Periodic:
         #: Whether the first round runs at once (True) or after one interval.
         self.first = first
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
+        self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await end_loop(self._task, self._stopping)
+        self._task = None
 
     async def _run(self) -> None:
         if not self.first:
-            await asyncio.sleep(self.interval_s)
-        while True:
+            await nap(self.interval_s, self._stopping)
+        while not self._stopping.is_set():
             try:
                 await self.job()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a failed round is retried on the next tick
                 log.exception("%s: a round failed", self.name)
-            await asyncio.sleep(self.interval_s)
+            await nap(self.interval_s, self._stopping)
 
 
 def around_lifespan(app: Any, task: Periodic, *, enabled: bool) -> None:

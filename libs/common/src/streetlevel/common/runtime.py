@@ -37,7 +37,7 @@ from streetlevel.common.metrics import DLQ_DEPTH, register_probe, unregister_pro
 from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
 from streetlevel.common.settings import CommonSettings
 from streetlevel.common.themes import THEME_TOPIC
-from streetlevel.common.timeouts import within
+from streetlevel.common.timeouts import end_loop, nap, within
 from streetlevel.common.uow import (
     BoundUnitOfWork,
     EventWriter,
@@ -102,6 +102,7 @@ class Runtime:
         self._kafka_publisher: KafkaPublisher | None = None
         self.relay: OutboxRelay | None = None
         self._dlq_task: asyncio.Task[None] | None = None
+        self._dlq_stopping = asyncio.Event()
         self.engine: AsyncEngine = create_engine(
             settings.database_url, pool_size=settings.database_pool_size
         )
@@ -322,6 +323,7 @@ class Runtime:
             await runner.start(wait=False)
             self.runners.append(runner)
         if groups:
+            self._dlq_stopping.clear()
             self._dlq_task = asyncio.create_task(
                 self._watch_dead_letters({g: list(routes) for g, routes in groups.items()}),
                 name=f"dlq-depth-{self.service}",
@@ -330,7 +332,7 @@ class Runtime:
     async def _watch_dead_letters(self, groups: dict[str, list[str]]) -> None:
         """Kafka mode: each group's dead letters not yet replayed, every ``DLQ_CHECK_S``."""
         s = self.settings
-        while True:
+        while not self._dlq_stopping.is_set():
             for group, topics in groups.items():
                 try:
                     waiting = await within(
@@ -346,7 +348,17 @@ class Runtime:
                     log.warning("dead-letter count for %s failed: %s", group, exc)
                     continue
                 DLQ_DEPTH.labels(self.service, group).set(waiting)
-            await asyncio.sleep(DLQ_CHECK_S)
+            await nap(DLQ_CHECK_S, self._dlq_stopping)
+
+    async def _stop_watching_dead_letters(self) -> None:
+        """End the dead-letter watcher, even if a check in flight swallows the cancel.
+
+        The event ends its loop at the next turn whatever happens to the cancel (aiokafka's
+        clients, started and closed inside each check, can lose one); the cancel cuts a check
+        short.
+        """
+        await end_loop(self._dlq_task, self._dlq_stopping)
+        self._dlq_task = None
 
     def _processor(
         self, spec: ConsumerSpec, dead_letters: KafkaDeadLetterSink | None
@@ -371,11 +383,7 @@ class Runtime:
         """Drain consumers (commit, leave group), finish the outbox batch, close everything."""
         unregister_probe(f"outbox:{self.service}")
         unregister_probe(f"dlq:{self.service}")
-        if self._dlq_task is not None:
-            self._dlq_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._dlq_task
-            self._dlq_task = None
+        await self._stop_watching_dead_letters()
         for runner in self.runners:
             await runner.stop()
         self.runners = []

@@ -16,7 +16,7 @@ from streetlevel.common.metrics import (
     unregister_probe,
 )
 from streetlevel.common.runtime import Runtime
-from streetlevel.common.timeouts import within
+from streetlevel.common.timeouts import end_loop, within
 from streetlevel.notifications.adapters import deliveries
 from streetlevel.notifications.adapters.deliveries import Due, claim_due
 from streetlevel.notifications.adapters.sender import Outcome, Sender
@@ -46,6 +46,7 @@ class DeliveryWorker:
         self.tasks: set[asyncio.Task[None]] = set()
         self.slots = asyncio.Semaphore(settings.delivery_concurrency)
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
         self._recorder: asyncio.Task[None] | None = None
         self._results: asyncio.Queue[tuple[Due, Outcome]] = asyncio.Queue()
@@ -158,7 +159,7 @@ class DeliveryWorker:
                     self._results.task_done()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 started = await self.run_once()
             except Exception:  # a database blip pauses delivery, never ends it
@@ -170,6 +171,7 @@ class DeliveryWorker:
                     await within(self.settings.delivery_poll_interval_s, self._wake.wait())
 
     def start(self) -> None:
+        self._stopping.clear()
         self._loop = asyncio.create_task(self._run(), name="webhook-delivery")
         register_probe("webhooks:notifications", self.measure_queue)
 
@@ -188,11 +190,8 @@ class DeliveryWorker:
 
     async def stop(self) -> None:
         unregister_probe("webhooks:notifications")
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-            self._loop = None
+        await end_loop(self._loop, self._stopping)
+        self._loop = None
         await self.drain()
         if self._recorder is not None:
             self._recorder.cancel()

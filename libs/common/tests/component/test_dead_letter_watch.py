@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from streetlevel.common import runtime as runtime_module
-from streetlevel.common.bus.memory import MemoryBus
-from streetlevel.common.runtime import Runtime
-from streetlevel.common.settings import CommonSettings
+from streetlevel.common import dlq_watch
+from streetlevel.common.dlq_watch import DeadLetterWatch
+from streetlevel.common.metrics import DLQ_DEPTH
 from streetlevel.common.timeouts import within
-from streetlevel.testing.probe import Probe
 
 
 @pytest.mark.parametrize("swallows", [True, False], ids=["cancel swallowed", "cancel raised"])
 async def test_stopping_ends_the_watcher_in_the_middle_of_a_check(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swallows: bool
+    monkeypatch: pytest.MonkeyPatch, swallows: bool
 ) -> None:
     entered = asyncio.Event()
     checks: list[str] = []
@@ -34,21 +31,37 @@ async def test_stopping_ends_the_watcher_in_the_middle_of_a_check(
             # What aiokafka's clients can do while they stop, inside the check: carry on.
         return 0
 
-    monkeypatch.setattr(runtime_module, "dead_letters_waiting", a_check_in_flight)
-    settings = CommonSettings(
-        service_name="probe", database_url=f"sqlite+aiosqlite:///{tmp_path}/probe.db"
+    monkeypatch.setattr(dlq_watch, "dead_letters_waiting", a_check_in_flight)
+    watch = DeadLetterWatch(
+        "probe", {"probe-group": ["t"]}, bootstrap="127.0.0.1:9", client_options={}
     )
-    runtime = Runtime(settings, outbox=Probe().outbox, memory_bus=MemoryBus())
-    runtime._dlq_task = asyncio.create_task(runtime._watch_dead_letters({"probe-group": ["t"]}))
+    watch.start()
     await within(5, entered.wait())
     # Before the fix a swallowed cancel sent the loop into its minute-long sleep, then on.
     # (asyncio.wait, not a timeout: cancelling the stop would cancel the watcher once more.)
-    stopping = asyncio.create_task(runtime._stop_watching_dead_letters())
+    stopping = asyncio.create_task(watch.stop())
     done, _ = await asyncio.wait({stopping}, timeout=5)
-    watcher = runtime._dlq_task
     if stopping not in done:
         stopping.cancel()
     assert stopping in done, "the watcher is still running"
-    assert watcher is None
     assert checks == ["probe-group"]
-    await runtime.engine.dispose()
+
+
+async def test_each_round_sets_each_groups_gauge(monkeypatch: pytest.MonkeyPatch) -> None:
+    counted = asyncio.Event()
+    waiting = {"group-a": 3, "group-b": 0}
+
+    async def count(bootstrap: str, group: str, *_: Any, **__: Any) -> int:
+        if group == "group-b":
+            counted.set()
+        return waiting[group]
+
+    monkeypatch.setattr(dlq_watch, "dead_letters_waiting", count)
+    watch = DeadLetterWatch(
+        "probe-gauge", {g: ["t"] for g in waiting}, bootstrap="127.0.0.1:9", client_options={}
+    )
+    watch.start()
+    await within(5, counted.wait())
+    await watch.stop()
+    for group, expected in waiting.items():
+        assert DLQ_DEPTH.labels("probe-gauge", group)._value.get() == expected

@@ -321,18 +321,7 @@ class OutboxRelay:
 
     async def backlog(self) -> int:
         """Count the unpublished rows and measure the oldest one's age (the scrape's probe)."""
-        async with self.engine.connect() as conn:
-            count, oldest = (
-                await conn.execute(
-                    select(func.count(), func.min(self.table.c.created_at))
-                    .select_from(self.table)
-                    .where(self.table.c.published_at.is_(None))
-                )
-            ).one()
-        OUTBOX_BACKLOG.labels(self.service).set(count)
-        age = 0.0 if oldest is None else (self.clock.now() - _aware(oldest)).total_seconds()
-        OUTBOX_OLDEST_AGE.labels(self.service).set(max(age, 0.0))
-        return int(count)
+        return await measure_backlog(self.engine, self.table, self.service, self.clock)
 
     async def _maybe_prune(self) -> None:
         """Prune when idle, at most every ``prune_every``: not on every empty poll."""
@@ -357,6 +346,22 @@ class OutboxRelay:
         with contextlib.suppress(TimeoutError):
             await within(seconds, self._wake.wait())
         self._wake.clear()
+
+
+async def measure_backlog(engine: AsyncEngine, table: Table, service: str, clock: Clock) -> int:
+    """Count ``table``'s unpublished rows and set the backlog gauges; returns the count."""
+    async with engine.connect() as conn:
+        count, oldest = (
+            await conn.execute(
+                select(func.count(), func.min(table.c.created_at))
+                .select_from(table)
+                .where(table.c.published_at.is_(None))
+            )
+        ).one()
+    OUTBOX_BACKLOG.labels(service).set(count)
+    age = 0.0 if oldest is None else (clock.now() - _aware(oldest)).total_seconds()
+    OUTBOX_OLDEST_AGE.labels(service).set(max(age, 0.0))
+    return int(count)
 
 
 def _aware(value: datetime) -> datetime:

@@ -22,7 +22,6 @@ from streetlevel.common.bus.kafka import (
     KafkaConsumerRunner,
     KafkaDeadLetterSink,
     KafkaPublisher,
-    dead_letters_waiting,
     dlq_topic,
     ensure_topics,
 )
@@ -30,14 +29,16 @@ from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock, ShiftedClock, SystemClock
 from streetlevel.common.consumer import EventProcessor
 from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
+from streetlevel.common.dlq_watch import DeadLetterWatch
 from streetlevel.common.events import Envelope
 from streetlevel.common.inbox import BatchHandler, Handler, InboxTables, Kind
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
 from streetlevel.common.metrics import DLQ_DEPTH, register_probe, unregister_probe
 from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
+from streetlevel.common.relay_thread import RelayThread, relay_in_thread
 from streetlevel.common.settings import CommonSettings
 from streetlevel.common.themes import THEME_TOPIC
-from streetlevel.common.timeouts import end_loop, nap, within
+from streetlevel.common.timeouts import within
 from streetlevel.common.uow import (
     BoundUnitOfWork,
     EventWriter,
@@ -49,7 +50,6 @@ from streetlevel.common.uow import (
 log = logging.getLogger(__name__)
 
 #: How often a Kafka-mode service counts its groups' dead letters (off the scrape: it connects).
-DLQ_CHECK_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,8 @@ class Runtime:
         self.runners: list[KafkaConsumerRunner] = []
         self.publisher: Publisher | None = None
         self._kafka_publisher: KafkaPublisher | None = None
-        self.relay: OutboxRelay | None = None
-        self._dlq_task: asyncio.Task[None] | None = None
-        self._dlq_stopping = asyncio.Event()
+        self.relay: OutboxRelay | RelayThread | None = None
+        self._dlq_watch: DeadLetterWatch | None = None
         self.engine: AsyncEngine = create_engine(
             settings.database_url, pool_size=settings.database_pool_size
         )
@@ -213,6 +212,20 @@ class Runtime:
             for spec in self.consumer_specs:
                 processor = self._processor(spec, dead_letters=None)
                 self.memory_bus.subscribe(spec.topics, processor)
+        self.relay = self._relay()
+        await self.relay.start()
+        register_probe(f"outbox:{self.service}", self._measure_outbox)
+        if self.memory_bus is not None and self.inbox is not None:
+            register_probe(f"dlq:{self.service}", self._measure_dead_letters)
+        self.started = True
+
+    def _relay(self) -> OutboxRelay | RelayThread:
+        """Kafka on PostgreSQL: on a loop of its own (``outbox_relay_thread``); else here."""
+        s = self.settings
+        if s.bus == "kafka" and not s.is_sqlite and s.outbox_relay_thread:
+            return relay_in_thread(
+                s, service=self.service, engine=self.engine, table=self.outbox, clock=self.clock
+            )
         lease: Lease = (
             LocalLease(f"relay:{self.service}")
             if s.is_sqlite
@@ -223,7 +236,7 @@ class Runtime:
             )
         )
         assert self.publisher is not None
-        self.relay = OutboxRelay(
+        return OutboxRelay(
             engine=self.engine,
             table=self.outbox,
             publisher=self.publisher,
@@ -234,11 +247,6 @@ class Runtime:
             poll_interval_s=s.outbox_poll_interval_s,
             retention=timedelta(hours=s.outbox_retention_hours),
         )
-        await self.relay.start()
-        register_probe(f"outbox:{self.service}", self._measure_outbox)
-        if self.memory_bus is not None and self.inbox is not None:
-            register_probe(f"dlq:{self.service}", self._measure_dead_letters)
-        self.started = True
 
     async def _warm_pool(self) -> None:
         """Open the pool's first connection; a database that is down is readiness's verdict."""
@@ -323,42 +331,13 @@ class Runtime:
             await runner.start(wait=False)
             self.runners.append(runner)
         if groups:
-            self._dlq_stopping.clear()
-            self._dlq_task = asyncio.create_task(
-                self._watch_dead_letters({g: list(routes) for g, routes in groups.items()}),
-                name=f"dlq-depth-{self.service}",
+            self._dlq_watch = DeadLetterWatch(
+                self.service,
+                {g: list(routes) for g, routes in groups.items()},
+                bootstrap=s.kafka_bootstrap_servers,
+                client_options=s.kafka_options(),
             )
-
-    async def _watch_dead_letters(self, groups: dict[str, list[str]]) -> None:
-        """Kafka mode: each group's dead letters not yet replayed, every ``DLQ_CHECK_S``."""
-        s = self.settings
-        while not self._dlq_stopping.is_set():
-            for group, topics in groups.items():
-                try:
-                    waiting = await within(
-                        30,
-                        dead_letters_waiting(
-                            s.kafka_bootstrap_servers,
-                            group,
-                            topics,
-                            client_options=s.kafka_options(),
-                        ),
-                    )
-                except Exception as exc:  # a gauge left as it was; the next round retries
-                    log.warning("dead-letter count for %s failed: %s", group, exc)
-                    continue
-                DLQ_DEPTH.labels(self.service, group).set(waiting)
-            await nap(DLQ_CHECK_S, self._dlq_stopping)
-
-    async def _stop_watching_dead_letters(self) -> None:
-        """End the dead-letter watcher, even if a check in flight swallows the cancel.
-
-        The event ends its loop at the next turn whatever happens to the cancel (aiokafka's
-        clients, started and closed inside each check, can lose one); the cancel cuts a check
-        short.
-        """
-        await end_loop(self._dlq_task, self._dlq_stopping)
-        self._dlq_task = None
+            self._dlq_watch.start()
 
     def _processor(
         self, spec: ConsumerSpec, dead_letters: KafkaDeadLetterSink | None
@@ -383,7 +362,9 @@ class Runtime:
         """Drain consumers (commit, leave group), finish the outbox batch, close everything."""
         unregister_probe(f"outbox:{self.service}")
         unregister_probe(f"dlq:{self.service}")
-        await self._stop_watching_dead_letters()
+        if self._dlq_watch is not None:
+            await self._dlq_watch.stop()
+            self._dlq_watch = None
         for runner in self.runners:
             await runner.stop()
         self.runners = []

@@ -13,6 +13,8 @@ from load import Wrk, alternate, median_rps, open_loop, wrk
 from measure import ROOT, Result, cpu_seconds, median, summary
 from spy import Profile
 
+from streetlevel.common.descriptor import HTTP_PROTOCOL
+
 LIST_QUERY = "/v1/enterprises?area=E06000009&theme=food&limit=20"
 
 
@@ -329,7 +331,7 @@ def framework_ceiling(ctx: Ctx) -> Result:
     res.inputs = {
         "path": path,
         "body_bytes": len(body),
-        "uvicorn": "--loop uvloop --http httptools --workers 1 --no-access-log",
+        "uvicorn": f"--loop uvloop --http {HTTP_PROTOCOL} --workers 1 --no-access-log",
         "wrk": {"threads": 2, "connections": 32, "seconds": ctx.wrk_s},
         "repetitions": ctx.reps,
     }

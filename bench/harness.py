@@ -24,6 +24,7 @@ from typing import Any
 
 from measure import ROOT, rss_mb
 
+from streetlevel.common.descriptor import HTTP_PROTOCOL
 from streetlevel.platform.services import GATEWAY, SERVICES, SITE
 from streetlevel.testing._proc import free_port, pid_alive, tail, terminate
 from streetlevel.testing.infra import (
@@ -121,10 +122,14 @@ def wait_ready(
 
 
 def spawn(name: str, target: str, port: int, env: dict[str, str], *, factory: bool = True) -> int:
-    """Start ``uvicorn target`` (uvloop, httptools, 1 worker, no access log); returns its pid."""
+    """Start ``uvicorn target`` (uvloop, the services' protocol, 1 worker, no access log).
+
+    Returns its pid. Servers that are not services (the minimal FastAPI route, bare ASGI) run
+    the services' protocol too, so that a comparison measures the app, not the server.
+    """
     cmd = [sys.executable, "-m", "uvicorn"] + (["--factory"] if factory else []) + [target]
     cmd += ["--host", HOST, "--port", str(port), "--workers", "1"]
-    http = HTTP_PROTOCOLS.get(target, "httptools")
+    http = HTTP_PROTOCOLS.get(target, HTTP_PROTOCOL)
     cmd += ["--loop", "uvloop", "--http", http, "--no-access-log"]
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     with (STATE_DIR / f"{name}.log").open("ab") as out:

@@ -8,6 +8,9 @@ from typing import Any
 
 from streetlevel.common.settings import CommonSettings
 
+#: uvicorn's ``--http`` for every service: httptools, each response written once (server.py).
+HTTP_PROTOCOL = "streetlevel.common.server:JoinedHttpProtocol"
+
 
 @dataclass(frozen=True)
 class ServiceDescriptor:
@@ -28,7 +31,7 @@ class ServiceDescriptor:
     read_models: Mapping[str, Any] = field(default_factory=dict)
     #: uvicorn's ``--http`` for it: the image, the native stack and the benchmarks all start it
     #: with this (``streetlevel.common.server``: httptools, each response written once).
-    http_protocol: str = "streetlevel.common.server:JoinedHttpProtocol"
+    http_protocol: str = HTTP_PROTOCOL
 
     @property
     def env_prefix(self) -> str:

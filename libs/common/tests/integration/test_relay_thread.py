@@ -3,17 +3,15 @@ commits, one relay per service under the lease, and nothing left running after s
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
-
-from aiokafka import AIOKafkaConsumer
 
 from streetlevel.common.relay_thread import RelayThread
 from streetlevel.common.runtime import Runtime
 from streetlevel.common.settings import CommonSettings
 from streetlevel.testing.probe import TOPIC, Probe, Thing
+from streetlevel.testing.topics import read_records
 from streetlevel.testing.waiting import eventually
 
 
@@ -51,22 +49,6 @@ def _relay_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("outbox-relay-")]
 
 
-async def _read(bootstrap: str, topic: str, count: int) -> list[bytes]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    keys: list[bytes] = []
-    try:
-        async with asyncio.timeout(60):
-            while len(keys) < count:
-                batch = await consumer.getmany(timeout_ms=500)
-                keys += [r.key for records in batch.values() for r in records if r.key]
-    finally:
-        await consumer.stop()
-    return keys
-
-
 async def test_commits_wake_the_threaded_relay_and_stop_leaves_no_thread(
     pg_database_factory: Any, kafka_broker: Any, topic_prefix: str
 ) -> None:
@@ -89,8 +71,8 @@ async def test_commits_wake_the_threaded_relay_and_stop_leaves_no_thread(
         # Published within the wait, with a 60 s poll: the commits woke the other loop.
         await eventually(_when(lambda: runtime.relay is not None and runtime.relay.published == 40))
         assert await runtime.relay.backlog() == 0
-        keys = await _read(kafka_broker.bootstrap, topic_prefix + TOPIC, 40)
-        assert sorted(k.decode() for k in keys) == sorted(ids)
+        records = await read_records(kafka_broker.bootstrap, topic_prefix + TOPIC, 40)
+        assert sorted(r.key.decode() for r in records) == sorted(ids)
     finally:
         await runtime.stop()
     assert _relay_threads() == before
@@ -122,8 +104,8 @@ async def test_two_runtimes_share_one_lease_and_the_standby_publishes_after_the_
         await eventually(_when(lambda: second.relay is not None and second.relay.is_active))
         await _commit(second, ["b1"])
         await eventually(_when(lambda: second.relay is not None and second.relay.published == 1))
-        keys = await _read(kafka_broker.bootstrap, topic_prefix + TOPIC, 3)
-        assert sorted(k.decode() for k in keys) == ["a1", "a2", "b1"]  # keys on 3 partitions
+        records = await read_records(kafka_broker.bootstrap, topic_prefix + TOPIC, 3)
+        assert sorted(r.key.decode() for r in records) == ["a1", "a2", "b1"]  # keys on 3 partitions
     finally:
         await second.stop()
         if first.started:

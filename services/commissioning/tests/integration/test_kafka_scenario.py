@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
 from streetlevel.commissioning import migrate
@@ -19,23 +19,13 @@ from streetlevel.common.clock import ShiftedClock
 from streetlevel.common.events import Envelope
 from streetlevel.common.ids import new_id
 from streetlevel.testing.lifespan import LifespanManager
+from streetlevel.testing.topics import read_records
 from streetlevel.testing.waiting import eventually
 
 
 async def read_topic(bootstrap: str, topic: str, want: int) -> list[Envelope]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
-    )
-    await consumer.start()
-    found: list[Envelope] = []
-    try:
-        async with asyncio.timeout(45):
-            while len(found) < want:
-                batch = await consumer.getmany(timeout_ms=500)
-                found += [Envelope.from_json(r.value) for rs in batch.values() for r in rs]
-    finally:
-        await consumer.stop()
-    return found
+    records = await read_records(bootstrap, topic, want, within=45)
+    return [Envelope.from_json(r.value) for r in records]
 
 
 async def test_a_commission_runs_to_a_contract_paid_once_over_postgresql_and_kafka(

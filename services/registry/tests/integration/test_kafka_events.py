@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from streetlevel.testing.topics import read_records
 
 EXPECTED = [
     "org.streetlevel.registry.enterprise.registered.v1",
@@ -16,23 +14,6 @@ EXPECTED = [
     "org.streetlevel.registry.enterprise.reinstated.v1",
     "org.streetlevel.registry.enterprise.dissolved.v1",
 ]
-
-
-async def consume(bootstrap: str, topic: str, count: int, timeout_s: float = 60) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        async with asyncio.timeout(timeout_s):
-            while len(records) < count:
-                batch = await consumer.getmany(timeout_ms=500)
-                for messages in batch.values():
-                    records.extend(messages)
-    finally:
-        await consumer.stop()
-    return records
 
 
 async def test_every_change_is_published_to_kafka_in_order_with_public_data_only(
@@ -62,7 +43,7 @@ async def test_every_change_is_published_to_kafka_in_order_with_public_data_only
             f"/v1/enterprises/{eid}/{action}", json=payload, headers=registrar
         )
         assert moved.status_code == 200, moved.text
-    records = await consume(
+    records = await read_records(
         kafka_bootstrap, f"{api.topic_prefix}registry.enterprise.v1", len(EXPECTED)
     )
     envelopes = [json.loads(r.value) for r in records]

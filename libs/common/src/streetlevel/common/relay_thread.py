@@ -32,8 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from streetlevel.common.bus.kafka import KafkaPublisher
 from streetlevel.common.clock import Clock
 from streetlevel.common.db import asyncpg_dsn, create_engine
-from streetlevel.common.lease import PostgresLease
-from streetlevel.common.outbox import OutboxRelay, measure_backlog, notify_channel
+from streetlevel.common.lease import Lease, PostgresLease
+from streetlevel.common.outbox import OutboxRelay, Publisher, measure_backlog, notify_channel
 from streetlevel.common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,29 @@ class RelayThread:
         return relay.last_error if relay is not None else None
 
 
+def configured_relay(
+    settings: CommonSettings,
+    *,
+    engine: AsyncEngine,
+    table: Table,
+    publisher: Publisher,
+    lease: Lease,
+    clock: Clock,
+) -> OutboxRelay:
+    """The service's relay with its batch, poll and retention settings (either loop)."""
+    return OutboxRelay(
+        engine=engine,
+        table=table,
+        publisher=publisher,
+        lease=lease,
+        service=settings.service_name,
+        clock=clock,
+        batch_size=settings.outbox_batch_size,
+        poll_interval_s=settings.outbox_poll_interval_s,
+        retention=timedelta(hours=settings.outbox_retention_hours),
+    )
+
+
 def relay_in_thread(
     settings: CommonSettings,
     *,
@@ -185,16 +208,8 @@ def relay_in_thread(
         lease = PostgresLease(
             asyncpg_dsn(s.direct_url), name=f"relay:{service}", channel=notify_channel(service)
         )
-        return OutboxRelay(
-            engine=own,
-            table=table,
-            publisher=publisher,
-            lease=lease,
-            service=service,
-            clock=clock,
-            batch_size=s.outbox_batch_size,
-            poll_interval_s=s.outbox_poll_interval_s,
-            retention=timedelta(hours=s.outbox_retention_hours),
+        return configured_relay(
+            s, engine=own, table=table, publisher=publisher, lease=lease, clock=clock
         )
 
     return RelayThread(service=service, build=build, engine=engine, table=table, clock=clock)

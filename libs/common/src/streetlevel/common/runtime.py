@@ -35,7 +35,7 @@ from streetlevel.common.inbox import BatchHandler, Handler, InboxTables, Kind
 from streetlevel.common.lease import Lease, LocalLease, PostgresLease
 from streetlevel.common.metrics import DLQ_DEPTH, register_probe, unregister_probe
 from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
-from streetlevel.common.relay_thread import RelayThread, relay_in_thread
+from streetlevel.common.relay_thread import RelayThread, configured_relay, relay_in_thread
 from streetlevel.common.settings import CommonSettings
 from streetlevel.common.themes import THEME_TOPIC
 from streetlevel.common.timeouts import within
@@ -236,16 +236,13 @@ class Runtime:
             )
         )
         assert self.publisher is not None
-        return OutboxRelay(
+        return configured_relay(
+            s,
             engine=self.engine,
             table=self.outbox,
             publisher=self.publisher,
             lease=lease,
-            service=self.service,
             clock=self.clock,
-            batch_size=s.outbox_batch_size,
-            poll_interval_s=s.outbox_poll_interval_s,
-            retention=timedelta(hours=s.outbox_retention_hours),
         )
 
     async def _warm_pool(self) -> None:

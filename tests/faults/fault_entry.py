@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import uvicorn
 from aiokafka import TopicPartition
 
-from streetlevel.common import runtime
+from streetlevel.common import relay_thread, runtime
 from streetlevel.common.bus.kafka import KafkaConsumerRunner
 from streetlevel.common.outbox import OutboxRelay
 
@@ -63,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if fault == "consumer-commit":
         runtime.KafkaConsumerRunner = CrashingRunner  # type: ignore[misc]
     elif fault == "relay-mark":
-        runtime.OutboxRelay = CrashingRelay  # type: ignore[misc]
+        # Where every service's relay is built (configured_relay), on either loop.
+        relay_thread.OutboxRelay = CrashingRelay  # type: ignore[misc]
     else:
         raise SystemExit(f"unknown FAULT {fault!r}")
     service = os.environ["FAULT_SERVICE"]

@@ -46,10 +46,6 @@ async def _sql(dsn: str, *statements: str) -> Any:
         await conn.close()
 
 
-def _spawn(tree: Path, role: str, url: str, bootstrap: str, prefix: str) -> subprocess.Popen[str]:
-    return _worker(role, url, bootstrap, prefix, tree=tree)
-
-
 def _finish(proc: subprocess.Popen[str]) -> None:
     if proc.stdin:
         proc.stdin.close()
@@ -84,7 +80,7 @@ def arm(
     _reset(dsn)
     prefix = f"ab{tag}{int(time.time() * 1000)}."
     asyncio.run(ensure_topics(bootstrap, [prefix + TOPIC], partitions=3))
-    relay = _spawn(tree, "relay", url, bootstrap, prefix)
+    relay = _worker("relay", url, bootstrap, prefix, tree=tree)
     assert relay.stdin
     assert relay.stdout
     cpu0 = cpu_seconds(relay.pid)
@@ -99,7 +95,7 @@ def arm(
     out["relay_per_s"] = stats["published"] / stats["seconds"]
     # 2. The consumer alone on that filled topic (a group with no offsets there yet).
     t0 = time.perf_counter()
-    consumer = _spawn(tree, "consumer", url, bootstrap, prefix)
+    consumer = _worker("consumer", url, bootstrap, prefix, tree=tree)
     cpu0 = cpu_seconds(consumer.pid)
     spied = Profile(consumer.pid, f"ab_events.consumer.{tag}") if spy else None
     _wait_settled(dsn, events)
@@ -112,8 +108,8 @@ def arm(
     _reset(dsn)
     prefix = f"ab{tag}{int(time.time() * 1000)}e."
     asyncio.run(ensure_topics(bootstrap, [prefix + TOPIC], partitions=3))
-    consumer = _spawn(tree, "consumer", url, bootstrap, prefix)
-    relay = _spawn(tree, "relay", url, bootstrap, prefix)
+    consumer = _worker("consumer", url, bootstrap, prefix, tree=tree)
+    relay = _worker("relay", url, bootstrap, prefix, tree=tree)
     assert relay.stdin
     assert relay.stdout
     t0 = time.perf_counter()

@@ -181,16 +181,24 @@ def configured_relay(
     )
 
 
+def relay_lease(settings: CommonSettings) -> PostgresLease:
+    """The service's relay lease on PostgreSQL: one name, so one relay, whichever loop holds it."""
+    service = settings.service_name
+    return PostgresLease(
+        asyncpg_dsn(settings.direct_url), name=f"relay:{service}", channel=notify_channel(service)
+    )
+
+
 def relay_in_thread(
     settings: CommonSettings,
     *,
-    service: str,
     engine: AsyncEngine,
     table: Table,
     clock: Clock,
 ) -> RelayThread:
     """The service's relay for Kafka on PostgreSQL, on its own loop with its own producer."""
     s = settings
+    service = s.service_name
 
     async def build(closers: list[Closer]) -> OutboxRelay:
         publisher = KafkaPublisher(
@@ -205,11 +213,8 @@ def relay_in_thread(
         # relay reads and marks on the lease connection; this one only prunes.
         own = create_engine(s.database_url, pool_size=1)
         closers.append(own.dispose)
-        lease = PostgresLease(
-            asyncpg_dsn(s.direct_url), name=f"relay:{service}", channel=notify_channel(service)
-        )
         return configured_relay(
-            s, engine=own, table=table, publisher=publisher, lease=lease, clock=clock
+            s, engine=own, table=table, publisher=publisher, lease=relay_lease(s), clock=clock
         )
 
     return RelayThread(service=service, build=build, engine=engine, table=table, clock=clock)

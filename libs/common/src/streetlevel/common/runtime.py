@@ -28,14 +28,19 @@ from streetlevel.common.bus.kafka import (
 from streetlevel.common.bus.memory import MemoryBus
 from streetlevel.common.clock import Clock, ShiftedClock, SystemClock
 from streetlevel.common.consumer import EventProcessor
-from streetlevel.common.db import asyncpg_dsn, create_engine, session_factory
+from streetlevel.common.db import create_engine, session_factory
 from streetlevel.common.dlq_watch import DeadLetterWatch
 from streetlevel.common.events import Envelope
 from streetlevel.common.inbox import BatchHandler, Handler, InboxTables, Kind
-from streetlevel.common.lease import Lease, LocalLease, PostgresLease
+from streetlevel.common.lease import Lease, LocalLease
 from streetlevel.common.metrics import DLQ_DEPTH, register_probe, unregister_probe
-from streetlevel.common.outbox import OutboxRelay, Publisher, notify_channel
-from streetlevel.common.relay_thread import RelayThread, configured_relay, relay_in_thread
+from streetlevel.common.outbox import OutboxRelay, Publisher
+from streetlevel.common.relay_thread import (
+    RelayThread,
+    configured_relay,
+    relay_in_thread,
+    relay_lease,
+)
 from streetlevel.common.settings import CommonSettings
 from streetlevel.common.themes import THEME_TOPIC
 from streetlevel.common.timeouts import within
@@ -48,8 +53,6 @@ from streetlevel.common.uow import (
 )
 
 log = logging.getLogger(__name__)
-
-#: How often a Kafka-mode service counts its groups' dead letters (off the scrape: it connects).
 
 
 @dataclass(frozen=True)
@@ -223,18 +226,8 @@ class Runtime:
         """Kafka on PostgreSQL: on a loop of its own (``outbox_relay_thread``); else here."""
         s = self.settings
         if s.bus == "kafka" and not s.is_sqlite and s.outbox_relay_thread:
-            return relay_in_thread(
-                s, service=self.service, engine=self.engine, table=self.outbox, clock=self.clock
-            )
-        lease: Lease = (
-            LocalLease(f"relay:{self.service}")
-            if s.is_sqlite
-            else PostgresLease(
-                asyncpg_dsn(s.direct_url),
-                name=f"relay:{self.service}",
-                channel=notify_channel(self.service),
-            )
-        )
+            return relay_in_thread(s, engine=self.engine, table=self.outbox, clock=self.clock)
+        lease: Lease = LocalLease(f"relay:{self.service}") if s.is_sqlite else relay_lease(s)
         assert self.publisher is not None
         return configured_relay(
             s,

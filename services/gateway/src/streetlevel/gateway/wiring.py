@@ -221,7 +221,7 @@ class Gateway:
             from streetlevel.gateway import migrate
 
             await migrate.upgrade_async(s.database_url)
-        if s.database_url.startswith("sqlite"):
+        if s.is_sqlite:
             # One SQLite file: a new database's first two connections would race to switch
             # it to WAL ("database is locked"), so its steps go in turn.
             await self.keys.ensure_active()
